@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/account"
+	"linli/internal/apperr"
+	"linli/internal/community"
+	"linli/internal/platform/page"
+)
+
+type createCommunityRequest struct {
+	Name   string `json:"name" validate:"required,max=64"`
+	Street string `json:"street" validate:"required,max=64"`
+}
+
+func (s *server) createCommunity(c echo.Context) error {
+	var req createCommunityRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	cm, err := s.Communities.CreateCommunity(c.Request().Context(), callerOf(c), community.NewCommunity{Name: req.Name, Street: req.Street})
+	if err != nil {
+		return err
+	}
+	return created(c, cm)
+}
+
+type namedRequest struct {
+	Name string `json:"name" validate:"required,max=64"`
+}
+
+func (s *server) createGrid(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req namedRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	g, err := s.Communities.CreateGrid(c.Request().Context(), callerOf(c), id, req.Name)
+	if err != nil {
+		return err
+	}
+	return created(c, g)
+}
+
+func (s *server) createBuilding(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req namedRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	b, err := s.Communities.CreateBuilding(c.Request().Context(), callerOf(c), id, req.Name)
+	if err != nil {
+		return err
+	}
+	return created(c, b)
+}
+
+type createStaffRequest struct {
+	Name        string   `json:"name" validate:"required,max=32"`
+	Position    string   `json:"position" validate:"required,max=32"`
+	CommunityID string   `json:"communityId" validate:"required,objectid"`
+	GridIDs     []string `json:"gridIds" validate:"max=50,dive,objectid"`
+}
+
+type createStaffResponse struct {
+	Staff      account.StaffView `json:"staff"`
+	InviteCode string            `json:"inviteCode"`
+}
+
+func (s *server) createStaff(c echo.Context) error {
+	var req createStaffRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	st, code, err := s.Accounts.CreateStaff(c.Request().Context(), callerOf(c), account.NewStaff{
+		Name: req.Name, Position: req.Position, CommunityID: req.CommunityID, GridIDs: req.GridIDs,
+	})
+	if err != nil {
+		return err
+	}
+	return created(c, createStaffResponse{Staff: st, InviteCode: code})
+}
+
+func (s *server) listStaff(c echo.Context) error {
+	communityID := c.QueryParam("communityId")
+	if !validID(communityID) {
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	}
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.Accounts.ListStaff(c.Request().Context(), callerOf(c), communityID, cur.ID, limit+1)
+	if err != nil {
+		return err
+	}
+	return cached(c, page.Of(list, limit, func(v account.StaffView) page.Cursor { return page.Cursor{ID: v.ID} }))
+}
+
+func (s *server) deactivateStaff(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.Accounts.DeactivateStaff(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}

@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/account"
+)
+
+type wechatLoginRequest struct {
+	Code string `json:"code" validate:"required,max=128"`
+}
+
+type devLoginRequest struct {
+	OpenID   string `json:"openId" validate:"required,max=64"`
+	Nickname string `json:"nickname" validate:"max=32"`
+}
+
+type sessionResponse struct {
+	Token     string          `json:"token"`
+	ExpiresAt time.Time       `json:"expiresAt"`
+	User      account.Profile `json:"user"`
+}
+
+func (s *server) wechatLogin(c echo.Context) error {
+	var req wechatLoginRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.Accounts.WeChatLogin(c.Request().Context(), req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sessionResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: sess.Profile})
+}
+
+func (s *server) devLogin(c echo.Context) error {
+	if !s.Accounts.DevLoginEnabled() {
+		return account.ErrDevLoginDisabled.New()
+	}
+	var req devLoginRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	sess, err := s.Accounts.DevLogin(c.Request().Context(), req.OpenID, req.Nickname)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sessionResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: sess.Profile})
+}

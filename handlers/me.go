@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/account"
+)
+
+func (s *server) me(c echo.Context) error {
+	p, err := s.Accounts.Me(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	return cached(c, p)
+}
+
+type setHomeRequest struct {
+	CommunityID string `json:"communityId" validate:"required,objectid"`
+	GridID      string `json:"gridId" validate:"required,objectid"`
+	BuildingID  string `json:"buildingId" validate:"omitempty,objectid"`
+}
+
+func (s *server) setHome(c echo.Context) error {
+	var req setHomeRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Accounts.SetHome(c.Request().Context(), callerOf(c), account.Home{
+		CommunityID: req.CommunityID, GridID: req.GridID, BuildingID: req.BuildingID,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+type redeemRequest struct {
+	Code string `json:"code" validate:"required,max=32"`
+}
+
+func (s *server) redeemInvite(c echo.Context) error {
+	var req redeemRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Accounts.RedeemInvite(c.Request().Context(), callerOf(c), req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/actor"
+	"linli/internal/apperr"
+	"linli/internal/platform/cache"
+)
+
+// Authenticator turns a bearer token into the caller.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (actor.Actor, error)
+}
+
+const actorKey = "linli.actor"
+
+// requireAuth admits only requests with a valid bearer token and puts the
+// caller in the context for the handlers.
+func requireAuth(auth Authenticator) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Request().Header.Get(echo.HeaderAuthorization)
+			scheme, token, ok := strings.Cut(h, " ")
+			if h == "" {
+				return apperr.ErrAuthRequired.New()
+			}
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+				return apperr.ErrTokenInvalid.New()
+			}
+			a, err := auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+			if err != nil {
+				return err
+			}
+			c.Set(actorKey, a)
+			return next(c)
+		}
+	}
+}
+
+// callerOf returns the authenticated caller; only under requireAuth.
+func callerOf(c echo.Context) actor.Actor {
+	a, _ := c.Get(actorKey).(actor.Actor)
+	return a
+}
+
+// rateLimit allows perMinute requests per key (the caller, or the client
+// address before login), shared by every process through Redis. When Redis
+// fails the request is let through: a missing limit is better than a
+// resident who cannot post.
+func rateLimit(limiter *redis_rate.Limiter, log *slog.Logger, name string, perMinute int, writesOnly bool) echo.MiddlewareFunc {
+	limit := redis_rate.PerMinute(perMinute)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if writesOnly && isSafe(c.Request().Method) {
+				return next(c)
+			}
+			key := "linli:rl:" + name + ":"
+			if a := callerOf(c); a.UserID != "" {
+				key += "u:" + a.UserID
+			} else {
+				key += "ip:" + c.RealIP()
+			}
+			ctx := c.Request().Context()
+			res, err := limiter.Allow(ctx, key, limit)
+			if err != nil {
+				cache.Fallback(ctx, log, "ratelimit", err)
+				return next(c)
+			}
+			if res.Allowed == 0 {
+				secs := int(res.RetryAfter.Seconds() + 0.999)
+				if secs < 1 {
+					secs = 1
+				}
+				return apperr.ErrRateLimited.WithDetails(map[string]any{"retryAfterSeconds": strconv.Itoa(secs)})
+			}
+			return next(c)
+		}
+	}
+}
+
+func isSafe(method string) bool {
+	return method == "GET" || method == "HEAD" || method == "OPTIONS"
+}
+
+// accessLog writes one structured line per request.
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err) // render now, so that the logged status is the one sent
+			}
+			req, res := c.Request(), c.Response()
+			level := slog.LevelInfo
+			if res.Status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []any{
+				"requestId", requestID(c), "method", req.Method, "route", c.Path(), "path", req.URL.Path,
+				"status", res.Status, "bytes", res.Size, "ms", time.Since(start).Milliseconds(), "remote", c.RealIP(),
+			}
+			if a := callerOf(c); a.UserID != "" {
+				attrs = append(attrs, "user", a.UserID)
+			}
+			if err != nil {
+				attrs = append(attrs, "err", err.Error())
+			}
+			log.Log(req.Context(), level, "http", attrs...)
+			return nil
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package handlers
+
+import "github.com/labstack/echo/v4"
+
+// routes is the whole API on one screen. Every route here is described in
+// api/openapi.yaml (a test holds the two together).
+func (s *server) routes(e *echo.Echo) {
+	e.GET("/healthz", healthz)
+	e.GET("/readyz", readyz(s.Ready))
+	e.GET("/openapi.yaml", s.openapi)
+
+	v1 := e.Group("/api/v1")
+	idem := idempotency(s.Redis, s.Log)
+
+	// Public.
+	login := v1.Group("/auth", rateLimit(s.limiter, s.Log, "login", s.LoginRateLimit, false), idem)
+	login.POST("/wechat-login", s.wechatLogin)
+	login.POST("/dev-login", s.devLogin)
+	v1.GET("/communities", s.listCommunities)
+
+	// Signed in.
+	in := v1.Group("", requireAuth(s.Accounts), rateLimit(s.limiter, s.Log, "write", s.RateLimit, true), idem)
+	in.GET("/me", s.me)
+	in.PUT("/me/home", s.setHome)
+	in.POST("/me/staff-invites/redeem", s.redeemInvite)
+
+	// Street-level administration.
+	in.POST("/admin/communities", s.createCommunity)
+	in.POST("/admin/communities/:id/grids", s.createGrid)
+	in.POST("/admin/grids/:id/buildings", s.createBuilding)
+	in.POST("/admin/staff", s.createStaff)
+	in.GET("/admin/staff", s.listStaff)
+	in.POST("/admin/staff/:id/deactivate", s.deactivateStaff)
+}

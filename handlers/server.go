@@ -1,0 +1,70 @@
+// Package handlers is the HTTP layer: Echo handlers and middleware that
+// decode a request, validate it, call a service and encode the answer. No
+// business rule lives here, and nothing here knows MongoDB.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/redis/go-redis/v9"
+
+	"linli/internal/account"
+	"linli/internal/community"
+)
+
+// Deps is everything the HTTP layer calls.
+type Deps struct {
+	Log         *slog.Logger
+	Accounts    *account.Service
+	Communities *community.Service
+	Redis       redis.UniversalClient
+	// Ready are the dependencies /readyz asks.
+	Ready []Check
+	// RateLimit is write requests per minute per caller; LoginRateLimit is
+	// logins per minute per client address.
+	RateLimit      int
+	LoginRateLimit int
+	// OpenAPI is the served contract.
+	OpenAPI []byte
+}
+
+// BodyLimit is the largest request body accepted.
+const BodyLimit = "1M"
+
+// New returns the whole HTTP server.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustPrivateNet(true))
+	e.Use(
+		middleware.RequestID(),
+		accessLog(d.Log),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		middleware.BodyLimit(BodyLimit),
+	)
+	h := &server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis)}
+	h.routes(e)
+	return e
+}
+
+type server struct {
+	Deps
+	limiter *redis_rate.Limiter
+}
+
+func logPanic(log *slog.Logger) middleware.LogErrorFunc {
+	return func(c echo.Context, err error, stack []byte) error {
+		log.ErrorContext(c.Request().Context(), "panic", "requestId", requestID(c), "err", err, "stack", string(stack))
+		return err
+	}
+}
+
+func (s *server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", s.OpenAPI)
+}

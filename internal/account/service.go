@@ -1,0 +1,335 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"linli/internal/actor"
+	"linli/internal/apperr"
+	"linli/internal/community"
+	"linli/internal/platform/clock"
+	"linli/internal/platform/wechat"
+)
+
+// Places checks homes and grids against the street's geography.
+type Places interface {
+	Resolve(ctx context.Context, communityID, gridID, buildingID string) (community.Place, error)
+	GridsIn(ctx context.Context, communityID string, gridIDs []string) error
+}
+
+// WeChat exchanges a login code for an openId.
+type WeChat interface {
+	Code2Session(ctx context.Context, code string) (wechat.Session, error)
+}
+
+// Service is the account area's operations.
+type Service struct {
+	store  *Store
+	places Places
+	wechat WeChat // nil: WeChat is not configured, dev login instead
+	tokens *Tokens
+	clock  clock.Clock
+	admins []string
+	actors *actorCache
+}
+
+// Options configure a Service.
+type Options struct {
+	Store  *Store
+	Places Places
+	WeChat WeChat // nil when not configured
+	Tokens *Tokens
+	Clock  clock.Clock
+	// AdminOpenIDs are the street-level admins.
+	AdminOpenIDs []string
+	// ActorTTL is how long a caller's roles are trusted before being read
+	// again: the bound on how late a staff deactivation takes effect.
+	ActorTTL time.Duration
+}
+
+// NewService returns the service.
+func NewService(o Options) *Service {
+	if o.ActorTTL == 0 {
+		o.ActorTTL = 30 * time.Second
+	}
+	return &Service{
+		store: o.Store, places: o.Places, wechat: o.WeChat, tokens: o.Tokens, clock: o.Clock,
+		admins: o.AdminOpenIDs, actors: newActorCache(o.ActorTTL, o.Clock),
+	}
+}
+
+// Session is the answer to a login.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	Profile   Profile
+}
+
+// WeChatLogin logs in with a wx.login code; a new openId becomes a resident.
+func (s *Service) WeChatLogin(ctx context.Context, code string) (Session, error) {
+	if s.wechat == nil {
+		return Session{}, apperr.ErrUnavailable.New()
+	}
+	ws, err := s.wechat.Code2Session(ctx, code)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.login(ctx, ws.OpenID, ws.UnionID, "")
+}
+
+// DevLoginEnabled reports whether the development login exists.
+func (s *Service) DevLoginEnabled() bool { return s.wechat == nil }
+
+// DevLogin logs in as any openId, for development without WeChat. It does
+// not exist when WeChat is configured.
+func (s *Service) DevLogin(ctx context.Context, openID, nickname string) (Session, error) {
+	if !s.DevLoginEnabled() {
+		return Session{}, ErrDevLoginDisabled.New()
+	}
+	return s.login(ctx, strings.TrimSpace(openID), "", strings.TrimSpace(nickname))
+}
+
+func (s *Service) login(ctx context.Context, openID, unionID, nickname string) (Session, error) {
+	u, a, err := s.ensureUser(ctx, openID, unionID, nickname)
+	if err != nil {
+		return Session{}, err
+	}
+	p, err := s.profile(ctx, u, a)
+	if err != nil {
+		return Session{}, err
+	}
+	tok, exp, err := s.tokens.Issue(u.ID)
+	if err != nil {
+		return Session{}, apperr.ErrInternal.Wrap(err)
+	}
+	return Session{Token: tok, ExpiresAt: exp, Profile: p}, nil
+}
+
+// EnsureUser returns the user of openID, created when new, as an actor.
+// Loading data (the demo street) uses it; people log in instead.
+func (s *Service) EnsureUser(ctx context.Context, openID, nickname string) (actor.Actor, error) {
+	_, a, err := s.ensureUser(ctx, openID, "", nickname)
+	return a, err
+}
+
+func (s *Service) ensureUser(ctx context.Context, openID, unionID, nickname string) (User, actor.Actor, error) {
+	now := s.clock.Now()
+	u, err := s.store.UpsertByOpenID(ctx, User{
+		ID: clock.NewID(), OpenID: openID, UnionID: unionID, Nickname: nickname, CreatedAt: now, UpdatedAt: now,
+	})
+	if err != nil {
+		return User{}, actor.Actor{}, err
+	}
+	if nickname != "" && u.Nickname != nickname {
+		if err := s.store.SetNickname(ctx, u.ID, nickname, now); err != nil {
+			return User{}, actor.Actor{}, err
+		}
+		u.Nickname = nickname
+	}
+	s.actors.forget(u.ID)
+	a, err := s.Actor(ctx, u.ID)
+	return u, a, err
+}
+
+// Authenticate checks a bearer token and returns the caller.
+func (s *Service) Authenticate(ctx context.Context, token string) (actor.Actor, error) {
+	userID, err := s.tokens.Parse(token)
+	if err != nil {
+		return actor.Actor{}, err
+	}
+	return s.Actor(ctx, userID)
+}
+
+// Actor returns who userID is now: roles and scope, read at most ActorTTL ago.
+func (s *Service) Actor(ctx context.Context, userID string) (actor.Actor, error) {
+	if a, ok := s.actors.get(userID); ok {
+		return a, nil
+	}
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return actor.Actor{}, err
+	}
+	st, err := s.store.ActiveStaffOf(ctx, userID)
+	if err != nil {
+		return actor.Actor{}, err
+	}
+	a := s.actorOf(u, st)
+	s.actors.put(userID, a)
+	return a, nil
+}
+
+func (s *Service) actorOf(u User, st *Staff) actor.Actor {
+	a := actor.Actor{UserID: u.ID, Nickname: u.Nickname, Roles: []actor.Role{actor.Resident}}
+	if u.Volunteer {
+		a.Roles = append(a.Roles, actor.Volunteer)
+	}
+	if u.PartyMember {
+		a.Roles = append(a.Roles, actor.PartyMember)
+	}
+	if st != nil {
+		a.Roles = append(a.Roles, actor.Staff)
+		a.StaffID, a.StaffName, a.StaffPosition = st.ID, st.Name, st.Position
+		a.CommunityIDs = []string{st.CommunityID}
+		a.GridIDs = slices.Clone(st.GridIDs)
+	}
+	if slices.Contains(s.admins, u.OpenID) {
+		a.Roles = append(a.Roles, actor.Admin)
+	}
+	if u.Home != nil {
+		a.HomeCommunityID, a.HomeGridID = u.Home.CommunityID, u.Home.GridID
+	}
+	return a
+}
+
+// Forget drops what is remembered of userID, after a change of its roles.
+func (s *Service) Forget(userID string) { s.actors.forget(userID) }
+
+// Me returns the caller's profile.
+func (s *Service) Me(ctx context.Context, a actor.Actor) (Profile, error) {
+	u, err := s.store.User(ctx, a.UserID)
+	if err != nil {
+		return Profile{}, err
+	}
+	return s.profile(ctx, u, a)
+}
+
+// SetHome sets where the caller lives.
+func (s *Service) SetHome(ctx context.Context, a actor.Actor, h Home) (Profile, error) {
+	if _, err := s.places.Resolve(ctx, h.CommunityID, h.GridID, h.BuildingID); err != nil {
+		return Profile{}, err
+	}
+	if err := s.store.SetHome(ctx, a.UserID, h, s.clock.Now()); err != nil {
+		return Profile{}, err
+	}
+	return s.refreshed(ctx, a.UserID)
+}
+
+// refreshed re-reads the caller after a change to their own account.
+func (s *Service) refreshed(ctx context.Context, userID string) (Profile, error) {
+	s.actors.forget(userID)
+	a, err := s.Actor(ctx, userID)
+	if err != nil {
+		return Profile{}, err
+	}
+	return s.Me(ctx, a)
+}
+
+// NewStaff is what an admin gives to create a staff profile.
+type NewStaff struct {
+	Name, Position, CommunityID string
+	GridIDs                     []string
+}
+
+// inviteTTL is how long an invite code may be redeemed.
+const inviteTTL = 14 * 24 * time.Hour
+
+// CreateStaff creates a staff profile and its one-time invite code (shown
+// only in this answer). Admins only.
+func (s *Service) CreateStaff(ctx context.Context, a actor.Actor, in NewStaff) (StaffView, string, error) {
+	if !a.IsAdmin() {
+		return StaffView{}, "", apperr.ErrForbidden.New()
+	}
+	if in.GridIDs == nil {
+		in.GridIDs = []string{}
+	}
+	if err := s.places.GridsIn(ctx, in.CommunityID, in.GridIDs); err != nil {
+		return StaffView{}, "", err
+	}
+	code := newInviteCode()
+	now := s.clock.Now()
+	st := Staff{
+		ID: clock.NewID(), Name: strings.TrimSpace(in.Name), Position: strings.TrimSpace(in.Position),
+		CommunityID: in.CommunityID, GridIDs: slices.Compact(slices.Sorted(slices.Values(in.GridIDs))),
+		Active: true, InviteHash: hashInvite(code), InviteExpiresAt: now.Add(inviteTTL), CreatedAt: now,
+	}
+	if err := s.store.InsertStaff(ctx, st); err != nil {
+		return StaffView{}, "", err
+	}
+	return viewStaff(st), code, nil
+}
+
+// RedeemInvite binds the staff profile of code to the caller.
+func (s *Service) RedeemInvite(ctx context.Context, a actor.Actor, code string) (Profile, error) {
+	hash := hashInvite(code)
+	now := s.clock.Now()
+	_, ok, err := s.store.Redeem(ctx, hash, a.UserID, now)
+	if err != nil {
+		return Profile{}, err
+	}
+	if !ok { // say why: the one update did not match
+		st, err := s.store.StaffByInvite(ctx, hash)
+		switch {
+		case err != nil:
+			return Profile{}, err
+		case st.RedeemedAt != nil:
+			return Profile{}, ErrInviteUsed.New()
+		case !st.Active:
+			return Profile{}, ErrStaffInactive.New()
+		default:
+			return Profile{}, ErrInviteExpired.New()
+		}
+	}
+	return s.refreshed(ctx, a.UserID)
+}
+
+// DeactivateStaff ends a staff profile: its holder loses staff rights
+// within ActorTTL on every server process. Admins only.
+func (s *Service) DeactivateStaff(ctx context.Context, a actor.Actor, staffID string) (StaffView, error) {
+	if !a.IsAdmin() {
+		return StaffView{}, apperr.ErrForbidden.New()
+	}
+	st, err := s.store.Deactivate(ctx, staffID, s.clock.Now())
+	if err != nil {
+		return StaffView{}, err
+	}
+	if st.UserID != "" {
+		s.actors.forget(st.UserID)
+	}
+	return viewStaff(st), nil
+}
+
+// ListStaff lists the staff profiles of a community. Admins, and staff of
+// that community.
+func (s *Service) ListStaff(ctx context.Context, a actor.Actor, communityID, afterID string, limit int) ([]StaffView, error) {
+	if !a.StaffOf(communityID) {
+		return nil, apperr.ErrForbidden.New()
+	}
+	list, err := s.store.StaffOfCommunity(ctx, communityID, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StaffView, len(list))
+	for i, st := range list {
+		out[i] = viewStaff(st)
+	}
+	return out, nil
+}
+
+// inviteAlphabet leaves out letters easily misread on a phone (0/O, 1/I/L).
+const inviteAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+func newInviteCode() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	for i := range b {
+		b[i] = inviteAlphabet[int(b[i])%len(inviteAlphabet)]
+	}
+	return string(b)
+}
+
+// hashInvite normalises what a person typed (case, spaces, dashes) and hashes it.
+func hashInvite(code string) string {
+	norm := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(code)))
+	sum := sha256.Sum256([]byte(norm))
+	return hex.EncodeToString(sum[:])
+}

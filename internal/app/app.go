@@ -1,0 +1,66 @@
+// Package app wires the product's services together over a database, a
+// Redis and (optionally) WeChat. The server and the tests build the product
+// the same way, through New.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"linli/internal/account"
+	"linli/internal/community"
+	"linli/internal/demo"
+	"linli/internal/platform/clock"
+	"linli/internal/platform/store"
+	"linli/internal/platform/wechat"
+)
+
+// Options are what the product is built from.
+type Options struct {
+	DB     *store.DB
+	Redis  redis.UniversalClient
+	WeChat *wechat.Client // nil: not configured, development login instead
+	Log    *slog.Logger
+	Clock  clock.Clock // nil: the system clock
+
+	JWTSecret    []byte
+	TokenTTL     time.Duration
+	AdminOpenIDs []string
+	// ActorTTL bounds how late a role change is seen (default 30 s).
+	ActorTTL time.Duration
+}
+
+// App is the product's services.
+type App struct {
+	Accounts    *account.Service
+	Communities *community.Service
+}
+
+// New builds the services and declares every index their queries need.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(account.Indexes, community.Indexes)); err != nil {
+		return nil, err
+	}
+	communities := community.NewService(community.NewStore(o.DB), o.Clock)
+	opts := account.Options{
+		Store: account.NewStore(o.DB), Places: communities,
+		Tokens: account.NewTokens(o.JWTSecret, o.TokenTTL, o.Clock), Clock: o.Clock,
+		AdminOpenIDs: o.AdminOpenIDs, ActorTTL: o.ActorTTL,
+	}
+	if o.WeChat != nil {
+		opts.WeChat = o.WeChat
+	}
+	return &App{Accounts: account.NewService(opts), Communities: communities}, nil
+}
+
+// LoadDemo loads the demo street into an empty database.
+func (a *App) LoadDemo(ctx context.Context) (bool, error) {
+	return demo.Load(ctx, a.Communities, a.Accounts)
+}

@@ -1,0 +1,150 @@
+// Package apperr is the product's one error type: a stable code the
+// mini-program switches on, a class that decides the HTTP status, and a
+// Chinese message fit to show on a phone. Services return *Error; the HTTP
+// layer renders it once. Every code is declared here with Define so that the
+// catalogue in mobile-contracts/ can be checked against the code base.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Kind is the class of an error; the HTTP layer maps it to a status.
+type Kind int
+
+// The kinds of error the product knows.
+const (
+	Internal     Kind = iota // 500: a bug or an unexpected failure; detail is logged, never shown
+	Invalid                  // 422: the request is well-formed but its values are not acceptable
+	BadRequest               // 400: the request cannot be read at all
+	Unauthorized             // 401: no valid identity
+	Forbidden                // 403: identity known, right missing
+	NotFound                 // 404: absent, or outside the caller's scope
+	Conflict                 // 409: the state does not allow it now
+	Gone                     // 410: it existed but can no longer be used
+	TooLarge                 // 413
+	RateLimited              // 429
+	Unavailable              // 503: a dependency is down
+	BadGateway               // 502: an upstream (WeChat) answered with a failure
+)
+
+// FieldError is one invalid field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is the product's error.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Fields  []FieldError
+	// Details are safe, structured facts for the client (who owns a message, ...).
+	Details map[string]any
+	// Err is the cause; logged, never shown.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Def declares one stable error code.
+type Def struct {
+	Kind    Kind
+	Code    string
+	Message string
+}
+
+var (
+	mu      sync.Mutex
+	defined = map[string]Def{}
+)
+
+// Define declares a code once, at package initialisation. Declaring the same
+// code twice with a different meaning is a programming error and panics.
+func Define(kind Kind, code, message string) Def {
+	mu.Lock()
+	defer mu.Unlock()
+	d := Def{Kind: kind, Code: code, Message: message}
+	if old, ok := defined[code]; ok && old != d {
+		panic("apperr: code " + code + " defined twice")
+	}
+	defined[code] = d
+	return d
+}
+
+// Catalogue returns every declared code, sorted by code.
+func Catalogue() []Def {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]Def, 0, len(defined))
+	for _, d := range defined {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// New returns an error of this code.
+func (d Def) New() *Error { return &Error{Kind: d.Kind, Code: d.Code, Message: d.Message} }
+
+// Wrap returns an error of this code with a cause to log.
+func (d Def) Wrap(err error) *Error {
+	e := d.New()
+	e.Err = err
+	return e
+}
+
+// WithFields returns an error of this code naming the invalid fields.
+func (d Def) WithFields(fields ...FieldError) *Error {
+	e := d.New()
+	e.Fields = fields
+	return e
+}
+
+// WithDetails returns an error of this code with facts for the client.
+func (d Def) WithDetails(details map[string]any) *Error {
+	e := d.New()
+	e.Details = details
+	return e
+}
+
+// Is reports whether err is an *Error of this code.
+func (d Def) Is(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == d.Code
+}
+
+// Codes shared by every area.
+var (
+	ErrInternal       = Define(Internal, "INTERNAL", "服务器开小差了，请稍后再试")
+	ErrValidation     = Define(Invalid, "VALIDATION_FAILED", "提交的内容有误，请检查后重试")
+	ErrMalformedJSON  = Define(BadRequest, "MALFORMED_JSON", "请求格式错误")
+	ErrUnknownField   = Define(BadRequest, "UNKNOWN_FIELD", "请求包含无法识别的字段")
+	ErrContentType    = Define(BadRequest, "UNSUPPORTED_CONTENT_TYPE", "请求须为 JSON 格式")
+	ErrBodyTooLarge   = Define(TooLarge, "BODY_TOO_LARGE", "提交的内容过大")
+	ErrBadID          = Define(NotFound, "INVALID_ID", "找不到该记录")
+	ErrNotFound       = Define(NotFound, "NOT_FOUND", "找不到该内容")
+	ErrRouteNotFound  = Define(NotFound, "ROUTE_NOT_FOUND", "接口不存在")
+	ErrMethod         = Define(BadRequest, "METHOD_NOT_ALLOWED", "不支持该请求方式")
+	ErrAuthRequired   = Define(Unauthorized, "AUTH_REQUIRED", "请先登录")
+	ErrTokenInvalid   = Define(Unauthorized, "TOKEN_INVALID", "登录状态无效，请重新登录")
+	ErrTokenExpired   = Define(Unauthorized, "TOKEN_EXPIRED", "登录已过期，请重新登录")
+	ErrForbidden      = Define(Forbidden, "FORBIDDEN", "没有权限进行此操作")
+	ErrRateLimited    = Define(RateLimited, "RATE_LIMITED", "操作太频繁，请稍后再试")
+	ErrUnavailable    = Define(Unavailable, "SERVICE_UNAVAILABLE", "服务暂时不可用，请稍后再试")
+	ErrBadCursor      = Define(Invalid, "INVALID_CURSOR", "分页参数无效，请刷新后重试")
+	ErrIdemInProgress = Define(Conflict, "IDEMPOTENCY_IN_PROGRESS", "上一次提交仍在处理中，请稍候")
+	ErrIdemMismatch   = Define(Invalid, "IDEMPOTENCY_KEY_REUSED", "同一个请求标识不能用于不同的内容")
+)

@@ -1,0 +1,90 @@
+// Package cache opens the product's Redis: a real server when LINLI_REDIS_URL
+// is set, otherwise an in-process miniredis so that the same go-redis code
+// runs in embedded mode. Redis only ever holds copies and short-lived state;
+// Fallback lets a caller note that Redis failed and go on without it.
+package cache
+
+import (
+	"context"
+	"expvar"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is an open Redis client and what must be stopped with it.
+type Redis struct {
+	*redis.Client
+	embedded *miniredis.Miniredis
+}
+
+// Open connects to url, or starts an embedded server when url is empty.
+func Open(ctx context.Context, url string) (*Redis, error) {
+	if url == "" {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("cache: embedded redis: %w", err)
+		}
+		return &Redis{Client: redis.NewClient(clientOptions(&redis.Options{Addr: m.Addr()})), embedded: m}, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("cache: LINLI_REDIS_URL: %w", err)
+	}
+	c := redis.NewClient(clientOptions(opts))
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.Ping(pingCtx).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("cache: ping %s: %w", opts.Addr, err)
+	}
+	return &Redis{Client: c}, nil
+}
+
+// clientOptions keeps calls short: a cache that hangs is worse than a miss.
+func clientOptions(o *redis.Options) *redis.Options {
+	o.DialTimeout = 2 * time.Second
+	o.ReadTimeout = 500 * time.Millisecond
+	o.WriteTimeout = 500 * time.Millisecond
+	o.MaxRetries = 1
+	return o
+}
+
+// Close stops the client and an embedded server.
+func (r *Redis) Close() error {
+	err := r.Client.Close()
+	if r.embedded != nil {
+		r.embedded.Close()
+	}
+	return err
+}
+
+// Misses counts reads that fell back to MongoDB because Redis failed,
+// by area. Served at /debug/vars.
+var Misses = expvar.NewMap("linli_cache_fallbacks")
+
+// Fallback notes that Redis failed for area: the failure is counted every
+// time and logged at most once a minute per area, so that an outage neither
+// floods the log nor passes unseen.
+func Fallback(ctx context.Context, log *slog.Logger, area string, err error) {
+	Misses.Add(area, 1)
+	now := time.Now()
+	lastMu.Lock()
+	due := now.Sub(lastLogged[area]) >= time.Minute
+	if due {
+		lastLogged[area] = now
+	}
+	lastMu.Unlock()
+	if due {
+		log.WarnContext(ctx, "redis unavailable, falling back", "area", area, "err", err)
+	}
+}
+
+var (
+	lastMu     sync.Mutex
+	lastLogged = map[string]time.Time{}
+)

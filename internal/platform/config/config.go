@@ -1,0 +1,99 @@
+// Package config reads the server's configuration from the environment
+// (LINLI_*), with defaults that make embedded mode work with nothing set.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is the whole configuration of one server process.
+type Config struct {
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	DataDir  string `env:"DATA_DIR" envDefault:"./data"`
+	// MongoURI selects production storage; empty means the embedded lungo file store.
+	MongoURI string `env:"MONGO_URI"`
+	MongoDB  string `env:"MONGO_DB" envDefault:"linli"`
+	// RedisURL selects a real Redis; empty starts an in-process one.
+	RedisURL string `env:"REDIS_URL"`
+
+	WeChatAppID  string `env:"WECHAT_APPID"`
+	WeChatSecret string `env:"WECHAT_SECRET"`
+
+	// JWTSecret signs tokens. Embedded mode generates one under DataDir.
+	JWTSecret string        `env:"JWT_SECRET"`
+	TokenTTL  time.Duration `env:"TOKEN_TTL" envDefault:"72h"`
+
+	// AdminOpenIDs are the street-level admins' WeChat openIds.
+	AdminOpenIDs []string `env:"ADMIN_OPENIDS" envSeparator:","`
+
+	// Demo loads the demo street into an empty database. Default: on in
+	// embedded mode, off with a real MongoDB.
+	Demo bool `env:"DEMO" envDefault:"true"`
+
+	// RateLimit is requests per minute allowed per caller on writes.
+	RateLimit int `env:"RATE_LIMIT_PER_MINUTE" envDefault:"120"`
+	// LoginRateLimit is login attempts per minute per client address.
+	LoginRateLimit int `env:"LOGIN_RATE_LIMIT_PER_MINUTE" envDefault:"30"`
+
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+// Embedded reports whether storage is the embedded file store.
+func (c Config) Embedded() bool { return c.MongoURI == "" }
+
+// WeChatConfigured reports whether real WeChat login is available; when it
+// is not, the development login exists instead.
+func (c Config) WeChatConfigured() bool { return c.WeChatAppID != "" && c.WeChatSecret != "" }
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	fields, err := env.GetFieldParamsWithOptions(&Config{}, env.Options{Prefix: "LINLI_"})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	vars := map[string]string{}
+	for _, f := range fields {
+		if v := getenv(f.Key); v != "" {
+			vars[f.Key] = v
+		}
+	}
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Prefix: "LINLI_", Environment: vars})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if _, set := vars["LINLI_ADMIN_OPENIDS"]; !set && !cfg.WeChatConfigured() {
+		cfg.AdminOpenIDs = []string{"dev-admin"}
+	}
+	if _, set := vars["LINLI_DEMO"]; !set && !cfg.Embedded() {
+		cfg.Demo = false
+	}
+	for i, id := range cfg.AdminOpenIDs {
+		cfg.AdminOpenIDs[i] = strings.TrimSpace(id)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if (c.WeChatAppID == "") != (c.WeChatSecret == "") {
+		errs = append(errs, errors.New("config: LINLI_WECHAT_APPID and LINLI_WECHAT_SECRET go together"))
+	}
+	if !c.Embedded() && c.JWTSecret == "" {
+		errs = append(errs, errors.New("config: LINLI_JWT_SECRET is required with LINLI_MONGO_URI (every process must sign alike)"))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("config: LINLI_JWT_SECRET must be at least 32 characters"))
+	}
+	if c.TokenTTL < time.Minute {
+		errs = append(errs, errors.New("config: LINLI_TOKEN_TTL must be at least 1m"))
+	}
+	if c.RateLimit < 1 || c.LoginRateLimit < 1 {
+		errs = append(errs, errors.New("config: rate limits must be positive"))
+	}
+	return errors.Join(errs...)
+}

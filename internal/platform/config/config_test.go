@@ -1,0 +1,87 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func getenv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaultsAreEmbedded(t *testing.T) {
+	cfg, err := Load(getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Embedded() || cfg.WeChatConfigured() {
+		t.Fatalf("defaults must be embedded without WeChat: %+v", cfg)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:8080" || cfg.DataDir != "./data" || !cfg.Demo || cfg.TokenTTL != 72*time.Hour {
+		t.Fatalf("unexpected defaults: %+v", cfg)
+	}
+	if len(cfg.AdminOpenIDs) != 1 || cfg.AdminOpenIDs[0] != "dev-admin" {
+		t.Fatalf("embedded admin default: %v", cfg.AdminOpenIDs)
+	}
+}
+
+func TestLoadReadsVariables(t *testing.T) {
+	cfg, err := Load(getenv(map[string]string{
+		"LINLI_HTTP_ADDR":     ":0",
+		"LINLI_DEMO":          "false",
+		"LINLI_ADMIN_OPENIDS": "a, b",
+		"LINLI_TOKEN_TTL":     "2h",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != ":0" || cfg.Demo || cfg.TokenTTL != 2*time.Hour {
+		t.Fatalf("variables not read: %+v", cfg)
+	}
+	if strings.Join(cfg.AdminOpenIDs, "|") != "a|b" {
+		t.Fatalf("admins: %q", cfg.AdminOpenIDs)
+	}
+}
+
+func TestLoadRefusesIncoherentSettings(t *testing.T) {
+	cases := map[string]map[string]string{
+		"appid without secret":     {"LINLI_WECHAT_APPID": "wx1"},
+		"mongo without jwt secret": {"LINLI_MONGO_URI": "mongodb://x"},
+		"short jwt secret":         {"LINLI_JWT_SECRET": "short"},
+		"bad duration":             {"LINLI_TOKEN_TTL": "soon"},
+		"bad bool":                 {"LINLI_DEMO": "perhaps"},
+		"zero rate limit":          {"LINLI_RATE_LIMIT_PER_MINUTE": "0"},
+	}
+	for name, vars := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Load(getenv(vars)); err == nil {
+				t.Fatal("want an error")
+			}
+		})
+	}
+}
+
+func TestWeChatConfiguredHasNoDefaultAdmin(t *testing.T) {
+	cfg, err := Load(getenv(map[string]string{"LINLI_WECHAT_APPID": "wx1", "LINLI_WECHAT_SECRET": "s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.AdminOpenIDs) != 0 {
+		t.Fatalf("no admin may be invented when WeChat is real: %v", cfg.AdminOpenIDs)
+	}
+}
+
+func TestDemoIsOffByDefaultWithRealMongo(t *testing.T) {
+	cfg, err := Load(getenv(map[string]string{"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Demo {
+		t.Fatal("a production database must not receive the demo street unless asked")
+	}
+	cfg, err = Load(getenv(map[string]string{"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32), "LINLI_DEMO": "true"}))
+	if err != nil || !cfg.Demo {
+		t.Fatalf("asked for explicitly: %v %v", cfg.Demo, err)
+	}
+}

@@ -1,0 +1,145 @@
+// Package store opens the product's MongoDB database through lungo's
+// interfaces: a real MongoDB in production, lungo's file store in embedded
+// mode, lungo's memory store in tests. It also holds the few helpers every
+// area's store needs (index declaration, duplicate-key recognition).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/256dpi/lungo"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
+)
+
+// DB is an open database and the means to close it.
+type DB struct {
+	lungo.IDatabase
+	client lungo.IClient
+	engine *lungo.Engine // nil for a real MongoDB
+}
+
+// OpenMongo connects to a real MongoDB.
+func OpenMongo(ctx context.Context, uri, name string) (*DB, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	client, err := lungo.Connect(ctx, options.Client().ApplyURI(uri).SetServerSelectionTimeout(5*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if err := client.Ping(ctx, readpref.Primary()); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, fmt.Errorf("store: ping: %w", err)
+	}
+	return &DB{IDatabase: client.Database(name), client: client}, nil
+}
+
+// OpenFile opens the embedded file store under dir.
+func OpenFile(ctx context.Context, dir, name string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: data dir: %w", err)
+	}
+	return open(ctx, lungo.NewFileStore(filepath.Join(dir, name+".bson"), 0o640), name)
+}
+
+// OpenMemory opens a fresh in-memory store (tests).
+func OpenMemory(ctx context.Context) (*DB, error) {
+	return open(ctx, lungo.NewMemoryStore(), "linli")
+}
+
+func open(ctx context.Context, s lungo.Store, name string) (*DB, error) {
+	client, engine, err := lungo.Open(ctx, lungo.Options{Store: s})
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	return &DB{IDatabase: client.Database(name), client: client, engine: engine}, nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.client.Ping(ctx, readpref.Primary()) }
+
+// Close releases the database.
+func (db *DB) Close(ctx context.Context) error {
+	if db.engine != nil {
+		db.engine.Close()
+		return nil
+	}
+	return db.client.Disconnect(ctx)
+}
+
+// Index declares one index a query needs.
+type Index struct {
+	Collection string
+	Keys       any // a bson.D, in key order
+	Unique     bool
+	// Partial restricts the index (and a unique constraint) to matching documents.
+	Partial any
+	// TTL removes documents that many seconds after the indexed time.
+	TTL  time.Duration
+	Name string
+}
+
+// EnsureIndexes creates every index; existing identical indexes are kept.
+func EnsureIndexes(ctx context.Context, db lungo.IDatabase, indexes []Index) error {
+	for _, ix := range indexes {
+		opts := options.Index().SetName(ix.Name)
+		if ix.Unique {
+			opts.SetUnique(true)
+		}
+		if ix.Partial != nil {
+			opts.SetPartialFilterExpression(ix.Partial)
+		}
+		if ix.TTL > 0 {
+			opts.SetExpireAfterSeconds(int32(ix.TTL / time.Second))
+		}
+		_, err := db.Collection(ix.Collection).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.Keys, Options: opts})
+		if err != nil {
+			return fmt.Errorf("store: index %s.%s: %w", ix.Collection, ix.Name, err)
+		}
+	}
+	return nil
+}
+
+// IsDuplicate reports whether err is a unique-index violation, as MongoDB
+// and lungo each word it.
+func IsDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	return mongo.IsDuplicateKeyError(err) || lungo.IsUniquenessError(err)
+}
+
+// IsNoDocuments reports whether err says that nothing matched.
+func IsNoDocuments(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
+
+// FindOne decodes the one document matching filter; none matching is notFound.
+func FindOne[T any](ctx context.Context, c lungo.ICollection, filter any, notFound error, opts ...*options.FindOneOptions) (T, error) {
+	var v T
+	err := c.FindOne(ctx, filter, opts...).Decode(&v)
+	if IsNoDocuments(err) {
+		return v, notFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("store: find in %s: %w", c.Name(), err)
+	}
+	return v, nil
+}
+
+// FindAll decodes every document matching filter (never nil).
+func FindAll[T any](ctx context.Context, c lungo.ICollection, filter any, opts ...*options.FindOptions) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("store: find in %s: %w", c.Name(), err)
+	}
+	out := []T{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("store: read %s: %w", c.Name(), err)
+	}
+	return out, nil
+}

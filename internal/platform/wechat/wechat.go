@@ -1,0 +1,105 @@
+// Package wechat is the product's door to the WeChat mini-program platform,
+// through github.com/silenceper/wechat/v2: login (code2session) and text
+// content security. Its access token is cached in our Redis. WeChat failures
+// become product errors with stable codes; WeChat's own text is only logged.
+package wechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/miniprogram"
+	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
+	"github.com/silenceper/wechat/v2/miniprogram/security"
+	"github.com/silenceper/wechat/v2/util"
+
+	"linli/internal/apperr"
+)
+
+// Errors WeChat's answers become.
+var (
+	ErrBadCode     = apperr.Define(apperr.Unauthorized, "WECHAT_CODE_INVALID", "微信登录凭证无效或已使用，请重新进入小程序")
+	ErrRateLimited = apperr.Define(apperr.RateLimited, "WECHAT_BUSY", "微信服务繁忙，请稍后再试")
+	ErrUpstream    = apperr.Define(apperr.BadGateway, "WECHAT_UNAVAILABLE", "暂时无法连接微信，请稍后再试")
+	ErrRisky       = apperr.Define(apperr.Invalid, "CONTENT_REJECTED", "内容含有不适宜发布的信息，请修改后再提交")
+)
+
+// Session is what code2session tells about a user.
+type Session struct {
+	OpenID  string
+	UnionID string
+}
+
+// Client talks to WeChat.
+type Client struct {
+	mp *miniprogram.MiniProgram
+}
+
+// New returns a client for the mini-program appID. httpClient carries every
+// call (silenceper uses one package-wide client; tests give a transport that
+// routes to a fake server). The access token is cached in rdb.
+func New(appID, secret string, rdb redis.UniversalClient, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	util.DefaultHTTPClient = httpClient
+	mp := miniprogram.NewMiniProgram(&mpconfig.Config{
+		AppID:     appID,
+		AppSecret: secret,
+		Cache:     NewCache(rdb),
+	})
+	return &Client{mp: mp}
+}
+
+// Code2Session exchanges a wx.login code for the user's openId.
+func (c *Client) Code2Session(ctx context.Context, code string) (Session, error) {
+	res, err := c.mp.GetAuth().Code2SessionContext(ctx, code)
+	if res.ErrCode != 0 {
+		return Session{}, fromErrCode(int(res.ErrCode), err)
+	}
+	if err != nil {
+		return Session{}, ErrUpstream.Wrap(err)
+	}
+	if res.OpenID == "" {
+		return Session{}, ErrUpstream.Wrap(errors.New("code2session: empty openid"))
+	}
+	return Session{OpenID: res.OpenID, UnionID: res.UnionID}, nil
+}
+
+// CheckText asks WeChat's content security whether text, written by openID,
+// may be published. A risky verdict is CONTENT_REJECTED.
+func (c *Client) CheckText(ctx context.Context, openID, title, text string) error {
+	res, err := c.mp.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{
+		OpenID: openID, Scene: security.MsgScene(3), Content: text, Title: title,
+	})
+	if res.ErrCode != 0 {
+		return fromErrCode(int(res.ErrCode), err)
+	}
+	if err != nil {
+		return ErrUpstream.Wrap(err)
+	}
+	if res.Result.Suggest == "risky" {
+		return ErrRisky.New()
+	}
+	return nil
+}
+
+func fromErrCode(code int, cause error) error {
+	if cause == nil {
+		cause = fmt.Errorf("wechat errcode %d", code)
+	}
+	switch code {
+	case 40029, 40163, 40226:
+		return ErrBadCode.Wrap(cause)
+	case 45009, 45011, -1:
+		return ErrRateLimited.Wrap(cause)
+	case 87014:
+		return ErrRisky.Wrap(cause)
+	default:
+		return ErrUpstream.Wrap(cause)
+	}
+}

@@ -1,0 +1,73 @@
+package wechat_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/wechat"
+	"linli/internal/platform/wechat/wechattest"
+)
+
+func newClient(t *testing.T) (*wechat.Client, *wechattest.Server, *redis.Client) {
+	t.Helper()
+	fake := wechattest.New(t)
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	return wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), fake, rdb
+}
+
+func TestCode2Session(t *testing.T) {
+	c, fake, _ := newClient(t)
+	ctx := context.Background()
+	fake.AddCode("good", "openid-1")
+
+	s, err := c.Code2Session(ctx, "good")
+	if err != nil || s.OpenID != "openid-1" {
+		t.Fatalf("login = %+v, %v", s, err)
+	}
+	if _, err := c.Code2Session(ctx, "good"); !wechat.ErrBadCode.Is(err) {
+		t.Fatalf("a used code must be WECHAT_CODE_INVALID, got %v", err)
+	}
+	if _, err := c.Code2Session(ctx, "unknown"); !wechat.ErrBadCode.Is(err) {
+		t.Fatalf("errcode 40029 must be WECHAT_CODE_INVALID, got %v", err)
+	}
+	fake.FailNext(45011)
+	if _, err := c.Code2Session(ctx, "x"); !wechat.ErrRateLimited.Is(err) {
+		t.Fatalf("errcode 45011 must be WECHAT_BUSY, got %v", err)
+	}
+	fake.FailNext(-1000)
+	if _, err := c.Code2Session(ctx, "x"); !wechat.ErrUpstream.Is(err) {
+		t.Fatalf("an unknown errcode must be WECHAT_UNAVAILABLE, got %v", err)
+	}
+}
+
+func TestCode2SessionTimeoutIsUpstreamError(t *testing.T) {
+	c, fake, _ := newClient(t)
+	fake.SetDelay(3 * time.Second) // the client gives up after 2 s
+	fake.AddCode("slow", "openid-1")
+	if _, err := c.Code2Session(context.Background(), "slow"); !wechat.ErrUpstream.Is(err) {
+		t.Fatalf("a time-out must be WECHAT_UNAVAILABLE, got %v", err)
+	}
+}
+
+func TestCheckTextCachesTheAccessTokenInRedis(t *testing.T) {
+	c, fake, rdb := newClient(t)
+	ctx := context.Background()
+	fake.Risky("赌博")
+	if err := c.CheckText(ctx, "o1", "台灯", "需要一盏台灯"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckText(ctx, "o1", "", "来赌博吧"); !wechat.ErrRisky.Is(err) {
+		t.Fatalf("risky text must be CONTENT_REJECTED, got %v", err)
+	}
+	if fake.TokenCalls() != 1 || fake.Checks() != 2 {
+		t.Fatalf("token calls %d (want 1, cached), checks %d", fake.TokenCalls(), fake.Checks())
+	}
+	keys, err := rdb.Keys(ctx, "linli:wechat:*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("the access token must live in redis: %v %v", keys, err)
+	}
+}

@@ -1,0 +1,186 @@
+// Package wechattest is a fake WeChat API server for tests: WeChat itself can
+// never be reached from a test. It answers code2session, the access token and
+// msg_sec_check the way WeChat does, and can be told to fail.
+package wechattest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Server is a fake api.weixin.qq.com.
+type Server struct {
+	*httptest.Server
+
+	mu         sync.Mutex
+	codes      map[string]string // wx.login code → openId; single use
+	used       map[string]bool
+	failNext   []int // errcodes answered by the next calls, in order
+	delay      time.Duration
+	risky      []string
+	tokenCalls int
+	checks     int
+}
+
+// New starts a fake server, stopped when the test ends.
+func New(t testing.TB) *Server {
+	s := &Server{codes: map[string]string{}, used: map[string]bool{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/sns/jscode2session", s.code2session)
+	mux.HandleFunc("/cgi-bin/token", s.token)
+	mux.HandleFunc("/cgi-bin/stable_token", s.token)
+	mux.HandleFunc("/wxa/msg_sec_check", s.msgSecCheck)
+	s.Server = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// AddCode makes code log in as openID (once, as on WeChat).
+func (s *Server) AddCode(code, openID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codes[code] = openID
+}
+
+// FailNext makes the next call answer errcode.
+func (s *Server) FailNext(errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext = append(s.failNext, errcode)
+}
+
+// SetDelay makes every answer wait d (for time-outs).
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// Risky makes msg_sec_check judge text containing word risky.
+func (s *Server) Risky(word string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.risky = append(s.risky, word)
+}
+
+// TokenCalls is how many access tokens were fetched.
+func (s *Server) TokenCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenCalls
+}
+
+// Checks is how many texts were checked.
+func (s *Server) Checks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checks
+}
+
+// HTTPClient returns a client whose every request to WeChat reaches this
+// server instead.
+func (s *Server) HTTPClient() *http.Client {
+	target, _ := url.Parse(s.URL)
+	return &http.Client{Timeout: 2 * time.Second, Transport: rewrite{target: target, next: http.DefaultTransport}}
+}
+
+type rewrite struct {
+	target *url.URL
+	next   http.RoundTripper
+}
+
+func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme = r.target.Scheme
+	req.URL.Host = r.target.Host
+	req.Host = r.target.Host
+	return r.next.RoundTrip(req)
+}
+
+// begin applies the delay and answers a queued failure; it reports whether
+// the call was answered.
+func (s *Server) begin(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	d := s.delay
+	fail := 0
+	if len(s.failNext) > 0 {
+		fail, s.failNext = s.failNext[0], s.failNext[1:]
+	}
+	s.mu.Unlock()
+	if d > 0 {
+		time.Sleep(d)
+	}
+	if fail != 0 {
+		write(w, map[string]any{"errcode": fail, "errmsg": "fake failure"})
+		return true
+	}
+	return false
+}
+
+func (s *Server) code2session(w http.ResponseWriter, r *http.Request) {
+	if s.begin(w) {
+		return
+	}
+	code := r.URL.Query().Get("js_code")
+	s.mu.Lock()
+	openID, ok := s.codes[code]
+	used := s.used[code]
+	if ok && !used {
+		s.used[code] = true
+	}
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		write(w, map[string]any{"errcode": 40029, "errmsg": "invalid code"})
+	case used:
+		write(w, map[string]any{"errcode": 40163, "errmsg": "code been used"})
+	default:
+		write(w, map[string]any{"openid": openID, "session_key": "fake-session-key"})
+	}
+}
+
+func (s *Server) token(w http.ResponseWriter, _ *http.Request) {
+	if s.begin(w) {
+		return
+	}
+	s.mu.Lock()
+	s.tokenCalls++
+	s.mu.Unlock()
+	write(w, map[string]any{"access_token": "fake-access-token", "expires_in": 7200})
+}
+
+func (s *Server) msgSecCheck(w http.ResponseWriter, r *http.Request) {
+	if s.begin(w) {
+		return
+	}
+	if r.URL.Query().Get("access_token") != "fake-access-token" {
+		write(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+		return
+	}
+	var req struct {
+		Content string `json:"content"`
+		Title   string `json:"title"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	s.mu.Lock()
+	s.checks++
+	suggest := "pass"
+	for _, w := range s.risky {
+		if strings.Contains(req.Content, w) || strings.Contains(req.Title, w) {
+			suggest = "risky"
+		}
+	}
+	s.mu.Unlock()
+	write(w, map[string]any{"errcode": 0, "errmsg": "ok", "result": map[string]any{"suggest": suggest, "label": 100}})
+}
+
+func write(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,221 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"linli/api"
+	"linli/handlers"
+	"linli/internal/app"
+	"linli/internal/platform/clock"
+	"linli/internal/platform/store"
+	"linli/internal/platform/wechat"
+	"linli/internal/platform/wechat/wechattest"
+)
+
+// Env is the whole product running for one test.
+type Env struct {
+	T      testing.TB
+	DB     *store.DB
+	Redis  *redis.Client
+	Mini   *miniredis.Miniredis // nil with a real redis-server
+	Clock  *clock.Manual
+	App    *app.App
+	Server *httptest.Server
+	WeChat *wechattest.Server // nil unless WithWeChat
+}
+
+// Option changes how an Env is built.
+type Option func(*config)
+
+type config struct {
+	wechat    bool
+	rateLimit int
+	actorTTL  time.Duration
+}
+
+// WithWeChat configures WeChat (against the fake): no dev login then.
+func WithWeChat() Option { return func(c *config) { c.wechat = true } }
+
+// WithRateLimit sets write requests per minute per caller.
+func WithRateLimit(n int) Option { return func(c *config) { c.rateLimit = n } }
+
+// WithActorTTL sets how long roles are trusted before being read again.
+func WithActorTTL(d time.Duration) Option { return func(c *config) { c.actorTTL = d } }
+
+// Start is the manual clock's starting time: a Monday morning in Beijing.
+var Start = time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China)
+
+// New builds the product on a fresh memory store.
+func New(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	cfg := config{rateLimit: 100_000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx := context.Background()
+	db, err := store.OpenMemory(ctx)
+	mustf(t, err, "memory store")
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	rdb, mini := Redis(t)
+	env := &Env{T: t, DB: db, Redis: rdb, Mini: mini, Clock: clock.NewManual(Start)}
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	o := app.Options{
+		DB: db, Redis: rdb, Log: log, Clock: env.Clock,
+		JWTSecret: []byte(strings.Repeat("k", 32)), TokenTTL: 72 * time.Hour,
+		AdminOpenIDs: []string{"dev-admin"}, ActorTTL: cfg.actorTTL,
+	}
+	if cfg.wechat {
+		env.WeChat = wechattest.New(t)
+		o.WeChat = wechat.New("wxtest", "secret", rdb, env.WeChat.HTTPClient())
+	}
+	env.App, err = app.New(ctx, o)
+	mustf(t, err, "app")
+	e := handlers.New(handlers.Deps{
+		Log: log, Accounts: env.App.Accounts, Communities: env.App.Communities, Redis: rdb,
+		Ready: []handlers.Check{
+			{Name: "mongodb", Ping: db.Ping},
+			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
+		},
+		RateLimit: cfg.rateLimit, LoginRateLimit: cfg.rateLimit, OpenAPI: api.Spec,
+	})
+	env.Server = httptest.NewServer(e)
+	t.Cleanup(env.Server.Close)
+	return env
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// Resp is an answer.
+type Resp struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Decode reads the body as JSON into v.
+func (r *Resp) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.Body, err)
+	}
+}
+
+// Map reads the body as a JSON object.
+func (r *Resp) Map(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.Decode(t, &m)
+	return m
+}
+
+// Code is the error code of an error answer ("" when none).
+func (r *Resp) Code() string {
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// Req is a request to send.
+type Req struct {
+	Method, Path, Token string
+	// Body is sent as JSON; a string or []byte is sent as it is.
+	Body   any
+	Header map[string]string
+}
+
+// Do sends a request to the server.
+func (env *Env) Do(r Req) *Resp {
+	env.T.Helper()
+	var body io.Reader
+	switch b := r.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		mustf(env.T, err, "encoding body")
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(r.Method, env.Server.URL+r.Path, body)
+	mustf(env.T, err, "request")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	for k, v := range r.Header {
+		req.Header.Set(k, v)
+	}
+	res, err := env.Server.Client().Do(req)
+	mustf(env.T, err, "%s %s", r.Method, r.Path)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	mustf(env.T, err, "reading answer")
+	return &Resp{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Get sends a GET.
+func (env *Env) Get(path, token string) *Resp {
+	env.T.Helper()
+	return env.Do(Req{Method: http.MethodGet, Path: path, Token: token})
+}
+
+// Post sends a POST with a JSON body.
+func (env *Env) Post(path, token string, body any) *Resp {
+	env.T.Helper()
+	return env.Do(Req{Method: http.MethodPost, Path: path, Token: token, Body: body})
+}
+
+// Put sends a PUT with a JSON body.
+func (env *Env) Put(path, token string, body any) *Resp {
+	env.T.Helper()
+	return env.Do(Req{Method: http.MethodPut, Path: path, Token: token, Body: body})
+}
+
+// Want fails the test unless the answer has the status (and, for errors,
+// the code when given).
+func (r *Resp) Want(t testing.TB, status int, code ...string) *Resp {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+	if len(code) > 0 && r.Code() != code[0] {
+		t.Fatalf("error code %q, want %q; body %s", r.Code(), code[0], r.Body)
+	}
+	return r
+}
+
+// Login logs in with the development login and returns the token.
+func (env *Env) Login(openID, nickname string) string {
+	env.T.Helper()
+	var s struct{ Token string }
+	env.Post("/api/v1/auth/dev-login", "", map[string]string{"openId": openID, "nickname": nickname}).
+		Want(env.T, http.StatusOK).Decode(env.T, &s)
+	return s.Token
+}
