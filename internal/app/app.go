@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,7 +15,9 @@ import (
 	"linli/internal/account"
 	"linli/internal/community"
 	"linli/internal/demo"
+	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/lease"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
 )
@@ -38,6 +41,12 @@ type Options struct {
 type App struct {
 	Accounts    *account.Service
 	Communities *community.Service
+	Inbox       *notify.Inbox
+	// Jobs is the background work every process runs under leases (see Run).
+	Jobs []lease.Job
+
+	leases *lease.Leases
+	log    *slog.Logger
 }
 
 // New builds the services and declares every index their queries need.
@@ -45,7 +54,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(account.Indexes, community.Indexes)); err != nil {
+	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(account.Indexes, community.Indexes, notify.Indexes)); err != nil {
 		return nil, err
 	}
 	communities := community.NewService(community.NewStore(o.DB), o.Clock)
@@ -57,7 +66,21 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.WeChat != nil {
 		opts.WeChat = o.WeChat
 	}
-	return &App{Accounts: account.NewService(opts), Communities: communities}, nil
+	a := &App{
+		Accounts: account.NewService(opts), Communities: communities,
+		Inbox:  notify.NewInbox(o.DB, o.Clock),
+		leases: lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
+	}
+	return a, nil
+}
+
+// Run runs every background job under its lease until ctx ends.
+func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, job := range a.Jobs {
+		wg.Go(func() { a.leases.Run(ctx, a.log, job) })
+	}
+	wg.Wait()
 }
 
 // LoadDemo loads the demo street into an empty database.
