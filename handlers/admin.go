@@ -21,7 +21,7 @@ func (s *server) createCommunity(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	cm, err := s.Communities.CreateCommunity(c.Request().Context(), callerOf(c), community.NewCommunity{Name: req.Name, Street: req.Street})
+	cm, err := s.App.Communities.CreateCommunity(c.Request().Context(), callerOf(c), community.NewCommunity{Name: req.Name, Street: req.Street})
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *server) createGrid(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	g, err := s.Communities.CreateGrid(c.Request().Context(), callerOf(c), id, req.Name)
+	g, err := s.App.Communities.CreateGrid(c.Request().Context(), callerOf(c), id, req.Name)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (s *server) createBuilding(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	b, err := s.Communities.CreateBuilding(c.Request().Context(), callerOf(c), id, req.Name)
+	b, err := s.App.Communities.CreateBuilding(c.Request().Context(), callerOf(c), id, req.Name)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *server) createStaff(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	st, code, err := s.Accounts.CreateStaff(c.Request().Context(), callerOf(c), account.NewStaff{
+	st, code, err := s.App.Accounts.CreateStaff(c.Request().Context(), callerOf(c), account.NewStaff{
 		Name: req.Name, Position: req.Position, CommunityID: req.CommunityID, GridIDs: req.GridIDs,
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *server) listStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.Accounts.ListStaff(c.Request().Context(), callerOf(c), communityID, cur.ID, limit+1)
+	list, err := s.App.Accounts.ListStaff(c.Request().Context(), callerOf(c), communityID, cur.ID, limit+1)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *server) deactivateStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.Accounts.DeactivateStaff(c.Request().Context(), callerOf(c), id)
+	st, err := s.App.Accounts.DeactivateStaff(c.Request().Context(), callerOf(c), id)
 	if err != nil {
 		return err
 	}

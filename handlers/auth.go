@@ -29,7 +29,7 @@ func (s *server) wechatLogin(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.Accounts.WeChatLogin(c.Request().Context(), req.Code)
+	sess, err := s.App.Accounts.WeChatLogin(c.Request().Context(), req.Code)
 	if err != nil {
 		return err
 	}
@@ -37,14 +37,14 @@ func (s *server) wechatLogin(c echo.Context) error {
 }
 
 func (s *server) devLogin(c echo.Context) error {
-	if !s.Accounts.DevLoginEnabled() {
+	if !s.App.Accounts.DevLoginEnabled() {
 		return account.ErrDevLoginDisabled.New()
 	}
 	var req devLoginRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	sess, err := s.Accounts.DevLogin(c.Request().Context(), req.OpenID, req.Nickname)
+	sess, err := s.App.Accounts.DevLogin(c.Request().Context(), req.OpenID, req.Nickname)
 	if err != nil {
 		return err
 	}

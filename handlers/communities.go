@@ -13,7 +13,7 @@ func (s *server) listCommunities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.Communities.List(c.Request().Context(), cur.ID, limit+1)
+	list, err := s.App.Communities.List(c.Request().Context(), cur.ID, limit+1)
 	if err != nil {
 		return err
 	}

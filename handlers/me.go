@@ -9,7 +9,7 @@ import (
 )
 
 func (s *server) me(c echo.Context) error {
-	p, err := s.Accounts.Me(c.Request().Context(), callerOf(c))
+	p, err := s.App.Accounts.Me(c.Request().Context(), callerOf(c))
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *server) setHome(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Accounts.SetHome(c.Request().Context(), callerOf(c), account.Home{
+	p, err := s.App.Accounts.SetHome(c.Request().Context(), callerOf(c), account.Home{
 		CommunityID: req.CommunityID, GridID: req.GridID, BuildingID: req.BuildingID,
 	})
 	if err != nil {
@@ -45,7 +45,7 @@ func (s *server) redeemInvite(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Accounts.RedeemInvite(c.Request().Context(), callerOf(c), req.Code)
+	p, err := s.App.Accounts.RedeemInvite(c.Request().Context(), callerOf(c), req.Code)
 	if err != nil {
 		return err
 	}

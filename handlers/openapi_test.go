@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -13,7 +11,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"linli/api"
-	"linli/handlers"
 	"linli/internal/testenv"
 )
 
@@ -28,7 +25,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			spec[method+" "+path] = true
 		}
 	}
-	e := handlers.New(handlers.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Redis: nil, RateLimit: 1, LoginRateLimit: 1})
+	e := testenv.New(t).Echo
 	param := regexp.MustCompile(`:(\w+)`)
 	routes := map[string]bool{}
 	for _, r := range e.Routes() {

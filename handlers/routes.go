@@ -19,7 +19,7 @@ func (s *server) routes(e *echo.Echo) {
 	v1.GET("/communities", s.listCommunities)
 
 	// Signed in.
-	in := v1.Group("", requireAuth(s.Accounts), rateLimit(s.limiter, s.Log, "write", s.RateLimit, true), idem)
+	in := v1.Group("", requireAuth(s.App.Accounts), rateLimit(s.limiter, s.Log, "write", s.RateLimit, true), idem)
 	in.GET("/me", s.me)
 	in.PUT("/me/home", s.setHome)
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)

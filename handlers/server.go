@@ -12,16 +12,15 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
 
-	"linli/internal/account"
-	"linli/internal/community"
+	"linli/internal/app"
 )
 
 // Deps is everything the HTTP layer calls.
 type Deps struct {
-	Log         *slog.Logger
-	Accounts    *account.Service
-	Communities *community.Service
-	Redis       redis.UniversalClient
+	Log *slog.Logger
+	// App is the product's services.
+	App   *app.App
+	Redis redis.UniversalClient
 	// Ready are the dependencies /readyz asks.
 	Ready []Check
 	// RateLimit is write requests per minute per caller; LoginRateLimit is

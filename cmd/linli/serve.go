@@ -69,7 +69,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 
 	e := handlers.New(handlers.Deps{
-		Log: log, Accounts: a.Accounts, Communities: a.Communities, Redis: rdb,
+		Log: log, App: a, Redis: rdb,
 		Ready: []handlers.Check{
 			{Name: "mongodb", Ping: db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
 	"linli/api"
@@ -33,6 +34,7 @@ type Env struct {
 	Clock  *clock.Manual
 	App    *app.App
 	Server *httptest.Server
+	Echo   *echo.Echo
 	WeChat *wechattest.Server // nil unless WithWeChat
 }
 
@@ -87,13 +89,14 @@ func New(t testing.TB, opts ...Option) *Env {
 	env.App, err = app.New(ctx, o)
 	mustf(t, err, "app")
 	e := handlers.New(handlers.Deps{
-		Log: log, Accounts: env.App.Accounts, Communities: env.App.Communities, Redis: rdb,
+		Log: log, App: env.App, Redis: rdb,
 		Ready: []handlers.Check{
 			{Name: "mongodb", Ping: db.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		},
 		RateLimit: cfg.rateLimit, LoginRateLimit: cfg.rateLimit, OpenAPI: api.Spec,
 	})
+	env.Echo = e
 	env.Server = httptest.NewServer(e)
 	t.Cleanup(env.Server.Close)
 	return env
