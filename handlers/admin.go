@@ -69,6 +69,7 @@ type createStaffRequest struct {
 	Position    string   `json:"position" validate:"required,max=32"`
 	CommunityID string   `json:"communityId" validate:"required,objectid"`
 	GridIDs     []string `json:"gridIds" validate:"max=50,dive,objectid"`
+	Secretary   bool     `json:"secretary"`
 }
 
 type createStaffResponse struct {
@@ -83,6 +84,7 @@ func (s *server) createStaff(c echo.Context) error {
 	}
 	st, code, err := s.App.Accounts.CreateStaff(c.Request().Context(), callerOf(c), account.NewStaff{
 		Name: req.Name, Position: req.Position, CommunityID: req.CommunityID, GridIDs: req.GridIDs,
+		Secretary: req.Secretary,
 	})
 	if err != nil {
 		return err
@@ -112,6 +114,26 @@ func (s *server) deactivateStaff(c echo.Context) error {
 		return err
 	}
 	st, err := s.App.Accounts.DeactivateStaff(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+type setSecretaryRequest struct {
+	Secretary *bool `json:"secretary" validate:"required"`
+}
+
+func (s *server) setSecretary(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req setSecretaryRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	st, err := s.App.Accounts.SetSecretary(c.Request().Context(), callerOf(c), id, *req.Secretary)
 	if err != nil {
 		return err
 	}

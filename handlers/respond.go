@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -45,3 +46,6 @@ func matches(ifNoneMatch, etag string) bool {
 
 // created answers 201 with the thing created.
 func created(c echo.Context, v any) error { return c.JSON(http.StatusCreated, v) }
+
+// now is the product's time (the manual clock in tests).
+func (s *server) now() time.Time { return s.App.Clock.Now() }

@@ -31,4 +31,29 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/admin/staff", s.createStaff)
 	in.GET("/admin/staff", s.listStaff)
 	in.POST("/admin/staff/:id/deactivate", s.deactivateStaff)
+	in.POST("/admin/staff/:id/secretary", s.setSecretary)
+	in.POST("/admin/departments", s.createDepartment)
+	in.GET("/admin/departments", s.listDepartments)
+	in.PUT("/admin/departments/:id", s.updateDepartment)
+
+	// Resident messages (接诉即办).
+	in.POST("/messages", s.createMessage)
+	in.GET("/messages/mine", s.myMessages)
+	in.GET("/messages/:id", s.getMessage)
+	in.POST("/messages/:id/follow-ups", s.followUp)
+	in.POST("/messages/:id/rating", s.rateMessage)
+	in.GET("/communities/:id/message-config", s.messageConfig)
+	in.PUT("/communities/:id/message-config", s.setMessageConfig)
+
+	// Staff backlog queues and the three rates (三率).
+	in.GET("/staff/queue", s.staffQueue)
+	in.GET("/staff/messages/:id", s.staffMessage)
+	in.POST("/staff/messages/:id/accept", s.acceptMessage)
+	in.POST("/staff/messages/:id/replies", s.replyMessage)
+	in.POST("/staff/messages/:id/resolve", s.resolveMessage)
+	in.POST("/staff/messages/:id/transfer", s.transferMessage)
+	in.POST("/staff/messages/:id/escalate", s.escalateMessage)
+	in.POST("/staff/messages/:id/escalations/:escalationId/answer", s.recordAnswer)
+	in.POST("/staff/messages/:id/classify", s.classifyMessage)
+	in.GET("/staff/stats", s.staffStats)
 }

@@ -40,6 +40,10 @@ type Staff struct {
 	Position    string   `bson:"position"`
 	CommunityID string   `bson:"communityId"`
 	GridIDs     []string `bson:"gridIds"`
+	// Secretary marks the community's secretary (书记) — or one of them: the
+	// people told when a resident's message goes overdue, who may reassign
+	// work. An admin sets it explicitly; the position text is only shown.
+	Secretary bool `bson:"secretary"`
 	// UserID is the account the profile is bound to, once the invite is redeemed.
 	UserID string `bson:"userId,omitempty"`
 	Active bool   `bson:"active"`

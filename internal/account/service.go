@@ -176,12 +176,13 @@ func (s *Service) actorOf(u User, st *Staff) actor.Actor {
 		a.StaffID, a.StaffName, a.StaffPosition = st.ID, st.Name, st.Position
 		a.CommunityIDs = []string{st.CommunityID}
 		a.GridIDs = slices.Clone(st.GridIDs)
+		a.Secretary = st.Secretary
 	}
 	if slices.Contains(s.admins, u.OpenID) {
 		a.Roles = append(a.Roles, actor.Admin)
 	}
 	if u.Home != nil {
-		a.HomeCommunityID, a.HomeGridID = u.Home.CommunityID, u.Home.GridID
+		a.HomeCommunityID, a.HomeGridID, a.HomeBuildingID = u.Home.CommunityID, u.Home.GridID, u.Home.BuildingID
 	}
 	return a
 }
@@ -223,6 +224,8 @@ func (s *Service) refreshed(ctx context.Context, userID string) (Profile, error)
 type NewStaff struct {
 	Name, Position, CommunityID string
 	GridIDs                     []string
+	// Secretary marks the community's secretary (see Staff.Secretary).
+	Secretary bool
 }
 
 // inviteTTL is how long an invite code may be redeemed.
@@ -245,7 +248,7 @@ func (s *Service) CreateStaff(ctx context.Context, a actor.Actor, in NewStaff) (
 	st := Staff{
 		ID: clock.NewID(), Name: strings.TrimSpace(in.Name), Position: strings.TrimSpace(in.Position),
 		CommunityID: in.CommunityID, GridIDs: slices.Compact(slices.Sorted(slices.Values(in.GridIDs))),
-		Active: true, InviteHash: hashInvite(code), InviteExpiresAt: now.Add(inviteTTL), CreatedAt: now,
+		Secretary: in.Secretary, Active: true, InviteHash: hashInvite(code), InviteExpiresAt: now.Add(inviteTTL), CreatedAt: now,
 	}
 	if err := s.store.InsertStaff(ctx, st); err != nil {
 		return StaffView{}, "", err
@@ -284,6 +287,22 @@ func (s *Service) DeactivateStaff(ctx context.Context, a actor.Actor, staffID st
 		return StaffView{}, apperr.ErrForbidden.New()
 	}
 	st, err := s.store.Deactivate(ctx, staffID, s.clock.Now())
+	if err != nil {
+		return StaffView{}, err
+	}
+	if st.UserID != "" {
+		s.actors.forget(st.UserID)
+	}
+	return viewStaff(st), nil
+}
+
+// SetSecretary marks or unmarks a staff profile as its community's
+// secretary. Admins only; the holder's rights change within ActorTTL.
+func (s *Service) SetSecretary(ctx context.Context, a actor.Actor, staffID string, secretary bool) (StaffView, error) {
+	if !a.IsAdmin() {
+		return StaffView{}, apperr.ErrForbidden.New()
+	}
+	st, err := s.store.SetSecretary(ctx, staffID, secretary)
 	if err != nil {
 		return StaffView{}, err
 	}

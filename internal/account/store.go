@@ -31,6 +31,8 @@ var Indexes = []store.Index{
 		Partial: bson.M{"userId": bson.M{"$type": "string"}, "active": true}},
 	{Collection: "staff", Name: "inviteHash_unique", Keys: bson.D{{Key: "inviteHash", Value: 1}}, Unique: true},
 	{Collection: "staff", Name: "community", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "staff", Name: "community_secretary", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "secretary", Value: 1}, {Key: "active", Value: 1}}},
+	{Collection: "staff", Name: "grids", Keys: bson.D{{Key: "gridIds", Value: 1}, {Key: "active", Value: 1}}},
 }
 
 // UpsertByOpenID returns the user of openID, creating it from fresh when
@@ -171,4 +173,33 @@ func (s *Store) StaffOfCommunity(ctx context.Context, communityID, afterID strin
 		filter["_id"] = bson.M{"$gt": afterID}
 	}
 	return store.FindAll[Staff](ctx, s.staff, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// SetSecretary sets the secretary mark of one profile and returns it.
+func (s *Store) SetSecretary(ctx context.Context, id string, secretary bool) (Staff, error) {
+	var st Staff
+	err := s.staff.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"secretary": secretary}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&st)
+	if store.IsNoDocuments(err) {
+		return Staff{}, ErrStaffNotFound.New()
+	}
+	if err != nil {
+		return Staff{}, fmt.Errorf("account: set secretary: %w", err)
+	}
+	return st, nil
+}
+
+// maxListed bounds the profiles one lookup returns: a community has tens of
+// staff, not thousands.
+const maxListed = 200
+
+// SecretariesOf returns the active secretaries of a community.
+func (s *Store) SecretariesOf(ctx context.Context, communityID string) ([]Staff, error) {
+	return store.FindAll[Staff](ctx, s.staff, bson.M{"communityId": communityID, "secretary": true, "active": true},
+		options.Find().SetLimit(maxListed))
+}
+
+// StaffOfGrid returns the active profiles responsible for a grid.
+func (s *Store) StaffOfGrid(ctx context.Context, gridID string) ([]Staff, error) {
+	return store.FindAll[Staff](ctx, s.staff, bson.M{"gridIds": gridID, "active": true}, options.Find().SetLimit(maxListed))
 }

@@ -24,6 +24,7 @@ type StaffView struct {
 	Position    string    `json:"position"`
 	CommunityID string    `json:"communityId"`
 	GridIDs     []string  `json:"gridIds"`
+	Secretary   bool      `json:"secretary"`
 	Active      bool      `json:"active"`
 	Bound       bool      `json:"bound"`
 	CreatedAt   time.Time `json:"createdAt"`
@@ -32,7 +33,7 @@ type StaffView struct {
 func viewStaff(st Staff) StaffView {
 	return StaffView{
 		ID: st.ID, Name: st.Name, Position: st.Position, CommunityID: st.CommunityID,
-		GridIDs: st.GridIDs, Active: st.Active, Bound: st.UserID != "", CreatedAt: st.CreatedAt,
+		GridIDs: st.GridIDs, Secretary: st.Secretary, Active: st.Active, Bound: st.UserID != "", CreatedAt: st.CreatedAt,
 	}
 }
 

@@ -31,9 +31,13 @@ type Actor struct {
 	CommunityIDs []string
 	// GridIDs are the grids the caller is responsible for.
 	GridIDs []string
+	// Secretary is set when the caller's staff profile is marked as the
+	// community's secretary (书记): told of overdue work, may reassign it.
+	Secretary bool
 	// HomeCommunityID is where the caller lives, if chosen.
 	HomeCommunityID string
 	HomeGridID      string
+	HomeBuildingID  string
 }
 
 // Has reports whether the actor holds role r.
@@ -52,6 +56,18 @@ func (a Actor) StaffOf(communityID string) bool {
 		return true
 	}
 	return a.IsStaff() && slices.Contains(a.CommunityIDs, communityID)
+}
+
+// MemberOf reports whether the actor holds an active staff profile of
+// communityID: the named person a resident sees on an answer. Unlike StaffOf,
+// being an admin is not enough.
+func (a Actor) MemberOf(communityID string) bool {
+	return a.IsStaff() && slices.Contains(a.CommunityIDs, communityID)
+}
+
+// SecretaryOf reports whether the actor is a secretary of communityID.
+func (a Actor) SecretaryOf(communityID string) bool {
+	return a.Secretary && a.MemberOf(communityID)
 }
 
 // CanClaim reports whether the actor may claim micro-wishes.

@@ -15,6 +15,8 @@ import (
 	"linli/internal/account"
 	"linli/internal/community"
 	"linli/internal/demo"
+	"linli/internal/department"
+	"linli/internal/message"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/lease"
@@ -42,6 +44,10 @@ type App struct {
 	Accounts    *account.Service
 	Communities *community.Service
 	Inbox       *notify.Inbox
+	Messages    *message.Service
+	Departments *department.Service
+	// Clock is the product's time.
+	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
 	Jobs []lease.Job
 
@@ -54,12 +60,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(account.Indexes, community.Indexes, notify.Indexes)); err != nil {
+	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
+		account.Indexes, community.Indexes, notify.Indexes, department.Indexes, message.Indexes)); err != nil {
 		return nil, err
 	}
-	communities := community.NewService(community.NewStore(o.DB), o.Clock)
+	places := community.NewStore(o.DB)
+	communities := community.NewService(places, o.Clock)
+	accounts := account.NewStore(o.DB)
 	opts := account.Options{
-		Store: account.NewStore(o.DB), Places: communities,
+		Store: accounts, Places: communities,
 		Tokens: account.NewTokens(o.JWTSecret, o.TokenTTL, o.Clock), Clock: o.Clock,
 		AdminOpenIDs: o.AdminOpenIDs, ActorTTL: o.ActorTTL,
 	}
@@ -68,9 +77,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a := &App{
 		Accounts: account.NewService(opts), Communities: communities,
-		Inbox:  notify.NewInbox(o.DB, o.Clock),
-		leases: lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
+		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock,
+		Departments: department.NewService(o.DB, o.Clock),
+		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
+	a.Messages = message.NewService(message.Options{
+		DB: o.DB, Directory: accounts, Departments: a.Departments, Places: places,
+		Notifier: a.Inbox, Clock: o.Clock, Log: o.Log,
+	})
+	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
 	return a, nil
 }
 

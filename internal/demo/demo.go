@@ -27,6 +27,7 @@ type staffSeed struct {
 	Person
 	Name, Position string
 	Grids          []int // indexes into the community's grids
+	Secretary      bool  // the community's secretary, told of overdue work
 }
 
 type residentSeed struct {
@@ -48,9 +49,9 @@ var seeds = []communitySeed{
 		Grids:     []string{"第一网格", "第二网格", "第三网格"},
 		Buildings: [][]string{{"1号楼", "2号楼", "3号楼"}, {"4号楼", "5号楼"}, {"6号楼", "7号楼", "8号楼"}},
 		Staff: []staffSeed{
-			{Person{"dev-secretary-xfl", "王书记"}, "王秀英", "社区党委书记", nil},
-			{Person{"dev-grid-xfl-1", "李网格员"}, "李建国", "网格员", []int{0}},
-			{Person{"dev-grid-xfl-2", "张网格员"}, "张丽", "网格员", []int{1, 2}},
+			{Person{"dev-secretary-xfl", "王书记"}, "王秀英", "社区党委书记", nil, true},
+			{Person{"dev-grid-xfl-1", "李网格员"}, "李建国", "网格员", []int{0}, false},
+			{Person{"dev-grid-xfl-2", "张网格员"}, "张丽", "网格员", []int{1, 2}, false},
 		},
 		Residents: []residentSeed{
 			{Person{"dev-resident-1", "赵大爷"}, 0, 0},
@@ -63,8 +64,8 @@ var seeds = []communitySeed{
 		Grids:     []string{"东区网格", "西区网格"},
 		Buildings: [][]string{{"东1栋", "东2栋"}, {"西1栋", "西2栋"}},
 		Staff: []staffSeed{
-			{Person{"dev-secretary-hp", "陈书记"}, "陈明", "社区党委书记", nil},
-			{Person{"dev-grid-hp-1", "刘网格员"}, "刘芳", "网格员", []int{0, 1}},
+			{Person{"dev-secretary-hp", "陈书记"}, "陈明", "社区党委书记", nil, true},
+			{Person{"dev-grid-hp-1", "刘网格员"}, "刘芳", "网格员", []int{0, 1}, false},
 		},
 		Residents: []residentSeed{
 			{Person{"dev-resident-3", "周先生"}, 0, 1},
@@ -115,7 +116,10 @@ func loadCommunity(ctx context.Context, communities *community.Service, accounts
 		for _, g := range st.Grids {
 			gridIDs = append(gridIDs, grids[g].ID)
 		}
-		_, code, err := accounts.CreateStaff(ctx, admin, account.NewStaff{Name: st.Name, Position: st.Position, CommunityID: c.ID, GridIDs: gridIDs})
+		_, code, err := accounts.CreateStaff(ctx, admin, account.NewStaff{
+			Name: st.Name, Position: st.Position, CommunityID: c.ID, GridIDs: gridIDs,
+			Secretary: st.Secretary,
+		})
 		if err != nil {
 			return err
 		}

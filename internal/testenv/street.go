@@ -9,8 +9,9 @@ import "net/http"
 type Street struct {
 	Admin string // admin token
 
-	A, B           Place
-	A1, A2, B1     Place // grids (CommunityID, GridID, BuildingID)
+	A, B       Place
+	A1, A2, B1 Place // grids (CommunityID, GridID, BuildingID)
+	// StaffA and StaffB are their community's secretaries (社区书记).
 	StaffA, StaffB Person
 	// StaffA2 is a second staff member of A, responsible for grid A2.
 	StaffA2 Person
@@ -47,16 +48,16 @@ func (env *Env) Street() *Street {
 	}
 	s.A.CommunityID, s.B.CommunityID = community("甲社区"), community("乙社区")
 	s.A1, s.A2, s.B1 = grid(s.A.CommunityID, "甲一网格"), grid(s.A.CommunityID, "甲二网格"), grid(s.B.CommunityID, "乙一网格")
-	s.StaffA = env.staff(s.Admin, "staff-a", "王红", "社区书记", s.A1, nil)
-	s.StaffA2 = env.staff(s.Admin, "staff-a2", "李强", "网格员", s.A2, []string{s.A2.GridID})
-	s.StaffB = env.staff(s.Admin, "staff-b", "陈静", "社区书记", s.B1, nil)
+	s.StaffA = env.staff(s.Admin, "staff-a", "王红", "社区书记", s.A1, nil, true)
+	s.StaffA2 = env.staff(s.Admin, "staff-a2", "李强", "网格员", s.A2, []string{s.A2.GridID}, false)
+	s.StaffB = env.staff(s.Admin, "staff-b", "陈静", "社区书记", s.B1, nil, true)
 	s.ResidentA = env.resident("resident-a", "赵大爷", s.A1)
 	s.ResidentA2 = env.resident("resident-a2", "孙阿姨", s.A2)
 	s.ResidentB = env.resident("resident-b", "周先生", s.B1)
 	return s
 }
 
-func (env *Env) staff(admin, openID, name, position string, home Place, grids []string) Person {
+func (env *Env) staff(admin, openID, name, position string, home Place, grids []string, secretary bool) Person {
 	t := env.T
 	t.Helper()
 	if grids == nil {
@@ -68,6 +69,7 @@ func (env *Env) staff(admin, openID, name, position string, home Place, grids []
 	}
 	env.Post("/api/v1/admin/staff", admin, map[string]any{
 		"name": name, "position": position, "communityId": home.CommunityID, "gridIds": grids,
+		"secretary": secretary,
 	}).Want(t, http.StatusCreated).Decode(t, &created)
 	p := env.resident(openID, name, home)
 	env.Post("/api/v1/me/staff-invites/redeem", p.Token, map[string]string{"code": created.InviteCode}).Want(t, http.StatusOK)
@@ -84,4 +86,17 @@ func (env *Env) resident(openID, nickname string, home Place) Person {
 		"communityId": home.CommunityID, "gridId": home.GridID, "buildingId": home.BuildingID,
 	}).Want(t, http.StatusOK).Decode(t, &me)
 	return Person{Token: tok, UserID: me.ID, OpenID: openID}
+}
+
+// AddStaff creates one more staff member of home's community through the
+// admin API, bound to a new login (openID), with a home in home's grid.
+func (env *Env) AddStaff(admin, openID, name, position string, home Place, grids []string) Person {
+	env.T.Helper()
+	return env.staff(admin, openID, name, position, home, grids, false)
+}
+
+// AddResident logs a new resident in and gives them a home.
+func (env *Env) AddResident(openID, nickname string, home Place) Person {
+	env.T.Helper()
+	return env.resident(openID, nickname, home)
 }

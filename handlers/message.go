@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/apperr"
+	"linli/internal/message"
+	"linli/internal/platform/page"
+)
+
+// The resident side of messages (接诉即办): send, list one's own, read the
+// thread, follow up, rate.
+
+type createMessageRequest struct {
+	Category string `json:"category" validate:"required,max=16"`
+	// Content is checked by the service (empty and too long have their own codes).
+	Content string   `json:"content"`
+	Images  []string `json:"images" validate:"max=9,dive,required,max=1024,url"`
+	Urgency string   `json:"urgency" validate:"omitempty,oneof=urgent normal"`
+}
+
+func (s *server) createMessage(c echo.Context) error {
+	var req createMessageRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, err := s.App.Messages.Submit(c.Request().Context(), callerOf(c), message.Draft{
+		Category: req.Category, Content: req.Content, Images: req.Images, Urgency: message.Urgency(req.Urgency),
+	})
+	if err != nil {
+		return err
+	}
+	return created(c, message.View(m, m.UpdatedAt))
+}
+
+// states reads a state filter: "active" (work still owed), "all", or a
+// comma-separated list of states; empty gives def.
+func states(c echo.Context, def []message.State) ([]message.State, error) {
+	q := c.QueryParam("state")
+	switch q {
+	case "":
+		return def, nil
+	case "all":
+		return nil, nil
+	case "active":
+		return message.ActiveStates, nil
+	}
+	var out []message.State
+	for _, p := range strings.Split(q, ",") {
+		st := message.State(strings.TrimSpace(p))
+		if !validState(st) {
+			return nil, apperr.ErrValidation.WithFields(apperr.FieldError{
+				Field: "state", Code: "oneof", Message: "state 须为 active、all 或 submitted、accepted、awaiting_resident、resolved、closed",
+			})
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func validState(st message.State) bool {
+	for _, s := range message.States {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) myMessages(c echo.Context) error {
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	sts, err := states(c, nil)
+	if err != nil {
+		return err
+	}
+	list, err := s.App.Messages.Mine(c.Request().Context(), callerOf(c), sts, cur, limit+1)
+	if err != nil {
+		return err
+	}
+	return cached(c, summaries(list, limit, s.now(), func(m message.Message) page.Cursor {
+		return page.Cursor{Key: m.SubmittedAt.UnixMilli(), ID: m.ID}
+	}))
+}
+
+// summaries pages a list (fetched with one extra item) as summaries.
+func summaries(list []message.Message, limit int, now time.Time, cursorOf func(message.Message) page.Cursor) page.Page[message.Summary] {
+	p := page.Of(list, limit, cursorOf)
+	out := page.Page[message.Summary]{Items: make([]message.Summary, len(p.Items)), NextCursor: p.NextCursor}
+	for i, m := range p.Items {
+		out.Items[i] = message.Summarise(m, now)
+	}
+	return out
+}
+
+func (s *server) getMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.App.Messages.Get(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return cached(c, message.View(m, s.now()))
+}
+
+type followUpRequest struct {
+	Content string   `json:"content"`
+	Images  []string `json:"images" validate:"max=9,dive,required,max=1024,url"`
+}
+
+// entryResponse is a new entry of a thread (its id is the entry's) with
+// the message as it now is: one round trip for a phone.
+type entryResponse struct {
+	message.EventView
+	Message message.Detail `json:"message"`
+}
+
+func (s *server) followUp(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req followUpRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, ev, err := s.App.Messages.FollowUp(c.Request().Context(), callerOf(c), id, req.Content, req.Images)
+	if err != nil {
+		return err
+	}
+	return created(c, entryResponse{EventView: message.ViewEvent(ev, false), Message: message.View(m, ev.At)})
+}
+
+type ratingRequest struct {
+	Solved       *bool  `json:"solved" validate:"required"`
+	Satisfaction string `json:"satisfaction" validate:"required,oneof=satisfied basic unsatisfied"`
+	Comment      string `json:"comment" validate:"max=500"`
+}
+
+func (s *server) rateMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req ratingRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, ev, err := s.App.Messages.Rate(c.Request().Context(), callerOf(c), id, message.RatingInput{
+		Solved: *req.Solved, Satisfaction: message.Satisfaction(req.Satisfaction), Comment: req.Comment,
+	})
+	if err != nil {
+		return err
+	}
+	return created(c, entryResponse{EventView: message.ViewEvent(ev, false), Message: message.View(m, ev.At)})
+}

@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/apperr"
+	"linli/internal/message"
+	"linli/internal/platform/page"
+)
+
+// The staff side of messages: the backlog queues and the work on one
+// message (accept, reply, resolve, transfer, escalate, classify).
+
+func (s *server) staffQueue(c echo.Context) error {
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	sts, err := states(c, message.ActiveStates)
+	if err != nil {
+		return err
+	}
+	communityID := c.QueryParam("communityId")
+	if communityID != "" && !validID(communityID) {
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	}
+	list, err := s.App.Messages.Queue(c.Request().Context(), callerOf(c), message.QueueQuery{
+		Scope: message.Scope(c.QueryParam("scope")), States: sts, CommunityID: communityID, Cursor: cur, Limit: limit + 1,
+	})
+	if err != nil {
+		return err
+	}
+	return cached(c, summaries(list, limit, s.now(), func(m message.Message) page.Cursor {
+		return page.Cursor{Key: m.SortDueAt.UnixMilli(), ID: m.ID}
+	}))
+}
+
+func (s *server) staffMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.App.Messages.StaffGet(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return cached(c, message.StaffView(m, s.now()))
+}
+
+func (s *server) acceptMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.App.Messages.Accept(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+}
+
+type replyRequest struct {
+	Content string   `json:"content"`
+	Images  []string `json:"images" validate:"max=9,dive,required,max=1024,url"`
+	// AskResident makes the reply a question: the message waits on the
+	// resident and its resolution clock pauses.
+	AskResident bool `json:"askResident"`
+}
+
+func (s *server) replyMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req replyRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, ev, err := s.App.Messages.Reply(c.Request().Context(), callerOf(c), id, req.Content, req.Images, req.AskResident)
+	if err != nil {
+		return err
+	}
+	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+}
+
+type resolveRequest struct {
+	Resolution string `json:"resolution"`
+}
+
+func (s *server) resolveMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req resolveRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, err := s.App.Messages.Resolve(c.Request().Context(), callerOf(c), id, req.Resolution)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+}
+
+type transferRequest struct {
+	StaffID string `json:"staffId" validate:"required,objectid"`
+	Reason  string `json:"reason" validate:"required,max=200"`
+}
+
+func (s *server) transferMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req transferRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, err := s.App.Messages.Transfer(c.Request().Context(), callerOf(c), id, req.StaffID, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+}
+
+type escalateRequest struct {
+	DepartmentID string `json:"departmentId" validate:"required,objectid"`
+	Note         string `json:"note" validate:"required,max=500"`
+	DueAt        string `json:"dueAt" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
+}
+
+func (s *server) escalateMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req escalateRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	due, _ := time.Parse(time.RFC3339, req.DueAt) // the validator parsed it
+	m, ev, err := s.App.Messages.Escalate(c.Request().Context(), callerOf(c), id, message.EscalationInput{
+		DepartmentID: req.DepartmentID, Note: req.Note, DueAt: due,
+	})
+	if err != nil {
+		return err
+	}
+	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+}
+
+type answerRequest struct {
+	Content string `json:"content"`
+}
+
+func (s *server) recordAnswer(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	escalationID, err := pathID(c, "escalationId")
+	if err != nil {
+		return err
+	}
+	var req answerRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, ev, err := s.App.Messages.RecordAnswer(c.Request().Context(), callerOf(c), id, escalationID, req.Content)
+	if err != nil {
+		return err
+	}
+	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+}
+
+type classifyRequest struct {
+	Category *string `json:"category" validate:"omitempty,max=16"`
+	Urgency  *string `json:"urgency" validate:"omitempty,oneof=urgent normal"`
+	Complex  *bool   `json:"complex"`
+	Reason   string  `json:"reason" validate:"required,max=200"`
+}
+
+func (s *server) classifyMessage(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req classifyRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	in := message.Classification{Category: req.Category, Complex: req.Complex, Reason: req.Reason}
+	if req.Urgency != nil {
+		u := message.Urgency(*req.Urgency)
+		in.Urgency = &u
+	}
+	m, err := s.App.Messages.Classify(c.Request().Context(), callerOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+}

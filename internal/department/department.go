@@ -1,0 +1,131 @@
+// Package department holds the street's functional departments (职能部门:
+// 房管所, 城管执法队, 派出所…) that a community "blows the whistle" to
+// (街乡吹哨、部门报到). Admins manage them; each has a named liaison whom the
+// community's staff contact. Escalating a message to a department, and
+// recording its answer, belong to the message area.
+package department
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/256dpi/lungo"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"linli/internal/actor"
+	"linli/internal/apperr"
+	"linli/internal/platform/clock"
+	"linli/internal/platform/store"
+)
+
+// Department is one department of the street with its liaison.
+type Department struct {
+	ID   string `bson:"_id" json:"id"`
+	Name string `bson:"name" json:"name"`
+	// LiaisonName and LiaisonPhone are the named person who must answer.
+	LiaisonName  string    `bson:"liaisonName" json:"liaisonName"`
+	LiaisonPhone string    `bson:"liaisonPhone" json:"liaisonPhone"`
+	Active       bool      `bson:"active" json:"active"`
+	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt" json:"updatedAt"`
+}
+
+// Errors of this area.
+var (
+	ErrNotFound = apperr.Define(apperr.NotFound, "DEPARTMENT_NOT_FOUND", "找不到该职能部门")
+	ErrExists   = apperr.Define(apperr.Conflict, "DEPARTMENT_EXISTS", "已有同名职能部门")
+	ErrInactive = apperr.Define(apperr.Conflict, "DEPARTMENT_INACTIVE", "该职能部门已停用")
+)
+
+// Fields are what an admin gives for a department.
+type Fields struct {
+	Name, LiaisonName, LiaisonPhone string
+	// Active is only read by Update (a new department is active).
+	Active bool
+}
+
+// Service is the department area's operations.
+type Service struct {
+	c     lungo.ICollection
+	clock clock.Clock
+}
+
+// NewService returns the service over db.
+func NewService(db lungo.IDatabase, c clock.Clock) *Service {
+	return &Service{c: db.Collection("departments"), clock: c}
+}
+
+// Indexes are the indexes this area's queries need.
+var Indexes = []store.Index{
+	{Collection: "departments", Name: "name_unique", Keys: bson.D{{Key: "name", Value: 1}}, Unique: true},
+}
+
+// Create adds a department. Admins only.
+func (s *Service) Create(ctx context.Context, a actor.Actor, f Fields) (Department, error) {
+	if !a.IsAdmin() {
+		return Department{}, apperr.ErrForbidden.New()
+	}
+	now := s.clock.Now()
+	d := Department{
+		ID: clock.NewID(), Name: strings.TrimSpace(f.Name), LiaisonName: strings.TrimSpace(f.LiaisonName),
+		LiaisonPhone: strings.TrimSpace(f.LiaisonPhone), Active: true, CreatedAt: now, UpdatedAt: now,
+	}
+	_, err := s.c.InsertOne(ctx, d)
+	if store.IsDuplicate(err) {
+		return Department{}, ErrExists.New()
+	}
+	if err != nil {
+		return Department{}, fmt.Errorf("department: insert: %w", err)
+	}
+	return d, nil
+}
+
+// Update changes a department's name, liaison or activity. Admins only.
+// Messages already escalated keep the liaison they were sent to.
+func (s *Service) Update(ctx context.Context, a actor.Actor, id string, f Fields) (Department, error) {
+	if !a.IsAdmin() {
+		return Department{}, apperr.ErrForbidden.New()
+	}
+	var d Department
+	err := s.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{
+		"name": strings.TrimSpace(f.Name), "liaisonName": strings.TrimSpace(f.LiaisonName),
+		"liaisonPhone": strings.TrimSpace(f.LiaisonPhone), "active": f.Active, "updatedAt": s.clock.Now(),
+	}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	switch {
+	case store.IsNoDocuments(err):
+		return Department{}, ErrNotFound.New()
+	case store.IsDuplicate(err):
+		return Department{}, ErrExists.New()
+	case err != nil:
+		return Department{}, fmt.Errorf("department: update: %w", err)
+	}
+	return d, nil
+}
+
+// List returns up to limit departments after afterID, in ID order: admins
+// and staff (who choose one when escalating).
+func (s *Service) List(ctx context.Context, a actor.Actor, afterID string, limit int) ([]Department, error) {
+	if !a.IsAdmin() && !a.IsStaff() {
+		return nil, apperr.ErrForbidden.New()
+	}
+	filter := bson.M{}
+	if afterID != "" {
+		filter["_id"] = bson.M{"$gt": afterID}
+	}
+	return store.FindAll[Department](ctx, s.c, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// Active returns one department that may be escalated to.
+func (s *Service) Active(ctx context.Context, id string) (Department, error) {
+	d, err := store.FindOne[Department](ctx, s.c, bson.M{"_id": id}, ErrNotFound.New())
+	if err != nil {
+		return Department{}, err
+	}
+	if !d.Active {
+		return Department{}, ErrInactive.New()
+	}
+	return d, nil
+}

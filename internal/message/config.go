@@ -1,0 +1,190 @@
+package message
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/256dpi/lungo"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"linli/internal/apperr"
+	"linli/internal/platform/store"
+)
+
+// Category is one kind of message a community accepts, with the urgency a
+// new message of that kind gets.
+type Category struct {
+	Name    string  `bson:"name" json:"name"`
+	Urgency Urgency `bson:"urgency" json:"urgency"`
+	// Active categories are offered to residents; an inactive one stays on
+	// the messages that have it.
+	Active bool `bson:"active" json:"active"`
+}
+
+// Limits are the deadlines of one urgency class, in hours.
+type Limits struct {
+	ResponseHours int `bson:"responseHours" json:"responseHours"`
+	ResolveHours  int `bson:"resolveHours" json:"resolveHours"`
+}
+
+// Config is a community's categories and deadlines (分级分类处置). A change
+// applies to messages submitted or reclassified after it.
+type Config struct {
+	CommunityID string     `bson:"_id" json:"communityId"`
+	Categories  []Category `bson:"categories" json:"categories"`
+	Urgent      Limits     `bson:"urgent" json:"urgent"`
+	Normal      Limits     `bson:"normal" json:"normal"`
+	// ComplexResolveHours replaces the resolution deadline of a message
+	// that staff marked complex.
+	ComplexResolveHours int        `bson:"complexResolveHours" json:"complexResolveHours"`
+	UpdatedAt           *time.Time `bson:"updatedAt" json:"updatedAt"`
+	UpdatedBy           string     `bson:"updatedBy" json:"-"`
+}
+
+// DefaultConfig is what a community has until its staff change it: the
+// categories of the issue, and 接诉即办 deadlines — urgent (risk to life or
+// property) answered within 2 h and resolved within 24 h, normal within
+// 24 h and 7 days, complex resolved within 15 days.
+func DefaultConfig(communityID string) Config {
+	cat := func(name string, u Urgency) Category { return Category{Name: name, Urgency: u, Active: true} }
+	return Config{
+		CommunityID: communityID,
+		Categories: []Category{
+			cat("物业维修", Normal), cat("环境卫生", Normal), cat("停车", Normal), cat("噪音扰民", Normal),
+			cat("安全隐患", Urgent), cat("政策咨询", Normal), cat("邻里纠纷", Normal), cat("其他", Normal),
+		},
+		Urgent:              Limits{ResponseHours: 2, ResolveHours: 24},
+		Normal:              Limits{ResponseHours: 24, ResolveHours: 7 * 24},
+		ComplexResolveHours: 15 * 24,
+	}
+}
+
+// Category returns the category called name.
+func (c Config) Category(name string) (Category, bool) {
+	for _, cat := range c.Categories {
+		if cat.Name == name {
+			return cat, true
+		}
+	}
+	return Category{}, false
+}
+
+// ActiveNames lists the categories offered to residents.
+func (c Config) ActiveNames() []string {
+	var out []string
+	for _, cat := range c.Categories {
+		if cat.Active {
+			out = append(out, cat.Name)
+		}
+	}
+	return out
+}
+
+// Allowed returns the time allowed for the first response and for the
+// resolution of a message of urgency u, complex or not.
+func (c Config) Allowed(u Urgency, complex bool) (response, resolve time.Duration) {
+	l := c.Normal
+	if u == Urgent {
+		l = c.Urgent
+	}
+	response, resolve = time.Duration(l.ResponseHours)*time.Hour, time.Duration(l.ResolveHours)*time.Hour
+	if complex {
+		resolve = time.Duration(c.ComplexResolveHours) * time.Hour
+	}
+	return response, resolve
+}
+
+// Bounds of a configuration.
+const (
+	maxCategories   = 20
+	maxCategoryName = 16
+	maxHours        = 90 * 24
+)
+
+// Check reports every invalid field of c, one entry per field.
+func (c Config) Check() error {
+	var fields []apperr.FieldError
+	bad := func(field, code, msg string) {
+		fields = append(fields, apperr.FieldError{Field: field, Code: code, Message: msg})
+	}
+	if n := len(c.Categories); n == 0 || n > maxCategories {
+		bad("categories", "range", fmt.Sprintf("类别须为 1 到 %d 个", maxCategories))
+	}
+	seen, active := map[string]bool{}, 0
+	for i, cat := range c.Categories {
+		f := fmt.Sprintf("categories[%d]", i)
+		n := utf8.RuneCountInString(cat.Name)
+		switch {
+		case n == 0 || n > maxCategoryName:
+			bad(f+".name", "range", fmt.Sprintf("类别名称须为 1 到 %d 个字", maxCategoryName))
+		case seen[cat.Name]:
+			bad(f+".name", "unique", "类别名称重复："+cat.Name)
+		}
+		seen[cat.Name] = true
+		if !cat.Urgency.Valid() {
+			bad(f+".urgency", "oneof", "紧急程度须为 urgent 或 normal")
+		}
+		if cat.Active {
+			active++
+		}
+	}
+	if len(c.Categories) > 0 && active == 0 {
+		bad("categories", "active", "至少保留一个启用的类别")
+	}
+	for _, l := range []struct {
+		name string
+		l    Limits
+	}{{"urgent", c.Urgent}, {"normal", c.Normal}} {
+		if l.l.ResponseHours < 1 || l.l.ResponseHours > maxHours {
+			bad(l.name+".responseHours", "range", "响应时限须为 1 到 2160 小时")
+		}
+		if l.l.ResolveHours < l.l.ResponseHours || l.l.ResolveHours > maxHours {
+			bad(l.name+".resolveHours", "range", "办结时限不得短于响应时限，且不超过 2160 小时")
+		}
+	}
+	if c.Urgent.ResponseHours > c.Normal.ResponseHours || c.Urgent.ResolveHours > c.Normal.ResolveHours {
+		bad("urgent", "order", "紧急类时限不得长于一般类")
+	}
+	if c.ComplexResolveHours < c.Normal.ResolveHours || c.ComplexResolveHours > maxHours {
+		bad("complexResolveHours", "range", "复杂事项办结时限不得短于一般类，且不超过 2160 小时")
+	}
+	if len(fields) > 0 {
+		return ErrConfigInvalid.WithFields(fields...)
+	}
+	return nil
+}
+
+// normalise trims category names.
+func (c *Config) normalise() {
+	for i := range c.Categories {
+		c.Categories[i].Name = strings.TrimSpace(c.Categories[i].Name)
+	}
+}
+
+// configs keeps one configuration document per community that changed it.
+type configs struct{ c lungo.ICollection }
+
+func (s configs) get(ctx context.Context, communityID string) (Config, error) {
+	cfg, err := store.FindOne[Config](ctx, s.c, bson.M{"_id": communityID}, errNoConfig)
+	if err == errNoConfig {
+		return DefaultConfig(communityID), nil
+	}
+	return cfg, err
+}
+
+var errNoConfig = fmt.Errorf("message: no configuration")
+
+func (s configs) put(ctx context.Context, cfg Config) error {
+	_, err := s.c.ReplaceOne(ctx, bson.M{"_id": cfg.CommunityID}, cfg, options.Replace().SetUpsert(true))
+	if store.IsDuplicate(err) { // two first saves at once: the other one's upsert won; ours replaces it
+		_, err = s.c.ReplaceOne(ctx, bson.M{"_id": cfg.CommunityID}, cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("message: save configuration: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,273 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/256dpi/lungo"
+
+	"linli/internal/account"
+	"linli/internal/actor"
+	"linli/internal/apperr"
+	"linli/internal/community"
+	"linli/internal/department"
+	"linli/internal/notify"
+	"linli/internal/platform/clock"
+	"linli/internal/platform/page"
+)
+
+// Directory finds staff profiles: transfer targets, and the people to tell.
+type Directory interface {
+	Staff(ctx context.Context, id string) (account.Staff, error)
+	SecretariesOf(ctx context.Context, communityID string) ([]account.Staff, error)
+	StaffOfGrid(ctx context.Context, gridID string) ([]account.Staff, error)
+}
+
+// Departments finds the department a message is escalated to.
+type Departments interface {
+	Active(ctx context.Context, id string) (department.Department, error)
+}
+
+// Places names communities and grids in the figures.
+type Places interface {
+	Community(ctx context.Context, id string) (community.Community, error)
+	Grid(ctx context.Context, id string) (community.Grid, error)
+}
+
+// Notifier tells people what happened (the in-app inbox).
+type Notifier interface {
+	Notify(ctx context.Context, n notify.Notice) error
+}
+
+// Options are what the service is built from.
+type Options struct {
+	DB          lungo.IDatabase
+	Directory   Directory
+	Departments Departments
+	Places      Places
+	Notifier    Notifier
+	Clock       clock.Clock
+	Log         *slog.Logger
+}
+
+// Service is the message area's operations. Every operation takes the
+// caller and enforces scope itself: a message outside it is not found.
+type Service struct {
+	store       *Store
+	directory   Directory
+	departments Departments
+	places      Places
+	notifier    Notifier
+	clock       clock.Clock
+	log         *slog.Logger
+}
+
+// NewService returns the service.
+func NewService(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Service{
+		store: NewStore(o.DB), directory: o.Directory, departments: o.Departments, places: o.Places,
+		notifier: o.Notifier, clock: o.Clock, log: o.Log,
+	}
+}
+
+// Store returns the service's store (benchmarks seed through it).
+func (s *Service) Store() *Store { return s.store }
+
+// maxAttempts bounds how often a transition is decided again because a
+// concurrent one changed the message first.
+const maxAttempts = 32
+
+// step is one transition as the service runs it.
+type step struct {
+	// see checks the caller may act on the message (nil: the system).
+	see func(*Message) error
+	// decide applies the transition to the message (a copy) at now.
+	decide func(m *Message, now time.Time) (Event, error)
+	// before runs before the write, on every attempt: only idempotent work.
+	before func(ctx context.Context, m *Message)
+}
+
+// change runs one transition: read the message, decide, and write the
+// result in one update whose filter is the version read — the state the
+// decision was taken on. When another transition won meanwhile, the
+// decision is taken again on the new state (20 staff accepting at once:
+// one wins, the others now see its owner). It returns the message as it
+// now is; on a refusal, as it was, with the error.
+func (s *Service) change(ctx context.Context, id string, st step) (Message, Event, error) {
+	for range maxAttempts {
+		m, err := s.store.get(ctx, id)
+		if err != nil {
+			return Message{}, Event{}, err
+		}
+		if st.see != nil {
+			if err := st.see(&m); err != nil {
+				return Message{}, Event{}, err
+			}
+		}
+		now := s.clock.Now()
+		if now.Before(m.UpdatedAt) { // another process's clock ran ahead: keep the thread in order
+			now = m.UpdatedAt
+		}
+		next := m.clone()
+		ev, err := st.decide(&next, now)
+		if err != nil {
+			return m, Event{}, err
+		}
+		next.Version = m.Version + 1
+		next.finish(ev, now)
+		ev = next.Events[len(next.Events)-1]
+		delta := tallyOf(&next, m.Figures)
+		if st.before != nil {
+			st.before(ctx, &next)
+		}
+		ok, err := s.store.commit(ctx, m.Version, next, ev, delta)
+		if err != nil {
+			return Message{}, Event{}, err
+		}
+		if ok {
+			s.settle(ctx, &next)
+			return next, ev, nil
+		}
+	}
+	return Message{}, Event{}, ErrBusy.New()
+}
+
+// settle applies the counter changes now; when it fails, the sweep does
+// it later (the message stays marked), so the caller's answer stands.
+func (s *Service) settle(ctx context.Context, m *Message) {
+	if !m.TallyDirty {
+		return
+	}
+	if err := s.store.settle(ctx, m.ID); err != nil {
+		s.log.WarnContext(ctx, "message counters left for the sweep", "message", m.ID, "err", err)
+		return
+	}
+	m.TallyDirty = false
+}
+
+// checkContent trims text and checks it is there and not too long.
+func checkContent(field, text string) (string, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return "", ErrContentEmpty.WithFields(fieldError(field, "required", "请填写内容"))
+	case utf8.RuneCountInString(text) > MaxContent:
+		return "", ErrContentTooLong.WithFields(fieldError(field, "max", "内容不能超过2000字"))
+	}
+	return text, nil
+}
+
+func cleanImages(images []string) []string {
+	out := make([]string, 0, len(images))
+	for _, u := range images {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Submit sends a resident's message to the queue of their grid.
+func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, error) {
+	if a.HomeCommunityID == "" || a.HomeGridID == "" {
+		return Message{}, ErrHomeRequired.WithDetails(map[string]any{"setHome": "PUT /api/v1/me/home"})
+	}
+	content, err := checkContent("content", d.Content)
+	if err != nil {
+		return Message{}, err
+	}
+	d.Content, d.Category, d.Images = content, strings.TrimSpace(d.Category), cleanImages(d.Images)
+	if d.Urgency != "" && !d.Urgency.Valid() {
+		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+	}
+	cfg, err := s.store.configs.get(ctx, a.HomeCommunityID)
+	if err != nil {
+		return Message{}, err
+	}
+	home := Home{CommunityID: a.HomeCommunityID, GridID: a.HomeGridID, BuildingID: a.HomeBuildingID}
+	m, err := newMessage(Author{UserID: a.UserID, Nickname: a.Nickname}, home, d, cfg, s.clock.Now())
+	if err != nil {
+		return Message{}, err
+	}
+	m.Version = 1
+	delta := tallyOf(&m, Figures{})
+	if err := s.store.insert(ctx, m, delta); err != nil {
+		return Message{}, err
+	}
+	s.settle(ctx, &m)
+	s.tellNew(ctx, &m)
+	return m, nil
+}
+
+// own lets only the author see a message.
+func own(a actor.Actor) func(*Message) error {
+	return func(m *Message) error {
+		if m.Author.UserID != a.UserID {
+			return ErrNotFound.New()
+		}
+		return nil
+	}
+}
+
+// Get returns one of the caller's own messages with its thread.
+func (s *Service) Get(ctx context.Context, a actor.Actor, id string) (Message, error) {
+	m, err := s.store.get(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	return m, own(a)(&m)
+}
+
+// Mine lists the caller's messages, newest first, optionally by state.
+func (s *Service) Mine(ctx context.Context, a actor.Actor, states []State, cur page.Cursor, limit int) ([]Message, error) {
+	return s.store.mine(ctx, a.UserID, states, cur, limit)
+}
+
+// FollowUp adds the author's words to their open message.
+func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content string, images []string) (Message, Event, error) {
+	content, err := checkContent("content", content)
+	if err != nil {
+		return Message{}, Event{}, err
+	}
+	images = cleanImages(images)
+	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
+		return m.followUp(content, images, now)
+	}})
+	if err == nil {
+		s.tellOwner(ctx, &m, ev, "message.follow_up", "居民补充了留言", excerpt(content))
+	}
+	return m, ev, err
+}
+
+// RatingInput is a resident's rating.
+type RatingInput struct {
+	Solved       bool
+	Satisfaction Satisfaction
+	Comment      string
+}
+
+// Rate records the author's rating of the resolution; unsolved or
+// unsatisfied reopens the message to its owner.
+func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingInput) (Message, Event, error) {
+	if !r.Satisfaction.Valid() {
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "评价须为 satisfied、basic 或 unsatisfied"))
+	}
+	comment := strings.TrimSpace(r.Comment)
+	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
+		return m.rate(r.Solved, r.Satisfaction, comment, now)
+	}})
+	if err == nil && ev.Reopened {
+		s.tellOwner(ctx, &m, ev, "message.reopened", "居民对办理结果不满意，留言已重新打开", excerpt(comment))
+	}
+	return m, ev, err
+}
+
+// errNothingDue ends a sweep of one message.
+var errNothingDue = errors.New("message: nothing due")

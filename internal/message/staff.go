@@ -1,0 +1,376 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"linli/internal/account"
+	"linli/internal/actor"
+	"linli/internal/apperr"
+	"linli/internal/community"
+	"linli/internal/platform/page"
+)
+
+// requireStaff refuses the staff side to residents.
+func requireStaff(a actor.Actor) error {
+	if !a.IsStaff() && !a.IsAdmin() {
+		return apperr.ErrForbidden.New()
+	}
+	return nil
+}
+
+// staffSee lets staff see the messages of their communities (admins: all).
+func staffSee(a actor.Actor) func(*Message) error {
+	return func(m *Message) error {
+		if !a.StaffOf(m.CommunityID) {
+			return ErrNotFound.New()
+		}
+		return nil
+	}
+}
+
+// named returns the caller as the named staff member of the message's
+// community who acts: answers are signed with a real name and position.
+func named(a actor.Actor, m *Message) (StaffRef, error) {
+	if !a.MemberOf(m.CommunityID) {
+		return StaffRef{}, ErrStaffRequired.New()
+	}
+	return StaffRef{StaffID: a.StaffID, UserID: a.UserID, Name: a.StaffName, Position: a.StaffPosition}, nil
+}
+
+// ownerOrSecretary lets the owner, or a secretary of the community, act.
+func ownerOrSecretary(a actor.Actor, m *Message) (StaffRef, error) {
+	by, err := named(a, m)
+	if err != nil {
+		return StaffRef{}, err
+	}
+	if (m.Owner != nil && m.Owner.StaffID == by.StaffID) || a.SecretaryOf(m.CommunityID) {
+		return by, nil
+	}
+	return StaffRef{}, ErrNotOwner.WithDetails(m.ownerDetails())
+}
+
+func checkText(field, text string, max int, msg string) (string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || utf8.RuneCountInString(text) > max {
+		return "", apperr.ErrValidation.WithFields(fieldError(field, "range", msg))
+	}
+	return text, nil
+}
+
+// Scope is which queue a staff member reads.
+type Scope string
+
+// The queues.
+const (
+	ScopeMine      Scope = "mine"      // the messages the caller owns
+	ScopeGrid      Scope = "grid"      // the messages of the caller's grids
+	ScopeCommunity Scope = "community" // every message of the community
+)
+
+// QueueQuery asks for one page of a queue.
+type QueueQuery struct {
+	Scope Scope
+	// States filters; empty means the active states (work still owed).
+	States []State
+	// CommunityID is needed for admins; staff default to their community.
+	CommunityID string
+	Cursor      page.Cursor
+	Limit       int
+}
+
+// Queue lists a backlog, by the deadline that matters now: overdue first.
+func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Message, error) {
+	if err := requireStaff(a); err != nil {
+		return nil, err
+	}
+	cid := q.CommunityID
+	if cid == "" {
+		if len(a.CommunityIDs) == 0 {
+			return nil, apperr.ErrValidation.WithFields(fieldError("communityId", "required", "请选择社区"))
+		}
+		cid = a.CommunityIDs[0]
+	}
+	if !a.StaffOf(cid) {
+		return nil, community.ErrCommunityNotFound.New()
+	}
+	filter := bson.M{"communityId": cid}
+	switch q.Scope {
+	case ScopeMine:
+		if !a.MemberOf(cid) {
+			return nil, ErrStaffRequired.New()
+		}
+		filter["owner.staffId"] = a.StaffID
+	case ScopeGrid:
+		filter["gridId"] = bson.M{"$in": a.GridIDs}
+	case ScopeCommunity, "":
+	default:
+		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "scope 须为 mine、grid 或 community"))
+	}
+	states := q.States
+	if len(states) == 0 {
+		states = ActiveStates
+	}
+	return s.store.queue(ctx, filter, states, q.Cursor, q.Limit)
+}
+
+// StaffGet returns a message of the caller's communities with its thread.
+func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Message, error) {
+	if err := requireStaff(a); err != nil {
+		return Message{}, err
+	}
+	m, err := s.store.get(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	return m, staffSee(a)(&m)
+}
+
+// staffChange runs a transition for staff.
+func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error)) (Message, Event, error) {
+	if err := requireStaff(a); err != nil {
+		return Message{}, Event{}, err
+	}
+	return s.change(ctx, id, step{see: staffSee(a), decide: decide})
+}
+
+// Accept makes the caller the message's owner (首接负责). The first of
+// several staff accepting at once wins; the others get
+// ErrAlreadyAccepted naming the owner. Accepting one's own again is fine.
+func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, error) {
+	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by, err := named(a, m)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.accept(by, now)
+	})
+	if errors.Is(err, errAlreadyYours) {
+		return m, nil
+	}
+	return m, err
+}
+
+// Reply adds a named answer by a staff member of the message's community.
+// ask makes it a question that waits on the resident (the resolution clock
+// pauses).
+func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, images []string, ask bool) (Message, Event, error) {
+	content, err := checkContent("content", content)
+	if err != nil {
+		return Message{}, Event{}, err
+	}
+	images = cleanImages(images)
+	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by, err := named(a, m)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.reply(by, content, images, ask, now)
+	})
+	if err == nil {
+		title := "您的留言有了新回复"
+		if ask {
+			title = "社区工作人员请您补充信息"
+		}
+		s.tellResident(ctx, &m, ev, "message.reply", title, ev.By.Staff.Name+"（"+ev.By.Staff.Position+"）："+excerpt(content))
+	}
+	return m, ev, err
+}
+
+// Resolve resolves the message: only its owner, only after a named reply.
+func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution string) (Message, error) {
+	text, err := checkContent("resolution", resolution)
+	if err != nil {
+		return Message{}, err
+	}
+	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by, err := named(a, m)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.resolve(by, text, now)
+	})
+	if err == nil {
+		s.tellResident(ctx, &m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
+	}
+	return m, err
+}
+
+// Transfer moves the message to another active staff member of its
+// community: the owner, a secretary or an admin may (and assign a message
+// nobody took yet).
+func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reason string) (Message, error) {
+	reason, err := checkText("reason", reason, 200, "请填写转交原因（200字以内）")
+	if err != nil {
+		return Message{}, err
+	}
+	if err := requireStaff(a); err != nil {
+		return Message{}, err
+	}
+	target, err := s.directory.Staff(ctx, staffID)
+	if err != nil && !account.ErrStaffNotFound.Is(err) {
+		return Message{}, err
+	}
+	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by := Who{Kind: ByAdmin, UserID: a.UserID}
+		switch {
+		case a.MemberOf(m.CommunityID) && m.Owner != nil && m.Owner.StaffID == a.StaffID,
+			a.SecretaryOf(m.CommunityID):
+			by = staffWho(StaffRef{StaffID: a.StaffID, UserID: a.UserID, Name: a.StaffName, Position: a.StaffPosition})
+		case a.IsAdmin():
+		default:
+			return Event{}, ErrNotOwner.WithDetails(m.ownerDetails())
+		}
+		if target.ID == "" || !target.Active || target.UserID == "" || target.CommunityID != m.CommunityID {
+			return Event{}, ErrTransferTarget.WithFields(fieldError("staffId", "target", "只能转交给本社区其他在岗的工作人员"))
+		}
+		to := StaffRef{StaffID: target.ID, UserID: target.UserID, Name: target.Name, Position: target.Position}
+		return m.transfer(by, to, reason, now)
+	})
+	if err == nil {
+		s.tellStaff(ctx, &m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
+	}
+	return m, err
+}
+
+// EscalationInput is a whistle to blow.
+type EscalationInput struct {
+	DepartmentID string
+	Note         string
+	DueAt        time.Time
+}
+
+// Escalate blows the whistle to a department (吹哨): the owner or a
+// secretary; the department's liaison owes an answer by DueAt.
+func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in EscalationInput) (Message, Event, error) {
+	note, err := checkText("note", in.Note, 500, "请说明需要部门解决的问题（500字以内）")
+	if err != nil {
+		return Message{}, Event{}, err
+	}
+	if err := requireStaff(a); err != nil {
+		return Message{}, Event{}, err
+	}
+	dept, err := s.departments.Active(ctx, in.DepartmentID)
+	if err != nil {
+		return Message{}, Event{}, err
+	}
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by, err := ownerOrSecretary(a, m)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.escalate(by, Escalation{
+			DepartmentID: dept.ID, DepartmentName: dept.Name, LiaisonName: dept.LiaisonName,
+			LiaisonPhone: dept.LiaisonPhone, Note: note, DueAt: in.DueAt,
+		}, now)
+	})
+}
+
+// RecordAnswer records a department's answer to an escalation, as a staff
+// member of the community took it from the liaison.
+func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalationID, content string) (Message, Event, error) {
+	content, err := checkContent("content", content)
+	if err != nil {
+		return Message{}, Event{}, err
+	}
+	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by, err := named(a, m)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.recordAnswer(by, escalationID, content, now)
+	})
+	if err == nil && m.Owner != nil && m.Owner.StaffID != a.StaffID {
+		s.tellStaff(ctx, &m, ev, []string{m.Owner.UserID}, "message.department_answer", ev.DepartmentName+"已答复", excerpt(content))
+	}
+	return m, ev, err
+}
+
+// Classify changes a message's category, urgency or complexity, with a
+// reason: any staff member of the community while nobody owns it, then its
+// owner or a secretary. Deadlines follow the community's configuration.
+func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Classification) (Message, error) {
+	reason, err := checkText("reason", c.Reason, 200, "请填写调整原因（200字以内）")
+	if err != nil {
+		return Message{}, err
+	}
+	c.Reason = reason
+	if c.Urgency != nil && !c.Urgency.Valid() {
+		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+	}
+	if c.Category != nil {
+		name := strings.TrimSpace(*c.Category)
+		c.Category = &name
+	}
+	var cfg Config
+	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+		by, err := named(a, m)
+		if err != nil {
+			return Event{}, err
+		}
+		if m.Owner != nil {
+			if by, err = ownerOrSecretary(a, m); err != nil {
+				return Event{}, err
+			}
+		}
+		if cfg.CommunityID != m.CommunityID {
+			if cfg, err = s.store.configs.get(ctx, m.CommunityID); err != nil {
+				return Event{}, err
+			}
+		}
+		return m.classify(by, c, cfg, now)
+	})
+	return m, err
+}
+
+// Config returns a community's categories and deadlines. Anyone signed in
+// may read them: they are the community's public promise.
+func (s *Service) Config(ctx context.Context, communityID string) (Config, error) {
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return Config{}, err
+	}
+	return s.store.configs.get(ctx, communityID)
+}
+
+// SetConfig replaces a community's categories and deadlines: a secretary
+// of the community, or an admin. Messages already sent keep their
+// deadlines until staff reclassify them.
+func (s *Service) SetConfig(ctx context.Context, a actor.Actor, communityID string, cfg Config) (Config, error) {
+	if !a.SecretaryOf(communityID) && !a.IsAdmin() {
+		return Config{}, apperr.ErrForbidden.New()
+	}
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return Config{}, err
+	}
+	cfg.CommunityID = communityID
+	cfg.normalise()
+	if err := cfg.Check(); err != nil {
+		return Config{}, err
+	}
+	now := s.clock.Now()
+	cfg.UpdatedAt, cfg.UpdatedBy = &now, a.UserID
+	if cfg.Categories == nil {
+		cfg.Categories = []Category{}
+	}
+	if err := s.store.configs.put(ctx, cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// staffIDs lists the user IDs of bound profiles.
+func userIDs(staff []account.Staff) []string {
+	var out []string
+	for _, st := range staff {
+		if st.UserID != "" && !slices.Contains(out, st.UserID) {
+			out = append(out, st.UserID)
+		}
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package message
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/256dpi/lungo"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"linli/internal/platform/page"
+	"linli/internal/platform/store"
+)
+
+// Store keeps messages, their counters and the communities' configurations.
+type Store struct {
+	messages lungo.ICollection
+	counters lungo.ICollection
+	configs  configs
+}
+
+// NewStore returns the store over db.
+func NewStore(db lungo.IDatabase) *Store {
+	return &Store{
+		messages: db.Collection("messages"),
+		counters: db.Collection("message_counters"),
+		configs:  configs{c: db.Collection("message_configs")},
+	}
+}
+
+// Indexes are the indexes this area's queries need.
+var Indexes = []store.Index{
+	{Collection: "messages", Name: "author_submitted", Keys: bson.D{{Key: "author.userId", Value: 1}, {Key: "submittedAt", Value: -1}, {Key: "_id", Value: -1}}},
+	{Collection: "messages", Name: "author_state_submitted", Keys: bson.D{{Key: "author.userId", Value: 1}, {Key: "state", Value: 1}, {Key: "submittedAt", Value: -1}, {Key: "_id", Value: -1}}},
+	{Collection: "messages", Name: "community_queue", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "messages", Name: "grid_queue", Keys: bson.D{{Key: "gridId", Value: 1}, {Key: "state", Value: 1}, {Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "messages", Name: "owner_queue", Keys: bson.D{{Key: "owner.staffId", Value: 1}, {Key: "state", Value: 1}, {Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "messages", Name: "sweep", Keys: bson.D{{Key: "nextCheckAt", Value: 1}}},
+	{Collection: "messages", Name: "tally_dirty", Keys: bson.D{{Key: "tallyDirty", Value: 1}, {Key: "updatedAt", Value: 1}},
+		Partial: bson.M{"tallyDirty": true}},
+	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},
+	{Collection: "message_counters", Name: "day", Keys: bson.D{{Key: "day", Value: 1}}},
+}
+
+// listProjection leaves the thread out of lists.
+var listProjection = bson.M{"events": 0, "pending": 0}
+
+func (s *Store) insert(ctx context.Context, m Message, delta Delta) error {
+	if len(delta) > 0 {
+		m.Pending = map[string]Delta{pendingKey(m.Version): delta}
+	}
+	if _, err := s.messages.InsertOne(ctx, m); err != nil {
+		return fmt.Errorf("message: insert: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) get(ctx context.Context, id string) (Message, error) {
+	return store.FindOne[Message](ctx, s.messages, bson.M{"_id": id}, ErrNotFound.New(),
+		options.FindOne().SetProjection(bson.M{"pending": 0}))
+}
+
+func pendingKey(version int64) string { return fmt.Sprintf("v%d", version) }
+
+// commit writes next over the message at version prev, appending ev and
+// recording delta for the counters, in one update whose filter is the
+// precondition: the message is still as the decision saw it. It reports
+// false when it was not (somebody changed it meanwhile).
+func (s *Store) commit(ctx context.Context, prev int64, next Message, ev Event, delta Delta) (bool, error) {
+	set, err := head(next)
+	if err != nil {
+		return false, err
+	}
+	if len(delta) > 0 {
+		set = append(set, bson.E{Key: "pending." + pendingKey(next.Version), Value: delta})
+	}
+	res, err := s.messages.UpdateOne(ctx, bson.M{"_id": next.ID, "version": prev},
+		bson.M{"$set": set, "$push": bson.M{"events": ev}})
+	if err != nil {
+		return false, fmt.Errorf("message: commit: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// head is every field a transition rewrites: all but _id, events, pending.
+func head(m Message) (bson.D, error) {
+	m.Events, m.Pending = nil, nil
+	raw, err := bson.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("message: encode: %w", err)
+	}
+	var d bson.D
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("message: encode: %w", err)
+	}
+	out := d[:0]
+	for _, e := range d {
+		if e.Key != "_id" && e.Key != "events" && e.Key != "pending" {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// mine lists an author's messages, newest first.
+func (s *Store) mine(ctx context.Context, userID string, states []State, cur page.Cursor, limit int) ([]Message, error) {
+	filter := bson.M{"author.userId": userID}
+	if len(states) > 0 {
+		filter["state"] = bson.M{"$in": states}
+	}
+	if cur.ID != "" {
+		at := time.UnixMilli(cur.Key)
+		filter["$or"] = bson.A{
+			bson.M{"submittedAt": bson.M{"$lt": at}},
+			bson.M{"submittedAt": at, "_id": bson.M{"$lt": cur.ID}},
+		}
+	}
+	return store.FindAll[Message](ctx, s.messages, filter, options.Find().SetProjection(listProjection).
+		SetSort(bson.D{{Key: "submittedAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// queue lists the messages matching scope, by the deadline that matters
+// now: overdue first, then the closest, paused and finished ones last.
+func (s *Store) queue(ctx context.Context, scope bson.M, states []State, cur page.Cursor, limit int) ([]Message, error) {
+	filter := bson.M{"state": bson.M{"$in": states}}
+	for k, v := range scope {
+		filter[k] = v
+	}
+	if cur.ID != "" {
+		at := time.UnixMilli(cur.Key)
+		filter["$or"] = bson.A{
+			bson.M{"sortDueAt": bson.M{"$gt": at}},
+			bson.M{"sortDueAt": at, "_id": bson.M{"$gt": cur.ID}},
+		}
+	}
+	return store.FindAll[Message](ctx, s.messages, filter, options.Find().SetProjection(listProjection).
+		SetSort(bson.D{{Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+type idOnly struct {
+	ID string `bson:"_id"`
+}
+
+func (s *Store) ids(ctx context.Context, filter bson.M, limit int) ([]string, error) {
+	docs, err := store.FindAll[idOnly](ctx, s.messages, filter,
+		options.Find().SetProjection(bson.M{"_id": 1}).SetLimit(int64(limit)))
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.ID
+	}
+	return out, err
+}
+
+// due lists messages the sweep must look at.
+func (s *Store) due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	return s.ids(ctx, bson.M{"nextCheckAt": bson.M{"$lte": now}}, limit)
+}
+
+// dirty lists messages whose counter changes were left unapplied before
+// the given time (a process stopped between the two writes).
+func (s *Store) dirty(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	return s.ids(ctx, bson.M{"tallyDirty": true, "updatedAt": bson.M{"$lte": before}}, limit)
+}

@@ -1,0 +1,338 @@
+package message
+
+import (
+	"slices"
+	"time"
+
+	"linli/internal/apperr"
+	"linli/internal/platform/clock"
+)
+
+// The transitions of a message. Each is a pure function of the message, the
+// one acting and the time: it checks that the state allows it, changes the
+// message and returns the event to append. The service writes the result
+// only if nobody changed the message meanwhile (see Service.change).
+
+// Draft is what a resident sends.
+type Draft struct {
+	Category string
+	Content  string
+	Images   []string
+	// Urgency is what the resident asks for: "urgent" raises the
+	// category's urgency until staff confirm or lower it; "" or "normal"
+	// keeps the category's.
+	Urgency Urgency
+}
+
+// Home is where the message comes from: the resident's community and grid.
+type Home struct{ CommunityID, GridID, BuildingID string }
+
+// newMessage builds a submitted message in the queue of home's grid.
+func newMessage(author Author, home Home, d Draft, cfg Config, now time.Time) (Message, error) {
+	cat, ok := cfg.Category(d.Category)
+	if !ok || !cat.Active {
+		return Message{}, unknownCategory(cfg)
+	}
+	urgency := cat.Urgency
+	if d.Urgency == Urgent {
+		urgency = Urgent
+	}
+	requested := d.Urgency
+	if requested == "" {
+		requested = cat.Urgency
+	}
+	images := d.Images
+	if images == nil {
+		images = []string{}
+	}
+	m := Message{
+		ID: clock.NewID(), CommunityID: home.CommunityID, GridID: home.GridID, BuildingID: home.BuildingID,
+		Author: author, Category: cat.Name, Content: d.Content, Images: images,
+		Urgency: urgency, RequestedUrgency: requested, UrgencyConfirmed: urgency == cat.Urgency,
+		State: Submitted, Cycle: 1, Escalations: []Escalation{}, SubmittedAt: now, Events: []Event{},
+	}
+	m.Deadlines.CycleStartedAt = now
+	m.Deadlines.allow(now, cfg, urgency, false)
+	ev := m.event(EvSubmitted, Who{Kind: ByResident, UserID: author.UserID}, now)
+	ev.Content, ev.Images, ev.Category, ev.Urgency = d.Content, images, cat.Name, urgency
+	m.finish(ev, now)
+	return m, nil
+}
+
+func fieldError(field, code, msg string) apperr.FieldError {
+	return apperr.FieldError{Field: field, Code: code, Message: msg}
+}
+
+func unknownCategory(cfg Config) error {
+	e := ErrUnknownCategory.WithDetails(map[string]any{"categories": cfg.ActiveNames()})
+	e.Fields = append(e.Fields, fieldError("category", "unknown", "请从列表中选择留言类别"))
+	return e
+}
+
+// event starts an event of the message.
+func (m *Message) event(t EventType, by Who, now time.Time) Event {
+	return Event{ID: clock.NewID(), Type: t, At: now, By: by}
+}
+
+// finish records ev as the last change: the event, the time, the keys.
+func (m *Message) finish(ev Event, now time.Time) {
+	m.UpdatedAt = now
+	m.refreshKeys()
+	ev.State = m.State
+	m.Events = append(m.Events, ev)
+}
+
+// room refuses a change by a person when the thread is full.
+func (m *Message) room() error {
+	if len(m.Events) >= MaxEvents {
+		return ErrThreadFull.New()
+	}
+	return nil
+}
+
+func staffWho(by StaffRef) Who { return Who{Kind: ByStaff, UserID: by.UserID, Staff: &by} }
+
+// ownerDetails says who owns a message, for a conflict answer.
+func (m *Message) ownerDetails() map[string]any {
+	d := map[string]any{}
+	if m.Owner != nil {
+		d["owner"] = map[string]any{"staffId": m.Owner.StaffID, "name": m.Owner.Name, "position": m.Owner.Position}
+	}
+	if m.AcceptedAt != nil {
+		d["acceptedAt"] = *m.AcceptedAt
+	}
+	return d
+}
+
+// errAlreadyYours says the caller already owns the message: accepting
+// again changes nothing (a retried accept succeeds).
+var errAlreadyYours = ErrAlreadyAccepted.New()
+
+// accept makes by the owner (首接负责): only the first one succeeds.
+func (m *Message) accept(by StaffRef, now time.Time) (Event, error) {
+	if m.Owner != nil {
+		if m.Owner.StaffID == by.StaffID {
+			return Event{}, errAlreadyYours
+		}
+		return Event{}, ErrAlreadyAccepted.WithDetails(m.ownerDetails())
+	}
+	if m.State != Submitted {
+		return Event{}, ErrClosed.New()
+	}
+	m.Owner, m.AcceptedAt, m.State = &by, &now, Accepted
+	return m.event(EvAccepted, staffWho(by), now), nil
+}
+
+// reply adds a named staff answer. ask makes it a question to the resident:
+// the resolution clock pauses until the resident (or staff) continues.
+func (m *Message) reply(by StaffRef, content string, images []string, ask bool, now time.Time) (Event, error) {
+	switch m.State {
+	case Submitted:
+		return Event{}, ErrNotAccepted.New()
+	case Resolved, Closed:
+		return Event{}, ErrClosed.New()
+	}
+	if err := m.room(); err != nil {
+		return Event{}, err
+	}
+	m.Answered = true
+	if m.FirstResponseAt == nil {
+		m.FirstResponseAt = &now
+		m.RespondedInTime = !now.After(m.Deadlines.ResponseDueAt)
+	}
+	if ask {
+		m.State = AwaitingResident
+		m.Deadlines.pause(now)
+	} else if m.State == AwaitingResident {
+		m.State = Accepted
+		m.Deadlines.resume(now, m.SubmittedAt)
+	}
+	ev := m.event(EvReply, staffWho(by), now)
+	ev.Content, ev.Images, ev.AskResident = content, images, ask
+	return ev, nil
+}
+
+// followUp adds the resident's words to their open message; an answer to
+// a question restarts the resolution clock.
+func (m *Message) followUp(content string, images []string, now time.Time) (Event, error) {
+	if !m.State.Active() {
+		return Event{}, ErrClosed.New()
+	}
+	if err := m.room(); err != nil {
+		return Event{}, err
+	}
+	if m.State == AwaitingResident {
+		m.State = Accepted
+		m.Deadlines.resume(now, m.SubmittedAt)
+	}
+	ev := m.event(EvFollowUp, Who{Kind: ByResident, UserID: m.Author.UserID}, now)
+	ev.Content, ev.Images = content, images
+	return ev, nil
+}
+
+// resolve closes the current cycle: only the owner, only after a named
+// reply in this cycle.
+func (m *Message) resolve(by StaffRef, text string, now time.Time) (Event, error) {
+	switch m.State {
+	case Submitted:
+		return Event{}, ErrNotAccepted.New()
+	case Resolved, Closed:
+		return Event{}, ErrClosed.New()
+	}
+	if m.Owner == nil || m.Owner.StaffID != by.StaffID {
+		return Event{}, ErrNotOwner.WithDetails(m.ownerDetails())
+	}
+	if !m.Answered {
+		return Event{}, ErrNotAnswered.New()
+	}
+	m.Deadlines.resume(now, m.SubmittedAt)
+	m.State = Resolved
+	m.Resolution = &Resolution{Text: text, By: by, Cycle: m.Cycle, At: now}
+	ev := m.event(EvResolved, staffWho(by), now)
+	ev.Content = text
+	return ev, nil
+}
+
+// rate records the author's rating of the resolution, once per cycle.
+// Unsolved or unsatisfied reopens the message to its owner, flagged, with
+// a fresh resolution clock; a named reply is owed again before resolving.
+func (m *Message) rate(solved bool, v Satisfaction, comment string, now time.Time) (Event, error) {
+	switch {
+	case m.Rating != nil && m.Rating.Cycle == m.Cycle:
+		return Event{}, ErrAlreadyRated.New()
+	case m.State != Resolved:
+		return Event{}, ErrNotResolved.New()
+	}
+	m.Rating = &Rating{Solved: solved, Satisfaction: v, Comment: comment, Cycle: m.Cycle, At: now}
+	reopen := !solved || v == Unsatisfied
+	if reopen {
+		m.State, m.Cycle, m.Answered = Accepted, m.Cycle+1, false
+		m.Reopens++
+		m.Deadlines.newCycle(now, m.SubmittedAt)
+	} else {
+		m.State = Closed
+	}
+	ev := m.event(EvRated, Who{Kind: ByResident, UserID: m.Author.UserID}, now)
+	ev.Solved, ev.Satisfaction, ev.Content, ev.Reopened = &solved, v, comment, reopen
+	return ev, nil
+}
+
+// transfer moves ownership to another staff member; the thread keeps both
+// names. A message nobody took yet is assigned (派单) this way.
+func (m *Message) transfer(by Who, to StaffRef, reason string, now time.Time) (Event, error) {
+	if !m.State.Active() {
+		return Event{}, ErrClosed.New()
+	}
+	if m.Owner != nil && m.Owner.StaffID == to.StaffID {
+		return Event{}, ErrTransferTarget.New()
+	}
+	from := m.Owner
+	m.Owner = &to
+	if m.State == Submitted {
+		m.State, m.AcceptedAt = Accepted, &now
+	}
+	ev := m.event(EvTransferred, by, now)
+	ev.From, ev.To, ev.Reason = from, &to, reason
+	return ev, nil
+}
+
+// maxDue bounds how far ahead a department's answer may be due.
+const maxDue = 30 * 24 * time.Hour
+
+// escalate blows the whistle to a department: its liaison owes an answer by dueAt.
+func (m *Message) escalate(by StaffRef, e Escalation, now time.Time) (Event, error) {
+	switch {
+	case m.State == Submitted:
+		return Event{}, ErrNotAccepted.New()
+	case !m.State.Active():
+		return Event{}, ErrClosed.New()
+	case !e.DueAt.After(now) || e.DueAt.After(now.Add(maxDue)):
+		return Event{}, ErrDueAt.WithFields(fieldError("dueAt", "range", "答复期限须晚于现在，且不超过30天"))
+	case len(m.Escalations) >= MaxEscalations:
+		return Event{}, ErrTooManyEscalated.New()
+	}
+	if slices.ContainsFunc(m.Escalations, func(o Escalation) bool { return o.DepartmentID == e.DepartmentID && o.Answer == nil }) {
+		return Event{}, ErrAlreadyEscalated.New()
+	}
+	if err := m.room(); err != nil {
+		return Event{}, err
+	}
+	e.ID, e.By, e.At = clock.NewID(), by, now
+	m.Escalations = append(m.Escalations, e)
+	ev := m.event(EvEscalated, staffWho(by), now)
+	ev.EscalationID, ev.DepartmentName, ev.LiaisonName, ev.DueAt, ev.Content = e.ID, e.DepartmentName, e.LiaisonName, &e.DueAt, e.Note
+	return ev, nil
+}
+
+// recordAnswer records a department's answer, as a staff member took it.
+func (m *Message) recordAnswer(by StaffRef, escalationID, content string, now time.Time) (Event, error) {
+	i := slices.IndexFunc(m.Escalations, func(e Escalation) bool { return e.ID == escalationID })
+	if i < 0 {
+		return Event{}, ErrEscalationAbsent.New()
+	}
+	e := &m.Escalations[i]
+	if e.Answer != nil {
+		return Event{}, ErrEscalationDone.New()
+	}
+	if err := m.room(); err != nil {
+		return Event{}, err
+	}
+	e.Answer = &Answer{Content: content, RecordedBy: by, At: now, Late: now.After(e.DueAt)}
+	ev := m.event(EvDeptAnswer, staffWho(by), now)
+	ev.EscalationID, ev.DepartmentName, ev.LiaisonName, ev.Content, ev.Late = e.ID, e.DepartmentName, e.LiaisonName, content, e.Answer.Late
+	return ev, nil
+}
+
+// Classification is staff's judgement of a message (分级分类): nil fields
+// stay as they are. Giving the urgency in force confirms it.
+type Classification struct {
+	Category *string
+	Urgency  *Urgency
+	Complex  *bool
+	Reason   string
+}
+
+// classify changes category, urgency or complexity, with a reason, and
+// recomputes the deadlines from the community's configuration.
+func (m *Message) classify(by StaffRef, c Classification, cfg Config, now time.Time) (Event, error) {
+	if !m.State.Active() {
+		return Event{}, ErrClosed.New()
+	}
+	ev := m.event(EvClassified, staffWho(by), now)
+	changed := false
+	if c.Category != nil && *c.Category != m.Category {
+		cat, ok := cfg.Category(*c.Category)
+		if !ok || !cat.Active {
+			return Event{}, unknownCategory(cfg)
+		}
+		m.Category, ev.Category, changed = cat.Name, cat.Name, true
+	}
+	if c.Urgency != nil && (*c.Urgency != m.Urgency || !m.UrgencyConfirmed) {
+		m.Urgency, m.UrgencyConfirmed, ev.Urgency, changed = *c.Urgency, true, *c.Urgency, true
+	}
+	if c.Complex != nil && *c.Complex != m.Complex {
+		m.Complex, ev.Complex, changed = *c.Complex, c.Complex, true
+		m.ComplexReason = ""
+		if m.Complex {
+			m.ComplexReason = c.Reason
+		}
+	}
+	if !changed {
+		return Event{}, ErrNothingChanged.New()
+	}
+	if err := m.room(); err != nil {
+		return Event{}, err
+	}
+	m.Deadlines.allow(m.SubmittedAt, cfg, m.Urgency, m.Complex)
+	ev.Reason = c.Reason
+	return ev, nil
+}
+
+// clone copies m deeply enough for a transition to change the copy.
+func (m Message) clone() Message {
+	m.Images = slices.Clone(m.Images)
+	m.Escalations = slices.Clone(m.Escalations)
+	m.Events = slices.Clip(m.Events)
+	m.Pending = nil
+	return m
+}
