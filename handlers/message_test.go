@@ -19,9 +19,9 @@ type msg struct {
 		At   string
 	}
 	Overdue, Paused, Reopened, CanRate, CanFollowUp bool
-	ResponseDueAt                                  string
-	ResolveDueAt                                   *string
-	Thread                                         []struct {
+	ResponseDueAt                                   string
+	ResolveDueAt                                    *string
+	Thread                                          []struct {
 		ID, Type, State, Content string
 		By                       struct{ Kind, StaffID, Name, Position string }
 		Reason                   string

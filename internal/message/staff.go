@@ -14,6 +14,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
+	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -256,6 +257,7 @@ func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in Esc
 	if err := requireStaff(a); err != nil {
 		return Message{}, Event{}, err
 	}
+	due := in.DueAt.In(clock.China).Truncate(time.Millisecond)
 	dept, err := s.departments.Active(ctx, in.DepartmentID)
 	if err != nil {
 		return Message{}, Event{}, err
@@ -267,7 +269,7 @@ func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in Esc
 		}
 		return m.escalate(by, Escalation{
 			DepartmentID: dept.ID, DepartmentName: dept.Name, LiaisonName: dept.LiaisonName,
-			LiaisonPhone: dept.LiaisonPhone, Note: note, DueAt: in.DueAt,
+			LiaisonPhone: dept.LiaisonPhone, Note: note, DueAt: due,
 		}, now)
 	})
 }

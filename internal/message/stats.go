@@ -185,8 +185,16 @@ func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Repor
 		g.finish()
 		rep.Rows = append(rep.Rows, *g)
 	}
+	// Most received first; "not yet accepted" last.
+	unaccepted := func(r Row) int {
+		if r.Key == "" {
+			return 1
+		}
+		return 0
+	}
 	slices.SortFunc(rep.Rows, func(x, y Row) int {
-		return cmp.Or(cmp.Compare(y.Received, x.Received), cmp.Compare(x.Name, y.Name), cmp.Compare(x.Key, y.Key))
+		return cmp.Or(cmp.Compare(unaccepted(x), unaccepted(y)), cmp.Compare(y.Received, x.Received),
+			cmp.Compare(x.Name, y.Name), cmp.Compare(x.Key, y.Key))
 	})
 	total.finish()
 	rep.Total = total
@@ -226,15 +234,15 @@ func (s *Service) name(ctx context.Context, by GroupBy, r *Row) error {
 }
 
 // WriteCSV writes a report as a street office reads it: UTF-8 with a byte
-// order mark (so that Excel shows the Chinese), one row per group and a
-// total, rates as percentages.
+// order mark (so that Excel shows the Chinese), a header, one row per group
+// and a total, each row with the period (so that files can be pasted
+// together), rates as percentages.
 func WriteCSV(w io.Writer, r Report) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"统计区间", r.From + " 至 " + r.To, "分组", string(r.GroupBy)})
-	_ = cw.Write([]string{"编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
+	_ = cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
 		"满意", "基本满意", "不满意", "超期", "重新打开", "吹哨", "部门超期",
 		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"})
 	pct := func(p *float64) string {
@@ -249,7 +257,7 @@ func WriteCSV(w io.Writer, r Report) error {
 			med = strconv.Itoa(*x.MedianFirstResponseMinutes)
 		}
 		n := func(v int64) string { return strconv.FormatInt(v, 10) }
-		return []string{x.Key, x.Name, x.Position, n(x.Received), n(x.Responded), n(x.RespondedInTime), n(x.Resolved),
+		return []string{r.From, r.To, x.Key, x.Name, x.Position, n(x.Received), n(x.Responded), n(x.RespondedInTime), n(x.Resolved),
 			n(x.Rated), n(x.RatedSolved), n(x.Satisfied), n(x.Basic), n(x.Unsatisfied), n(x.Overdue), n(x.Reopened),
 			n(x.Escalated), n(x.DeptOverdue), pct(x.ResponseRate), pct(x.ResolutionRate), pct(x.SatisfactionRate), med}
 	}
