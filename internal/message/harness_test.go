@@ -31,11 +31,11 @@ type harness struct {
 	depts    *department.Service
 	inbox    *notify.Inbox
 
-	A, B             string // community IDs
-	A1, A2, B1       string // grid IDs
-	SecA, GridA2, SB actor.Actor
+	A, B              string // community IDs
+	A1, A2, B1        string // grid IDs
+	SecA, GridA2, SB  actor.Actor
 	ResA, ResA2, ResB actor.Actor
-	Admin            actor.Actor
+	Admin             actor.Actor
 }
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China)
