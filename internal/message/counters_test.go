@@ -228,8 +228,8 @@ func TestPendingCountsAreSettledOnceAfterACrash(t *testing.T) {
 	}
 	wg.Wait()
 	h.countersMatchMessages()
-	if got := h.counters()[Bucket{CommunityID: h.A, GridID: h.A1, Day: dayOf(start)}.ID()]; got.Received != 5 {
-		t.Fatalf("received %d, want 5", got.Received)
+	if got := h.counters()[Bucket{CommunityID: h.A, GridID: h.A1, Day: dayOf(start)}.ID()]; got.Counts.Received != 5 {
+		t.Fatalf("received %d, want 5", got.Counts.Received)
 	}
 	for _, id := range ids {
 		if h.get(id).TallyDirty {

@@ -93,6 +93,15 @@ var responseEdges = []int{5, 10, 15, 30, 45, 60, 90, 120, 180, 240, 360, 480, 72
 // Bins is the number of histogram bins.
 var Bins = len(responseEdges) + 1
 
+// binKeys are the bins' field names within a counter document's "rt".
+var binKeys = func() []string {
+	out := make([]string, Bins)
+	for i := range out {
+		out[i] = fmt.Sprintf("b%02d", i)
+	}
+	return out
+}()
+
 func responseBin(d time.Duration) int {
 	minutes := int((d + time.Minute - 1) / time.Minute) // a started minute counts
 	for i, e := range responseEdges {
@@ -103,7 +112,7 @@ func responseBin(d time.Duration) int {
 	return len(responseEdges)
 }
 
-func binField(i int) string { return fmt.Sprintf("rt.b%02d", i) }
+func binField(i int) string { return "rt." + binKeys[i] }
 
 // median reads the median first-response time, in minutes, from a histogram.
 func median(hist []int64) (int, bool) {
@@ -207,7 +216,7 @@ func incs(f Figures, sign int64) []FieldInc {
 	var out []FieldInc
 	for _, fl := range f.Counts.fields() {
 		if *fl.v != 0 {
-			out = append(out, FieldInc{Field: fl.name, N: sign * *fl.v})
+			out = append(out, FieldInc{Field: "c." + fl.name, N: sign * *fl.v})
 		}
 	}
 	if f.ResponseBin >= 0 {

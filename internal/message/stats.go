@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -85,7 +84,7 @@ func (r *Row) add(d counterDoc) {
 		r.hist = make([]int64, Bins)
 	}
 	for i := range Bins {
-		r.hist[i] += d.RT[fmt.Sprintf("b%02d", i)]
+		r.hist[i] += d.RT[binKeys[i]]
 	}
 }
 

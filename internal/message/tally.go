@@ -22,10 +22,12 @@ import (
 // counts each change once. The keys a counter document keeps are bounded by
 // the changes of the messages of one day, grid and staff member.
 
-// counterDoc is a counter document as the figures read it.
+// counterDoc is a counter document as the figures read it: the bucket,
+// the counts (c), the first-response histogram (rt), and — not read here —
+// the keys of the changes applied.
 type counterDoc struct {
 	Bucket `bson:",inline"`
-	Counts `bson:",inline"`
+	Counts Counts           `bson:"c"`
 	RT     map[string]int64 `bson:"rt"`
 }
 
@@ -38,9 +40,25 @@ func tallyOf(next *Message, old Figures) Delta {
 	return d
 }
 
+// allFields are the counted fields of a counter document.
+var allFields = func() []string {
+	var c Counts
+	var out []string
+	for _, f := range c.fields() {
+		out = append(out, "c."+f.name)
+	}
+	for i := range Bins {
+		out = append(out, binField(i))
+	}
+	return out
+}()
+
 // applyInc applies one counter change once, under key.
 func (s *Store) applyInc(ctx context.Context, ci CounterInc, key string) error {
 	inc := bson.M{}
+	for _, f := range allFields { // every field, so that every document has the same shape
+		inc[f] = int64(0)
+	}
 	for _, f := range ci.Inc {
 		inc[f.Field] = f.N
 	}
@@ -121,5 +139,9 @@ func (s *Store) counts(ctx context.Context, communityIDs []string, from, to stri
 	if communityIDs != nil {
 		filter["communityId"] = bson.M{"$in": communityIDs}
 	}
-	return store.FindAll[counterDoc](ctx, s.counters, filter, options.Find().SetProjection(bson.M{"applied": 0}))
+	return store.FindAll[counterDoc](ctx, s.counters, filter, options.Find().SetProjection(countsProjection))
 }
+
+// countsProjection reads the figures and leaves out the applied keys
+// (an inclusion: lungo copies a whole document to exclude a field).
+var countsProjection = bson.M{"communityId": 1, "gridId": 1, "staffId": 1, "day": 1, "c": 1, "rt": 1}

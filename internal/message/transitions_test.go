@@ -224,7 +224,7 @@ func TestClassifyRecomputesDeadlines(t *testing.T) {
 func TestFiguresMoveWithTheOwner(t *testing.T) {
 	m := fresh(t, "物业维修", "")
 	f0 := figuresOf(&m)
-	if d := diff(Figures{}, f0); len(d) != 1 || d[0].Bucket.StaffID != "" || d[0].Inc[0] != (FieldInc{"received", 1}) {
+	if d := diff(Figures{}, f0); len(d) != 1 || d[0].Bucket.StaffID != "" || d[0].Inc[0] != (FieldInc{"c.received", 1}) {
 		t.Fatalf("submitted: %+v", d)
 	}
 	apply(t, &m, time.Minute, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
