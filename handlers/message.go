@@ -44,7 +44,7 @@ func states(c echo.Context, def []message.State) ([]message.State, error) {
 	case "":
 		return def, nil
 	case "all":
-		return nil, nil
+		return message.States, nil
 	case "active":
 		return message.ActiveStates, nil
 	}

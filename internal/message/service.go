@@ -77,9 +77,6 @@ func NewService(o Options) *Service {
 	}
 }
 
-// Store returns the service's store (benchmarks seed through it).
-func (s *Service) Store() *Store { return s.store }
-
 // maxAttempts bounds how often a transition is decided again because a
 // concurrent one changed the message first.
 const maxAttempts = 32

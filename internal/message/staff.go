@@ -366,7 +366,7 @@ func (s *Service) SetConfig(ctx context.Context, a actor.Actor, communityID stri
 	return cfg, nil
 }
 
-// staffIDs lists the user IDs of bound profiles.
+// userIDs lists the user IDs of bound profiles, once each.
 func userIDs(staff []account.Staff) []string {
 	var out []string
 	for _, st := range staff {
