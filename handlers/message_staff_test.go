@@ -231,8 +231,8 @@ func TestCommunityConfiguresItsCategoriesAndDeadlines(t *testing.T) {
 			{"name": "电动车充电", "urgency": "urgent", "active": true},
 			{"name": "其他", "urgency": "normal", "active": false},
 		},
-		"urgent": map[string]any{"responseHours": 1, "resolveHours": 12},
-		"normal": map[string]any{"responseHours": 12, "resolveHours": 72},
+		"urgent":              map[string]any{"responseHours": 1, "resolveHours": 12},
+		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
 		"complexResolveHours": 240,
 	}
 	path := "/api/v1/communities/" + s.A.CommunityID + "/message-config"

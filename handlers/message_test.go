@@ -23,10 +23,10 @@ type msg struct {
 		At   string
 	}
 	Overdue, Paused, Reopened, CanRate, CanFollowUp bool
-	ResponseDueAt                                  string
-	ResolveDueAt                                   *string
-	Author                                         *struct{ Nickname string }
-	Thread                                         []struct {
+	ResponseDueAt                                   string
+	ResolveDueAt                                    *string
+	Author                                          *struct{ Nickname string }
+	Thread                                          []struct {
 		ID, Type, State, Content, Reason string
 		By                               struct{ Kind, StaffID, Name, Position string }
 		From, To                         *struct{ Name string }
