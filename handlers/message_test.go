@@ -96,9 +96,10 @@ func TestMessageAnsweredByANamedStaffMember(t *testing.T) {
 			t.Fatalf("thread[%d] = %s, want %s", i, s, want[i])
 		}
 	}
-	// The resident was told of the answer and of the resolution.
+	// The resident was told who took the message, of the answer and of the resolution.
 	list, err := env.App.Inbox.List(context.Background(), s.ResidentA2.UserID, time.Time{}, "", 10)
-	if err != nil || len(list) != 2 || list[1].Kind != "message.reply" || !strings.Contains(list[1].Body, "王红（社区书记）") || list[0].Kind != "message.resolved" {
+	if err != nil || len(list) != 3 || list[2].Kind != "message.accepted" || !strings.Contains(list[2].Body, "李强（网格员）") ||
+		list[1].Kind != "message.reply" || !strings.Contains(list[1].Body, "王红（社区书记）") || list[0].Kind != "message.resolved" {
 		t.Fatalf("resident's notices: %+v %v", list, err)
 	}
 	var rated entry

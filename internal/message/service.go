@@ -161,14 +161,19 @@ func checkContent(field, text string) (string, error) {
 	return text, nil
 }
 
-func cleanImages(images []string) []string {
+// cleanImages trims the image addresses and drops empty ones; more than
+// MaxImages is refused.
+func cleanImages(images []string) ([]string, error) {
 	out := make([]string, 0, len(images))
 	for _, u := range images {
 		if u = strings.TrimSpace(u); u != "" {
 			out = append(out, u)
 		}
 	}
-	return out
+	if len(out) > MaxImages {
+		return nil, apperr.ErrValidation.WithFields(fieldError("images", "max", "最多上传9张图片"))
+	}
+	return out, nil
 }
 
 // Submit sends a resident's message to the queue of their grid.
@@ -180,7 +185,10 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 	if err != nil {
 		return Message{}, err
 	}
-	d.Content, d.Category, d.Images = content, strings.TrimSpace(d.Category), cleanImages(d.Images)
+	d.Content, d.Category = content, strings.TrimSpace(d.Category)
+	if d.Images, err = cleanImages(d.Images); err != nil {
+		return Message{}, err
+	}
 	if d.Urgency != "" && !d.Urgency.Valid() {
 		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
 	}
@@ -233,7 +241,9 @@ func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content strin
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	images = cleanImages(images)
+	if images, err = cleanImages(images); err != nil {
+		return Message{}, Event{}, err
+	}
 	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.followUp(content, images, now)
 	}})
@@ -242,6 +252,9 @@ func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content strin
 	}
 	return m, ev, err
 }
+
+// maxComment bounds a rating's comment.
+const maxComment = 500
 
 // RatingInput is a resident's rating.
 type RatingInput struct {
@@ -257,6 +270,9 @@ func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingIn
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "评价须为 satisfied、basic 或 unsatisfied"))
 	}
 	comment := strings.TrimSpace(r.Comment)
+	if utf8.RuneCountInString(comment) > maxComment {
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("comment", "max", "评价内容不能超过500字"))
+	}
 	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.rate(r.Solved, r.Satisfaction, comment, now)
 	}})

@@ -145,7 +145,7 @@ func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, dec
 // several staff accepting at once wins; the others get
 // ErrAlreadyAccepted naming the owner. Accepting one's own again is fine.
 func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, error) {
-	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
@@ -154,6 +154,10 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message
 	})
 	if errors.Is(err, errAlreadyYours) {
 		return m, nil
+	}
+	if err == nil {
+		s.tellResident(ctx, &m, ev, "message.accepted", "您的留言已受理",
+			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	}
 	return m, err
 }
@@ -166,7 +170,9 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	images = cleanImages(images)
+	if images, err = cleanImages(images); err != nil {
+		return Message{}, Event{}, err
+	}
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
