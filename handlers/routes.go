@@ -23,6 +23,8 @@ func (s *server) routes(e *echo.Echo) {
 	in.GET("/me", s.me)
 	in.PUT("/me/home", s.setHome)
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)
+	in.GET("/me/notifications", s.listNotifications)
+	in.POST("/me/notifications/:id/read", s.readNotification)
 
 	// Street-level administration.
 	in.POST("/admin/communities", s.createCommunity)
