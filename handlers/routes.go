@@ -1,6 +1,10 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/wish"
+)
 
 // routes is the whole API on one screen. Every route here is described in
 // api/openapi.yaml (a test holds the two together).
@@ -17,6 +21,7 @@ func (s *server) routes(e *echo.Echo) {
 	login.POST("/wechat-login", s.wechatLogin)
 	login.POST("/dev-login", s.devLogin)
 	v1.GET("/communities", s.listCommunities)
+	v1.GET("/wishes", s.wishFeed)
 
 	// Signed in.
 	in := v1.Group("", requireAuth(s.App.Accounts), rateLimit(s.limiter, s.Log, "write", s.RateLimit, true), idem)
@@ -25,6 +30,22 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)
 	in.GET("/me/notifications", s.listNotifications)
 	in.POST("/me/notifications/:id/read", s.readNotification)
+	in.POST("/me/volunteer", s.becomeVolunteer)
+	in.GET("/me/service-record", s.serviceRecord)
+
+	// Micro-wishes.
+	in.POST("/wishes", s.postWish)
+	in.GET("/wishes/mine", s.myWishes)
+	in.GET("/wishes/:id", s.getWish)
+	in.POST("/wishes/:id/claim", s.wishStep((*wish.Service).Claim))
+	in.POST("/wishes/:id/release", s.wishStep((*wish.Service).Release))
+	in.POST("/wishes/:id/fulfil", s.fulfilWish)
+	in.POST("/wishes/:id/confirm", s.wishStep((*wish.Service).Confirm))
+	in.GET("/communities/:id/wish-settings", s.wishSettings)
+	in.GET("/staff/wishes", s.staffWishes)
+	in.POST("/staff/wishes/:id/approve", s.wishStep((*wish.Service).Approve))
+	in.POST("/staff/wishes/:id/reject", s.rejectWish)
+	in.PUT("/staff/communities/:id/wish-settings", s.setWishSettings)
 
 	// Street-level administration.
 	in.POST("/admin/communities", s.createCommunity)

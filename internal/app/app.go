@@ -20,6 +20,7 @@ import (
 	"linli/internal/platform/lease"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
+	"linli/internal/wish"
 )
 
 // Options are what the product is built from.
@@ -42,6 +43,7 @@ type App struct {
 	Accounts    *account.Service
 	Communities *community.Service
 	Inbox       *notify.Inbox
+	Wishes      *wish.Service
 	// Jobs is the background work every process runs under leases (see Run).
 	Jobs []lease.Job
 
@@ -54,7 +56,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(account.Indexes, community.Indexes, notify.Indexes)); err != nil {
+	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(account.Indexes, community.Indexes, notify.Indexes, wish.Indexes)); err != nil {
 		return nil, err
 	}
 	communities := community.NewService(community.NewStore(o.DB), o.Clock)
@@ -71,6 +73,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Inbox:  notify.NewInbox(o.DB, o.Clock),
 		leases: lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
+	wo := wish.Options{
+		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
+		Places: communities, People: a.Accounts, Notifier: a.Inbox,
+	}
+	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
+		wo.Checker = o.WeChat
+	}
+	a.Wishes = wish.NewService(wo)
+	a.Jobs = append(a.Jobs, a.Wishes.Job())
 	return a, nil
 }
 

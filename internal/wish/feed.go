@@ -1,0 +1,164 @@
+package wish
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/cache"
+	"linli/internal/platform/page"
+)
+
+// The feed of a community is cached in Redis as one hash: field "gen", a
+// generation bumped by every change that affects the feed, and one field
+// per page served (limit and cursor). A read is one HMGET of the page and
+// the generation. A miss reads MongoDB and stores the page only if the
+// generation is still the one read before (a Lua check), so that a reader
+// slower than a writer can never put back a page the writer made stale.
+// Each page also carries the instant it goes stale: the earliest expiry of
+// its wishes, at most feedFresh ahead, which bounds staleness even when an
+// invalidation was lost to a Redis failure.
+const (
+	feedFresh    = 2 * time.Minute
+	feedKeyTTL   = time.Hour
+	feedMaxPages = 256 // fields per community hash: odd cursors cannot grow it without bound
+)
+
+type feedCache struct {
+	rdb redis.UniversalClient
+	log *slog.Logger
+}
+
+func feedKey(communityID string) string { return "linli:wish:feed:" + communityID }
+
+// errCorrupt is a cached entry that cannot be read; it is replaced.
+var errCorrupt = errors.New("wish: corrupt feed entry")
+
+// get returns the cached page (hit) and the generation to fill under on a miss.
+func (f *feedCache) get(ctx context.Context, communityID, field string, now time.Time) (body []byte, gen string, hit bool, err error) {
+	vals, err := f.rdb.HMGet(ctx, feedKey(communityID), field, "gen").Result()
+	if err != nil {
+		return nil, "", false, err
+	}
+	gen = "0"
+	if g, ok := vals[1].(string); ok {
+		gen = g
+	}
+	entry, ok := vals[0].(string)
+	if !ok {
+		return nil, gen, false, nil
+	}
+	staleAt, body, err := decodeEntry(entry)
+	if err != nil || !now.Before(staleAt) {
+		return nil, gen, false, nil
+	}
+	return body, gen, true, nil
+}
+
+var fillScript = redis.NewScript(`
+if (redis.call('HGET', KEYS[1], 'gen') or '0') ~= ARGV[1] then return 0 end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`)
+
+// fill stores a page read under generation gen.
+func (f *feedCache) fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, body []byte) error {
+	return fillScript.Run(ctx, f.rdb, []string{feedKey(communityID)},
+		gen, field, encodeEntry(staleAt, body), feedMaxPages, feedKeyTTL.Milliseconds()).Err()
+}
+
+var bumpScript = redis.NewScript(`
+redis.call('HINCRBY', KEYS[1], 'gen', 1)
+for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if k ~= 'gen' then redis.call('HDEL', KEYS[1], k) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`)
+
+// invalidate drops every cached page of a community's feed. A failure is
+// logged and counted: the pages go stale within feedFresh anyway.
+func (f *feedCache) invalidate(ctx context.Context, communityID string) {
+	err := bumpScript.Run(ctx, f.rdb, []string{feedKey(communityID)}, feedKeyTTL.Milliseconds()).Err()
+	if err != nil {
+		cache.Fallback(ctx, f.log, "wish-feed-invalidate", err)
+	}
+}
+
+func encodeEntry(staleAt time.Time, body []byte) string {
+	return strconv.FormatInt(staleAt.UnixMilli(), 10) + "\n" + string(body)
+}
+
+func decodeEntry(s string) (time.Time, []byte, error) {
+	b := []byte(s)
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return time.Time{}, nil, errCorrupt
+	}
+	ms, err := strconv.ParseInt(string(b[:i]), 10, 64)
+	if err != nil {
+		return time.Time{}, nil, errCorrupt
+	}
+	return time.UnixMilli(ms), b[i+1:], nil
+}
+
+// Feed returns a page of a community's public feed, already encoded as
+// JSON ({items, nextCursor} of Cards): approved, unclaimed, unexpired
+// wishes, newest published first. It is served from Redis; when Redis
+// fails it is read from MongoDB.
+func (s *Service) Feed(ctx context.Context, communityID string, cur page.Cursor, limit int) ([]byte, error) {
+	field := strconv.Itoa(limit)
+	if cur.ID != "" {
+		field += ":" + cur.Encode()
+	}
+	now := s.clock.Now()
+	body, gen, hit, err := s.feed.get(ctx, communityID, field, now)
+	if hit {
+		return body, nil
+	}
+	cached := err == nil
+	if err != nil {
+		cache.Fallback(ctx, s.log, "wish-feed", err)
+	}
+	body, staleAt, err := s.buildFeed(ctx, communityID, cur, limit, now)
+	if err != nil {
+		return nil, err
+	}
+	if cached {
+		if err := s.feed.fill(ctx, communityID, gen, field, staleAt, body); err != nil {
+			cache.Fallback(ctx, s.log, "wish-feed", err)
+		}
+	}
+	return body, nil
+}
+
+// buildFeed reads a page of the feed from MongoDB and reports when it goes stale.
+func (s *Service) buildFeed(ctx context.Context, communityID string, cur page.Cursor, limit int, now time.Time) ([]byte, time.Time, error) {
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return nil, time.Time{}, err
+	}
+	list, err := s.store.Feed(ctx, communityID, now, cur, limit+1)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	staleAt := now.Add(feedFresh)
+	cards := make([]Card, len(list))
+	for i := range list {
+		cards[i] = cardOf(&list[i])
+		if list[i].ExpiresAt.Before(staleAt) {
+			staleAt = list[i].ExpiresAt
+		}
+	}
+	p := page.Of(cards, limit, func(c Card) page.Cursor { return page.Cursor{Key: c.PublishedAt.UnixMilli(), ID: c.ID} })
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return body, staleAt, nil
+}
