@@ -10,10 +10,10 @@ import (
 // wishJSON is a wish as the API answers it (the fields the tests read).
 type wishJSON struct {
 	ID, State, BeneficiaryName, Viewer, CommunityName, GridName, ContentCheck string
-	EstimatedValue                                                           int
-	Actions                                                                  []string
-	Poster                                                                   *personJSON
-	Review                                                                   *struct {
+	EstimatedValue                                                            int
+	Actions                                                                   []string
+	Poster                                                                    *personJSON
+	Review                                                                    *struct {
 		Approved bool
 		Reason   string
 		By       personJSON

@@ -138,7 +138,9 @@ func TestActiveClaimLimit(t *testing.T) {
 	if len(won) != 5 {
 		t.Fatalf("%d claims held, want 5", len(won))
 	}
-	var rec struct{ Wishes struct{ Active, MaxActive int } }
+	var rec struct {
+		Wishes struct{ Active, MaxActive int }
+	}
 	env.Get("/api/v1/me/service-record", vol.Token).Want(t, http.StatusOK).Decode(t, &rec)
 	if rec.Wishes.Active != 5 || rec.Wishes.MaxActive != 5 {
 		t.Fatalf("record %+v", rec)
