@@ -62,11 +62,11 @@ func (s *server) wishFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.App.Wishes.Feed(c.Request().Context(), communityID, cur, limit)
+	p, err := s.App.Wishes.Feed(c.Request().Context(), communityID, cur, limit)
 	if err != nil {
 		return err
 	}
-	return cachedBytes(c, body)
+	return cachedGzip(c, p.ETag, p.Gzip, p.JSON)
 }
 
 func (s *server) getWish(c echo.Context) error {

@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -297,5 +299,47 @@ func TestWishesExpire(t *testing.T) {
 	}
 	if got := noticeKinds(inboxOf(t, env, s.ResidentA.Token)); got["wish.expired"] != 1 {
 		t.Fatalf("poster's notices %v", got)
+	}
+}
+
+// The feed is kept gzip-compressed: sent as it is to a client that accepts
+// gzip, unzipped for one that does not; both carry the same ETag.
+func TestFeedIsSentCompressedOrPlain(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for range 8 {
+		publishWish(t, env, s.StaffA.Token, s.StaffA.Token, aWish(map[string]any{"beneficiaryName": "张桂兰"}))
+	}
+	url := env.Server.URL + "/api/v1/wishes?communityId=" + s.A.CommunityID
+	fetch := func(encoding string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Accept-Encoding", encoding)
+		res, err := http.DefaultTransport.RoundTrip(req) // no transparent unzipping
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body io.Reader = res.Body
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			if body, err = gzip.NewReader(res.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, b
+	}
+	zres, zbody := fetch("gzip, deflate, br")
+	pres, pbody := fetch("identity")
+	if zres.Header.Get("Content-Encoding") != "gzip" || pres.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("encodings %q and %q", zres.Header.Get("Content-Encoding"), pres.Header.Get("Content-Encoding"))
+	}
+	if string(zbody) != string(pbody) || !strings.Contains(string(pbody), "张**") {
+		t.Fatalf("bodies differ:\n%s\n%s", zbody, pbody)
+	}
+	if zres.Header.Get("ETag") == "" || zres.Header.Get("ETag") != pres.Header.Get("ETag") || zres.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("headers %v / %v", zres.Header, pres.Header)
 	}
 }

@@ -17,11 +17,20 @@ func NewFeedCache(rdb redis.UniversalClient) FeedCache {
 }
 
 func (c FeedCache) Get(ctx context.Context, communityID, field string, now time.Time) ([]byte, string, bool, error) {
-	return c.f.get(ctx, communityID, field, now)
+	p, gen, hit, err := c.f.get(ctx, communityID, field, now)
+	if !hit {
+		return nil, gen, hit, err
+	}
+	b, err := p.JSON()
+	return b, gen, hit, err
 }
 
 func (c FeedCache) Fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, body []byte) error {
-	return c.f.fill(ctx, communityID, gen, field, staleAt, body)
+	p, err := encodePage(body)
+	if err != nil {
+		return err
+	}
+	return c.f.fill(ctx, communityID, gen, field, staleAt, p)
 }
 
 func (c FeedCache) Invalidate(ctx context.Context, communityID string) {

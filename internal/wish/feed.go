@@ -2,11 +2,16 @@ package wish
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,10 +46,10 @@ func feedKey(communityID string) string { return "linli:wish:feed:" + communityI
 var errCorrupt = errors.New("wish: corrupt feed entry")
 
 // get returns the cached page (hit) and the generation to fill under on a miss.
-func (f *feedCache) get(ctx context.Context, communityID, field string, now time.Time) (body []byte, gen string, hit bool, err error) {
+func (f *feedCache) get(ctx context.Context, communityID, field string, now time.Time) (p FeedPage, gen string, hit bool, err error) {
 	vals, err := f.rdb.HMGet(ctx, feedKey(communityID), field, "gen").Result()
 	if err != nil {
-		return nil, "", false, err
+		return FeedPage{}, "", false, err
 	}
 	gen = "0"
 	if g, ok := vals[1].(string); ok {
@@ -52,13 +57,13 @@ func (f *feedCache) get(ctx context.Context, communityID, field string, now time
 	}
 	entry, ok := vals[0].(string)
 	if !ok {
-		return nil, gen, false, nil
+		return FeedPage{}, gen, false, nil
 	}
-	staleAt, body, err := decodeEntry(entry)
+	staleAt, p, err := decodeEntry(entry)
 	if err != nil || !now.Before(staleAt) {
-		return nil, gen, false, nil
+		return FeedPage{}, gen, false, nil
 	}
-	return body, gen, true, nil
+	return p, gen, true, nil
 }
 
 var fillScript = redis.NewScript(`
@@ -69,9 +74,9 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`)
 
 // fill stores a page read under generation gen.
-func (f *feedCache) fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, body []byte) error {
+func (f *feedCache) fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, p FeedPage) error {
 	return fillScript.Run(ctx, f.rdb, []string{feedKey(communityID)},
-		gen, field, encodeEntry(staleAt, body), feedMaxPages, feedKeyTTL.Milliseconds()).Err()
+		gen, field, encodeEntry(staleAt, p), feedMaxPages, feedKeyTTL.Milliseconds()).Err()
 }
 
 var bumpScript = redis.NewScript(`
@@ -91,61 +96,92 @@ func (f *feedCache) invalidate(ctx context.Context, communityID string) {
 	}
 }
 
-func encodeEntry(staleAt time.Time, body []byte) string {
-	return strconv.FormatInt(staleAt.UnixMilli(), 10) + "\n" + string(body)
+// An entry is "staleAtMillis\netag\n" then the gzip-compressed page.
+func encodeEntry(staleAt time.Time, p FeedPage) string {
+	return strconv.FormatInt(staleAt.UnixMilli(), 10) + "\n" + p.ETag + "\n" + string(p.Gzip)
 }
 
-func decodeEntry(s string) (time.Time, []byte, error) {
-	b := []byte(s)
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return time.Time{}, nil, errCorrupt
+func decodeEntry(s string) (time.Time, FeedPage, error) {
+	head, rest, ok := strings.Cut(s, "\n")
+	if !ok {
+		return time.Time{}, FeedPage{}, errCorrupt
 	}
-	ms, err := strconv.ParseInt(string(b[:i]), 10, 64)
+	etag, gz, ok := strings.Cut(rest, "\n")
+	ms, err := strconv.ParseInt(head, 10, 64)
+	if !ok || err != nil || etag == "" {
+		return time.Time{}, FeedPage{}, errCorrupt
+	}
+	return time.UnixMilli(ms), FeedPage{ETag: etag, Gzip: []byte(gz)}, nil
+}
+
+// FeedPage is one page of a feed, encoded once for every reader: the JSON
+// ({items, nextCursor} of Cards) gzip-compressed, which is how almost every
+// phone asks for it and how it is kept in Redis, and the strong ETag of the
+// JSON (the same recipe as every other GET of the API).
+type FeedPage struct {
+	ETag string
+	Gzip []byte
+}
+
+// JSON returns the page uncompressed, for a client that does not accept gzip.
+func (p FeedPage) JSON() ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(p.Gzip))
 	if err != nil {
-		return time.Time{}, nil, errCorrupt
+		return nil, err
 	}
-	return time.UnixMilli(ms), b[i+1:], nil
+	return io.ReadAll(r)
 }
 
-// Feed returns a page of a community's public feed, already encoded as
-// JSON ({items, nextCursor} of Cards): approved, unclaimed, unexpired
-// wishes, newest published first. It is served from Redis; when Redis
-// fails it is read from MongoDB.
-func (s *Service) Feed(ctx context.Context, communityID string, cur page.Cursor, limit int) ([]byte, error) {
+func encodePage(body []byte) (FeedPage, error) {
+	sum := sha256.Sum256(body)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level never fails
+	if _, err := zw.Write(body); err != nil {
+		return FeedPage{}, err
+	}
+	if err := zw.Close(); err != nil {
+		return FeedPage{}, err
+	}
+	return FeedPage{ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, Gzip: buf.Bytes()}, nil
+}
+
+// Feed returns a page of a community's public feed: approved, unclaimed,
+// unexpired wishes, newest published first. It is served from Redis; when
+// Redis fails it is read from MongoDB.
+func (s *Service) Feed(ctx context.Context, communityID string, cur page.Cursor, limit int) (FeedPage, error) {
 	field := strconv.Itoa(limit)
 	if cur.ID != "" {
 		field += ":" + cur.Encode()
 	}
 	now := s.clock.Now()
-	body, gen, hit, err := s.feed.get(ctx, communityID, field, now)
+	p, gen, hit, err := s.feed.get(ctx, communityID, field, now)
 	if hit {
-		return body, nil
+		return p, nil
 	}
 	cached := err == nil
 	if err != nil {
 		cache.Fallback(ctx, s.log, "wish-feed", err)
 	}
-	body, staleAt, err := s.buildFeed(ctx, communityID, cur, limit, now)
+	p, staleAt, err := s.buildFeed(ctx, communityID, cur, limit, now)
 	if err != nil {
-		return nil, err
+		return FeedPage{}, err
 	}
 	if cached {
-		if err := s.feed.fill(ctx, communityID, gen, field, staleAt, body); err != nil {
+		if err := s.feed.fill(ctx, communityID, gen, field, staleAt, p); err != nil {
 			cache.Fallback(ctx, s.log, "wish-feed", err)
 		}
 	}
-	return body, nil
+	return p, nil
 }
 
 // buildFeed reads a page of the feed from MongoDB and reports when it goes stale.
-func (s *Service) buildFeed(ctx context.Context, communityID string, cur page.Cursor, limit int, now time.Time) ([]byte, time.Time, error) {
+func (s *Service) buildFeed(ctx context.Context, communityID string, cur page.Cursor, limit int, now time.Time) (FeedPage, time.Time, error) {
 	if _, err := s.places.Community(ctx, communityID); err != nil {
-		return nil, time.Time{}, err
+		return FeedPage{}, time.Time{}, err
 	}
 	list, err := s.store.Feed(ctx, communityID, now, cur, limit+1)
 	if err != nil {
-		return nil, time.Time{}, err
+		return FeedPage{}, time.Time{}, err
 	}
 	staleAt := now.Add(feedFresh)
 	cards := make([]Card, len(list))
@@ -155,10 +191,11 @@ func (s *Service) buildFeed(ctx context.Context, communityID string, cur page.Cu
 			staleAt = list[i].ExpiresAt
 		}
 	}
-	p := page.Of(cards, limit, func(c Card) page.Cursor { return page.Cursor{Key: c.PublishedAt.UnixMilli(), ID: c.ID} })
-	body, err := json.Marshal(p)
+	pg := page.Of(cards, limit, func(c Card) page.Cursor { return page.Cursor{Key: c.PublishedAt.UnixMilli(), ID: c.ID} })
+	body, err := json.Marshal(pg)
 	if err != nil {
-		return nil, time.Time{}, err
+		return FeedPage{}, time.Time{}, err
 	}
-	return body, staleAt, nil
+	p, err := encodePage(body)
+	return p, staleAt, err
 }

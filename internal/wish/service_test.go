@@ -89,9 +89,13 @@ func (w *world) publish(t *testing.T) wish.View {
 
 func (w *world) feed(t *testing.T) string {
 	t.Helper()
-	b, err := w.svc.Feed(context.Background(), w.s.A.CommunityID, page.Cursor{}, 20)
+	p, err := w.svc.Feed(context.Background(), w.s.A.CommunityID, page.Cursor{}, 20)
 	if err != nil {
 		t.Fatalf("feed: %v", err)
+	}
+	b, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return string(b)
 }
