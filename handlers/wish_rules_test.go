@@ -186,11 +186,14 @@ func TestWishStateMachine(t *testing.T) {
 	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol.Token, map[string]string{"note": "x"}).Want(t, http.StatusConflict, "WISH_NOT_CLAIMED")
 	env.Post("/api/v1/wishes/"+w.ID+"/confirm", s.StaffA.Token, nil).Want(t, http.StatusConflict, "WISH_NOT_FULFILLED")
 	claim(w.ID, vol.Token).Want(t, http.StatusOK)
-	claim(w.ID, vol.Token).Want(t, http.StatusConflict, "WISH_ALREADY_CLAIMED")
+	claim(w.ID, vol.Token).Want(t, http.StatusOK) // the claimer's retry answers as the first did
+	claim(w.ID, other.Token).Want(t, http.StatusConflict, "WISH_ALREADY_CLAIMED")
 	env.Post("/api/v1/wishes/"+w.ID+"/release", other.Token, nil).Want(t, http.StatusForbidden, "WISH_NOT_CLAIMER")
 	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", other.Token, map[string]string{"note": "x"}).Want(t, http.StatusForbidden, "WISH_NOT_CLAIMER")
 	env.Post("/api/v1/wishes/"+w.ID+"/confirm", s.StaffA.Token, nil).Want(t, http.StatusConflict, "WISH_NOT_FULFILLED")
 	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol.Token, map[string]string{"note": "已送达"}).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol.Token, map[string]string{"note": "已送达"}).Want(t, http.StatusOK) // a retry
+	claim(w.ID, vol.Token).Want(t, http.StatusConflict, "WISH_NOT_OPEN")
 	claim(w.ID, other.Token).Want(t, http.StatusConflict, "WISH_ALREADY_CLAIMED")
 	env.Post("/api/v1/wishes/"+w.ID+"/release", vol.Token, nil).Want(t, http.StatusConflict, "WISH_NOT_CLAIMED")
 	env.Post("/api/v1/wishes/"+w.ID+"/confirm", vol.Token, nil).Want(t, http.StatusForbidden, "WISH_CONFIRM_FORBIDDEN")

@@ -180,11 +180,26 @@ func (s *Service) Claim(ctx context.Context, a actor.Actor, id string) (View, er
 	}
 	for ; slot < MaxActiveClaims; slot++ {
 		v, err := s.run(ctx, a, id, EvClaimed, personOf(a), "", st)
+		if ErrAlreadyClaimed.Is(err) {
+			return s.retried(ctx, a, id, Claimed, err)
+		}
 		if err != errSlotTaken {
 			return v, err
 		}
 	}
 	return View{}, ErrClaimLimit.WithDetails(map[string]any{"limit": MaxActiveClaims})
+}
+
+// retried answers a step the caller already took (a phone retrying after
+// a lost answer, without an Idempotency-Key) as the first answer did: the
+// wish as it is, when it is in state and the caller holds the claim. Any
+// other case keeps err.
+func (s *Service) retried(ctx context.Context, a actor.Actor, id string, state State, err error) (View, error) {
+	w, gerr := s.store.Get(ctx, id)
+	if gerr != nil || w.State != state || w.Claim == nil || w.Claim.By.UserID != a.UserID {
+		return View{}, err
+	}
+	return s.viewFor(ctx, a, &w)
 }
 
 // Release gives a claimed wish back: it is open again. The claimer only.
@@ -226,6 +241,9 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 	w, err := s.store.Get(ctx, id)
 	if err != nil {
 		return View{}, err
+	}
+	if w.State == Fulfilled && w.Claim != nil && w.Claim.By.UserID == a.UserID {
+		return s.viewFor(ctx, a, &w) // a retry of the caller's own report
 	}
 	if err := w.whyNotAsClaimer(a.UserID); err != nil && visible(viewerOf(a, &w), &w) {
 		return View{}, err // say so before asking WeChat about the note

@@ -207,7 +207,7 @@ type Effects struct {
 var (
 	ErrNotFound        = apperr.Define(apperr.NotFound, "WISH_NOT_FOUND", "找不到该心愿")
 	ErrAlreadyClaimed  = apperr.Define(apperr.Conflict, "WISH_ALREADY_CLAIMED", "该心愿已被他人认领")
-	ErrNotOpen         = apperr.Define(apperr.Conflict, "WISH_NOT_OPEN", "该心愿尚未发布，暂不能认领")
+	ErrNotOpen         = apperr.Define(apperr.Conflict, "WISH_NOT_OPEN", "该心愿不在发布中，暂不能认领")
 	ErrExpired         = apperr.Define(apperr.Gone, "WISH_EXPIRED", "该心愿已过期")
 	ErrOwnWish         = apperr.Define(apperr.Forbidden, "WISH_OWN", "不能认领自己发布的心愿")
 	ErrNotVolunteer    = apperr.Define(apperr.Forbidden, "VOLUNTEER_REQUIRED", "认领心愿需先登记成为志愿者")
@@ -251,6 +251,8 @@ func (w *Wish) whyNotClaim(userID string, now time.Time) error {
 		return ErrOwnWish.New()
 	case w.EffectiveState(now) == Expired:
 		return ErrExpired.New()
+	case w.State != Claimed && w.Claim != nil && w.Claim.By.UserID == userID:
+		return ErrNotOpen.New() // the caller's own, already fulfilled: not "claimed by another"
 	case w.State == Claimed, w.State == Fulfilled, w.State == Confirmed:
 		return ErrAlreadyClaimed.New()
 	case w.State != Open:
