@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,8 +37,9 @@ const (
 )
 
 type feedCache struct {
-	rdb redis.UniversalClient
-	log *slog.Logger
+	rdb   redis.UniversalClient
+	log   *slog.Logger
+	plain plainMemo
 }
 
 func feedKey(communityID string) string { return "linli:wish:feed:" + communityID }
@@ -121,15 +123,55 @@ func decodeEntry(s string) (time.Time, FeedPage, error) {
 type FeedPage struct {
 	ETag string
 	Gzip []byte
+	memo *plainMemo
 }
 
 // JSON returns the page uncompressed, for a client that does not accept gzip.
 func (p FeedPage) JSON() ([]byte, error) {
+	if b, ok := p.memo.get(p.ETag); ok {
+		return b, nil
+	}
 	r, err := gzip.NewReader(bytes.NewReader(p.Gzip))
 	if err != nil {
 		return nil, err
 	}
-	return io.ReadAll(r)
+	b, err := io.ReadAll(r)
+	if err == nil {
+		p.memo.put(p.ETag, b)
+	}
+	return b, err
+}
+
+// plainMemo keeps the uncompressed form of recent pages, by ETag (a hash of
+// the JSON itself, so an entry can never be stale), so that clients without
+// gzip do not cost an unzip per read. Bounded: it is emptied when full.
+type plainMemo struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const plainMemoSize = 256
+
+func (m *plainMemo) get(etag string) ([]byte, bool) {
+	if m == nil {
+		return nil, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.m[etag]
+	return b, ok
+}
+
+func (m *plainMemo) put(etag string, b []byte) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= plainMemoSize {
+		m.m = make(map[string][]byte, plainMemoSize)
+	}
+	m.m[etag] = b
 }
 
 func encodePage(body []byte) (FeedPage, error) {
@@ -156,6 +198,7 @@ func (s *Service) Feed(ctx context.Context, communityID string, cur page.Cursor,
 	now := s.clock.Now()
 	p, gen, hit, err := s.feed.get(ctx, communityID, field, now)
 	if hit {
+		p.memo = &s.feed.plain
 		return p, nil
 	}
 	cached := err == nil
@@ -166,6 +209,7 @@ func (s *Service) Feed(ctx context.Context, communityID string, cur page.Cursor,
 	if err != nil {
 		return FeedPage{}, err
 	}
+	p.memo = &s.feed.plain
 	if cached {
 		if err := s.feed.fill(ctx, communityID, gen, field, staleAt, p); err != nil {
 			cache.Fallback(ctx, s.log, "wish-feed", err)
