@@ -23,9 +23,10 @@ type step struct {
 	// and after a write that matched nothing, to say why.
 	check func(w *Wish, v Viewer) error
 	// filter is the precondition the write states, besides the _id.
-	filter func(w *Wish) bson.M
-	// change is the write, given the wish as read and the new event.
-	change func(w *Wish, ev Event) change
+	filter bson.M
+	// change is the write, given the wish as read, how the caller stands
+	// to it, and the new event.
+	change func(w *Wish, v Viewer, ev Event) change
 	// feed tells that the step changes the community's public feed.
 	feed bool
 }
@@ -45,9 +46,11 @@ func (s *Service) run(ctx context.Context, a actor.Actor, id string, evType Even
 		return View{}, err
 	}
 	ev := s.event(evType, by, note)
-	filter := st.filter(&w)
-	filter["_id"] = id
-	nw, ok, err := s.store.apply(ctx, filter, st.change(&w, ev))
+	filter := bson.M{"_id": id}
+	for k, x := range st.filter {
+		filter[k] = x
+	}
+	nw, ok, err := s.store.apply(ctx, filter, st.change(&w, v, ev))
 	if err != nil {
 		return View{}, err
 	}
@@ -107,8 +110,8 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, 
 			}
 			return w.whyNotReview(s.clock.Now())
 		},
-		filter: func(*Wish) bson.M { return bson.M{"state": PendingReview, "expiresAt": bson.M{"$gt": now}} },
-		change: func(w *Wish, ev Event) change {
+		filter: bson.M{"state": PendingReview, "expiresAt": bson.M{"$gt": now}},
+		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set:   bson.M{"state": Open, "publishedAt": ev.At, "review": Review{By: ev.By, Approved: true, At: ev.At}},
 				event: ev,
@@ -138,8 +141,8 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 			}
 			return w.whyNotReview(s.clock.Now())
 		},
-		filter: func(*Wish) bson.M { return bson.M{"state": PendingReview} },
-		change: func(w *Wish, ev Event) change {
+		filter: bson.M{"state": PendingReview},
+		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set:   bson.M{"state": Rejected, "review": Review{By: ev.By, Approved: false, Reason: reason, At: ev.At}},
 				unset: []string{"posterSlot"},
@@ -161,11 +164,9 @@ func (s *Service) Claim(ctx context.Context, a actor.Actor, id string) (View, er
 	now := s.clock.Now()
 	slot := 0
 	st := step{
-		check: func(w *Wish, _ Viewer) error { return w.whyNotClaim(a.UserID, s.clock.Now()) },
-		filter: func(*Wish) bson.M {
-			return bson.M{"state": Open, "expiresAt": bson.M{"$gt": now}, "poster.userId": bson.M{"$ne": a.UserID}}
-		},
-		change: func(w *Wish, ev Event) change {
+		check:  func(w *Wish, _ Viewer) error { return w.whyNotClaim(a.UserID, s.clock.Now()) },
+		filter: bson.M{"state": Open, "expiresAt": bson.M{"$gt": now}, "poster.userId": bson.M{"$ne": a.UserID}},
+		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set: bson.M{
 					"state": Claimed, "claim": Claim{By: ev.By, At: ev.At, DueAt: ev.At.Add(ClaimPeriod)},
@@ -206,8 +207,8 @@ func (s *Service) retried(ctx context.Context, a actor.Actor, id string, state S
 func (s *Service) Release(ctx context.Context, a actor.Actor, id string) (View, error) {
 	return s.run(ctx, a, id, EvReleased, personOf(a), "", step{
 		check:  func(w *Wish, _ Viewer) error { return w.whyNotAsClaimer(a.UserID) },
-		filter: func(*Wish) bson.M { return bson.M{"state": Claimed, "claim.by.userId": a.UserID} },
-		change: func(w *Wish, ev Event) change {
+		filter: bson.M{"state": Claimed, "claim.by.userId": a.UserID},
+		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set:   bson.M{"state": Open},
 				unset: []string{"claim", "claimSlot"},
@@ -220,7 +221,7 @@ func (s *Service) Release(ctx context.Context, a actor.Actor, id string) (View, 
 	})
 }
 
-// Fulfilment is what a claimer reports.
+// FulfilmentReport is what a claimer reports.
 type FulfilmentReport struct {
 	Note   string
 	Images []string
@@ -253,8 +254,8 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 	}
 	return s.run(ctx, a, id, EvFulfilled, personOf(a), in.Note, step{
 		check:  func(w *Wish, _ Viewer) error { return w.whyNotAsClaimer(a.UserID) },
-		filter: func(*Wish) bson.M { return bson.M{"state": Claimed, "claim.by.userId": a.UserID} },
-		change: func(w *Wish, ev Event) change {
+		filter: bson.M{"state": Claimed, "claim.by.userId": a.UserID},
+		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set:   bson.M{"state": Fulfilled, "fulfilment": Fulfilment{Note: in.Note, Images: in.Images, At: ev.At}},
 				unset: []string{"claimSlot", "posterSlot"},
@@ -270,25 +271,18 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 // credits the claimer's service record. The poster, or staff of the
 // community.
 func (s *Service) Confirm(ctx context.Context, a actor.Actor, id string) (View, error) {
-	var by Person
-	var asStaff bool
-	return s.run(ctx, a, id, EvConfirmed, Person{}, "", step{
-		check: func(w *Wish, v Viewer) error {
-			asStaff = v == AsStaff
-			by = personOf(a)
-			if asStaff {
-				by = staffPersonOf(a)
+	return s.run(ctx, a, id, EvConfirmed, personOf(a), "", step{
+		check:  func(w *Wish, v Viewer) error { return w.whyNotConfirm(v == AsStaff || v == AsPoster) },
+		filter: bson.M{"state": Fulfilled},
+		change: func(w *Wish, v Viewer, ev Event) change {
+			if v == AsStaff {
+				ev.By = staffPersonOf(a)
 			}
-			return w.whyNotConfirm(v == AsStaff || v == AsPoster)
-		},
-		filter: func(*Wish) bson.M { return bson.M{"state": Fulfilled} },
-		change: func(w *Wish, ev Event) change {
-			ev.By = by
 			fx := s.effects(ev, notice(w, ev, w.Claim.By.UserID, "wish.confirmed", "心愿已确认完成",
 				"您完成的心愿「"+w.Title+"」已确认送达，已记入您的服务记录。感谢您的付出！"))
 			fx.Credit = creditFor(*w, ev.At)
 			return change{
-				set:     bson.M{"state": Confirmed, "confirmation": Confirmation{By: by, AsStaff: asStaff, At: ev.At}},
+				set:     bson.M{"state": Confirmed, "confirmation": Confirmation{By: ev.By, AsStaff: v == AsStaff, At: ev.At}},
 				event:   ev,
 				effects: fx,
 			}
