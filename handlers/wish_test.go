@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/internal/platform/lease"
 	"linli/internal/testenv"
 )
 
@@ -248,10 +249,15 @@ func TestClaimsAreReleasedAfter14Days(t *testing.T) {
 	w := publishWish(t, env, s.ResidentA.Token, s.StaffA.Token, aWish(map[string]any{"expiresAt": testenv.Start.Add(60 * 24 * time.Hour).Format(time.RFC3339)}))
 	env.Post("/api/v1/wishes/"+w.ID+"/claim", vol.Token, nil).Want(t, http.StatusOK)
 	ctx := context.Background()
+	i := slices.IndexFunc(env.App.Jobs, func(j lease.Job) bool { return j.Name == "wish-sweeper" })
+	if i < 0 {
+		t.Fatal("the wish sweeper is not among the app's background jobs")
+	}
+	sweep := env.App.Jobs[i].Run // what App.Run runs under its lease, every minute
 
 	env.Clock.Advance(14*24*time.Hour - time.Minute)
 	vol.Token, s.StaffA.Token = relogin(env, vol), relogin(env, s.StaffA) // tokens last 72 hours
-	if err := env.App.Wishes.Sweep(ctx); err != nil {
+	if err := sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if v := getWish(t, env, w.ID, vol.Token); v.State != "claimed" {
@@ -259,7 +265,7 @@ func TestClaimsAreReleasedAfter14Days(t *testing.T) {
 	}
 	env.Clock.Advance(2 * time.Minute)
 	for range 2 {
-		if err := env.App.Wishes.Sweep(ctx); err != nil {
+		if err := sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
