@@ -20,6 +20,8 @@ func TestHealthContracts(t *testing.T) {
 	env := testenv.New(t)
 	Record(t, env, Example{Name: "healthz", Req: get("/healthz", ""), Status: 200})
 	Record(t, env, Example{Name: "readyz", Req: get("/readyz", ""), Status: 200})
+	down := testenv.New(t, testenv.WithDeadRedis())
+	Record(t, down, Example{Name: "readyz-redis-down", Req: get("/readyz", ""), Status: 503})
 }
 
 func TestAuthContracts(t *testing.T) {
