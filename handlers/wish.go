@@ -10,6 +10,7 @@ import (
 
 	"linli/internal/actor"
 	"linli/internal/apperr"
+	"linli/internal/platform/clock"
 	"linli/internal/wish"
 )
 
@@ -54,9 +55,9 @@ func (s *server) postWish(c echo.Context) error {
 // wishFeed is public: cards carry nothing private (names masked, no
 // address, no poster).
 func (s *server) wishFeed(c echo.Context) error {
-	communityID := c.QueryParam("communityId")
-	if !validID(communityID) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	communityID, err := queryID(c, "communityId", true)
+	if err != nil {
+		return err
 	}
 	limit, cur, err := listParams(c)
 	if err != nil {
@@ -67,6 +68,16 @@ func (s *server) wishFeed(c echo.Context) error {
 		return err
 	}
 	return cachedGzip(c, p.ETag, p.Gzip, p.JSON)
+}
+
+// queryID reads an ID from the query: a malformed one (or a missing one,
+// when required) is a validation error naming the parameter.
+func queryID(c echo.Context, name string, required bool) (string, error) {
+	id := c.QueryParam(name)
+	if (id == "" && !required) || clock.ValidID(id) {
+		return id, nil
+	}
+	return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: name, Code: "objectid", Message: name + "不是有效的编号"})
 }
 
 func (s *server) getWish(c echo.Context) error {
@@ -105,9 +116,9 @@ func (s *server) staffWishes(c echo.Context) error {
 	if !slices.Contains(wish.States, state) {
 		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "state不是有效的心愿状态"})
 	}
-	communityID := c.QueryParam("communityId")
-	if communityID != "" && !validID(communityID) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	communityID, err := queryID(c, "communityId", false)
+	if err != nil {
+		return err
 	}
 	limit, cur, err := listParams(c)
 	if err != nil {
