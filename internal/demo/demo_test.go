@@ -49,4 +49,7 @@ func TestDemoStreetLoadsOnceWithBoundStaffAndHomes(t *testing.T) {
 	if err != nil || p.Home == nil || p.Home.CommunityName != "幸福里社区" || p.Home.BuildingName != "1号楼" {
 		t.Fatalf("resident home: %+v %v", p.Home, err)
 	}
+	if vol, err := a.Accounts.EnsureUser(ctx, "dev-volunteer-1", ""); err != nil || !vol.CanClaim() {
+		t.Fatalf("the demo volunteer may claim wishes: %+v %v", vol.Roles, err)
+	}
 }
