@@ -8,6 +8,7 @@ import (
 	"linli/internal/account"
 	"linli/internal/apperr"
 	"linli/internal/community"
+	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -94,7 +95,7 @@ func (s *server) createStaff(c echo.Context) error {
 
 func (s *server) listStaff(c echo.Context) error {
 	communityID := c.QueryParam("communityId")
-	if !validID(communityID) {
+	if !clock.ValidID(communityID) {
 		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
 	}
 	limit, cur, err := listParams(c)

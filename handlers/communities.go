@@ -4,7 +4,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/community"
-	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -29,5 +28,3 @@ func listParams(c echo.Context) (int, page.Cursor, error) {
 	cur, err := page.Decode(c.QueryParam("cursor"))
 	return limit, cur, err
 }
-
-func validID(s string) bool { return clock.ValidID(s) }

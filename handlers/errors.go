@@ -37,6 +37,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.RateLimited:  http.StatusTooManyRequests,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
 	apperr.BadGateway:   http.StatusBadGateway,
+	apperr.NotAllowed:   http.StatusMethodNotAllowed,
 }
 
 // StatusOf returns the HTTP status of an error kind.

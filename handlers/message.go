@@ -18,7 +18,7 @@ type createMessageRequest struct {
 	Category string `json:"category" validate:"required,max=16"`
 	// Content is checked by the service (empty and too long have their own codes).
 	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=1024,url"`
+	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
 	Urgency string   `json:"urgency" validate:"omitempty,oneof=urgent normal"`
 }
 
@@ -112,7 +112,7 @@ func (s *server) getMessage(c echo.Context) error {
 
 type followUpRequest struct {
 	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=1024,url"`
+	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
 }
 
 // entryResponse is a new entry of a thread (its id is the entry's) with

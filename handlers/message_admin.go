@@ -11,6 +11,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/department"
 	"linli/internal/message"
+	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -132,7 +133,7 @@ func (s *server) setMessageConfig(c echo.Context) error {
 // office with format=csv or Accept: text/csv.
 func (s *server) staffStats(c echo.Context) error {
 	communityID := c.QueryParam("communityId")
-	if communityID != "" && !validID(communityID) {
+	if communityID != "" && !clock.ValidID(communityID) {
 		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
 	}
 	format := c.QueryParam("format")

@@ -235,7 +235,7 @@ func TestCommunityConfiguresItsCategoriesAndDeadlines(t *testing.T) {
 		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
 		"complexResolveHours": 240,
 	}
-	path := "/api/v1/communities/" + s.A.CommunityID + "/message-config"
+	path := "/api/v1/staff/communities/" + s.A.CommunityID + "/message-config"
 	env.Put(path, s.StaffA2.Token, body).Want(t, http.StatusForbidden, "FORBIDDEN") // a grid worker
 	env.Put(path, s.StaffB.Token, body).Want(t, http.StatusForbidden, "FORBIDDEN")  // B's secretary
 	env.Put(path, s.StaffA.Token, body).Want(t, http.StatusOK)

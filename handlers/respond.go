@@ -34,6 +34,29 @@ func cachedBytes(c echo.Context, b []byte) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
+// cachedGzip answers a GET with a body cached gzip-compressed (the wish
+// feed) and the ETag of its JSON: sent as it is to a client that accepts
+// gzip (nearly every phone), unzipped for one that does not. Its route is
+// left alone by the gzip middleware (see precompressed).
+func cachedGzip(c echo.Context, etag string, gz []byte, plain func() ([]byte, error)) error {
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if matches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, gz)
+	}
+	b, err := plain()
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
 func matches(ifNoneMatch, etag string) bool {
 	for _, t := range strings.Split(ifNoneMatch, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")

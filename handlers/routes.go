@@ -1,6 +1,10 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/wish"
+)
 
 // routes is the whole API on one screen. Every route here is described in
 // api/openapi.yaml (a test holds the two together).
@@ -8,6 +12,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(s.Ready))
 	e.GET("/openapi.yaml", s.openapi)
+	e.GET("/metrics", metrics)
 
 	v1 := e.Group("/api/v1")
 	idem := idempotency(s.Redis, s.Log)
@@ -17,12 +22,31 @@ func (s *server) routes(e *echo.Echo) {
 	login.POST("/wechat-login", s.wechatLogin)
 	login.POST("/dev-login", s.devLogin)
 	v1.GET("/communities", s.listCommunities)
+	v1.GET("/wishes", s.wishFeed)
 
 	// Signed in.
 	in := v1.Group("", requireAuth(s.App.Accounts), rateLimit(s.limiter, s.Log, "write", s.RateLimit, true), idem)
 	in.GET("/me", s.me)
 	in.PUT("/me/home", s.setHome)
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)
+	in.GET("/me/notifications", s.listNotifications)
+	in.POST("/me/notifications/:id/read", s.readNotification)
+	in.POST("/me/volunteer", s.becomeVolunteer)
+	in.GET("/me/service-record", s.serviceRecord)
+
+	// Micro-wishes.
+	in.POST("/wishes", s.postWish)
+	in.GET("/wishes/mine", s.myWishes)
+	in.GET("/wishes/:id", s.getWish)
+	in.POST("/wishes/:id/claim", s.wishStep((*wish.Service).Claim))
+	in.POST("/wishes/:id/release", s.wishStep((*wish.Service).Release))
+	in.POST("/wishes/:id/fulfil", s.fulfilWish)
+	in.POST("/wishes/:id/confirm", s.wishStep((*wish.Service).Confirm))
+	in.GET("/communities/:id/wish-settings", s.wishSettings)
+	in.GET("/staff/wishes", s.staffWishes)
+	in.POST("/staff/wishes/:id/approve", s.wishStep((*wish.Service).Approve))
+	in.POST("/staff/wishes/:id/reject", s.rejectWish)
+	in.PUT("/staff/communities/:id/wish-settings", s.setWishSettings)
 
 	// Street-level administration.
 	in.POST("/admin/communities", s.createCommunity)
@@ -43,7 +67,6 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/messages/:id/follow-ups", s.followUp)
 	in.POST("/messages/:id/rating", s.rateMessage)
 	in.GET("/communities/:id/message-config", s.messageConfig)
-	in.PUT("/communities/:id/message-config", s.setMessageConfig)
 
 	// Staff backlog queues and the three rates (三率).
 	in.GET("/staff/queue", s.staffQueue)
@@ -55,5 +78,6 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/staff/messages/:id/escalate", s.escalateMessage)
 	in.POST("/staff/messages/:id/escalations/:escalationId/answer", s.recordAnswer)
 	in.POST("/staff/messages/:id/classify", s.classifyMessage)
+	in.PUT("/staff/communities/:id/message-config", s.setMessageConfig)
 	in.GET("/staff/stats", s.staffStats)
 }

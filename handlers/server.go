@@ -31,6 +31,11 @@ type Deps struct {
 	OpenAPI []byte
 }
 
+// precompressed are the routes that send bodies they keep compressed (the
+// wish feed is gzipped once, when cached, not on every read); the gzip
+// middleware leaves them alone.
+var precompressed = map[string]bool{"/api/v1/wishes": true}
+
 // BodyLimit is the largest request body accepted.
 const BodyLimit = "1M"
 
@@ -44,7 +49,9 @@ func New(d Deps) *echo.Echo {
 		middleware.RequestID(),
 		accessLog(d.Log),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
+			return precompressed[c.Path()]
+		}}),
 		middleware.BodyLimit(BodyLimit),
 	)
 	h := &server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis)}

@@ -8,6 +8,7 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/message"
+	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -24,7 +25,7 @@ func (s *server) staffQueue(c echo.Context) error {
 		return err
 	}
 	communityID := c.QueryParam("communityId")
-	if communityID != "" && !validID(communityID) {
+	if communityID != "" && !clock.ValidID(communityID) {
 		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
 	}
 	list, err := s.App.Messages.Queue(c.Request().Context(), callerOf(c), message.QueueQuery{
@@ -64,7 +65,7 @@ func (s *server) acceptMessage(c echo.Context) error {
 
 type replyRequest struct {
 	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=1024,url"`
+	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
 	// AskResident makes the reply a question: the message waits on the
 	// resident and its resolution clock pauses.
 	AskResident bool `json:"askResident"`

@@ -57,12 +57,13 @@ type Staff struct {
 
 // Errors of this area.
 var (
-	ErrUserNotFound     = apperr.Define(apperr.Unauthorized, "USER_NOT_FOUND", "账号不存在，请重新登录")
-	ErrStaffNotFound    = apperr.Define(apperr.NotFound, "STAFF_NOT_FOUND", "找不到该工作人员")
-	ErrInviteNotFound   = apperr.Define(apperr.NotFound, "INVITE_NOT_FOUND", "邀请码无效，请核对后重试")
-	ErrInviteUsed       = apperr.Define(apperr.Conflict, "INVITE_ALREADY_USED", "该邀请码已被使用")
-	ErrInviteExpired    = apperr.Define(apperr.Gone, "INVITE_EXPIRED", "邀请码已过期，请联系街道重新发放")
-	ErrAlreadyStaff     = apperr.Define(apperr.Conflict, "ALREADY_STAFF", "您的账号已绑定工作人员身份")
-	ErrStaffInactive    = apperr.Define(apperr.Conflict, "STAFF_INACTIVE", "该工作人员已停用")
-	ErrDevLoginDisabled = apperr.Define(apperr.NotFound, "DEV_LOGIN_DISABLED", "开发登录在正式环境中不可用")
+	ErrUserNotFound        = apperr.Define(apperr.Unauthorized, "USER_NOT_FOUND", "账号不存在，请重新登录")
+	ErrStaffNotFound       = apperr.Define(apperr.NotFound, "STAFF_NOT_FOUND", "找不到该工作人员")
+	ErrInviteNotFound      = apperr.Define(apperr.NotFound, "INVITE_NOT_FOUND", "邀请码无效，请核对后重试")
+	ErrInviteUsed          = apperr.Define(apperr.Conflict, "INVITE_ALREADY_USED", "该邀请码已被使用")
+	ErrInviteExpired       = apperr.Define(apperr.Gone, "INVITE_EXPIRED", "邀请码已过期，请联系街道重新发放")
+	ErrAlreadyStaff        = apperr.Define(apperr.Conflict, "ALREADY_STAFF", "您的账号已绑定工作人员身份")
+	ErrStaffInactive       = apperr.Define(apperr.Conflict, "STAFF_INACTIVE", "该工作人员已停用")
+	ErrWeChatNotConfigured = apperr.Define(apperr.Unavailable, "WECHAT_NOT_CONFIGURED", "微信登录尚未开通，请联系社区")
+	ErrDevLoginDisabled    = apperr.Define(apperr.NotFound, "DEV_LOGIN_DISABLED", "开发登录在正式环境中不可用")
 )

@@ -73,7 +73,7 @@ type Session struct {
 // WeChatLogin logs in with a wx.login code; a new openId becomes a resident.
 func (s *Service) WeChatLogin(ctx context.Context, code string) (Session, error) {
 	if s.wechat == nil {
-		return Session{}, apperr.ErrUnavailable.New()
+		return Session{}, ErrWeChatNotConfigured.New()
 	}
 	ws, err := s.wechat.Code2Session(ctx, code)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"linli/internal/platform/lease"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
+	"linli/internal/wish"
 )
 
 // Options are what the product is built from.
@@ -44,6 +45,7 @@ type App struct {
 	Accounts    *account.Service
 	Communities *community.Service
 	Inbox       *notify.Inbox
+	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
 	// Clock is the product's time.
@@ -61,7 +63,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Clock = clock.System{}
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
-		account.Indexes, community.Indexes, notify.Indexes, department.Indexes, message.Indexes)); err != nil {
+		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -81,6 +83,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Departments: department.NewService(o.DB, o.Clock),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
+	wo := wish.Options{
+		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
+		Places: communities, People: a.Accounts, Notifier: a.Inbox,
+	}
+	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
+		wo.Checker = o.WeChat
+	}
+	a.Wishes = wish.NewService(wo)
+	a.Jobs = append(a.Jobs, a.Wishes.Job())
 	a.Messages = message.NewService(message.Options{
 		DB: o.DB, Directory: accounts, Departments: a.Departments, Places: places,
 		Notifier: a.Inbox, Clock: o.Clock, Log: o.Log,

@@ -29,6 +29,7 @@ const (
 	RateLimited              // 429
 	Unavailable              // 503: a dependency is down
 	BadGateway               // 502: an upstream (WeChat) answered with a failure
+	NotAllowed               // 405: the path exists, the method does not
 )
 
 // FieldError is one invalid field of a request.
@@ -137,7 +138,7 @@ var (
 	ErrBadID          = Define(NotFound, "INVALID_ID", "找不到该记录")
 	ErrNotFound       = Define(NotFound, "NOT_FOUND", "找不到该内容")
 	ErrRouteNotFound  = Define(NotFound, "ROUTE_NOT_FOUND", "接口不存在")
-	ErrMethod         = Define(BadRequest, "METHOD_NOT_ALLOWED", "不支持该请求方式")
+	ErrMethod         = Define(NotAllowed, "METHOD_NOT_ALLOWED", "不支持该请求方式")
 	ErrAuthRequired   = Define(Unauthorized, "AUTH_REQUIRED", "请先登录")
 	ErrTokenInvalid   = Define(Unauthorized, "TOKEN_INVALID", "登录状态无效，请重新登录")
 	ErrTokenExpired   = Define(Unauthorized, "TOKEN_EXPIRED", "登录已过期，请重新登录")

@@ -148,3 +148,8 @@ func (s *Service) Empty(ctx context.Context) (bool, error) {
 	n, err := s.store.CountCommunities(ctx)
 	return n == 0, err
 }
+
+// Community returns one community.
+func (s *Service) Community(ctx context.Context, id string) (Community, error) {
+	return s.store.Community(ctx, id)
+}

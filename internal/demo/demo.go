@@ -143,6 +143,15 @@ func loadCommunity(ctx context.Context, communities *community.Service, accounts
 		if _, err := accounts.SetHome(ctx, a, home); err != nil {
 			return err
 		}
+		if volunteers[r.OpenID] {
+			if _, err := accounts.BecomeVolunteer(ctx, a); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
+
+// volunteers are the demo residents signed up as volunteers: they may
+// claim micro-wishes at once.
+var volunteers = map[string]bool{"dev-volunteer-1": true}

@@ -3,6 +3,8 @@ package message
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"log/slog"
 	"strings"
 	"time"
@@ -161,6 +163,10 @@ func checkContent(field, text string) (string, error) {
 	return text, nil
 }
 
+// maxImageURL bounds an image address (uploaded by the mini-program; the
+// server keeps only addresses).
+const maxImageURL = 512
+
 // cleanImages trims the image addresses and drops empty ones; more than
 // MaxImages is refused.
 func cleanImages(images []string) ([]string, error) {
@@ -172,6 +178,12 @@ func cleanImages(images []string) ([]string, error) {
 	}
 	if len(out) > MaxImages {
 		return nil, apperr.ErrValidation.WithFields(fieldError("images", "max", "最多上传9张图片"))
+	}
+	for i, s := range out {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme != "https" || u.Host == "" || len(s) > maxImageURL {
+			return nil, apperr.ErrValidation.WithFields(fieldError(fmt.Sprintf("images[%d]", i), "url", "图片须为 https 地址"))
+		}
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"linli/internal/apperr"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
 )
@@ -94,16 +95,26 @@ func (i *Inbox) List(ctx context.Context, userID string, before time.Time, befor
 		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }
 
-// MarkRead marks one of userID's notices read; another's is not found.
-func (i *Inbox) MarkRead(ctx context.Context, userID, id string) (bool, error) {
+// ErrNotFound is a notice that is not the caller's, or does not exist.
+var ErrNotFound = apperr.Define(apperr.NotFound, "NOTIFICATION_NOT_FOUND", "找不到该通知")
+
+// MarkRead marks one of userID's notices read (again is fine); another's
+// is ErrNotFound.
+func (i *Inbox) MarkRead(ctx context.Context, userID, id string) error {
 	res, err := i.c.UpdateOne(ctx, bson.M{"_id": id, "userId": userID, "readAt": bson.M{"$exists": false}},
 		bson.M{"$set": bson.M{"readAt": i.clock.Now()}})
 	if err != nil {
-		return false, fmt.Errorf("notify: mark read: %w", err)
+		return fmt.Errorf("notify: mark read: %w", err)
 	}
 	if res.MatchedCount == 1 {
-		return true, nil
+		return nil
 	}
 	n, err := i.c.CountDocuments(ctx, bson.M{"_id": id, "userId": userID})
-	return n == 1, err
+	if err != nil {
+		return fmt.Errorf("notify: mark read: %w", err)
+	}
+	if n == 0 {
+		return ErrNotFound.New()
+	}
+	return nil
 }

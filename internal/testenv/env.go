@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"linli/api"
 	"linli/handlers"
 	"linli/internal/app"
+	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
@@ -42,6 +44,7 @@ type Env struct {
 type Option func(*config)
 
 type config struct {
+	deadRedis bool
 	wechat    bool
 	rateLimit int
 	actorTTL  time.Duration
@@ -49,6 +52,10 @@ type config struct {
 
 // WithWeChat configures WeChat (against the fake): no dev login then.
 func WithWeChat() Option { return func(c *config) { c.wechat = true } }
+
+// WithDeadRedis gives the product a Redis that never answers (a closed
+// port), in embedded and real-Redis runs alike: "Redis down" tests.
+func WithDeadRedis() Option { return func(c *config) { c.deadRedis = true } }
 
 // WithRateLimit sets write requests per minute per caller.
 func WithRateLimit(n int) Option { return func(c *config) { c.rateLimit = n } }
@@ -71,6 +78,10 @@ func New(t testing.TB, opts ...Option) *Env {
 	mustf(t, err, "memory store")
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
 	rdb, mini := Redis(t)
+	if cfg.deadRedis {
+		rdb, mini = cache.NewClient(&redis.Options{Addr: deadAddr(t)}), nil
+		t.Cleanup(func() { _ = rdb.Close() })
+	}
 	env := &Env{T: t, DB: db, Redis: rdb, Mini: mini, Clock: clock.NewManual(Start)}
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -221,4 +232,13 @@ func (env *Env) Login(openID, nickname string) string {
 	env.Post("/api/v1/auth/dev-login", "", map[string]string{"openId": openID, "nickname": nickname}).
 		Want(env.T, http.StatusOK).Decode(env.T, &s)
 	return s.Token
+}
+
+// deadAddr is a loopback address where nothing listens.
+func deadAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	mustf(t, err, "listen")
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }

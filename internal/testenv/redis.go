@@ -12,6 +12,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/cache"
 )
 
 // RealRedisURL names the real redis-server the Redis-touching tests use too.
@@ -27,7 +29,7 @@ func Redis(t testing.TB) (*redis.Client, *miniredis.Miniredis) {
 	url := os.Getenv(RealRedisURL)
 	if url == "" {
 		m := miniredis.RunT(t)
-		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+		c := cache.NewClient(&redis.Options{Addr: m.Addr()})
 		t.Cleanup(func() { _ = c.Close() })
 		return c, m
 	}
@@ -45,7 +47,7 @@ func Redis(t testing.TB) (*redis.Client, *miniredis.Miniredis) {
 	}
 	o := *opts
 	o.DB = 1 + int(n%1023)
-	c := redis.NewClient(&o)
+	c := cache.NewClient(&o)
 	if err := c.FlushDB(ctx).Err(); err != nil {
 		t.Fatalf("real redis db %d: %v", o.DB, err)
 	}

@@ -6,9 +6,11 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"expvar"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -29,13 +31,13 @@ func Open(ctx context.Context, url string) (*Redis, error) {
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("cache: embedded redis: %w", err)
 		}
-		return &Redis{Client: redis.NewClient(clientOptions(&redis.Options{Addr: m.Addr()})), embedded: m}, nil
+		return &Redis{Client: NewClient(&redis.Options{Addr: m.Addr()}), embedded: m}, nil
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("cache: LINLI_REDIS_URL: %w", err)
 	}
-	c := redis.NewClient(clientOptions(opts))
+	c := NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := c.Ping(pingCtx).Err(); err != nil {
@@ -45,14 +47,71 @@ func Open(ctx context.Context, url string) (*Redis, error) {
 	return &Redis{Client: c}, nil
 }
 
-// clientOptions keeps calls short: a cache that hangs is worse than a miss.
+// NewClient returns a client with the product's options: calls are kept
+// short and a Redis that cannot be reached is not dialled again for a few
+// seconds (see breaker), because a cache that hangs is worse than a miss.
+func NewClient(o *redis.Options) *redis.Client {
+	c := redis.NewClient(clientOptions(o))
+	c.AddHook(&breaker{})
+	return c
+}
+
 func clientOptions(o *redis.Options) *redis.Options {
-	o.DialTimeout = 2 * time.Second
+	o.DialTimeout = time.Second
+	o.DialerRetries = 1
 	o.ReadTimeout = 500 * time.Millisecond
 	o.WriteTimeout = 500 * time.Millisecond
 	o.MaxRetries = 1
 	return o
 }
+
+// breaker fails dials at once for a while after a dial failed, so that
+// while Redis is down each request pays no dial time-out: every caller
+// falls back to MongoDB immediately.
+type breaker struct {
+	mu        sync.Mutex
+	openUntil time.Time
+}
+
+// breakerPause is how long a failed dial keeps the breaker open.
+const breakerPause = 3 * time.Second
+
+// ErrBreakerOpen is returned instead of dialling a Redis that just failed.
+var ErrBreakerOpen = errors.New("cache: redis unreachable, not retried yet")
+
+func (b *breaker) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		b.mu.Lock()
+		open := time.Now().Before(b.openUntil)
+		b.mu.Unlock()
+		if open {
+			return nil, ErrBreakerOpen
+		}
+		conn, err := next(ctx, network, addr)
+		if err != nil {
+			b.mu.Lock()
+			b.openUntil = time.Now().Add(breakerPause)
+			b.mu.Unlock()
+		}
+		return conn, err
+	}
+}
+
+func (b *breaker) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (b *breaker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func init() {
+	// go-redis logs every failed dial; while Redis is down that floods the
+	// log. Fallback logs the outage once a minute instead.
+	redis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
 
 // Close stops the client and an embedded server.
 func (r *Redis) Close() error {

@@ -2,20 +2,19 @@ package wechat_test
 
 import (
 	"context"
+	"github.com/redis/go-redis/v9"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
+	"linli/internal/testenv"
 )
 
-func newClient(t *testing.T) (*wechat.Client, *wechattest.Server, *redis.Client) {
+func newClient(t *testing.T) (*wechat.Client, *wechattest.Server, redisClient) {
 	t.Helper()
 	fake := wechattest.New(t)
-	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	rdb, _ := testenv.Redis(t)
 	return wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), fake, rdb
 }
 
@@ -70,4 +69,8 @@ func TestCheckTextCachesTheAccessTokenInRedis(t *testing.T) {
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("the access token must live in redis: %v %v", keys, err)
 	}
+}
+
+type redisClient interface {
+	Keys(ctx context.Context, pattern string) *redis.StringSliceCmd
 }

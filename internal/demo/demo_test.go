@@ -1,0 +1,55 @@
+package demo_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"linli/internal/actor"
+	"linli/internal/app"
+	"linli/internal/platform/store"
+	"linli/internal/testenv"
+)
+
+func TestDemoStreetLoadsOnceWithBoundStaffAndHomes(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, _ := testenv.Redis(t)
+	a, err := app.New(ctx, app.Options{DB: db, Redis: rdb, JWTSecret: []byte(strings.Repeat("k", 32)), TokenTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := a.LoadDemo(ctx)
+	if err != nil || !loaded {
+		t.Fatalf("first load: %v %v", loaded, err)
+	}
+	if loaded, err := a.LoadDemo(ctx); err != nil || loaded {
+		t.Fatalf("a second load must do nothing: %v %v", loaded, err)
+	}
+	trees, err := a.Communities.List(ctx, "", 50)
+	if err != nil || len(trees) != 2 {
+		t.Fatalf("communities: %d %v", len(trees), err)
+	}
+	secretary, err := a.Accounts.EnsureUser(ctx, "dev-secretary-xfl", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !secretary.Has(actor.Staff) || secretary.StaffName != "王秀英" || secretary.StaffPosition != "社区党委书记" {
+		t.Fatalf("secretary: %+v", secretary)
+	}
+	resident, err := a.Accounts.EnsureUser(ctx, "dev-resident-1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.Accounts.Me(ctx, resident)
+	if err != nil || p.Home == nil || p.Home.CommunityName != "幸福里社区" || p.Home.BuildingName != "1号楼" {
+		t.Fatalf("resident home: %+v %v", p.Home, err)
+	}
+	if vol, err := a.Accounts.EnsureUser(ctx, "dev-volunteer-1", ""); err != nil || !vol.CanClaim() {
+		t.Fatalf("the demo volunteer may claim wishes: %+v %v", vol.Roles, err)
+	}
+}

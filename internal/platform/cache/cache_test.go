@@ -1,0 +1,83 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestEmbeddedRedisAnswers(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Set(ctx, "k", "v", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := r.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("get: %q %v", v, err)
+	}
+}
+
+func TestOpenRefusesAnUnreachableRedis(t *testing.T) {
+	if _, err := Open(context.Background(), "redis://"+deadAddr(t)); err == nil {
+		t.Fatal("an unreachable LINLI_REDIS_URL must stop start-up")
+	}
+	if _, err := Open(context.Background(), "http://nope"); err == nil {
+		t.Fatal("a malformed LINLI_REDIS_URL must stop start-up")
+	}
+}
+
+// After a failed dial the client answers at once for a while instead of
+// dialling again, so that requests falling back to MongoDB pay nothing.
+func TestBreakerFailsFastAfterADialFailure(t *testing.T) {
+	c := NewClient(&redis.Options{Addr: deadAddr(t)})
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Ping(ctx).Err(); err == nil {
+		t.Fatal("a dead redis must fail")
+	}
+	if err := c.Ping(ctx).Err(); !errors.Is(err, ErrBreakerOpen) {
+		t.Fatalf("second call must fail fast with the breaker open: %v", err)
+	}
+}
+
+func TestFallbackCountsEveryMiss(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	before := missCount("test-area")
+	for range 3 {
+		Fallback(context.Background(), log, "test-area", errors.New("down"))
+	}
+	if got := missCount("test-area") - before; got != 3 {
+		t.Fatalf("counted %d misses, want 3", got)
+	}
+}
+
+func missCount(area string) int64 {
+	v := Misses.Get(area)
+	if v == nil {
+		return 0
+	}
+	var n int64
+	_, _ = fmt.Sscan(v.String(), &n)
+	return n
+}
+
+func deadAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}

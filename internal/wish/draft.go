@@ -1,0 +1,96 @@
+package wish
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"linli/internal/apperr"
+)
+
+// Lengths of the texts of a wish, in characters.
+const (
+	MaxTitle       = 30
+	MaxDescription = 500
+	MaxBeneficiary = 20
+	MaxReason      = 200
+	MaxNote        = 300
+	MaxImageURL    = 512
+	MaxContactNote = 200
+)
+
+// Draft is what a poster gives.
+type Draft struct {
+	Title, Description string
+	Category           Category
+	// BeneficiaryName is optional for a resident (themself, by nickname
+	// when empty) and required for staff posting on behalf.
+	BeneficiaryName string
+	// EstimatedValue is in whole yuan.
+	EstimatedValue int
+	Images         []string
+	// ExpiresAt is optional: DefaultLifetime from now when zero.
+	ExpiresAt time.Time
+	// CommunityID is where staff or an admin post on behalf; residents post
+	// in their home community and may leave it empty.
+	CommunityID string
+}
+
+// normalise trims the draft's texts and checks every rule that needs no
+// I/O, returning one field error per broken rule. The handlers check the
+// same shapes first; this holds for any caller.
+func (d *Draft) normalise(now time.Time) error {
+	d.Title = strings.TrimSpace(d.Title)
+	d.Description = strings.TrimSpace(d.Description)
+	d.BeneficiaryName = strings.TrimSpace(d.BeneficiaryName)
+	var fields []apperr.FieldError
+	fields = text(fields, "title", d.Title, true, MaxTitle)
+	fields = text(fields, "description", d.Description, true, MaxDescription)
+	fields = text(fields, "beneficiaryName", d.BeneficiaryName, false, MaxBeneficiary)
+	if d.Category != CategoryItem && d.Category != CategoryService {
+		fields = append(fields, apperr.FieldError{Field: "category", Code: "oneof", Message: "category须为 item（物品）或 service（服务）"})
+	}
+	if d.EstimatedValue < 0 {
+		fields = append(fields, apperr.FieldError{Field: "estimatedValue", Code: "min", Message: "estimatedValue不能为负数"})
+	}
+	fields = images(fields, "images", d.Images)
+	if d.ExpiresAt.IsZero() {
+		d.ExpiresAt = now.Add(DefaultLifetime)
+	} else if d.ExpiresAt.Before(now.Add(MinLifetime)) || d.ExpiresAt.After(now.Add(MaxLifetime)) {
+		fields = append(fields, apperr.FieldError{Field: "expiresAt", Code: "range", Message: "截止时间须在1天后到90天内"})
+	}
+	if len(fields) > 0 {
+		return apperr.ErrValidation.WithFields(fields...)
+	}
+	if d.Images == nil {
+		d.Images = []string{}
+	}
+	return nil
+}
+
+func text(fields []apperr.FieldError, name, v string, required bool, max int) []apperr.FieldError {
+	switch {
+	case required && v == "":
+		return append(fields, apperr.FieldError{Field: name, Code: "required", Message: name + "为必填字段"})
+	case utf8.RuneCountInString(v) > max:
+		return append(fields, apperr.FieldError{Field: name, Code: "max", Message: name + "长度不能超过" + strconv.Itoa(max) + "个字符"})
+	}
+	return fields
+}
+
+// images checks a bounded list of https URLs (uploaded by the mini-program
+// to the community's storage; the server keeps only the addresses).
+func images(fields []apperr.FieldError, name string, list []string) []apperr.FieldError {
+	if len(list) > MaxImages {
+		return append(fields, apperr.FieldError{Field: name, Code: "max", Message: "最多" + strconv.Itoa(MaxImages) + "张图片"})
+	}
+	for i, s := range list {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme != "https" || u.Host == "" || len(s) > MaxImageURL {
+			return append(fields, apperr.FieldError{Field: name + "[" + strconv.Itoa(i) + "]", Code: "url", Message: "图片须为 https 地址"})
+		}
+	}
+	return fields
+}

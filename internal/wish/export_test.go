@@ -1,0 +1,38 @@
+package wish
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// FeedCache exposes the feed cache to the tests of package wish_test.
+type FeedCache struct{ f *feedCache }
+
+func NewFeedCache(rdb redis.UniversalClient) FeedCache {
+	return FeedCache{&feedCache{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+}
+
+func (c FeedCache) Get(ctx context.Context, communityID, field string, now time.Time) ([]byte, string, bool, error) {
+	p, gen, hit, err := c.f.get(ctx, communityID, field, now)
+	if !hit {
+		return nil, gen, hit, err
+	}
+	b, err := p.JSON()
+	return b, gen, hit, err
+}
+
+func (c FeedCache) Fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, body []byte) error {
+	p, err := encodePage(body)
+	if err != nil {
+		return err
+	}
+	return c.f.fill(ctx, communityID, gen, field, staleAt, p)
+}
+
+func (c FeedCache) Invalidate(ctx context.Context, communityID string) {
+	c.f.invalidate(ctx, communityID)
+}

@@ -1,0 +1,99 @@
+package wish
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"linli/internal/actor"
+	"linli/internal/apperr"
+	"linli/internal/platform/store"
+)
+
+// Settings are a community's rules for its micro-wishes.
+type Settings struct {
+	CommunityID string `bson:"_id" json:"communityId"`
+	// ValueCap is the largest estimated value of a wish, in whole yuan.
+	ValueCap int `bson:"valueCap" json:"valueCap"`
+	// ContactNote tells a claimer how to reach the beneficiary through the
+	// community: the service centre's address and hours, an office line.
+	// It is what the community chooses to publish to its volunteers; a
+	// beneficiary's own phone never appears.
+	ContactNote string     `bson:"contactNote" json:"contactNote"`
+	UpdatedAt   *time.Time `bson:"updatedAt,omitempty" json:"updatedAt"`
+	UpdatedBy   *Person    `bson:"updatedBy,omitempty" json:"-"`
+}
+
+func defaultSettings(communityID string) Settings {
+	return Settings{CommunityID: communityID, ValueCap: DefaultValueCap}
+}
+
+// settingsOf returns the settings of a community, the defaults when it set none.
+func (s *Store) settingsOf(ctx context.Context, communityID string) (Settings, error) {
+	st, err := store.FindOne[Settings](ctx, s.settings, bson.M{"_id": communityID}, errNoSettings)
+	if err == errNoSettings {
+		return defaultSettings(communityID), nil
+	}
+	return st, err
+}
+
+var errNoSettings = fmt.Errorf("wish: no settings")
+
+func (s *Store) putSettings(ctx context.Context, st Settings) error {
+	_, err := s.settings.UpdateOne(ctx, bson.M{"_id": st.CommunityID}, bson.M{"$set": bson.M{
+		"valueCap": st.ValueCap, "contactNote": st.ContactNote, "updatedAt": st.UpdatedAt, "updatedBy": st.UpdatedBy,
+	}}, options.Update().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("wish: settings: %w", err)
+	}
+	return nil
+}
+
+// Settings returns a community's wish settings. Anyone signed in may read
+// them: a resident sees the cap before posting.
+func (s *Service) Settings(ctx context.Context, communityID string) (Settings, error) {
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return Settings{}, err
+	}
+	return s.store.settingsOf(ctx, communityID)
+}
+
+// SettingsChange is what staff set.
+type SettingsChange struct {
+	ValueCap    int
+	ContactNote string
+}
+
+// SetSettings changes a community's wish settings: its staff and admins.
+// Wishes already posted keep the cap they were posted under.
+func (s *Service) SetSettings(ctx context.Context, a actor.Actor, communityID string, in SettingsChange) (Settings, error) {
+	if !a.IsStaff() && !a.IsAdmin() {
+		return Settings{}, apperr.ErrForbidden.New()
+	}
+	if !a.StaffOf(communityID) {
+		return Settings{}, s.communityNotFound()
+	}
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return Settings{}, err
+	}
+	in.ContactNote = strings.TrimSpace(in.ContactNote)
+	var fields []apperr.FieldError
+	if in.ValueCap < 1 || in.ValueCap > MaxValueCap {
+		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "valueCap须为1到2000元"})
+	}
+	if utf8.RuneCountInString(in.ContactNote) > MaxContactNote {
+		fields = append(fields, apperr.FieldError{Field: "contactNote", Code: "max", Message: "contactNote长度不能超过200个字符"})
+	}
+	if len(fields) > 0 {
+		return Settings{}, apperr.ErrValidation.WithFields(fields...)
+	}
+	now := s.clock.Now()
+	by := personOf(a)
+	st := Settings{CommunityID: communityID, ValueCap: in.ValueCap, ContactNote: in.ContactNote, UpdatedAt: &now, UpdatedBy: &by}
+	return st, s.store.putSettings(ctx, st)
+}

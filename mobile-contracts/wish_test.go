@@ -1,0 +1,77 @@
+package contracts
+
+import (
+	"net/http"
+	"testing"
+
+	"linli/internal/testenv"
+)
+
+func TestWishContracts(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var vol, other struct{ Token string }
+	vol.Token = env.Login("vol-1", "小刘")
+	other.Token = env.Login("vol-2", "小王")
+	Record(t, env, Example{Name: "me-volunteer", Status: 200, Req: post("/api/v1/me/volunteer", vol.Token, nil)})
+	env.Post("/api/v1/me/volunteer", other.Token, nil).Want(t, 200)
+
+	glasses := map[string]any{
+		"title": "想要一副老花镜", "description": "看报纸看不清字，想要一副300度的老花镜。", "category": "item",
+		"estimatedValue": 80, "images": []string{"https://img.example.cn/wishes/glasses.jpg"},
+	}
+	var w struct{ ID string }
+	Record(t, env, Example{Name: "wish-post", Status: 201, Req: post("/api/v1/wishes", s.ResidentA.Token, glasses)}).Decode(t, &w)
+	Record(t, env, Example{Name: "wish-post-on-behalf", Status: 201, Req: post("/api/v1/wishes", s.StaffA.Token, map[string]any{
+		"title": "台灯坏了想请人修", "description": "家里台灯不亮了，老人眼睛不好，晚上看不了书。", "category": "service",
+		"beneficiaryName": "张桂兰", "expiresAt": "2026-03-16T18:00:00+08:00",
+	})})
+	Record(t, env, Example{Name: "wish-post-empty-title", Status: 422, Invalid: true,
+		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "", "description": "x", "category": "item"})})
+	Record(t, env, Example{Name: "wish-post-unknown-category", Status: 422, Invalid: true,
+		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "x", "description": "x", "category": "money"})})
+	Record(t, env, Example{Name: "wish-post-over-cap", Status: 422,
+		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "想要一台电视", "description": "x", "category": "item", "estimatedValue": 3000})})
+	Record(t, env, Example{Name: "wish-post-unknown-field", Status: 400, Invalid: true,
+		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "x", "description": "x", "category": "item", "phone": "13800000000"})})
+
+	Record(t, env, Example{Name: "staff-wishes-queue", Status: 200, Req: get("/api/v1/staff/wishes?state=pending_review", s.StaffA.Token)})
+	Record(t, env, Example{Name: "staff-wish-approve-other-community", Status: 404,
+		Req: post("/api/v1/staff/wishes/"+w.ID+"/approve", s.StaffB.Token, nil)})
+	Record(t, env, Example{Name: "staff-wish-approve", Status: 200, Req: post("/api/v1/staff/wishes/"+w.ID+"/approve", s.StaffA.Token, nil)})
+	var rejected struct{ ID string }
+	env.Post("/api/v1/wishes", s.ResidentA2.Token, map[string]any{"title": "想要钱", "description": "x", "category": "item"}).Want(t, 201).Decode(t, &rejected)
+	Record(t, env, Example{Name: "staff-wish-reject", Status: 200,
+		Req: post("/api/v1/staff/wishes/"+rejected.ID+"/reject", s.StaffA.Token, map[string]string{"reason": "微心愿须为具体的物品或服务，请修改后重新发布"})})
+
+	Record(t, env, Example{Name: "wish-feed", Status: 200, Req: get("/api/v1/wishes?communityId="+s.A.CommunityID, "")})
+	Record(t, env, Example{Name: "wish-feed-missing-community", Status: 422, Invalid: true, Req: get("/api/v1/wishes", "")})
+	Record(t, env, Example{Name: "wish-get-public", Status: 200, Req: get("/api/v1/wishes/"+w.ID, other.Token)})
+	Record(t, env, Example{Name: "wish-get-bad-id", Status: 404, Invalid: true, Req: get("/api/v1/wishes/123", other.Token)})
+
+	Record(t, env, Example{Name: "wish-claim-not-volunteer", Status: 403, Req: post("/api/v1/wishes/"+w.ID+"/claim", s.ResidentB.Token, nil)})
+	Record(t, env, Example{Name: "wish-claim", Status: 200, Req: post("/api/v1/wishes/"+w.ID+"/claim", vol.Token, nil)})
+	Record(t, env, Example{Name: "wish-claim-already-claimed", Status: 409, Req: post("/api/v1/wishes/"+w.ID+"/claim", other.Token, nil)})
+	Record(t, env, Example{Name: "wish-get-poster", Status: 200, Req: get("/api/v1/wishes/"+w.ID, s.ResidentA.Token)})
+	Record(t, env, Example{Name: "wish-confirm-before-fulfil", Status: 409, Req: post("/api/v1/wishes/"+w.ID+"/confirm", s.ResidentA.Token, nil)})
+	Record(t, env, Example{Name: "wish-release", Status: 200, Req: post("/api/v1/wishes/"+w.ID+"/release", vol.Token, nil)})
+	env.Post("/api/v1/wishes/"+w.ID+"/claim", vol.Token, nil).Want(t, http.StatusOK)
+	Record(t, env, Example{Name: "wish-fulfil", Status: 200, Req: post("/api/v1/wishes/"+w.ID+"/fulfil", vol.Token, map[string]any{
+		"note": "已和社区王书记一起送到赵大爷家，试戴合适。", "images": []string{"https://img.example.cn/wishes/done.jpg"},
+	})})
+	Record(t, env, Example{Name: "wish-confirm", Status: 200, Req: post("/api/v1/wishes/"+w.ID+"/confirm", s.ResidentA.Token, nil)})
+	Record(t, env, Example{Name: "wish-get-staff", Status: 200, Req: get("/api/v1/wishes/"+w.ID, s.StaffA.Token)})
+	Record(t, env, Example{Name: "wishes-mine-posted", Status: 200, Req: get("/api/v1/wishes/mine?role=posted", s.ResidentA.Token)})
+	Record(t, env, Example{Name: "wishes-mine-claimed", Status: 200, Req: get("/api/v1/wishes/mine?role=claimed", vol.Token)})
+	Record(t, env, Example{Name: "me-service-record", Status: 200, Req: get("/api/v1/me/service-record", vol.Token)})
+
+	Record(t, env, Example{Name: "wish-settings", Status: 200, Req: get("/api/v1/communities/"+s.A.CommunityID+"/wish-settings", s.ResidentA.Token)})
+	Record(t, env, Example{Name: "staff-wish-settings", Status: 200, Req: testenv.Req{Method: http.MethodPut,
+		Path: "/api/v1/staff/communities/" + s.A.CommunityID + "/wish-settings", Token: s.StaffA.Token,
+		Body: map[string]any{"valueCap": 300, "contactNote": "幸福路12号党群服务中心一楼，工作日 9:00-17:00"}}})
+	var claimed struct{ ID string }
+	env.Post("/api/v1/wishes", s.StaffA.Token, map[string]any{"title": "想要一个书包", "description": "孩子上学的书包坏了", "category": "item", "beneficiaryName": "李小明"}).
+		Want(t, 201).Decode(t, &claimed)
+	env.Post("/api/v1/staff/wishes/"+claimed.ID+"/approve", s.StaffA.Token, nil).Want(t, 200)
+	Record(t, env, Example{Name: "wish-claim-with-contact", Status: 200, Req: post("/api/v1/wishes/"+claimed.ID+"/claim", other.Token, nil)})
+}
