@@ -279,7 +279,6 @@ var (
 	ErrNotResolved      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_RESOLVED", "留言办结后才能评价")
 	ErrAlreadyRated     = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_RATED", "您已评价过本次办理结果")
 	ErrClosed           = apperr.Define(apperr.Conflict, "MESSAGE_CLOSED", "该留言已办结，如问题仍未解决，请在评价中选择“未解决”")
-	ErrPaused           = apperr.Define(apperr.Conflict, "MESSAGE_AWAITING_RESIDENT", "正在等待居民回复")
 	ErrStaffRequired    = apperr.Define(apperr.Forbidden, "STAFF_PROFILE_REQUIRED", "请以本社区工作人员身份操作")
 	ErrTransferTarget   = apperr.Define(apperr.Invalid, "MESSAGE_TRANSFER_TARGET_INVALID", "只能转交给本社区其他在岗的工作人员")
 	ErrAlreadyEscalated = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_ESCALATED", "已向该部门吹哨，正在等待部门答复")
