@@ -26,9 +26,10 @@ func NewStore(db lungo.IDatabase) *Store {
 // Indexes are the indexes this store's queries need.
 var Indexes = []store.Index{
 	{Collection: "users", Name: "openId_unique", Keys: bson.D{{Key: "openId", Value: 1}}, Unique: true},
-	// One active staff profile per user.
+	// One active staff profile per user. (The filter is a bson.D: a map's
+	// random key order made the same index look different on a restart.)
 	{Collection: "staff", Name: "active_user_unique", Keys: bson.D{{Key: "userId", Value: 1}}, Unique: true,
-		Partial: bson.M{"userId": bson.M{"$type": "string"}, "active": true}},
+		Partial: bson.D{{Key: "userId", Value: bson.M{"$type": "string"}}, {Key: "active", Value: true}}},
 	{Collection: "staff", Name: "inviteHash_unique", Keys: bson.D{{Key: "inviteHash", Value: 1}}, Unique: true},
 	{Collection: "staff", Name: "community", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "staff", Name: "community_secretary", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "secretary", Value: 1}, {Key: "active", Value: 1}}},
