@@ -126,7 +126,7 @@ func (s *Service) change(ctx context.Context, id string, st step) (Message, Even
 		if st.before != nil {
 			st.before(ctx, &next)
 		}
-		ok, err := s.store.commit(ctx, m.Version, next, ev, delta)
+		ok, err := s.store.commit(ctx, &m, next, ev, delta)
 		if err != nil {
 			return Message{}, Event{}, err
 		}

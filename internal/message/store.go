@@ -63,11 +63,12 @@ func (s *Store) get(ctx context.Context, id string) (Message, error) {
 
 func pendingKey(version int64) string { return fmt.Sprintf("v%d", version) }
 
-// commit writes next over the message at version prev, appending ev and
-// recording delta for the counters, in one update whose filter is the
-// precondition: the message is still as the decision saw it. It reports
-// false when it was not (somebody changed it meanwhile).
-func (s *Store) commit(ctx context.Context, prev int64, next Message, ev Event, delta Delta) (bool, error) {
+// commit writes next over prev, appending ev and recording delta for the
+// counters, in one update whose filter is the precondition: the message is
+// still as the decision saw it — its version (every transition bumps it)
+// and, said outright, its state. It reports false when it was not
+// (somebody changed it meanwhile).
+func (s *Store) commit(ctx context.Context, prev *Message, next Message, ev Event, delta Delta) (bool, error) {
 	set, err := head(next)
 	if err != nil {
 		return false, err
@@ -75,7 +76,7 @@ func (s *Store) commit(ctx context.Context, prev int64, next Message, ev Event, 
 	if len(delta) > 0 {
 		set = append(set, bson.E{Key: "pending." + pendingKey(next.Version), Value: delta})
 	}
-	res, err := s.messages.UpdateOne(ctx, bson.M{"_id": next.ID, "version": prev},
+	res, err := s.messages.UpdateOne(ctx, bson.M{"_id": prev.ID, "version": prev.Version, "state": prev.State},
 		bson.M{"$set": set, "$push": bson.M{"events": ev}})
 	if err != nil {
 		return false, fmt.Errorf("message: commit: %w", err)
