@@ -60,7 +60,7 @@ func NewInbox(db lungo.IDatabase, c clock.Clock) *Inbox {
 var Indexes = []store.Index{
 	{Collection: "notifications", Name: "user_created", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{Collection: "notifications", Name: "key_unique", Keys: bson.D{{Key: "key", Value: 1}}, Unique: true,
-		Partial: bson.M{"key": bson.M{"$type": "string"}}},
+		Partial: bson.D{{Key: "key", Value: bson.M{"$type": "string"}}}},
 }
 
 // Notify stores n for its user.

@@ -46,12 +46,12 @@ var Indexes = []store.Index{
 	{Collection: "wishes", Name: "claim_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "claim.dueAt", Value: 1}}},
 	{Collection: "wishes", Name: "state_expires", Keys: bson.D{{Key: "state", Value: 1}, {Key: "expiresAt", Value: 1}}},
 	{Collection: "wishes", Name: "outbox", Keys: bson.D{{Key: "outboxSize", Value: 1}},
-		Partial: bson.M{"outboxSize": bson.M{"$gt": 0}}},
+		Partial: bson.D{{Key: "outboxSize", Value: bson.M{"$gt": 0}}}},
 	// The per-person limits (see Wish.PosterSlot).
 	{Collection: "wishes", Name: "poster_slot_unique", Keys: bson.D{{Key: "posterSlot", Value: 1}}, Unique: true,
-		Partial: bson.M{"posterSlot": bson.M{"$type": "string"}}},
+		Partial: bson.D{{Key: "posterSlot", Value: bson.M{"$type": "string"}}}},
 	{Collection: "wishes", Name: "claim_slot_unique", Keys: bson.D{{Key: "claimSlot", Value: 1}}, Unique: true,
-		Partial: bson.M{"claimSlot": bson.M{"$type": "string"}}},
+		Partial: bson.D{{Key: "claimSlot", Value: bson.M{"$type": "string"}}}},
 	{Collection: "service_credits", Name: "user_at", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
 }
 

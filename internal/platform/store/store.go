@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/256dpi/lungo"
+	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 	"go.mongodb.org/mongo-driver/mongo/readpref"
@@ -78,8 +79,11 @@ type Index struct {
 	Collection string
 	Keys       any // a bson.D, in key order
 	Unique     bool
-	// Partial restricts the index (and a unique constraint) to matching documents.
-	Partial any
+	// Partial restricts the index (and a unique constraint) to matching
+	// documents. It is ordered (bson.D), never a map: an index is compared
+	// with the existing one at every start-up, and a map's random key order
+	// makes the same index look different ("existing index has same key").
+	Partial bson.D
 	// TTL removes documents that many seconds after the indexed time.
 	TTL  time.Duration
 	Name string

@@ -39,7 +39,7 @@ func TestPartialUniqueIndexAllowsManyUnset(t *testing.T) {
 	}
 	err = EnsureIndexes(ctx, db, []Index{{
 		Collection: "c", Name: "u_unique", Keys: bson.D{{Key: "u", Value: 1}}, Unique: true,
-		Partial: bson.M{"u": bson.M{"$type": "string"}},
+		Partial: bson.D{{Key: "u", Value: bson.M{"$type": "string"}}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -82,5 +82,22 @@ func TestFileStoreKeepsDataAcrossOpens(t *testing.T) {
 	n, err := db.Collection("c").CountDocuments(ctx, bson.M{})
 	if err != nil || n != 1 {
 		t.Fatalf("count after reopen = %d, %v", n, err)
+	}
+}
+
+// A restart declares the same indexes again: that must be a no-op, however
+// many conditions a partial filter has.
+func TestEnsureIndexesTwiceIsANoOp(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := []Index{{Collection: "c", Name: "a_b", Keys: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: -1}}, Unique: true,
+		Partial: bson.D{{Key: "a", Value: bson.M{"$type": "string"}}, {Key: "active", Value: true}, {Key: "b", Value: bson.M{"$gt": 0}}}}}
+	for i := range 20 {
+		if err := EnsureIndexes(ctx, db, ix); err != nil {
+			t.Fatalf("declaration %d: %v", i+1, err)
+		}
 	}
 }
