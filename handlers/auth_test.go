@@ -226,3 +226,34 @@ func TestDeactivatedStaffLoseRights(t *testing.T) {
 	env.Post("/api/v1/admin/staff/"+s.StaffA2.StaffID+"/deactivate", s.Admin, nil).Want(t, 409, "STAFF_INACTIVE")
 	env.Post("/api/v1/admin/staff/"+strings.Repeat("a", 24)+"/deactivate", s.Admin, nil).Want(t, 404, "STAFF_NOT_FOUND")
 }
+
+func TestNickname(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	env.WeChat.AddCode("c1", "o-1")
+	env.WeChat.Risky("赌博")
+	var login struct {
+		Token string
+		User  struct{ Nickname string }
+	}
+	env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": "c1"}).Want(t, 200).Decode(t, &login)
+	if login.User.Nickname != "" {
+		t.Fatalf("a WeChat login starts without a nickname: %q", login.User.Nickname)
+	}
+	put := func(name string) *testenv.Resp {
+		return env.Put("/api/v1/me/profile", login.Token, map[string]string{"nickname": name})
+	}
+	put("赌博大王").Want(t, 422, "CONTENT_REJECTED")
+	put("   ").Want(t, 422, "VALIDATION_FAILED")
+	put(strings.Repeat("名", 33)).Want(t, 422, "VALIDATION_FAILED")
+	var p struct{ Nickname string }
+	put(" 赵大爷 ").Want(t, 200).Decode(t, &p)
+	if p.Nickname != "赵大爷" {
+		t.Fatalf("nickname %q", p.Nickname)
+	}
+	env.WeChat.FailNext(-1000)
+	put("老赵").Want(t, 502, "WECHAT_UNAVAILABLE")
+	env.Get("/api/v1/me", login.Token).Want(t, 200).Decode(t, &p)
+	if p.Nickname != "赵大爷" {
+		t.Fatalf("a refused change must keep the old name: %q", p.Nickname)
+	}
+}

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/account"
+	"linli/internal/apperr"
 )
 
 func (s *server) me(c echo.Context) error {
@@ -46,6 +48,25 @@ func (s *server) redeemInvite(c echo.Context) error {
 		return err
 	}
 	p, err := s.App.Accounts.RedeemInvite(c.Request().Context(), callerOf(c), req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+type profileRequest struct {
+	Nickname string `json:"nickname" validate:"required,max=32"`
+}
+
+func (s *server) setProfile(c echo.Context) error {
+	var req profileRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Nickname) == "" {
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "nickname", Code: "required", Message: "nickname为必填字段"})
+	}
+	p, err := s.App.Accounts.SetNickname(c.Request().Context(), callerOf(c), req.Nickname)
 	if err != nil {
 		return err
 	}

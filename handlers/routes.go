@@ -28,6 +28,7 @@ func (s *server) routes(e *echo.Echo) {
 	in := v1.Group("", requireAuth(s.App.Accounts), rateLimit(s.limiter, s.Log, "write", s.RateLimit, true), idem)
 	in.GET("/me", s.me)
 	in.PUT("/me/home", s.setHome)
+	in.PUT("/me/profile", s.setProfile)
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)
 	in.GET("/me/notifications", s.listNotifications)
 	in.POST("/me/notifications/:id/read", s.readNotification)

@@ -57,6 +57,8 @@ func TestMeContracts(t *testing.T) {
 		Body: map[string]string{"communityId": s.B.CommunityID, "gridId": s.B1.GridID, "buildingId": s.B1.BuildingID}}})
 	Record(t, env, Example{Name: "me-set-home-grid-of-other-community", Status: 422, Req: testenv.Req{Method: http.MethodPut, Path: "/api/v1/me/home", Token: fresh,
 		Body: map[string]string{"communityId": s.A.CommunityID, "gridId": s.B1.GridID}}})
+	Record(t, env, Example{Name: "me-set-profile", Status: 200, Req: testenv.Req{Method: http.MethodPut, Path: "/api/v1/me/profile", Token: fresh,
+		Body: map[string]string{"nickname": "新居民小王"}}})
 	Record(t, env, Example{Name: "me-notifications", Req: get("/api/v1/me/notifications", fresh), Status: 200})
 	Record(t, env, Example{Name: "me-notification-read-not-found", Status: 404,
 		Req: post("/api/v1/me/notifications/"+strings.Repeat("0", 24)+"/read", fresh, nil)})

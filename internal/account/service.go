@@ -25,6 +25,8 @@ type Places interface {
 // WeChat exchanges a login code for an openId.
 type WeChat interface {
 	Code2Session(ctx context.Context, code string) (wechat.Session, error)
+	// CheckText is WeChat's content security for text others will see.
+	CheckText(ctx context.Context, openID, title, text string) error
 }
 
 // Service is the account area's operations.
