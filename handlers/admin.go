@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/account"
+	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/platform/clock"
@@ -13,8 +15,8 @@ import (
 )
 
 type createCommunityRequest struct {
-	Name   string `json:"name" validate:"required,max=64"`
-	Street string `json:"street" validate:"required,max=64"`
+	Name   string `json:"name" validate:"required,notblank,max=64"`
+	Street string `json:"street" validate:"required,notblank,max=64"`
 }
 
 func (s *server) createCommunity(c echo.Context) error {
@@ -30,26 +32,19 @@ func (s *server) createCommunity(c echo.Context) error {
 }
 
 type namedRequest struct {
-	Name string `json:"name" validate:"required,max=64"`
+	Name string `json:"name" validate:"required,notblank,max=64"`
 }
 
 func (s *server) createGrid(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req namedRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	g, err := s.App.Communities.CreateGrid(c.Request().Context(), callerOf(c), id, req.Name)
-	if err != nil {
-		return err
-	}
-	return created(c, g)
+	return createNamed(c, s.App.Communities.CreateGrid)
 }
 
 func (s *server) createBuilding(c echo.Context) error {
+	return createNamed(c, s.App.Communities.CreateBuilding)
+}
+
+// createNamed creates a named thing under the parent named by the path.
+func createNamed[T any](c echo.Context, create func(context.Context, actor.Actor, string, string) (T, error)) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -58,16 +53,16 @@ func (s *server) createBuilding(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	b, err := s.App.Communities.CreateBuilding(c.Request().Context(), callerOf(c), id, req.Name)
+	v, err := create(c.Request().Context(), callerOf(c), id, req.Name)
 	if err != nil {
 		return err
 	}
-	return created(c, b)
+	return created(c, v)
 }
 
 type createStaffRequest struct {
-	Name        string   `json:"name" validate:"required,max=32"`
-	Position    string   `json:"position" validate:"required,max=32"`
+	Name        string   `json:"name" validate:"required,notblank,max=32"`
+	Position    string   `json:"position" validate:"required,notblank,max=32"`
 	CommunityID string   `json:"communityId" validate:"required,objectid"`
 	GridIDs     []string `json:"gridIds" validate:"max=50,dive,objectid"`
 	Secretary   bool     `json:"secretary"`

@@ -14,7 +14,7 @@ type wechatLoginRequest struct {
 }
 
 type devLoginRequest struct {
-	OpenID   string `json:"openId" validate:"required,max=64"`
+	OpenID   string `json:"openId" validate:"required,notblank,max=64"`
 	Nickname string `json:"nickname" validate:"max=32"`
 }
 

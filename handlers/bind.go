@@ -37,11 +37,21 @@ func init() {
 	_ = validate.RegisterValidation("objectid", func(fl validator.FieldLevel) bool {
 		return clock.ValidID(fl.Field().String())
 	})
+	// notblank is required for text: a name of spaces is no name.
+	_ = validate.RegisterValidation("notblank", func(fl validator.FieldLevel) bool {
+		return strings.TrimSpace(fl.Field().String()) != ""
+	})
 	zhLocale := zh.New()
 	trans, _ = ut.New(zhLocale, zhLocale).GetTranslator("zh")
 	if err := zhtrans.RegisterDefaultTranslations(validate, trans); err != nil {
 		panic(err)
 	}
+	_ = validate.RegisterTranslation("notblank", trans, func(t ut.Translator) error {
+		return t.Add("notblank", "{0}不能为空", true)
+	}, func(t ut.Translator, fe validator.FieldError) string {
+		s, _ := t.T("notblank", fe.Field())
+		return s
+	})
 	_ = validate.RegisterTranslation("objectid", trans, func(t ut.Translator) error {
 		return t.Add("objectid", "{0}不是有效的编号", true)
 	}, func(t ut.Translator, fe validator.FieldError) string {

@@ -42,6 +42,7 @@ func TestBadInputGetsItsOwnCodeAndWritesNothing(t *testing.T) {
 		{"unknown field", testenv.Req{Body: `{"name":"甲","street":"乙","mayor":"丙"}`}, 400, "UNKNOWN_FIELD"},
 		{"wrong type", testenv.Req{Body: `{"name":5,"street":"乙"}`}, 422, "VALIDATION_FAILED"},
 		{"missing field", testenv.Req{Body: `{"name":"甲"}`}, 422, "VALIDATION_FAILED"},
+		{"blank name", testenv.Req{Body: `{"name":"   ","street":"乙"}`}, 422, "VALIDATION_FAILED"},
 		{"too long", testenv.Req{Body: fmt.Sprintf(`{"name":%q,"street":"乙"}`, strings.Repeat("长", 65))}, 422, "VALIDATION_FAILED"},
 		{"not json", testenv.Req{Body: `name=甲`, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 400, "UNSUPPORTED_CONTENT_TYPE"},
 		{"oversize", testenv.Req{Body: `{"name":"` + strings.Repeat("x", 2<<20) + `","street":"乙"}`}, 413, "BODY_TOO_LARGE"},

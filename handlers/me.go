@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/account"
-	"linli/internal/apperr"
 )
 
 func (s *server) me(c echo.Context) error {
@@ -55,16 +53,13 @@ func (s *server) redeemInvite(c echo.Context) error {
 }
 
 type profileRequest struct {
-	Nickname string `json:"nickname" validate:"required,max=32"`
+	Nickname string `json:"nickname" validate:"required,notblank,max=32"`
 }
 
 func (s *server) setProfile(c echo.Context) error {
 	var req profileRequest
 	if err := bind(c, &req); err != nil {
 		return err
-	}
-	if strings.TrimSpace(req.Nickname) == "" {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "nickname", Code: "required", Message: "nickname为必填字段"})
 	}
 	p, err := s.App.Accounts.SetNickname(c.Request().Context(), callerOf(c), req.Nickname)
 	if err != nil {
