@@ -12,6 +12,7 @@ import (
 	"linli/internal/community"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
+	"linli/internal/testenv"
 )
 
 type process struct {
@@ -37,10 +38,7 @@ func newProcess(t *testing.T, db *store.DB, c clock.Clock) process {
 // every other process within the actor TTL (30 s), hence within a minute.
 func TestDeactivationReachesOtherProcessesWithinAMinute(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.DB(t)
 	if err := store.EnsureIndexes(ctx, db, slices.Concat(account.Indexes, community.Indexes)); err != nil {
 		t.Fatal(err)
 	}

@@ -8,16 +8,12 @@ import (
 
 	"linli/internal/actor"
 	"linli/internal/app"
-	"linli/internal/platform/store"
 	"linli/internal/testenv"
 )
 
 func TestDemoStreetLoadsOnceWithBoundStaffAndHomes(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testenv.DB(t)
 	rdb, _ := testenv.Redis(t)
 	a, err := app.New(ctx, app.Options{DB: db, Redis: rdb, JWTSecret: []byte(strings.Repeat("k", 32)), TokenTTL: time.Hour})
 	if err != nil {

@@ -74,9 +74,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	db, err := store.OpenMemory(ctx)
-	mustf(t, err, "memory store")
-	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	db := DB(t)
 	rdb, mini := Redis(t)
 	if cfg.deadRedis {
 		rdb, mini = cache.NewClient(&redis.Options{Addr: deadAddr(t)}), nil
@@ -97,6 +95,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		env.WeChat = wechattest.New(t)
 		o.WeChat = wechat.New("wxtest", "secret", rdb, env.WeChat.HTTPClient())
 	}
+	var err error
 	env.App, err = app.New(ctx, o)
 	mustf(t, err, "app")
 	e := handlers.New(handlers.Deps{
