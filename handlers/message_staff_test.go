@@ -106,6 +106,24 @@ func TestQueueIsSortedByDeadlineOverdueFirst(t *testing.T) {
 	}
 }
 
+// A staff member responsible for no grid (a secretary) and an admin ask
+// for the grid queue: it is empty, not a server error.
+func TestGridQueueOfStaffWithoutGridsIsEmpty(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	lamp(t, env, s.ResidentA.Token)
+	for _, r := range []*testenv.Resp{
+		env.Get("/api/v1/staff/queue?scope=grid", s.StaffA.Token),
+		env.Get("/api/v1/staff/queue?scope=grid&communityId="+s.A.CommunityID, s.Admin),
+	} {
+		var q queue
+		r.Want(t, http.StatusOK).Decode(t, &q)
+		if len(q.Items) != 0 {
+			t.Fatalf("grid queue without grids: %v", q.ids())
+		}
+	}
+}
+
 func TestQuestionToTheResidentPausesUntilTheFollowUp(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
