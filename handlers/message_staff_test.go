@@ -106,6 +106,24 @@ func TestQueueIsSortedByDeadlineOverdueFirst(t *testing.T) {
 	}
 }
 
+// A staff member responsible for no grid (a secretary) and an admin ask
+// for the grid queue: it is empty, not a server error.
+func TestGridQueueOfStaffWithoutGridsIsEmpty(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	lamp(t, env, s.ResidentA.Token)
+	for _, r := range []*testenv.Resp{
+		env.Get("/api/v1/staff/queue?scope=grid", s.StaffA.Token),
+		env.Get("/api/v1/staff/queue?scope=grid&communityId="+s.A.CommunityID, s.Admin),
+	} {
+		var q queue
+		r.Want(t, http.StatusOK).Decode(t, &q)
+		if len(q.Items) != 0 {
+			t.Fatalf("grid queue without grids: %v", q.ids())
+		}
+	}
+}
+
 func TestQuestionToTheResidentPausesUntilTheFollowUp(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
@@ -124,15 +142,24 @@ func TestQuestionToTheResidentPausesUntilTheFollowUp(t *testing.T) {
 	if fu.Type != "follow_up" || fu.Message.State != "accepted" || fu.Message.ResolveDueAt == nil || *fu.Message.ResolveDueAt != "2026-03-11T09:00:00+08:00" {
 		t.Fatalf("follow-up: %+v", fu.Message)
 	}
+	// Past the seven days counted from the message, within the seven days
+	// not counting the two it waited on the resident.
+	env.Clock.Advance(6*24*time.Hour + time.Hour)
 	if err := env.App.Messages.Sweep(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	var got msg
-	env.Get(staffPath(m.ID, ""), s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &got)
+	fresh := env.Login("staff-a", "王红") // a week later: the first token has expired
+	env.Get(staffPath(m.ID, ""), fresh).Want(t, http.StatusOK).Decode(t, &got)
+	warned := false
 	for _, e := range got.Thread {
 		if e.Type == "overdue" {
 			t.Fatalf("paused time counted: %+v", got.Thread)
 		}
+		warned = warned || e.Type == "deadline_warning"
+	}
+	if !warned || got.Overdue {
+		t.Fatalf("the sweep ran past 75 %% of the moved deadline: %+v", got)
 	}
 }
 

@@ -122,11 +122,11 @@ func (m *Message) refreshKeys() {
 			next(d.ResolveDueAt)
 		}
 	}
-	if m.State.Active() {
-		for _, e := range m.Escalations {
-			if e.Answer == nil && e.OverdueAt == nil {
-				next(e.DueAt)
-			}
+	// A department owes its answer whatever became of the message since
+	// (one that never answers is late even on a closed message).
+	for _, e := range m.Escalations {
+		if e.Answer == nil && e.OverdueAt == nil {
+			next(e.DueAt)
 		}
 	}
 }
@@ -173,17 +173,15 @@ func (m *Message) check(now time.Time) (Event, Alert, bool) {
 			return mark(EvWarning, "resolve", d.ResolveDueAt)
 		}
 	}
-	if m.State.Active() {
-		for i := range m.Escalations {
-			e := &m.Escalations[i]
-			if e.Answer == nil && e.OverdueAt == nil && !now.Before(e.DueAt) {
-				e.OverdueAt = &now
-				ev, al, ok := mark(EvOverdue, "department", e.DueAt)
-				ev.EscalationID, ev.DepartmentName, ev.LiaisonName = e.ID, e.DepartmentName, e.LiaisonName
-				esc := *e
-				al.Escalation = &esc
-				return ev, al, ok
-			}
+	for i := range m.Escalations {
+		e := &m.Escalations[i]
+		if e.Answer == nil && e.OverdueAt == nil && !now.Before(e.DueAt) {
+			e.OverdueAt = &now
+			ev, al, ok := mark(EvOverdue, "department", e.DueAt)
+			ev.EscalationID, ev.DepartmentName, ev.LiaisonName = e.ID, e.DepartmentName, e.LiaisonName
+			esc := *e
+			al.Escalation = &esc
+			return ev, al, ok
 		}
 	}
 	return Event{}, Alert{}, false

@@ -109,7 +109,9 @@ func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Mes
 		}
 		filter["owner.staffId"] = a.StaffID
 	case ScopeGrid:
-		filter["gridId"] = bson.M{"$in": a.GridIDs}
+		// Never nil: $in wants an array, and a secretary or an admin may
+		// be responsible for no grid (an empty queue, not an error).
+		filter["gridId"] = bson.M{"$in": append([]string{}, a.GridIDs...)}
 	case ScopeCommunity, "":
 	default:
 		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "scope 须为 mine、grid 或 community"))

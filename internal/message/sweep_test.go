@@ -167,3 +167,36 @@ func TestLateDepartmentAnswerIsMarkedAndCounted(t *testing.T) {
 		t.Fatalf("answer twice: %v", err)
 	}
 }
+
+// A department owes its answer whatever became of the message: one that
+// never answers is marked late, told and counted even when the owner
+// resolved the message before the department's deadline.
+func TestDepartmentThatNeverAnswersIsLateAfterTheMessageIsResolved(t *testing.T) {
+	h := newHarness(t)
+	d, err := h.depts.Create(h.ctx, h.Admin, departmentFields("城管执法队", "马队长"))
+	h.must(err)
+	m := h.submit(h.ResA2, "", "")
+	_, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	h.must(err)
+	_, _, err = h.svc.Escalate(h.ctx, h.GridA2, m.ID, EscalationInput{DepartmentID: d.ID, Note: "占道经营", DueAt: start.Add(48 * time.Hour)})
+	h.must(err)
+	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "已联系城管", nil, false)
+	h.must(err)
+	_, err = h.svc.Resolve(h.ctx, h.GridA2, m.ID, "摊位已清理")
+	h.must(err)
+	_, _, err = h.svc.Rate(h.ctx, h.ResA2, m.ID, RatingInput{Solved: true, Satisfaction: Satisfied})
+	h.must(err)
+	h.clock.Advance(49 * time.Hour)
+	h.must(h.svc.Sweep(h.ctx))
+	got := h.get(m.ID)
+	if got.State != Closed || got.Escalations[0].OverdueAt == nil || got.Figures.Counts.DeptOverdue != 1 {
+		t.Fatalf("department late on a closed message: %s %+v %+v", got.State, got.Escalations[0], got.Figures.Counts)
+	}
+	if got.OverdueAt != nil || got.NextCheckAt != Never {
+		t.Fatalf("the message itself was in time: overdue %v, next check %s", got.OverdueAt, got.NextCheckAt)
+	}
+	if n := h.notices(h.SecA.UserID, m.ID); !slices.Equal(n, []string{"message.overdue"}) {
+		t.Fatalf("secretary: %v", n)
+	}
+	h.countersMatchMessages()
+}
