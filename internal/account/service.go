@@ -177,7 +177,7 @@ func (s *Service) actorOf(u User, st *Staff) actor.Actor {
 		a.Roles = append(a.Roles, actor.Staff)
 		a.StaffID, a.StaffName, a.StaffPosition = st.ID, st.Name, st.Position
 		a.CommunityIDs = []string{st.CommunityID}
-		a.GridIDs = slices.Clone(st.GridIDs)
+		a.GridIDs = append([]string{}, st.GridIDs...)
 		a.Secretary = st.Secretary
 	}
 	if slices.Contains(s.admins, u.OpenID) {
@@ -239,9 +239,6 @@ func (s *Service) CreateStaff(ctx context.Context, a actor.Actor, in NewStaff) (
 	if !a.IsAdmin() {
 		return StaffView{}, "", apperr.ErrForbidden.New()
 	}
-	if in.GridIDs == nil {
-		in.GridIDs = []string{}
-	}
 	if err := s.places.GridsIn(ctx, in.CommunityID, in.GridIDs); err != nil {
 		return StaffView{}, "", err
 	}
@@ -249,7 +246,7 @@ func (s *Service) CreateStaff(ctx context.Context, a actor.Actor, in NewStaff) (
 	now := s.clock.Now()
 	st := Staff{
 		ID: clock.NewID(), Name: strings.TrimSpace(in.Name), Position: strings.TrimSpace(in.Position),
-		CommunityID: in.CommunityID, GridIDs: slices.Compact(slices.Sorted(slices.Values(in.GridIDs))),
+		CommunityID: in.CommunityID, GridIDs: append([]string{}, slices.Compact(slices.Sorted(slices.Values(in.GridIDs)))...),
 		Secretary: in.Secretary, Active: true, InviteHash: hashInvite(code), InviteExpiresAt: now.Add(inviteTTL), CreatedAt: now,
 	}
 	if err := s.store.InsertStaff(ctx, st); err != nil {

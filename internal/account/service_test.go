@@ -88,3 +88,31 @@ func TestDeactivationReachesOtherProcessesWithinAMinute(t *testing.T) {
 		t.Fatalf("after 30 s another process must have dropped staff rights: %+v", a)
 	}
 }
+
+// A staff member without grids has an empty list, never null: queries
+// filter with $in on it.
+func TestStaffWithoutGridsHasAnEmptyList(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	if err := store.EnsureIndexes(ctx, db, slices.Concat(account.Indexes, community.Indexes)); err != nil {
+		t.Fatal(err)
+	}
+	p := newProcess(t, db, clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China)))
+	admin, _ := p.accounts.EnsureUser(ctx, "admin", "")
+	cm, err := p.communities.CreateCommunity(ctx, admin, community.NewCommunity{Name: "甲", Street: "乙"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, code, err := p.accounts.CreateStaff(ctx, admin, account.NewStaff{Name: "王红", Position: "书记", CommunityID: cm.ID})
+	if err != nil || st.GridIDs == nil {
+		t.Fatalf("created: %+v %v", st, err)
+	}
+	u, _ := p.accounts.EnsureUser(ctx, "wang", "")
+	if _, err := p.accounts.RedeemInvite(ctx, u, code); err != nil {
+		t.Fatal(err)
+	}
+	a, err := p.accounts.Actor(ctx, u.UserID)
+	if err != nil || a.GridIDs == nil {
+		t.Fatalf("actor grids must be an empty list: %#v %v", a.GridIDs, err)
+	}
+}
