@@ -204,6 +204,13 @@ func TestWishStateMachine(t *testing.T) {
 
 	own := publishWish(t, env, s.ResidentA2.Token, s.StaffA.Token, aWish(nil))
 	claim(own.ID, staffVol.Token).Want(t, http.StatusOK) // staff who volunteer claim like anyone
+	var reported wishJSON
+	env.Post("/api/v1/wishes/"+own.ID+"/fulfil", staffVol.Token, map[string]string{"note": "已送达"}).Want(t, http.StatusOK).Decode(t, &reported)
+	if slices.Contains(reported.Actions, "confirm") {
+		t.Fatalf("a claimer may not confirm their own fulfilment: actions %v", reported.Actions)
+	}
+	env.Post("/api/v1/wishes/"+own.ID+"/confirm", staffVol.Token, nil).Want(t, http.StatusForbidden, "WISH_CONFIRM_OWN")
+	env.Post("/api/v1/wishes/"+own.ID+"/confirm", s.StaffA.Token, nil).Want(t, http.StatusOK)
 	mine := publishWish(t, env, staffVol.Token, s.StaffA.Token, aWish(map[string]any{"beneficiaryName": "李奶奶"}))
 	claim(mine.ID, staffVol.Token).Want(t, http.StatusForbidden, "WISH_OWN")
 
