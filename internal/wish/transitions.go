@@ -246,8 +246,11 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 	if w.State == Fulfilled && w.Claim != nil && w.Claim.By.UserID == a.UserID {
 		return s.viewFor(ctx, a, &w) // a retry of the caller's own report
 	}
-	if err := w.whyNotAsClaimer(a.UserID); err != nil && visible(viewerOf(a, &w), &w) {
-		return View{}, err // say so before asking WeChat about the note
+	if err := w.whyNotAsClaimer(a.UserID); err != nil { // say so before asking WeChat about the note
+		if !visible(viewerOf(a, &w), &w) {
+			return View{}, ErrNotFound.New()
+		}
+		return View{}, err
 	}
 	if _, err := s.check(ctx, a, w.Title, in.Note); err != nil {
 		return View{}, err
