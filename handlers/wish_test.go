@@ -292,6 +292,8 @@ func TestWishesExpire(t *testing.T) {
 	if !readFeed(t, env, s.A.CommunityID).has(w.ID) {
 		t.Fatal("not published")
 	}
+	postWish(t, env, s.ResidentA.Token, aWish(nil))
+	postWish(t, env, s.ResidentA.Token, aWish(nil)) // every place held
 	env.Clock.Advance(3 * 24 * time.Hour)
 	s.ResidentA.Token = relogin(env, s.ResidentA) // tokens last 72 hours
 	if readFeed(t, env, s.A.CommunityID).has(w.ID) {
@@ -300,6 +302,8 @@ func TestWishesExpire(t *testing.T) {
 	if v := getWish(t, env, w.ID, s.ResidentA.Token); v.State != "expired" {
 		t.Fatalf("state %s", v.State)
 	}
+	postWish(t, env, s.ResidentA.Token, aWish(nil)) // the expired wish's place, before the sweeper ran
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(nil)).Want(t, http.StatusConflict, "OPEN_WISH_LIMIT_REACHED")
 	if err := env.App.Wishes.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
