@@ -264,6 +264,9 @@ func TestClaimsAreReleasedAfter14Days(t *testing.T) {
 		t.Fatalf("released too early: %s", v.State)
 	}
 	env.Clock.Advance(2 * time.Minute)
+	if readFeed(t, env, s.A.CommunityID).has(w.ID) { // the page without it is cached now
+		t.Fatal("a claimed wish in the feed")
+	}
 	for range 2 {
 		if err := sweep(ctx); err != nil {
 			t.Fatal(err)
