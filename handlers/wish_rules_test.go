@@ -101,6 +101,15 @@ func TestOpenWishLimit(t *testing.T) {
 	env.Get("/api/v1/staff/wishes", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &queue)
 	env.Post("/api/v1/staff/wishes/"+queue.Items[0].ID+"/reject", s.StaffA.Token, map[string]string{"reason": "请写明具体需要"}).Want(t, http.StatusOK)
 	postWish(t, env, s.ResidentA.Token, aWish(nil))
+	// A fulfilled wish frees its place too, confirmed or not.
+	vol := newVolunteer(t, env, "vol-1", "小刘")
+	done := queue.Items[1].ID
+	env.Post("/api/v1/staff/wishes/"+done+"/approve", s.StaffA.Token, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+done+"/claim", vol.Token, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(nil)).Want(t, http.StatusConflict, "OPEN_WISH_LIMIT_REACHED")
+	env.Post("/api/v1/wishes/"+done+"/fulfil", vol.Token, map[string]string{"note": "已送达"}).Want(t, http.StatusOK)
+	postWish(t, env, s.ResidentA.Token, aWish(nil))
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(nil)).Want(t, http.StatusConflict, "OPEN_WISH_LIMIT_REACHED")
 	// Staff posting on behalf of people in need are not limited.
 	for range 4 {
 		postWish(t, env, s.StaffA.Token, aWish(map[string]any{"beneficiaryName": "张桂兰"}))
@@ -154,6 +163,26 @@ func TestActiveClaimLimit(t *testing.T) {
 	env.Post("/api/v1/wishes/"+free+"/claim", vol.Token, nil).Want(t, http.StatusConflict, "CLAIM_LIMIT_REACHED")
 	env.Post("/api/v1/wishes/"+won[0]+"/fulfil", vol.Token, map[string]string{"note": "已送达"}).Want(t, http.StatusOK)
 	env.Post("/api/v1/wishes/"+free+"/claim", vol.Token, nil).Want(t, http.StatusOK)
+
+	// Giving a claim back frees its place; so does the release after 14 days.
+	var rest []string // the wishes never claimed
+	for _, id := range ids {
+		if id != free && !slices.Contains(won, id) {
+			rest = append(rest, id)
+		}
+	}
+	env.Post("/api/v1/wishes/"+rest[0]+"/claim", vol.Token, nil).Want(t, http.StatusConflict, "CLAIM_LIMIT_REACHED")
+	env.Post("/api/v1/wishes/"+won[1]+"/release", vol.Token, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+rest[0]+"/claim", vol.Token, nil).Want(t, http.StatusOK)
+	env.Clock.Advance(14*24*time.Hour + time.Minute)
+	vol.Token = relogin(env, vol) // tokens last 72 hours
+	if err := env.App.Wishes.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range append(rest[1:], won[1], won[2]) { // five again, all five claims held were released
+		env.Post("/api/v1/wishes/"+id+"/claim", vol.Token, nil).Want(t, http.StatusOK)
+	}
+	env.Post("/api/v1/wishes/"+rest[0]+"/claim", vol.Token, nil).Want(t, http.StatusConflict, "CLAIM_LIMIT_REACHED")
 }
 
 // The state machine: no claim of a pending, rejected, expired or fulfilled
@@ -204,6 +233,13 @@ func TestWishStateMachine(t *testing.T) {
 
 	own := publishWish(t, env, s.ResidentA2.Token, s.StaffA.Token, aWish(nil))
 	claim(own.ID, staffVol.Token).Want(t, http.StatusOK) // staff who volunteer claim like anyone
+	var reported wishJSON
+	env.Post("/api/v1/wishes/"+own.ID+"/fulfil", staffVol.Token, map[string]string{"note": "已送达"}).Want(t, http.StatusOK).Decode(t, &reported)
+	if slices.Contains(reported.Actions, "confirm") {
+		t.Fatalf("a claimer may not confirm their own fulfilment: actions %v", reported.Actions)
+	}
+	env.Post("/api/v1/wishes/"+own.ID+"/confirm", staffVol.Token, nil).Want(t, http.StatusForbidden, "WISH_CONFIRM_OWN")
+	env.Post("/api/v1/wishes/"+own.ID+"/confirm", s.StaffA.Token, nil).Want(t, http.StatusOK)
 	mine := publishWish(t, env, staffVol.Token, s.StaffA.Token, aWish(map[string]any{"beneficiaryName": "李奶奶"}))
 	claim(mine.ID, staffVol.Token).Want(t, http.StatusForbidden, "WISH_OWN")
 

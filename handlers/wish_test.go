@@ -264,6 +264,9 @@ func TestClaimsAreReleasedAfter14Days(t *testing.T) {
 		t.Fatalf("released too early: %s", v.State)
 	}
 	env.Clock.Advance(2 * time.Minute)
+	if readFeed(t, env, s.A.CommunityID).has(w.ID) { // the page without it is cached now
+		t.Fatal("a claimed wish in the feed")
+	}
 	for range 2 {
 		if err := sweep(ctx); err != nil {
 			t.Fatal(err)
@@ -292,6 +295,8 @@ func TestWishesExpire(t *testing.T) {
 	if !readFeed(t, env, s.A.CommunityID).has(w.ID) {
 		t.Fatal("not published")
 	}
+	postWish(t, env, s.ResidentA.Token, aWish(nil))
+	postWish(t, env, s.ResidentA.Token, aWish(nil)) // every place held
 	env.Clock.Advance(3 * 24 * time.Hour)
 	s.ResidentA.Token = relogin(env, s.ResidentA) // tokens last 72 hours
 	if readFeed(t, env, s.A.CommunityID).has(w.ID) {
@@ -300,6 +305,8 @@ func TestWishesExpire(t *testing.T) {
 	if v := getWish(t, env, w.ID, s.ResidentA.Token); v.State != "expired" {
 		t.Fatalf("state %s", v.State)
 	}
+	postWish(t, env, s.ResidentA.Token, aWish(nil)) // the expired wish's place, before the sweeper ran
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(nil)).Want(t, http.StatusConflict, "OPEN_WISH_LIMIT_REACHED")
 	if err := env.App.Wishes.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}

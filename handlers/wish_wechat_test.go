@@ -43,6 +43,12 @@ func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 	vol := login("code-vol", "o-vol")
 	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
 	env.Post("/api/v1/wishes/"+ok.ID+"/claim", vol, nil).Want(t, http.StatusOK)
+	checks = env.WeChat.Checks()
+	env.Post("/api/v1/wishes/"+unchecked.ID+"/fulfil", vol, map[string]string{"note": "送到了违禁词"}).
+		Want(t, http.StatusNotFound, "WISH_NOT_FOUND") // not published: not found, and WeChat is not asked
+	if env.WeChat.Checks() != checks {
+		t.Fatal("a note for a wish the caller cannot see went to WeChat")
+	}
 	env.Post("/api/v1/wishes/"+ok.ID+"/fulfil", vol, map[string]string{"note": "送到了违禁词"}).
 		Want(t, http.StatusUnprocessableEntity, "CONTENT_REJECTED")
 	env.Post("/api/v1/wishes/"+ok.ID+"/fulfil", vol, map[string]string{"note": "已送到"}).Want(t, http.StatusOK)

@@ -7,9 +7,9 @@ import (
 )
 
 // BecomeVolunteer signs the caller up as a volunteer (志愿者): they may
-// claim micro-wishes from now on, on every server process at once (their
-// cached roles are dropped here, and within ActorTTL elsewhere). Signing up
-// again changes nothing.
+// claim micro-wishes at once through this process (their cached roles are
+// dropped here) and within ActorTTL through any other, whose cache expires.
+// Signing up again changes nothing.
 func (s *Service) BecomeVolunteer(ctx context.Context, a actor.Actor) (Profile, error) {
 	if !a.Has(actor.Volunteer) {
 		if err := s.store.SetVolunteer(ctx, a.UserID, s.clock.Now()); err != nil {

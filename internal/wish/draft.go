@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"linli/internal/apperr"
+	"linli/internal/platform/clock"
 )
 
 // Lengths of the texts of a wish, in characters.
@@ -56,6 +57,9 @@ func (d *Draft) normalise(now time.Time) error {
 		fields = append(fields, apperr.FieldError{Field: "estimatedValue", Code: "min", Message: "estimatedValue不能为负数"})
 	}
 	fields = images(fields, "images", d.Images)
+	// A given expiry is kept as every time is stored and shown: +08:00, to
+	// the millisecond (the 201 answer then says what every later read says).
+	d.ExpiresAt = d.ExpiresAt.In(clock.China).Truncate(time.Millisecond)
 	if d.ExpiresAt.IsZero() {
 		d.ExpiresAt = now.Add(DefaultLifetime)
 	} else if d.ExpiresAt.Before(now.Add(MinLifetime)) || d.ExpiresAt.After(now.Add(MaxLifetime)) {

@@ -246,8 +246,11 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 	if w.State == Fulfilled && w.Claim != nil && w.Claim.By.UserID == a.UserID {
 		return s.viewFor(ctx, a, &w) // a retry of the caller's own report
 	}
-	if err := w.whyNotAsClaimer(a.UserID); err != nil && visible(viewerOf(a, &w), &w) {
-		return View{}, err // say so before asking WeChat about the note
+	if err := w.whyNotAsClaimer(a.UserID); err != nil { // say so before asking WeChat about the note
+		if !visible(viewerOf(a, &w), &w) {
+			return View{}, ErrNotFound.New()
+		}
+		return View{}, err
 	}
 	if _, err := s.check(ctx, a, w.Title, in.Note); err != nil {
 		return View{}, err
@@ -269,11 +272,11 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 
 // Confirm records that a fulfilled wish reached its beneficiary, and
 // credits the claimer's service record. The poster, or staff of the
-// community.
+// community other than the claimer.
 func (s *Service) Confirm(ctx context.Context, a actor.Actor, id string) (View, error) {
 	return s.run(ctx, a, id, EvConfirmed, personOf(a), "", step{
-		check:  func(w *Wish, v Viewer) error { return w.whyNotConfirm(v == AsStaff || v == AsPoster) },
-		filter: bson.M{"state": Fulfilled},
+		check:  func(w *Wish, v Viewer) error { return w.whyNotConfirm(a.UserID, v) },
+		filter: bson.M{"state": Fulfilled, "claim.by.userId": bson.M{"$ne": a.UserID}},
 		change: func(w *Wish, v Viewer, ev Event) change {
 			if v == AsStaff {
 				ev.By = staffPersonOf(a)

@@ -218,7 +218,7 @@ func actions(a actor.Actor, v Viewer, w *Wish, now time.Time) []string {
 	if w.whyNotAsClaimer(a.UserID) == nil {
 		out = append(out, "release", "fulfil")
 	}
-	if w.whyNotConfirm(v == AsStaff || v == AsPoster) == nil {
+	if w.whyNotConfirm(a.UserID, v) == nil {
 		out = append(out, "confirm")
 	}
 	if v == AsStaff && w.whyNotReview(now) == nil {

@@ -218,6 +218,7 @@ var (
 	ErrNotFulfilled    = apperr.Define(apperr.Conflict, "WISH_NOT_FULFILLED", "心愿尚未完成，暂不能确认")
 	ErrAlreadyDone     = apperr.Define(apperr.Conflict, "WISH_ALREADY_CONFIRMED", "该心愿已确认完成")
 	ErrCannotConfirm   = apperr.Define(apperr.Forbidden, "WISH_CONFIRM_FORBIDDEN", "只有发布人或社区工作人员可以确认")
+	ErrConfirmOwn      = apperr.Define(apperr.Forbidden, "WISH_CONFIRM_OWN", "不能确认自己完成的心愿，请由发布人或其他工作人员确认")
 	ErrNotPending      = apperr.Define(apperr.Conflict, "WISH_ALREADY_REVIEWED", "该心愿已审核过")
 	ErrValueOverCap    = apperr.Define(apperr.Invalid, "WISH_VALUE_OVER_CAP", "预估价值超过了本社区微心愿的上限")
 	ErrHomeRequired    = apperr.Define(apperr.Conflict, "HOME_REQUIRED", "请先选择您所在的社区")
@@ -273,12 +274,15 @@ func (w *Wish) whyNotAsClaimer(userID string) error {
 	return nil
 }
 
-// whyNotConfirm explains why w cannot be confirmed by someone who is (or is
-// not) its poster or staff; nil when it can.
-func (w *Wish) whyNotConfirm(posterOrStaff bool) error {
+// whyNotConfirm explains why userID, who stands to w as v, cannot confirm
+// it; nil when they can. The poster or staff confirm, never the claimer
+// (a staff member who volunteered): the confirmation credits the claimer.
+func (w *Wish) whyNotConfirm(userID string, v Viewer) error {
 	switch {
-	case !posterOrStaff:
+	case v != AsStaff && v != AsPoster:
 		return ErrCannotConfirm.New()
+	case w.Claim != nil && w.Claim.By.UserID == userID:
+		return ErrConfirmOwn.New()
 	case w.State == Confirmed:
 		return ErrAlreadyDone.New()
 	case w.State != Fulfilled:

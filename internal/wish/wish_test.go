@@ -29,6 +29,15 @@ func TestDraftRules(t *testing.T) {
 	if ok.Title != "老花镜" || !ok.ExpiresAt.Equal(now.Add(DefaultLifetime)) || ok.Images == nil {
 		t.Fatalf("normalised %+v", ok)
 	}
+	// A client's own offset and precision: kept as every stored time is,
+	// in +08:00 to the millisecond, so that the 201 answer is what GET shows.
+	utc := Draft{Title: "x", Description: "x", Category: CategoryItem, ExpiresAt: time.Date(2026, 3, 5, 1, 2, 3, 456789123, time.UTC)}
+	if err := utc.normalise(now); err != nil {
+		t.Fatal(err)
+	}
+	if got := utc.ExpiresAt.Format(time.RFC3339Nano); got != "2026-03-05T09:02:03.456+08:00" {
+		t.Fatalf("expiresAt kept as %s", got)
+	}
 	for name, d := range map[string]Draft{
 		"title":       {Title: " ", Description: "x", Category: CategoryItem},
 		"description": {Title: "x", Description: strings.Repeat("长", MaxDescription+1), Category: CategoryItem},
