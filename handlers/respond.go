@@ -11,8 +11,10 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// cached answers a GET with v and a strong ETag over its bytes; a request
-// whose If-None-Match names it gets 304 and no body (a phone's data saved).
+// cached answers a GET with v and an ETag over its bytes; a request whose
+// If-None-Match names it gets 304 and no body (a phone's data saved). The
+// ETag is weak: the same JSON may travel gzip-compressed or not, and a
+// strong ETag would have to differ between the two.
 func cached(c echo.Context, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -24,7 +26,7 @@ func cached(c echo.Context, v any) error {
 // cachedBytes is cached for a body already encoded (a feed served from Redis).
 func cachedBytes(c echo.Context, b []byte) error {
 	sum := sha256.Sum256(b)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "private, no-cache")
@@ -46,7 +48,7 @@ func cachedGzip(c echo.Context, etag string, gz []byte, plain func() ([]byte, er
 	if matches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+	if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
 		h.Set(echo.HeaderContentEncoding, "gzip")
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, gz)
 	}
@@ -57,12 +59,31 @@ func cachedGzip(c echo.Context, etag string, gz []byte, plain func() ([]byte, er
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
+// matches reports whether If-None-Match names etag, by weak comparison.
 func matches(ifNoneMatch, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, t := range strings.Split(ifNoneMatch, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag || t == "*" {
 			return true
 		}
+	}
+	return false
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) with a q-value above zero.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		if q == "q=0" || strings.HasPrefix(q, "q=0.0") && strings.Trim(strings.TrimPrefix(q, "q=0."), "0") == "" {
+			return false
+		}
+		return true
 	}
 	return false
 }

@@ -118,7 +118,7 @@ func decodeEntry(s string) (time.Time, FeedPage, error) {
 
 // FeedPage is one page of a feed, encoded once for every reader: the JSON
 // ({items, nextCursor} of Cards) gzip-compressed, which is how almost every
-// phone asks for it and how it is kept in Redis, and the strong ETag of the
+// phone asks for it and how it is kept in Redis, and the weak ETag of the
 // JSON (the same recipe as every other GET of the API).
 type FeedPage struct {
 	ETag string
@@ -184,7 +184,7 @@ func encodePage(body []byte) (FeedPage, error) {
 	if err := zw.Close(); err != nil {
 		return FeedPage{}, err
 	}
-	return FeedPage{ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, Gzip: buf.Bytes()}, nil
+	return FeedPage{ETag: `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, Gzip: buf.Bytes()}, nil
 }
 
 // Feed returns a page of a community's public feed: approved, unclaimed,
