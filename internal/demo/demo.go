@@ -75,7 +75,8 @@ var seeds = []communitySeed{
 
 // Load fills an empty database with the demo street; it does nothing when
 // any community exists. It reports whether it loaded.
-func Load(ctx context.Context, communities *community.Service, accounts *account.Service) (bool, error) {
+func Load(ctx context.Context, communities *community.Service, s Services) (bool, error) {
+	accounts := s.Accounts
 	empty, err := communities.Empty(ctx)
 	if err != nil || !empty {
 		return false, err
@@ -88,6 +89,9 @@ func Load(ctx context.Context, communities *community.Service, accounts *account
 			}
 			return false, fmt.Errorf("demo: %s: %w", cs.Name, err)
 		}
+	}
+	if err := loadActivity(ctx, s); err != nil {
+		return false, fmt.Errorf("demo: %w", err)
 	}
 	return true, nil
 }

@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"go.mongodb.org/mongo-driver/bson"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +48,16 @@ func TestDemoStreetLoadsOnceWithBoundStaffAndHomes(t *testing.T) {
 	}
 	if vol, err := a.Accounts.EnsureUser(ctx, "dev-volunteer-1", ""); err != nil || !vol.CanClaim() {
 		t.Fatalf("the demo volunteer may claim wishes: %+v %v", vol.Roles, err)
+	}
+
+	for state, want := range map[string]int64{"pending_review": 1, "open": 1, "claimed": 1} {
+		if n, err := db.Collection("wishes").CountDocuments(ctx, bson.M{"state": state}); err != nil || n != want {
+			t.Errorf("demo wishes in state %s: %d, want %d (%v)", state, n, want, err)
+		}
+	}
+	for state, want := range map[string]int64{"submitted": 1, "accepted": 1, "closed": 1} {
+		if n, err := db.Collection("messages").CountDocuments(ctx, bson.M{"state": state}); err != nil || n != want {
+			t.Errorf("demo messages in state %s: %d, want %d (%v)", state, n, want, err)
+		}
 	}
 }
