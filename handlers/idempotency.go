@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -77,6 +78,16 @@ func idempotency(rdb redis.UniversalClient, log *slog.Logger) echo.MiddlewareFun
 				return replay(c, rdb, rkey, fp)
 			}
 
+			// What follows the handler is bookkeeping that must happen even
+			// when the client has gone (its request context is then
+			// cancelled): that client is the one that will retry.
+			keep := context.WithoutCancel(ctx)
+			defer func() {
+				if p := recover(); p != nil { // answered 500 by the recover middleware
+					rdb.Del(keep, rkey)
+					panic(p)
+				}
+			}()
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
 			if err := next(c); err != nil {
@@ -84,15 +95,17 @@ func idempotency(rdb redis.UniversalClient, log *slog.Logger) echo.MiddlewareFun
 			}
 			status := c.Response().Status
 			if status >= 500 || status == http.StatusTooManyRequests {
-				rdb.Del(ctx, rkey)
+				if err := rdb.Del(keep, rkey).Err(); err != nil {
+					cache.Fallback(keep, log, "idempotency", err)
+				}
 				return nil
 			}
 			done, _ := json.Marshal(idemRecord{
 				Fingerprint: fp, Status: status,
 				ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.buf.Bytes(),
 			})
-			if err := rdb.Set(ctx, rkey, done, idemDoneTTL).Err(); err != nil {
-				cache.Fallback(ctx, log, "idempotency", err)
+			if err := rdb.Set(keep, rkey, done, idemDoneTTL).Err(); err != nil {
+				cache.Fallback(keep, log, "idempotency", err)
 			}
 			return nil
 		}
