@@ -78,10 +78,15 @@ func idempotency(rdb redis.UniversalClient, log *slog.Logger) echo.MiddlewareFun
 				return replay(c, rdb, rkey, fp)
 			}
 
-			// What follows the handler is bookkeeping that must happen even
-			// when the client has gone (its request context is then
-			// cancelled): that client is the one that will retry.
+			// The client that goes away meanwhile (its request context is
+			// then cancelled) is the one that will retry: the work is not
+			// cut short half-way by its leaving, and its answer is kept. The
+			// work is bounded by the pending key's lifetime instead, so that
+			// a retry never runs beside it.
 			keep := context.WithoutCancel(ctx)
+			work, cancel := context.WithTimeout(keep, idemPendingTTL)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(work))
 			defer func() {
 				if p := recover(); p != nil { // answered 500 by the recover middleware
 					rdb.Del(keep, rkey)
