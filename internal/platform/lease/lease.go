@@ -64,8 +64,10 @@ type Job struct {
 }
 
 // Run runs job every Interval while ctx lives, only when this process holds
-// the job's lease (taken for three intervals, renewed on each tick). Errors
-// are logged; the loop goes on.
+// the job's lease (taken for three intervals, renewed on each tick and every
+// interval while the job runs). A run that cannot keep its lease is
+// cancelled, so that it never goes on beside the process that took the
+// lease over. Errors are logged; the loop goes on.
 func (l *Leases) Run(ctx context.Context, log *slog.Logger, job Job) {
 	t := time.NewTicker(job.Interval)
 	defer t.Stop()
@@ -81,7 +83,8 @@ func (l *Leases) Run(ctx context.Context, log *slog.Logger, job Job) {
 }
 
 func (l *Leases) tick(ctx context.Context, log *slog.Logger, job Job) {
-	held, err := l.Take(ctx, job.Name, 3*job.Interval)
+	ttl := 3 * job.Interval
+	held, err := l.Take(ctx, job.Name, ttl)
 	if err != nil {
 		log.WarnContext(ctx, "lease", "job", job.Name, "err", err)
 		return
@@ -89,7 +92,37 @@ func (l *Leases) tick(ctx context.Context, log *slog.Logger, job Job) {
 	if !held {
 		return
 	}
-	if err := job.Run(ctx); err != nil && ctx.Err() == nil {
+	run, cancel := context.WithCancel(ctx)
+	kept := make(chan struct{})
+	go func() { defer close(kept); l.keep(run, log, job, ttl, cancel) }()
+	err = job.Run(run)
+	cancel()
+	<-kept
+	if err != nil && run.Err() == nil {
 		log.ErrorContext(ctx, "background job failed", "job", job.Name, "err", err)
+	}
+}
+
+// keep renews the lease every interval while a run lasts, and cancels the
+// run (lost) as soon as the lease cannot be renewed: it may have expired, or
+// another process may hold it now.
+func (l *Leases) keep(run context.Context, log *slog.Logger, job Job, ttl time.Duration, lost context.CancelFunc) {
+	t := time.NewTicker(job.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-run.Done():
+			return
+		case <-t.C:
+		}
+		held, err := l.Take(run, job.Name, ttl)
+		if run.Err() != nil {
+			return // the run ended meanwhile
+		}
+		if err != nil || !held {
+			log.WarnContext(run, "lease lost, job stopped", "job", job.Name, "err", err)
+			lost()
+			return
+		}
 	}
 }

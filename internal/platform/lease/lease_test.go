@@ -3,10 +3,14 @@ package lease
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
 
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
@@ -66,5 +70,85 @@ func TestLeaseIsRenewedByItsOwnerAndTakenOverAfterExpiry(t *testing.T) {
 	}
 	if ok, _ := a.Take(ctx, "job", time.Minute); !ok {
 		t.Fatal("a released lease is free")
+	}
+}
+
+// A run that lasts longer than its lease must not go on once another
+// process has taken the lease over: it is cancelled.
+func TestARunThatLosesItsLeaseIsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := store.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
+	a, b := New(db, c, "a"), New(db, c, "b")
+	started, stopped := make(chan struct{}), make(chan struct{})
+	job := Job{Name: "sweep", Interval: 500 * time.Millisecond, Run: func(ctx context.Context) error {
+		close(started)
+		<-ctx.Done()
+		close(stopped)
+		return ctx.Err()
+	}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go a.tick(ctx, log, job)
+	<-started
+	// By the clock, a's lease of three intervals has long expired before a
+	// renews it (its first renewal is one interval away): b takes it.
+	c.Advance(time.Hour)
+	if ok, err := b.Take(ctx, "sweep", time.Minute); !ok || err != nil {
+		t.Fatalf("b must take the expired lease: %v %v", ok, err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a still runs the job whose lease b holds")
+	}
+}
+
+// A run that lasts longer than its lease keeps it: nobody else takes it.
+func TestALongRunKeepsItsLease(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := store.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
+	a, b := New(db, c, "a"), New(db, c, "b")
+	renewed := make(chan struct{})
+	job := Job{Name: "sweep", Interval: 10 * time.Millisecond, Run: func(ctx context.Context) error {
+		// Wait until a has renewed the lease after the clock moved past its
+		// first expiry.
+		c.Advance(time.Second)
+		for {
+			var l struct {
+				ExpiresAt time.Time `bson:"expiresAt"`
+			}
+			if err := db.Collection("leases").FindOne(ctx, bson.M{"_id": "sweep"}).Decode(&l); err != nil {
+				return err
+			}
+			if l.ExpiresAt.After(c.Now()) {
+				close(renewed)
+				<-ctx.Done()
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go a.tick(ctx, log, job)
+	select {
+	case <-renewed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a running job's lease is never renewed")
+	}
+	if ok, _ := b.Take(ctx, "sweep", time.Minute); ok {
+		t.Fatal("b took a lease that a keeps while its job runs")
 	}
 }
