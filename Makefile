@@ -1,7 +1,9 @@
-.PHONY: run test ci bench
+.PHONY: run test race ci bench
 run:
 	go run ./cmd/linli
 test:
+	go test ./...
+race:
 	go test -race ./...
 ci:
 	bash .ci/run
