@@ -170,10 +170,15 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	if n := countCommunities(t, env); n != 1 {
 		t.Fatalf("%d communities after a retried create, want 1", n)
 	}
+	// A key is the caller's own: another person sending the same key and
+	// body is not answered with the first caller's result, their request runs.
+	other := req
+	other.Token = env.Login("resident-1", "")
+	if r := env.Do(other).Want(t, 403, "FORBIDDEN"); r.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatal("another caller's answer was replayed")
+	}
 	req.Body = map[string]string{"name": "丙社区", "street": "乙街道"}
 	env.Do(req).Want(t, 422, "IDEMPOTENCY_KEY_REUSED")
-	other := env.Login("dev-admin-2", "")
-	_ = other // a key is the caller's own: another person may use the same key
 	req.Header = map[string]string{"Idempotency-Key": "k-2"}
 	env.Do(req).Want(t, 201)
 	if n := countCommunities(t, env); n != 2 {
