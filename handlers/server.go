@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -29,6 +30,9 @@ type Deps struct {
 	LoginRateLimit int
 	// OpenAPI is the served contract.
 	OpenAPI []byte
+	// TrustedProxies are the load balancers whose X-Forwarded-For is
+	// believed; nil: loopback, link-local and private networks.
+	TrustedProxies []*net.IPNet
 }
 
 // precompressed are the routes that send bodies they keep compressed (the
@@ -44,7 +48,7 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustPrivateNet(true))
+	e.IPExtractor = clientIP(d.TrustedProxies)
 	e.Use(
 		middleware.RequestID(),
 		accessLog(d.Log),
@@ -57,6 +61,21 @@ func New(d Deps) *echo.Echo {
 	h := &server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis)}
 	h.routes(e)
 	return e
+}
+
+// clientIP reads the client's address (what limits logins) as the last
+// X-Forwarded-For entry that no trusted proxy added: the entries before it
+// are the client's to write. Loopback is always trusted; proxies, when
+// given, replace the default trust of link-local and private networks.
+func clientIP(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(true), echo.TrustPrivateNet(true))
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 type server struct {

@@ -68,6 +68,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		}
 	}
 
+	proxies, err := cfg.ProxyRanges()
+	if err != nil {
+		return err
+	}
 	e := handlers.New(handlers.Deps{
 		Log: log, App: a, Redis: rdb,
 		Ready: []handlers.Check{
@@ -75,6 +79,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		},
 		RateLimit: cfg.RateLimit, LoginRateLimit: cfg.LoginRateLimit, OpenAPI: api.Spec,
+		TrustedProxies: proxies,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -41,6 +42,40 @@ type Config struct {
 	LoginRateLimit int `env:"LOGIN_RATE_LIMIT_PER_MINUTE" envDefault:"30"`
 
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+
+	// TrustedProxies are the addresses (CIDRs or single IPs) of the load
+	// balancers whose X-Forwarded-For is believed: the client address that
+	// limits logins is the last one in that header that none of them added.
+	// Empty: loopback, link-local and private networks (10/8, 172.16/12,
+	// 192.168/16, fc00::/7). A balancer elsewhere — some clouds use
+	// 100.64.0.0/10 — must be listed, or every login counts against its
+	// address; a server reachable without a balancer from a private network
+	// should list only its balancers, or clients there can pick their address.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
+}
+
+// ProxyRanges returns TrustedProxies parsed (nil when none are set).
+func (c Config) ProxyRanges() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil && ip.To4() != nil {
+				s += "/32"
+			} else {
+				s += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: LINLI_TRUSTED_PROXIES: %q is no address or CIDR", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // Embedded reports whether storage is the embedded file store.
@@ -91,6 +126,9 @@ func (c Config) validate() error {
 	}
 	if c.TokenTTL < time.Minute {
 		errs = append(errs, errors.New("config: LINLI_TOKEN_TTL must be at least 1m"))
+	}
+	if _, err := c.ProxyRanges(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.RateLimit < 1 || c.LoginRateLimit < 1 {
 		errs = append(errs, errors.New("config: rate limits must be positive"))

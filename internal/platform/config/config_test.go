@@ -85,3 +85,28 @@ func TestDemoIsOffByDefaultWithRealMongo(t *testing.T) {
 		t.Fatalf("asked for explicitly: %v %v", cfg.Demo, err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := Load(getenv(map[string]string{"LINLI_TRUSTED_PROXIES": "100.64.0.0/10, 192.0.2.7,2001:db8::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranges, err := cfg.ProxyRanges()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range ranges {
+		got = append(got, r.String())
+	}
+	if strings.Join(got, " ") != "100.64.0.0/10 192.0.2.7/32 2001:db8::1/128" {
+		t.Fatalf("ranges %v", got)
+	}
+	if _, err := Load(getenv(map[string]string{"LINLI_TRUSTED_PROXIES": "lb.internal"})); err == nil ||
+		!strings.Contains(err.Error(), "LINLI_TRUSTED_PROXIES") {
+		t.Fatalf("a proxy that is no address must stop start-up: %v", err)
+	}
+	if cfg, _ := Load(getenv(nil)); len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("default: %v", cfg.TrustedProxies)
+	}
+}
