@@ -97,6 +97,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		mode = "mongodb"
 	}
 	log.Info("linli listening", "url", "http://"+ln.Addr().String(), "mode", mode, "wechat", cfg.WeChatConfigured())
+	if !cfg.WeChatConfigured() && !cfg.Embedded() {
+		log.Warn("WeChat is not configured: POST /api/v1/auth/dev-login lets anyone log in as anyone, admins included; set LINLI_WECHAT_APPID and LINLI_WECHAT_SECRET in production")
+	}
 
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
