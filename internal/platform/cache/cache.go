@@ -123,7 +123,7 @@ func (r *Redis) Close() error {
 }
 
 // Misses counts reads that fell back to MongoDB because Redis failed,
-// by area. Served at /debug/vars.
+// by area. Served at GET /metrics (cacheFallbacks).
 var Misses = expvar.NewMap("linli_cache_fallbacks")
 
 // Fallback notes that Redis failed for area: the failure is counted every
