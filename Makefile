@@ -1,10 +1,10 @@
-.PHONY: run test race ci bench
+.PHONY: run test test-norace ci bench
 run:
 	go run ./cmd/linli
 test:
-	go test ./...
-race:
 	go test -race ./...
+test-norace:
+	go test ./...
 ci:
 	bash .ci/run
 bench:
