@@ -68,4 +68,7 @@ var (
 	ErrBuildingExists    = apperr.Define(apperr.Conflict, "BUILDING_EXISTS", "该网格已有同名楼栋")
 	ErrGridMismatch      = apperr.Define(apperr.Invalid, "GRID_NOT_IN_COMMUNITY", "所选网格不属于该社区")
 	ErrBuildingMismatch  = apperr.Define(apperr.Invalid, "BUILDING_NOT_IN_GRID", "所选楼栋不属于该网格")
+	// ErrHomeRequired answers a resident who writes (a wish, a message)
+	// before choosing the community they live in.
+	ErrHomeRequired = apperr.Define(apperr.Conflict, "HOME_REQUIRED", "请先选择您所在的社区")
 )

@@ -266,9 +266,7 @@ const (
 
 // Errors of this area. Conflicts say what the state does not allow now.
 var (
-	ErrNotFound = apperr.Define(apperr.NotFound, "MESSAGE_NOT_FOUND", "找不到该留言")
-	// ErrHomeRequired is shared with the other areas a resident writes in.
-	ErrHomeRequired     = apperr.Define(apperr.Conflict, "HOME_REQUIRED", "请先选择您所在的社区")
+	ErrNotFound         = apperr.Define(apperr.NotFound, "MESSAGE_NOT_FOUND", "找不到该留言")
 	ErrContentEmpty     = apperr.Define(apperr.Invalid, "MESSAGE_CONTENT_EMPTY", "请填写内容")
 	ErrContentTooLong   = apperr.Define(apperr.Invalid, "MESSAGE_CONTENT_TOO_LONG", "内容不能超过2000字")
 	ErrUnknownCategory  = apperr.Define(apperr.Invalid, "MESSAGE_UNKNOWN_CATEGORY", "请从列表中选择留言类别")

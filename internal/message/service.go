@@ -191,7 +191,7 @@ func cleanImages(images []string) ([]string, error) {
 // Submit sends a resident's message to the queue of their grid.
 func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, error) {
 	if a.HomeCommunityID == "" || a.HomeGridID == "" {
-		return Message{}, ErrHomeRequired.WithDetails(map[string]any{"setHome": "PUT /api/v1/me/home"})
+		return Message{}, community.ErrHomeRequired.WithDetails(map[string]any{"setHome": "PUT /api/v1/me/home"})
 	}
 	content, err := checkContent("content", d.Content)
 	if err != nil {

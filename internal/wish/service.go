@@ -143,7 +143,7 @@ func (s *Service) onBehalf(ctx context.Context, a actor.Actor, d *Draft, w *Wish
 
 func (s *Service) forSelf(ctx context.Context, a actor.Actor, d *Draft, w *Wish) error {
 	if a.HomeCommunityID == "" {
-		return ErrHomeRequired.New()
+		return community.ErrHomeRequired.New()
 	}
 	if d.CommunityID != "" && d.CommunityID != a.HomeCommunityID {
 		return apperr.ErrValidation.WithFields(apperr.FieldError{

@@ -221,7 +221,6 @@ var (
 	ErrConfirmOwn      = apperr.Define(apperr.Forbidden, "WISH_CONFIRM_OWN", "不能确认自己完成的心愿，请由发布人或其他工作人员确认")
 	ErrNotPending      = apperr.Define(apperr.Conflict, "WISH_ALREADY_REVIEWED", "该心愿已审核过")
 	ErrValueOverCap    = apperr.Define(apperr.Invalid, "WISH_VALUE_OVER_CAP", "预估价值超过了本社区微心愿的上限")
-	ErrHomeRequired    = apperr.Define(apperr.Conflict, "HOME_REQUIRED", "请先选择您所在的社区")
 	ErrCommunityNeeded = apperr.Define(apperr.Invalid, "COMMUNITY_REQUIRED", "请选择代为发布心愿的社区")
 )
 
