@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +18,7 @@ import (
 	"linli/internal/department"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/media"
 	"linli/internal/platform/page"
 )
 
@@ -163,10 +163,6 @@ func checkContent(field, text string) (string, error) {
 	return text, nil
 }
 
-// maxImageURL bounds an image address (uploaded by the mini-program; the
-// server keeps only addresses).
-const maxImageURL = 512
-
 // cleanImages trims the image addresses and drops empty ones; more than
 // MaxImages is refused.
 func cleanImages(images []string) ([]string, error) {
@@ -180,8 +176,7 @@ func cleanImages(images []string) ([]string, error) {
 		return nil, apperr.ErrValidation.WithFields(fieldError("images", "max", "最多上传9张图片"))
 	}
 	for i, s := range out {
-		u, err := url.Parse(s)
-		if err != nil || u.Scheme != "https" || u.Host == "" || len(s) > maxImageURL {
+		if !media.ValidImageURL(s) {
 			return nil, apperr.ErrValidation.WithFields(fieldError(fmt.Sprintf("images[%d]", i), "url", "图片须为 https 地址"))
 		}
 	}

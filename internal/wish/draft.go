@@ -1,7 +1,6 @@
 package wish
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +8,7 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/media"
 )
 
 // Lengths of the texts of a wish, in characters.
@@ -18,7 +18,6 @@ const (
 	MaxBeneficiary = 20
 	MaxReason      = 200
 	MaxNote        = 300
-	MaxImageURL    = 512
 	MaxContactNote = 200
 )
 
@@ -91,8 +90,7 @@ func images(fields []apperr.FieldError, name string, list []string) []apperr.Fie
 		return append(fields, apperr.FieldError{Field: name, Code: "max", Message: "最多" + strconv.Itoa(MaxImages) + "张图片"})
 	}
 	for i, s := range list {
-		u, err := url.Parse(s)
-		if err != nil || u.Scheme != "https" || u.Host == "" || len(s) > MaxImageURL {
+		if !media.ValidImageURL(s) {
 			return append(fields, apperr.FieldError{Field: name + "[" + strconv.Itoa(i) + "]", Code: "url", Message: "图片须为 https 地址"})
 		}
 	}
