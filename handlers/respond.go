@@ -1,20 +1,18 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"linli/internal/platform/page"
 )
 
-// cached answers a GET with v and an ETag over its bytes; a request whose
-// If-None-Match names it gets 304 and no body (a phone's data saved). The
-// ETag is weak: the same JSON may travel gzip-compressed or not, and a
-// strong ETag would have to differ between the two.
+// cached answers a GET with v and its ETag; a request whose If-None-Match
+// names it gets 304 and no body (a phone's data saved).
 func cached(c echo.Context, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -23,14 +21,9 @@ func cached(c echo.Context, v any) error {
 	return cachedBytes(c, b)
 }
 
-// cachedBytes is cached for a body already encoded (a feed served from Redis).
+// cachedBytes is cached for a body already encoded.
 func cachedBytes(c echo.Context, b []byte) error {
-	sum := sha256.Sum256(b)
-	etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
-	h := c.Response().Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "private, no-cache")
-	if matches(c.Request().Header.Get("If-None-Match"), etag) {
+	if notModified(c, page.ETag(b)) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
@@ -41,15 +34,12 @@ func cachedBytes(c echo.Context, b []byte) error {
 // gzip (nearly every phone), unzipped for one that does not. Its route is
 // left alone by the gzip middleware (see precompressed).
 func cachedGzip(c echo.Context, etag string, gz []byte, plain func() ([]byte, error)) error {
-	h := c.Response().Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "private, no-cache")
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	if matches(c.Request().Header.Get("If-None-Match"), etag) {
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if notModified(c, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
-		h.Set(echo.HeaderContentEncoding, "gzip")
+		c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, gz)
 	}
 	b, err := plain()
@@ -59,7 +49,15 @@ func cachedGzip(c echo.Context, etag string, gz []byte, plain func() ([]byte, er
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
-// matches reports whether If-None-Match names etag, by weak comparison.
+// notModified sets the caching headers of a GET answer tagged etag and
+// reports whether the client already holds it.
+func notModified(c echo.Context, etag string) bool {
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, no-cache")
+	return matches(c.Request().Header.Get("If-None-Match"), etag)
+}
+
 func matches(ifNoneMatch, etag string) bool {
 	etag = strings.TrimPrefix(etag, "W/")
 	for _, t := range strings.Split(ifNoneMatch, ",") {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -175,7 +173,6 @@ func (m *plainMemo) put(etag string, b []byte) {
 }
 
 func encodePage(body []byte) (FeedPage, error) {
-	sum := sha256.Sum256(body)
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level never fails
 	if _, err := zw.Write(body); err != nil {
@@ -184,7 +181,7 @@ func encodePage(body []byte) (FeedPage, error) {
 	if err := zw.Close(); err != nil {
 		return FeedPage{}, err
 	}
-	return FeedPage{ETag: `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, Gzip: buf.Bytes()}, nil
+	return FeedPage{ETag: page.ETag(body), Gzip: buf.Bytes()}, nil
 }
 
 // Feed returns a page of a community's public feed: approved, unclaimed,

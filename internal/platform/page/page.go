@@ -4,6 +4,7 @@
 package page
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
@@ -80,4 +81,13 @@ func Of[T any](items []T, limit int, cursorOf func(T) Cursor) Page[T] {
 		p.NextCursor = cursorOf(p.Items[limit-1]).Encode()
 	}
 	return p
+}
+
+// ETag is the ETag of a list or feed whose JSON is body: weak, because the
+// same JSON travels gzip-compressed or not, and a strong ETag would have to
+// differ between the two. Computed in one place so that a page cached in
+// Redis and a page encoded on the spot carry the same tag.
+func ETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 }

@@ -56,3 +56,13 @@ func TestOfCutsTheExtraItem(t *testing.T) {
 		t.Fatal("an empty page must serialise items as [] not null")
 	}
 }
+
+func TestETag(t *testing.T) {
+	a, b := ETag([]byte(`{"items":[]}`)), ETag([]byte(`{"items":[1]}`))
+	if a != ETag([]byte(`{"items":[]}`)) || a == b {
+		t.Fatalf("an ETag names exactly one body: %s %s", a, b)
+	}
+	if a[:3] != `W/"` || a[len(a)-1] != '"' {
+		t.Fatalf("weak ETag expected: %s", a)
+	}
+}
