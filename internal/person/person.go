@@ -1,0 +1,39 @@
+// Package person is how a person appears in every answer of the API: one
+// shape for a resident, a volunteer, a Party member and a staff member,
+// wherever they appear (a message's owner and replies, a wish's poster and
+// claimer, an activity's sign-ups, a Party member's registration).
+package person
+
+// View is a person as an answer shows them.
+type View struct {
+	// UserID is shown to staff and to the person themself; empty otherwise.
+	UserID string `json:"userId,omitempty"`
+	// StaffID is set when the person appears as staff.
+	StaffID string `json:"staffId,omitempty"`
+	// Name is a staff member's real name, a resident's nickname (masked
+	// where the public sees it: 张**) or a registered real name where the
+	// viewer may see it.
+	Name string `json:"name"`
+	// Position is a staff member's position (网格员, 社区党委书记).
+	Position string `json:"position,omitempty"`
+	// Verified is true when Name and Position come from a staff profile
+	// that an admin or an invite verified, never from a nickname: a
+	// resident named "王秀英（社区党委书记）" is not verified.
+	Verified bool `json:"verified"`
+}
+
+// Staff is a staff member as answers show them: verified.
+func Staff(userID, staffID, name, position string) View {
+	return View{UserID: userID, StaffID: staffID, Name: name, Position: position, Verified: true}
+}
+
+// Resident is a resident as answers show them: by nickname, not verified.
+func Resident(userID, nickname string) View {
+	return View{UserID: userID, Name: nickname}
+}
+
+// Public returns v as someone without the right to the user's ID sees it.
+func (v View) Public() View {
+	v.UserID = ""
+	return v
+}
