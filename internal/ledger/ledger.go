@@ -92,4 +92,3 @@ func (l *Ledger) Credit(ctx context.Context, e Entry) error {
 	}
 	return nil
 }
-
