@@ -107,7 +107,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		RateLimit: cfg.rateLimit, LoginRateLimit: cfg.rateLimit, OpenAPI: api.Spec,
 	})
 	env.Echo = e
-	env.Server = httptest.NewServer(e)
+	env.Server = httptest.NewServer(checkContract(t, e))
 	t.Cleanup(env.Server.Close)
 	return env
 }
