@@ -55,7 +55,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		status := statusOf[e.Kind]
 		if status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed",
-				"requestId", requestID(c), "method", c.Request().Method, "path", c.Path(), "code", e.Code, "err", err)
+				"method", c.Request().Method, "path", c.Path(), "code", e.Code, "err", err)
 		}
 		if ra, ok := e.Details["retryAfterSeconds"]; ok {
 			c.Response().Header().Set("Retry-After", fmt.Sprint(ra))

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"linli/internal/platform/cache"
 )
 
 // Check is one dependency that readiness asks.
@@ -54,9 +52,4 @@ func readyz(checks []Check) echo.HandlerFunc {
 		}
 		return c.JSON(code, map[string]any{"status": status, "checks": results, "failed": failed})
 	}
-}
-
-// metrics answers the product's own counters (Redis fallbacks by area).
-func metrics(c echo.Context) error {
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(`{"cacheFallbacks":`+cache.Misses.String()+`}`))
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/metrics"
 )
 
 // idemServer is an Echo with the idempotency middleware in the server's
@@ -26,7 +28,7 @@ func idemServer(t *testing.T, h echo.HandlerFunc) *echo.Echo {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
 	e.HTTPErrorHandler = errorHandler(log)
-	e.Use(middleware.RequestID(), accessLog(log), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
+	e.Use(middleware.RequestID(), accessLog(log, metrics.New(nil)), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
 	e.POST("/things", h, idempotency(rdb, log))
 	return e
 }

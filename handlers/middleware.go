@@ -13,6 +13,8 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/platform/cache"
+	"linli/internal/platform/logging"
+	"linli/internal/platform/metrics"
 )
 
 // Authenticator turns a bearer token into the caller.
@@ -90,8 +92,23 @@ func isSafe(method string) bool {
 	return method == "GET" || method == "HEAD" || method == "OPTIONS"
 }
 
-// accessLog writes one structured line per request.
-func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+// requestContext puts the request ID (for every log line the request
+// causes) and the metrics registry (for what it counts deep down) in the
+// request's context.
+func requestContext(reg *metrics.Registry) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			ctx := logging.WithRequestID(metrics.With(req.Context(), reg), requestID(c))
+			c.SetRequest(req.WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
+// accessLog writes one structured line per request and counts it by route
+// pattern and status (never by path: IDs would each become a series).
+func accessLog(log *slog.Logger, reg *metrics.Registry) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -104,9 +121,15 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if res.Status >= 500 {
 				level = slog.LevelError
 			}
+			took := time.Since(start)
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			reg.Request(route, req.Method, res.Status, took)
 			attrs := []any{
-				"requestId", requestID(c), "method", req.Method, "route", c.Path(), "path", req.URL.Path,
-				"status", res.Status, "bytes", res.Size, "ms", time.Since(start).Milliseconds(), "remote", c.RealIP(),
+				"method", req.Method, "route", c.Path(), "path", req.URL.Path,
+				"status", res.Status, "bytes", res.Size, "ms", took.Milliseconds(), "remote", c.RealIP(),
 			}
 			if a := callerOf(c); a.UserID != "" {
 				attrs = append(attrs, "user", a.UserID)

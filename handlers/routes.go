@@ -12,7 +12,6 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(s.Ready))
 	e.GET("/openapi.yaml", s.openapi)
-	e.GET("/metrics", metrics)
 
 	v1 := e.Group("/api/v1")
 	idem := idempotency(s.Redis, s.Log)

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"linli/internal/app"
+	"linli/internal/platform/metrics"
 )
 
 // Deps is everything the HTTP layer calls.
@@ -33,6 +34,9 @@ type Deps struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed; nil: loopback, link-local and private networks.
 	TrustedProxies []*net.IPNet
+	// Metrics counts requests by route and status, and travels in each
+	// request's context (cache fallbacks); nil: metrics.Default().
+	Metrics *metrics.Registry
 }
 
 // precompressed are the routes that send bodies they keep compressed (the
@@ -49,9 +53,13 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.IPExtractor = clientIP(d.TrustedProxies)
+	if d.Metrics == nil {
+		d.Metrics = metrics.Default()
+	}
 	e.Use(
 		middleware.RequestID(),
-		accessLog(d.Log),
+		requestContext(d.Metrics),
+		accessLog(d.Log, d.Metrics),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 			return precompressed[c.Path()]
@@ -85,7 +93,7 @@ type server struct {
 
 func logPanic(log *slog.Logger) middleware.LogErrorFunc {
 	return func(c echo.Context, err error, stack []byte) error {
-		log.ErrorContext(c.Request().Context(), "panic", "requestId", requestID(c), "err", err, "stack", string(stack))
+		log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
 		return err
 	}
 }

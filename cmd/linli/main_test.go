@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -16,26 +18,63 @@ import (
 // port and a fresh data directory, and returns its base URL.
 func server(t *testing.T, env map[string]string) (string, func() error) {
 	t.Helper()
+	r := start(t, env)
+	return r.base, r.stop
+}
+
+// running is the real program started by start.
+type running struct {
+	base, metrics string // metrics: "" when off
+	stop          func() error
+	mu            sync.Mutex
+	lines         []map[string]any
+}
+
+// logged returns the lines the program wrote so far.
+func (r *running) logged() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.lines)
+}
+
+func start(t *testing.T, env map[string]string) *running {
+	t.Helper()
+	if _, set := env["LINLI_METRICS_ADDR"]; !set {
+		env["LINLI_METRICS_ADDR"] = "127.0.0.1:0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, func(k string) string { return env[k] }, pw)
+		done <- run(ctx, nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, pw)
 		pw.Close()
 	}()
+	r := &running{}
 	urls := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			var line struct{ Msg, URL string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "linli listening" {
-				urls <- line.URL
+			var line map[string]any
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			r.mu.Lock()
+			r.lines = append(r.lines, line)
+			if line["msg"] == "metrics listening" {
+				r.metrics, _ = line["url"].(string)
+			}
+			r.mu.Unlock()
+			if line["msg"] == "linli listening" {
+				u, _ := line["url"].(string)
+				urls <- u
 			}
 		}
 	}()
 	select {
 	case u := <-urls:
-		return u, func() error { cancel(); return <-done }
+		r.base = u
+		r.stop = func() error { cancel(); return <-done }
+		return r
 	case err := <-done:
 		cancel()
 		t.Fatalf("server stopped before listening: %v", err)
@@ -43,7 +82,7 @@ func server(t *testing.T, env map[string]string) (string, func() error) {
 		cancel()
 		t.Fatal("server did not start within 30 s")
 	}
-	return "", nil
+	return nil
 }
 
 func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
@@ -116,13 +155,14 @@ func TestNoDemoWhenAskedAndBadConfigRefused(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	err := run(context.Background(), nil, func(k string) string {
-		return map[string]string{"LINLI_WECHAT_APPID": "wx1"}[k]
+	err := run(context.Background(), nil, func(k string) (string, bool) {
+		v, ok := map[string]string{"LINLI_WECHAT_APPID": "wx1"}[k]
+		return v, ok
 	}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "LINLI_WECHAT_SECRET") {
 		t.Fatalf("incomplete WeChat configuration must be refused: %v", err)
 	}
-	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) (string, bool) { return "", false }, io.Discard); err == nil {
 		t.Fatal("an unknown command must be an error")
 	}
 }

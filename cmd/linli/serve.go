@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"linli/api"
@@ -20,28 +22,41 @@ import (
 	"linli/internal/app"
 	"linli/internal/platform/cache"
 	"linli/internal/platform/config"
+	"linli/internal/platform/logging"
+	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
 )
 
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg.LogLevel, stdout)
+	reg := metrics.New(log)
+	metrics.SetDefault(reg)
+
+	// What is opened is closed in order at the end, within the grace period.
+	var steps []step
+	stopped := false
+	defer func() {
+		if !stopped { // a start that failed half-way
+			_ = stopAll(log, cfg.ShutdownGrace, steps)
+		}
+	}()
 
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.Background())
+	steps = append(steps, step{"close MongoDB", db.Close})
 
 	rdb, err := cache.Open(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
 	}
-	defer rdb.Close()
+	steps = append(steps, step{"close Redis", func(context.Context) error { return rdb.Close() }})
 
 	secret, err := jwtSecret(cfg)
 	if err != nil {
@@ -53,7 +68,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	a, err := app.New(ctx, app.Options{
 		DB: db, Redis: rdb, WeChat: wc, Log: log, JWTSecret: secret,
-		TokenTTL: cfg.TokenTTL, AdminOpenIDs: cfg.AdminOpenIDs,
+		TokenTTL: cfg.TokenTTL, AdminOpenIDs: cfg.AdminOpenIDs, Metrics: reg,
 	})
 	if err != nil {
 		return err
@@ -79,7 +94,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		},
 		RateLimit: cfg.RateLimit, LoginRateLimit: cfg.LoginRateLimit, OpenAPI: api.Spec,
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, Metrics: reg,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -92,6 +107,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	errc := make(chan error, 2)
+	var msrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen %s (LINLI_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", reg.Handler())
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		log.Info("metrics listening", "url", "http://"+mln.Addr().String()+"/metrics")
+		go func() { errc <- msrv.Serve(mln) }()
+	}
+
 	mode := "embedded (lungo file store, in-process redis)"
 	if !cfg.Embedded() {
 		mode = "mongodb"
@@ -104,25 +134,78 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
 	go func() { a.Run(jobsCtx); close(jobsDone) }()
-	defer func() { stopJobs(); <-jobsDone }()
 
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var failed error
 	select {
-	case err := <-errc:
-		return err
+	case failed = <-errc:
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	log.Info("linli stopping", "grace", cfg.ShutdownGrace.String())
+	// Requests in flight finish first, then the jobs end, then the stores
+	// close: in that order, and all of it within the grace period.
+	stop := []step{{"finish requests", srv.Shutdown}}
+	if msrv != nil {
+		stop = append(stop, step{"stop metrics", msrv.Shutdown})
+	}
+	stop = append(stop, step{"end background jobs", func(ctx context.Context) error {
+		stopJobs()
+		select {
+		case <-jobsDone:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}})
+	slices.Reverse(steps)
+	stopped = true
+	if err := stopAll(log, cfg.ShutdownGrace, append(stop, steps...)); err != nil {
 		return err
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if failed != nil && !errors.Is(failed, http.ErrServerClosed) {
+		return failed
 	}
 	log.Info("linli stopped")
 	return nil
+}
+
+// step is one part of a stop.
+type step struct {
+	name string
+	run  func(context.Context) error
+}
+
+// stopAll runs the steps in order, each given what is left of grace, and
+// returns once they are done or grace has passed, whichever is first: a
+// step stuck on a database that does not answer (and ignores its context)
+// is left behind, named in the error, and the process exits anyway.
+func stopAll(log *slog.Logger, grace time.Duration, steps []step) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	var mu sync.Mutex
+	current := ""
+	done := make(chan error, 1)
+	go func() {
+		var errs []error
+		for _, s := range steps {
+			mu.Lock()
+			current = s.name
+			mu.Unlock()
+			if err := s.run(ctx); err != nil {
+				log.Warn("stop: "+s.name, "err", err)
+				errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+			}
+		}
+		done <- errors.Join(errs...)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Errorf("stop not done after %s (LINLI_SHUTDOWN_GRACE), stuck at %q: exiting anyway", grace, current)
+	}
 }
 
 func openStore(ctx context.Context, cfg config.Config) (*store.DB, error) {
@@ -161,5 +244,5 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(logging.NewHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }

@@ -20,6 +20,7 @@ import (
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/lease"
+	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
 	"linli/internal/wish"
@@ -38,6 +39,9 @@ type Options struct {
 	AdminOpenIDs []string
 	// ActorTTL bounds how late a role change is seen (default 30 s).
 	ActorTTL time.Duration
+	// Metrics is the process's registry (nil: metrics.Default()); areas
+	// register their gauges on it in New.
+	Metrics *metrics.Registry
 }
 
 // App is the product's services.
@@ -52,6 +56,8 @@ type App struct {
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
 	Jobs []lease.Job
+	// Metrics is what operators scrape (served on LINLI_METRICS_ADDR).
+	Metrics *metrics.Registry
 
 	leases *lease.Leases
 	log    *slog.Logger
@@ -61,6 +67,9 @@ type App struct {
 func New(ctx context.Context, o Options) (*App, error) {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.Default()
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
 		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
@@ -79,7 +88,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a := &App{
 		Accounts: account.NewService(opts), Communities: communities,
-		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock,
+		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock, Metrics: o.Metrics,
 		Departments: department.NewService(o.DB, o.Clock),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
@@ -97,11 +106,18 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Notifier: a.Inbox, Clock: o.Clock, Log: o.Log,
 	})
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
+	o.Metrics.Gauge("linli_messages_overdue", "Messages whose response or resolution clock runs and is past due, now.",
+		func(ctx context.Context) (float64, error) {
+			n, err := a.Messages.OverdueNow(ctx)
+			return float64(n), err
+		})
 	return a, nil
 }
 
-// Run runs every background job under its lease until ctx ends.
+// Run runs every background job under its lease until ctx ends (their
+// runs and failures counted in a.Metrics).
 func (a *App) Run(ctx context.Context) {
+	ctx = metrics.With(ctx, a.Metrics)
 	var wg sync.WaitGroup
 	for _, job := range a.Jobs {
 		wg.Go(func() { a.leases.Run(ctx, a.log, job) })

@@ -37,6 +37,7 @@ var Indexes = []store.Index{
 	{Collection: "messages", Name: "grid_queue", Keys: bson.D{{Key: "gridId", Value: 1}, {Key: "state", Value: 1}, {Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "messages", Name: "owner_queue", Keys: bson.D{{Key: "owner.staffId", Value: 1}, {Key: "state", Value: 1}, {Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "messages", Name: "sweep", Keys: bson.D{{Key: "nextCheckAt", Value: 1}}},
+	{Collection: "messages", Name: "overdue_now", Keys: bson.D{{Key: "sortDueAt", Value: 1}}},
 	{Collection: "messages", Name: "tally_dirty", Keys: bson.D{{Key: "tallyDirty", Value: 1}, {Key: "updatedAt", Value: 1}},
 		Partial: bson.D{{Key: "tallyDirty", Value: true}}},
 	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ import (
 	"linli/internal/app"
 	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/logging"
+	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
@@ -38,6 +41,10 @@ type Env struct {
 	Server *httptest.Server
 	Echo   *echo.Echo
 	WeChat *wechattest.Server // nil unless WithWeChat
+	// Metrics is this product's own registry (what /metrics would serve).
+	Metrics *metrics.Registry
+	// Logs holds every line the product logged (JSON, one per line).
+	Logs *LogBuffer
 }
 
 // Option changes how an Env is built.
@@ -82,14 +89,17 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	env := &Env{T: t, DB: db, Redis: rdb, Mini: mini, Clock: clock.NewManual(Start)}
 
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	env.Logs = &LogBuffer{}
+	var out io.Writer = env.Logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		out = io.MultiWriter(env.Logs, testWriter{t})
 	}
+	log := slog.New(logging.NewHandler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	env.Metrics = metrics.New(log)
 	o := app.Options{
 		DB: db, Redis: rdb, Log: log, Clock: env.Clock,
 		JWTSecret: []byte(strings.Repeat("k", 32)), TokenTTL: 72 * time.Hour,
-		AdminOpenIDs: []string{"dev-admin"}, ActorTTL: cfg.actorTTL,
+		AdminOpenIDs: []string{"dev-admin"}, ActorTTL: cfg.actorTTL, Metrics: env.Metrics,
 	}
 	if cfg.wechat {
 		env.WeChat = wechattest.New(t)
@@ -105,6 +115,7 @@ func New(t testing.TB, opts ...Option) *Env {
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		},
 		RateLimit: cfg.rateLimit, LoginRateLimit: cfg.rateLimit, OpenAPI: api.Spec,
+		Metrics: env.Metrics,
 	})
 	env.Echo = e
 	env.Server = httptest.NewServer(checkContract(t, e))
@@ -114,8 +125,11 @@ func New(t testing.TB, opts ...Option) *Env {
 
 type testWriter struct{ t testing.TB }
 
+// Write shows warnings and errors in the test's log (-v).
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+	if bytes.Contains(p, []byte(`"level":"WARN"`)) || bytes.Contains(p, []byte(`"level":"ERROR"`)) {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
 	return len(p), nil
 }
 
@@ -240,4 +254,30 @@ func deadAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// LogBuffer keeps what the product logs, safe for its goroutines.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Lines returns every line logged so far, decoded.
+func (b *LogBuffer) Lines() []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, l := range bytes.Split(b.buf.Bytes(), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(l, &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

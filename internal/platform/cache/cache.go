@@ -7,7 +7,6 @@ package cache
 import (
 	"context"
 	"errors"
-	"expvar"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/metrics"
 )
 
 // Redis is an open Redis client and what must be stopped with it.
@@ -122,28 +123,12 @@ func (r *Redis) Close() error {
 	return err
 }
 
-// Misses counts reads that fell back to MongoDB because Redis failed,
-// by area. Served at GET /metrics (cacheFallbacks).
-var Misses = expvar.NewMap("linli_cache_fallbacks")
-
 // Fallback notes that Redis failed for area: the failure is counted every
-// time and logged at most once a minute per area, so that an outage neither
-// floods the log nor passes unseen.
+// time (linli_cache_fallbacks_total{area}, in the metrics registry ctx
+// carries) and logged at most once a minute per area, so that an outage
+// neither floods the log nor passes unseen.
 func Fallback(ctx context.Context, log *slog.Logger, area string, err error) {
-	Misses.Add(area, 1)
-	now := time.Now()
-	lastMu.Lock()
-	due := now.Sub(lastLogged[area]) >= time.Minute
-	if due {
-		lastLogged[area] = now
-	}
-	lastMu.Unlock()
-	if due {
+	if metrics.From(ctx).CacheFallback(area) {
 		log.WarnContext(ctx, "redis unavailable, falling back", "area", area, "err", err)
 	}
 }
-
-var (
-	lastMu     sync.Mutex
-	lastLogged = map[string]time.Time{}
-)

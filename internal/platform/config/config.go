@@ -43,6 +43,15 @@ type Config struct {
 
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 
+	// MetricsAddr is where /metrics is served in the Prometheus text
+	// format, on its own listener (never the public one). Set to empty to
+	// turn it off.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:"127.0.0.1:9464"`
+	// ShutdownGrace bounds a stop (SIGTERM): requests in flight finish,
+	// background jobs end and MongoDB and Redis are closed within it, or
+	// the process exits anyway (a stuck database cannot hold it).
+	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" envDefault:"15s"`
+
 	// TrustedProxies are the addresses (CIDRs or single IPs) of the load
 	// balancers whose X-Forwarded-For is believed: the client address that
 	// limits logins is the last one in that header that none of them added.
@@ -85,16 +94,25 @@ func (c Config) Embedded() bool { return c.MongoURI == "" }
 // is not, the development login exists instead.
 func (c Config) WeChatConfigured() bool { return c.WeChatAppID != "" && c.WeChatSecret != "" }
 
-// Load reads the configuration through getenv (os.Getenv in production).
-func Load(getenv func(string) string) (Config, error) {
+// emptyMeansOff are the variables whose empty value, when set, turns a
+// feature off; any other variable set empty counts as unset.
+var emptyMeansOff = map[string]bool{"LINLI_METRICS_ADDR": true}
+
+// Load reads the configuration through lookup (os.LookupEnv in production).
+func Load(lookup func(string) (string, bool)) (Config, error) {
 	fields, err := env.GetFieldParamsWithOptions(&Config{}, env.Options{Prefix: "LINLI_"})
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	vars := map[string]string{}
+	off := map[string]bool{}
 	for _, f := range fields {
-		if v := getenv(f.Key); v != "" {
+		v, set := lookup(f.Key)
+		switch {
+		case v != "":
 			vars[f.Key] = v
+		case set && emptyMeansOff[f.Key]:
+			off[f.Key] = true
 		}
 	}
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Prefix: "LINLI_", Environment: vars})
@@ -106,6 +124,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if _, set := vars["LINLI_DEMO"]; !set && !cfg.Embedded() {
 		cfg.Demo = false
+	}
+	if off["LINLI_METRICS_ADDR"] {
+		cfg.MetricsAddr = ""
 	}
 	for i, id := range cfg.AdminOpenIDs {
 		cfg.AdminOpenIDs[i] = strings.TrimSpace(id)
@@ -129,6 +150,9 @@ func (c Config) validate() error {
 	}
 	if _, err := c.ProxyRanges(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.ShutdownGrace < 100*time.Millisecond {
+		errs = append(errs, errors.New("config: LINLI_SHUTDOWN_GRACE must be at least 100ms"))
 	}
 	if c.RateLimit < 1 || c.LoginRateLimit < 1 {
 		errs = append(errs, errors.New("config: rate limits must be positive"))

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-func getenv(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+func getenv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 func TestLoadDefaultsAreEmbedded(t *testing.T) {
@@ -108,5 +108,32 @@ func TestTrustedProxies(t *testing.T) {
 	}
 	if cfg, _ := Load(getenv(nil)); len(cfg.TrustedProxies) != 0 {
 		t.Fatalf("default: %v", cfg.TrustedProxies)
+	}
+}
+
+// The metrics listener is on by default on loopback, moves with the
+// variable, and is off when the variable is set empty (unset is not off).
+func TestMetricsAddrAndShutdownGrace(t *testing.T) {
+	cfg, err := Load(getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MetricsAddr != "127.0.0.1:9464" || cfg.ShutdownGrace != 15*time.Second {
+		t.Fatalf("defaults: %q %s", cfg.MetricsAddr, cfg.ShutdownGrace)
+	}
+	cfg, _ = Load(getenv(map[string]string{"LINLI_METRICS_ADDR": ":9100", "LINLI_SHUTDOWN_GRACE": "3s"}))
+	if cfg.MetricsAddr != ":9100" || cfg.ShutdownGrace != 3*time.Second {
+		t.Fatalf("set: %q %s", cfg.MetricsAddr, cfg.ShutdownGrace)
+	}
+	cfg, _ = Load(getenv(map[string]string{"LINLI_METRICS_ADDR": ""}))
+	if cfg.MetricsAddr != "" {
+		t.Fatalf("set empty must turn metrics off: %q", cfg.MetricsAddr)
+	}
+	cfg, _ = Load(getenv(map[string]string{"LINLI_HTTP_ADDR": ""}))
+	if cfg.HTTPAddr != "127.0.0.1:8080" {
+		t.Fatalf("another variable set empty still counts as unset: %q", cfg.HTTPAddr)
+	}
+	if _, err := Load(getenv(map[string]string{"LINLI_SHUTDOWN_GRACE": "0s"})); err == nil {
+		t.Fatal("a zero grace must be refused")
 	}
 }

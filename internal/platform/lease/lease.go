@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"linli/internal/platform/clock"
+	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
 )
 
@@ -98,7 +99,9 @@ func (l *Leases) tick(ctx context.Context, log *slog.Logger, job Job) {
 	err = job.Run(run)
 	cancel()
 	<-kept
-	if err != nil && run.Err() == nil {
+	failed := err != nil && run.Err() == nil
+	metrics.From(ctx).JobRun(job.Name, failed)
+	if failed {
 		log.ErrorContext(ctx, "background job failed", "job", job.Name, "err", err)
 	}
 }
