@@ -126,8 +126,15 @@ func TestMessageScope(t *testing.T) {
 	if len(mine.Items) != 1 || mine.Items[0].ID != a.ID {
 		t.Fatalf("mine: %+v", mine.Items)
 	}
-	// A's staff never see or touch B's.
-	env.Get("/api/v1/staff/messages/"+b.ID, s.StaffA.Token).Want(t, http.StatusNotFound, "MESSAGE_NOT_FOUND")
+	// A's staff never see or touch B's. Every body below is one that the
+	// same action on A's own message accepts (an active department, a
+	// colleague of A), so only the scope check can refuse it.
+	var dept struct{ ID string }
+	env.Post("/api/v1/admin/departments", s.Admin, map[string]any{"name": "区房管所", "liaisonName": "刘科长", "liaisonPhone": "010-12345678"}).
+		Want(t, http.StatusCreated).Decode(t, &dept)
+	if r := env.Get("/api/v1/staff/messages/"+b.ID, s.StaffA.Token); r.Status != http.StatusNotFound || r.Code() != "MESSAGE_NOT_FOUND" {
+		t.Errorf("B's message read by A's staff: %d %.200s", r.Status, r.Body)
+	}
 	for _, action := range []string{"accept", "replies", "resolve", "transfer", "escalate", "classify"} {
 		body := map[string]any{"content": "x", "resolution": "x", "staffId": s.StaffA.StaffID, "reason": "x"}
 		switch action {
@@ -140,14 +147,17 @@ func TestMessageScope(t *testing.T) {
 		case "transfer":
 			body = map[string]any{"staffId": s.StaffA.StaffID, "reason": "x"}
 		case "escalate":
-			body = map[string]any{"departmentId": b.ID, "note": "x", "dueAt": "2026-03-03T09:00:00+08:00"}
+			body = map[string]any{"departmentId": dept.ID, "note": "x", "dueAt": "2026-03-03T09:00:00+08:00"}
 		case "classify":
 			body = map[string]any{"urgency": "urgent", "reason": "x"}
 		}
 		r := env.Post(staffPath(b.ID, action), s.StaffA.Token, body)
-		if r.Status != http.StatusNotFound {
-			t.Fatalf("%s on B's message by A's staff: %d %s", action, r.Status, r.Body)
+		if r.Status != http.StatusNotFound || r.Code() != "MESSAGE_NOT_FOUND" {
+			t.Errorf("%s on B's message by A's staff: %d %.200s", action, r.Status, r.Body)
 		}
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	var q struct{ Items []msg }
 	env.Get("/api/v1/staff/queue?scope=community", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &q)

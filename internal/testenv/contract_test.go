@@ -35,3 +35,39 @@ func TestCheckResponse(t *testing.T) {
 		t.Errorf("an undocumented path was checked: %v", err)
 	}
 }
+
+// recorder is a testing.TB that counts what Do calls on it.
+type recorder struct {
+	testing.TB
+	errors, fatals int
+}
+
+func (r *recorder) Helper()               { r.TB.Helper() }
+func (r *recorder) Errorf(string, ...any) { r.errors++ }
+func (r *recorder) Fatalf(string, ...any) { r.fatals++ }
+func (r *recorder) Fatal(...any)          { r.fatals++ }
+func (r *recorder) FailNow()              { r.fatals++ }
+
+// Do is called from goroutines (races of concurrent requests), where
+// Fatal must not be called: a request that cannot be sent is an Errorf and
+// an answer with status 0.
+func TestDoNeverFatal(t *testing.T) {
+	rec := &recorder{TB: t}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	env := &Env{T: rec, Server: srv}
+	var r *Resp
+	done := make(chan struct{})
+	go func() { defer close(done); r = env.Get("/healthz", "") }()
+	<-done
+	if rec.fatals != 0 || rec.errors != 1 {
+		t.Fatalf("fatals %d, errors %d: want 0 and 1", rec.fatals, rec.errors)
+	}
+	if r == nil || r.Status != 0 {
+		t.Fatalf("answer %+v, want status 0", r)
+	}
+	env.Post("/x", "", map[string]any{"f": func() {}}) // cannot be encoded
+	if rec.fatals != 0 || rec.errors != 2 {
+		t.Fatalf("an unencodable body: fatals %d, errors %d", rec.fatals, rec.errors)
+	}
+}

@@ -173,9 +173,17 @@ type Req struct {
 	Header map[string]string
 }
 
-// Do sends a request to the server.
+// Do sends a request to the server. It is safe from any goroutine: a
+// request that cannot be built, sent or read is reported with Errorf (never
+// Fatal, which must not be called off the test's goroutine) and answers a
+// Resp with Status 0, which no check of a status accepts.
 func (env *Env) Do(r Req) *Resp {
 	env.T.Helper()
+	failed := func(err error, what string) *Resp {
+		env.T.Helper()
+		env.T.Errorf("%s %s: %s: %v", r.Method, r.Path, what, err)
+		return &Resp{Header: http.Header{}, Body: []byte(err.Error())}
+	}
 	var body io.Reader
 	switch b := r.Body.(type) {
 	case nil:
@@ -185,11 +193,15 @@ func (env *Env) Do(r Req) *Resp {
 		body = bytes.NewReader(b)
 	default:
 		raw, err := json.Marshal(b)
-		mustf(env.T, err, "encoding body")
+		if err != nil {
+			return failed(err, "encoding body")
+		}
 		body = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(r.Method, env.Server.URL+r.Path, body)
-	mustf(env.T, err, "request")
+	if err != nil {
+		return failed(err, "request")
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -200,10 +212,14 @@ func (env *Env) Do(r Req) *Resp {
 		req.Header.Set(k, v)
 	}
 	res, err := env.Server.Client().Do(req)
-	mustf(env.T, err, "%s %s", r.Method, r.Path)
+	if err != nil {
+		return failed(err, "sending")
+	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	mustf(env.T, err, "reading answer")
+	if err != nil {
+		return failed(err, "reading answer")
+	}
 	return &Resp{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 

@@ -44,31 +44,31 @@ func TestOnlyOneOwnerHoldsALease(t *testing.T) {
 
 func TestLeaseIsRenewedByItsOwnerAndTakenOverAfterExpiry(t *testing.T) {
 	ctx := context.Background()
-	db, _ := store.OpenMemory(ctx)
+	db := memory(t, ctx)
 	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
 	a, b := New(db, c, "a"), New(db, c, "b")
-	if ok, _ := a.Take(ctx, "job", time.Minute); !ok {
+	if !take(t, ctx, a, "job") {
 		t.Fatal("a must take a free lease")
 	}
-	if ok, _ := b.Take(ctx, "job", time.Minute); ok {
+	if take(t, ctx, b, "job") {
 		t.Fatal("b must not take a's lease")
 	}
 	c.Advance(30 * time.Second)
-	if ok, _ := a.Take(ctx, "job", time.Minute); !ok {
+	if !take(t, ctx, a, "job") {
 		t.Fatal("a must renew its own lease")
 	}
 	c.Advance(59 * time.Second)
-	if ok, _ := b.Take(ctx, "job", time.Minute); ok {
+	if take(t, ctx, b, "job") {
 		t.Fatal("the renewed lease has not expired yet")
 	}
 	c.Advance(2 * time.Second)
-	if ok, _ := b.Take(ctx, "job", time.Minute); !ok {
+	if !take(t, ctx, b, "job") {
 		t.Fatal("b must take over an expired lease")
 	}
 	if err := b.Release(ctx, "job"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := a.Take(ctx, "job", time.Minute); !ok {
+	if !take(t, ctx, a, "job") {
 		t.Fatal("a released lease is free")
 	}
 }
@@ -148,7 +148,27 @@ func TestALongRunKeepsItsLease(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a running job's lease is never renewed")
 	}
-	if ok, _ := b.Take(ctx, "sweep", time.Minute); ok {
+	if take(t, ctx, b, "sweep") {
 		t.Fatal("b took a lease that a keeps while its job runs")
 	}
+}
+
+// take takes the lease for a minute; an error fails the test (a lease that
+// "was not taken" because the store failed proves nothing).
+func take(t *testing.T, ctx context.Context, l *Leases, name string) bool {
+	t.Helper()
+	ok, err := l.Take(ctx, name, time.Minute)
+	if err != nil {
+		t.Fatalf("take %s: %v", name, err)
+	}
+	return ok
+}
+
+func memory(t *testing.T, ctx context.Context) *store.DB {
+	t.Helper()
+	db, err := store.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
