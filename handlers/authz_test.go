@@ -76,7 +76,7 @@ func req(method, path string, body any) testenv.Req {
 	return testenv.Req{Method: method, Path: path, Body: body}
 }
 
-func newAuthzFixture(t *testing.T) *authzFixture {
+func newAuthzFixture(t testing.TB) *authzFixture {
 	env := testenv.New(t)
 	s := env.Street()
 	f := &authzFixture{env: env, s: s}
