@@ -133,7 +133,7 @@ func TestAdminOnly(t *testing.T) {
 	}
 	// Staff list their own community's staff, not another's.
 	env.Get("/api/v1/admin/staff?communityId="+s.A.CommunityID, s.StaffA.Token).Want(t, 200)
-	env.Get("/api/v1/admin/staff?communityId="+s.B.CommunityID, s.StaffA.Token).Want(t, 403, "FORBIDDEN")
+	env.Get("/api/v1/admin/staff?communityId="+s.B.CommunityID, s.StaffA.Token).Want(t, 404, "COMMUNITY_NOT_FOUND") // out of scope: it does not exist
 	env.Get("/api/v1/admin/staff?communityId=x", s.Admin).Want(t, 422, "VALIDATION_FAILED")
 }
 

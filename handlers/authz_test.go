@@ -300,7 +300,7 @@ var authzRows = []authzRow{
 	}, "401 403 403 403 403 403 403 403 403 201"},
 	{"GET /api/v1/admin/staff", func(f *authzFixture) testenv.Req {
 		return req("GET", "/api/v1/admin/staff?communityId="+f.s.A.CommunityID, nil)
-	}, "401 403 403 403 403 200 403 403 200 200"},
+	}, "401 403 403 403 403 200 404 403 200 200"},
 	{"POST /api/v1/admin/staff/:id/deactivate", func(f *authzFixture) testenv.Req {
 		return req("POST", "/api/v1/admin/staff/"+f.staffID()+"/deactivate", nil)
 	}, "401 403 403 403 403 403 403 403 403 200"},

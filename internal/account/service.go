@@ -312,10 +312,14 @@ func (s *Service) SetSecretary(ctx context.Context, a actor.Actor, staffID strin
 }
 
 // ListStaff lists the staff profiles of a community. Admins, and staff of
-// that community.
+// that community; to staff of another it does not exist (404, like every
+// ID out of scope).
 func (s *Service) ListStaff(ctx context.Context, a actor.Actor, communityID, afterID string, limit int) ([]StaffView, error) {
-	if !a.StaffOf(communityID) {
+	switch {
+	case !a.IsStaff() && !a.IsAdmin():
 		return nil, apperr.ErrForbidden.New()
+	case !a.StaffOf(communityID):
+		return nil, community.ErrCommunityNotFound.New()
 	}
 	list, err := s.store.StaffOfCommunity(ctx, communityID, afterID, limit)
 	if err != nil {
