@@ -65,7 +65,7 @@ func Mount(e *echo.Echo, d Deps) {
 
 	pub := e.Group("/console", securityHeaders(cspConsole))
 	pub.GET("/login", c.page(c.loginPage))
-	pub.POST("/login/dev", c.page(c.devLogin), preCSRF)
+	pub.POST("/login/dev", c.page(c.devLogin), c.preCSRF)
 	pub.GET("/login/qr/:code", c.page(c.loginQR))
 	pub.GET("/login/wait", c.page(c.loginWait))
 

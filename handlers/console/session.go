@@ -1,8 +1,8 @@
 package console
 
 import (
-	"errors"
 	"crypto/subtle"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -127,11 +127,11 @@ func (c *console) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 
 // preCSRF guards the sign-in form (no session yet): the form's token must
 // equal the pre-session cookie's.
-func preCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+func (c *console) preCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		ck, err := ec.Cookie(preCookie)
 		if err != nil || !sameToken(ck.Value, sentToken(ec)) {
-			return errCSRF.New()
+			return c.page(func(echo.Context) error { return errCSRF.New() })(ec)
 		}
 		return next(ec)
 	}

@@ -1,0 +1,337 @@
+package console_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"linli/internal/testenv"
+)
+
+// browser is one browser: its own cookies, redirects not followed.
+type browser struct {
+	t    *testing.T
+	env  *testenv.Env
+	http *http.Client
+	csrf string
+}
+
+func newBrowser(t *testing.T, env *testenv.Env) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, env: env, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status int
+	body   string
+	header http.Header
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	res, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	p := page{status: res.StatusCode, body: string(body), header: res.Header}
+	if m := csrfRe.FindStringSubmatch(p.body); m != nil {
+		b.csrf = m[1]
+	}
+	return p
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.env.Server.URL+path, nil)
+	return b.do(req)
+}
+
+// post sends a form; withToken adds the page's CSRF token.
+func (b *browser) post(path string, form url.Values, withToken bool) page {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if withToken {
+		form.Set("_csrf", b.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, b.env.Server.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// signIn signs in as the staff member staffID through the development
+// sign-in page.
+func (b *browser) signIn(staffID string) {
+	b.t.Helper()
+	if p := b.get("/console/login"); p.status != http.StatusOK || !strings.Contains(p.body, staffID) {
+		b.t.Fatalf("sign-in page: %d, staff %s not listed", p.status, staffID)
+	}
+	p := b.post("/console/login/dev", url.Values{"staffId": {staffID}}, true)
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/queue" {
+		b.t.Fatalf("sign in: %d %s", p.status, p.body)
+	}
+}
+
+func want(t *testing.T, p page, status int, contains ...string) {
+	t.Helper()
+	if p.status != status {
+		t.Fatalf("status %d, want %d:\n%s", p.status, status, p.body)
+	}
+	for _, s := range contains {
+		if !strings.Contains(p.body, s) {
+			t.Fatalf("page lacks %q:\n%s", s, p.body)
+		}
+	}
+}
+
+func postMessage(t *testing.T, env *testenv.Env, token, content string) string {
+	t.Helper()
+	var m struct{ ID string }
+	env.Post("/api/v1/messages", token, map[string]any{"category": "物业维修", "content": content}).
+		Want(t, http.StatusCreated).Decode(t, &m)
+	return m.ID
+}
+
+func TestSignInNeedsTheFormsToken(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.get("/console/login")
+	want(t, b.post("/console/login/dev", url.Values{"staffId": {s.StaffA.StaffID}}, false), http.StatusForbidden)
+	want(t, b.get("/console/queue"), http.StatusSeeOther)
+
+	b.signIn(s.StaffA.StaffID)
+	var session *http.Cookie
+	for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
+		if c.Name == "linli_console" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatal("no session cookie")
+	}
+	want(t, b.get("/console/queue"), http.StatusOK, "留言队列", "王红")
+}
+
+func TestSessionCookieFlags(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, tc := range []struct {
+		host   string
+		secure bool
+	}{{"127.0.0.1:8080", false}, {"localhost:8080", false}, {"linli.example.cn", true}} {
+		b := newBrowser(t, env)
+		b.get("/console/login")
+		form := url.Values{"staffId": {s.StaffA.StaffID}, "_csrf": {b.csrf}}
+		req := httptest.NewRequest(http.MethodPost, "/console/login/dev", strings.NewReader(form.Encode()))
+		req.Host = tc.host
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		env.Echo.ServeHTTP(rec, req)
+		var got *http.Cookie
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "linli_console" {
+				got = c
+			}
+		}
+		if got == nil {
+			t.Fatalf("%s: no session cookie (%d)", tc.host, rec.Code)
+		}
+		if !got.HttpOnly || got.SameSite != http.SameSiteStrictMode || got.Secure != tc.secure {
+			t.Errorf("%s: HttpOnly=%v SameSite=%v Secure=%v, want true, Strict, %v", tc.host, got.HttpOnly, got.SameSite, got.Secure, tc.secure)
+		}
+	}
+}
+
+func TestActionsRefusedWithoutTheToken(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	id := postMessage(t, env, s.ResidentA.Token, "楼道灯坏了")
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	b.get("/console/messages/" + id)
+
+	want(t, b.post("/console/messages/"+id+"/accept", nil, false), http.StatusForbidden, "CONSOLE_CSRF_INVALID", "页面已过期")
+	req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/console/messages/"+id+"/accept", nil)
+	req.Header.Set("X-CSRF-Token", "not-the-token")
+	want(t, b.do(req), http.StatusForbidden, "CONSOLE_CSRF_INVALID")
+	want(t, b.post("/console/logout", nil, false), http.StatusForbidden)
+	env.Get("/api/v1/staff/messages/"+id, s.StaffA.Token).Want(t, http.StatusOK)
+	if st := env.Get("/api/v1/staff/messages/"+id, s.StaffA.Token).Map(t)["state"]; st != "submitted" {
+		t.Fatalf("refused request changed the message: %v", st)
+	}
+
+	p := b.post("/console/messages/"+id+"/accept", nil, true)
+	want(t, p, http.StatusSeeOther)
+	if st := env.Get("/api/v1/staff/messages/"+id, s.StaffA.Token).Map(t)["state"]; st != "accepted" {
+		t.Fatalf("state %v after accepting", st)
+	}
+}
+
+func TestScopeIsTheAPIs(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	id := postMessage(t, env, s.ResidentA.Token, "甲社区的私事：3号楼漏水")
+	b := newBrowser(t, env)
+	b.signIn(s.StaffB.StaffID)
+	want(t, b.get("/console/messages/"+id), http.StatusNotFound, "MESSAGE_NOT_FOUND", "找不到该留言")
+	p := b.get("/console/queue?scope=community")
+	want(t, p, http.StatusOK)
+	if strings.Contains(p.body, "3号楼漏水") || strings.Contains(p.body, id) {
+		t.Fatal("staff of B see A's message in their queue")
+	}
+	b.get("/console/queue")
+	want(t, b.post("/console/messages/"+id+"/accept", nil, true), http.StatusNotFound)
+
+	a := newBrowser(t, env)
+	a.signIn(s.StaffA.StaffID)
+	want(t, a.get("/console/queue?scope=community"), http.StatusOK, "3号楼漏水")
+}
+
+func TestResidentsTextIsEscaped(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	id := postMessage(t, env, s.ResidentA.Token, `<script>alert("x")</script><img src=x onerror=alert(1)>`)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	for _, path := range []string{"/console/messages/" + id, "/console/queue?scope=community", "/console/queue/live?scope=community"} {
+		p := b.get(path)
+		want(t, p, http.StatusOK, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;")
+		if strings.Contains(p.body, "<script>alert") || strings.Contains(p.body, "<img src=x") {
+			t.Fatalf("%s renders the resident's markup:\n%s", path, p.body)
+		}
+		if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Fatalf("%s: CSP %q", path, csp)
+		}
+	}
+}
+
+func TestDeactivatedStaffAreOut(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA2.StaffID)
+	want(t, b.get("/console/queue"), http.StatusOK)
+	env.Post("/api/v1/admin/staff/"+s.StaffA2.StaffID+"/deactivate", s.Admin, nil).Want(t, http.StatusOK)
+	env.Clock.Advance(time.Minute)
+	p := b.get("/console/queue")
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/console/login" {
+		t.Fatalf("deactivated staff still in: %d", p.status)
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/console/queue/live", nil)
+	req.Header.Set("HX-Request", "true")
+	if p := b.do(req); p.header.Get("HX-Redirect") != "/console/login" {
+		t.Fatalf("polling after deactivation: %d %v", p.status, p.header)
+	}
+	// Not listed to sign in again either.
+	if strings.Contains(b.get("/console/login").body, s.StaffA2.StaffID) {
+		t.Fatal("a deactivated staff member is offered on the sign-in page")
+	}
+}
+
+func TestResidentsCannotSignIn(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.get("/console/login")
+	// A resident has no staff profile: nothing to pick, and a forged pick
+	// of an unknown profile is refused.
+	want(t, b.post("/console/login/dev", url.Values{"staffId": {s.ResidentA.UserID}}, true), http.StatusNotFound, "STAFF_NOT_FOUND")
+}
+
+func TestRefusalsShowTheServicesCode(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	id := postMessage(t, env, s.ResidentA.Token, "电梯停了")
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	b.get("/console/messages/" + id)
+	want(t, b.post("/console/messages/"+id+"/accept", nil, true), http.StatusSeeOther)
+	b.get("/console/messages/" + id)
+	want(t, b.post("/console/messages/"+id+"/resolve", url.Values{"resolution": {"已修好"}}, true),
+		http.StatusConflict, "MESSAGE_NOT_ANSWERED", "办结前须由工作人员实名答复居民", "已修好")
+	want(t, b.post("/console/messages/"+id+"/reply", url.Values{"content": {"已联系维保单位"}}, true), http.StatusSeeOther)
+	want(t, b.post("/console/messages/"+id+"/resolve", url.Values{"resolution": {"已修好"}}, true), http.StatusSeeOther)
+	want(t, b.get("/console/messages/"+id+"?done=resolve"), http.StatusOK, "已办结，等待居民评价", "王红（社区书记）", "已联系维保单位")
+}
+
+func TestScanToSignIn(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	env.WeChat.AddCode("wx-admin", "dev-admin")
+	env.WeChat.AddCode("wx-resident", "o-resident")
+	login := func(code string) string {
+		var s struct{ Token string }
+		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
+		return s.Token
+	}
+	admin, resident := login("wx-admin"), login("wx-resident")
+
+	b := newBrowser(t, env)
+	p := b.get("/console/login")
+	m := regexp.MustCompile(`/console/login/qr/([A-Za-z0-9_-]+)`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no QR code on the sign-in page:\n%s", p.body)
+	}
+	code := m[1]
+	if qr := b.get("/console/login/qr/" + code); qr.status != http.StatusOK || !strings.HasPrefix(qr.body, "\x89PNG") {
+		t.Fatalf("QR image: %d", qr.status)
+	}
+	want(t, b.get("/console/login/wait?code="+code), http.StatusOK, "等待扫码确认")
+	for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
+		if c.Name == "linli_console_pre" {
+			b.csrf = c.Value
+		}
+	}
+	want(t, b.post("/console/login/dev", url.Values{"staffId": {"x"}}, true), http.StatusNotFound, "DEV_LOGIN_DISABLED")
+
+	env.Post("/api/v1/staff/console-sessions/"+code+"/approve", resident, nil).Want(t, http.StatusForbidden, "FORBIDDEN")
+	env.Post("/api/v1/staff/console-sessions/"+code+"/approve", admin, nil).Want(t, http.StatusNoContent)
+
+	// Someone who only saw the code cannot take the session.
+	other := newBrowser(t, env)
+	other.get("/console/login")
+	want(t, other.get("/console/login/wait?code="+code), http.StatusOK, "等待扫码确认")
+
+	p = b.get("/console/login/wait?code=" + code)
+	if p.header.Get("HX-Redirect") != "/console/queue" {
+		t.Fatalf("approved code did not sign in: %d %v", p.status, p.header)
+	}
+	want(t, b.get("/console/wishes"), http.StatusOK, "心愿审核", "街道管理员")
+	// Once only.
+	if p := b.get("/console/login/wait?code=" + code); p.header.Get("HX-Redirect") != "" {
+		t.Fatal("a code signed in twice")
+	}
+}
+
+func TestFrontDoorAndDocs(t *testing.T) {
+	env := testenv.New(t)
+	b := newBrowser(t, env)
+	want(t, b.get("/"), http.StatusOK, `href="/console"`, `href="/docs"`, `href="/healthz"`)
+	want(t, b.get("/docs"), http.StatusOK, "swagger-ui-bundle.js", "/console/static/docs.js")
+	want(t, b.get("/console/static/vendor/htmx.min.js"), http.StatusOK, "htmx")
+	want(t, b.get("/openapi.yaml"), http.StatusOK, "console-sessions")
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
