@@ -54,9 +54,5 @@
     document.body.addEventListener('htmx:afterSwap', function (e) {
       if (e.detail.target && e.detail.target.id === 'live') { restore(); }
     });
-    // A refused action opens the form it came from: put the cursor there.
-    var alert = document.querySelector('.flash.error');
-    var typed = document.querySelector('.actions textarea:not(:placeholder-shown), details[open] input[name=reason]');
-    if (alert && typed) { typed.focus(); }
   });
 })();
