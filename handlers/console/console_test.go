@@ -313,6 +313,9 @@ func TestScanToSignIn(t *testing.T) {
 		t.Fatalf("approved code did not sign in: %d %v", p.status, p.header)
 	}
 	want(t, b.get("/console/wishes"), http.StatusOK, "心愿审核", "街道管理员")
+	// A street admin has no community of their own: they choose one.
+	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, http.StatusCreated)
+	want(t, b.get("/console/queue"), http.StatusOK, `name="communityId"`, "甲社区", "这个队列里没有留言")
 	// Once only.
 	if p := b.get("/console/login/wait?code=" + code); p.header.Get("HX-Redirect") != "" {
 		t.Fatal("a code signed in twice")
@@ -334,4 +337,21 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func TestFiguresPageAndCSV(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	id := postMessage(t, env, s.ResidentA.Token, "路灯不亮")
+	env.Post("/api/v1/staff/messages/"+id+"/accept", s.StaffA.Token, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/staff/messages/"+id+"/replies", s.StaffA.Token, map[string]any{"content": "今天修"}).Want(t, http.StatusCreated)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	want(t, b.get("/console/figures"), http.StatusOK, `id="rate-response">100.0%`, "王红", "<polyline", "<svg")
+	p := b.get("/console/figures.csv?groupBy=grid")
+	want(t, p, http.StatusOK, "\uFEFF起始日期", "甲一网格", "100.0%")
+	if ct := p.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	want(t, b.get("/console/figures?from=2026-13-01"), http.StatusUnprocessableEntity, "STATS_QUERY_INVALID")
 }

@@ -39,6 +39,10 @@ type queueData struct {
 	// More: the queue has more than one screen.
 	More bool
 	Tabs []tab
+	// CommunityID and Communities: an admin without a community of their
+	// own chooses which community's queue to read.
+	CommunityID string
+	Communities []tab
 }
 
 // tab is one choice of a row of tabs.
@@ -50,6 +54,7 @@ type tab struct {
 func (c *console) queueData(ec echo.Context) (queueData, error) {
 	ctx := ec.Request().Context()
 	a := callerOf(ec)
+	var err error
 	d := queueData{
 		Scope: message.Scope(ec.QueryParam("scope")), State: message.State(ec.QueryParam("state")),
 		Category: ec.QueryParam("category"), Urgency: message.Urgency(ec.QueryParam("urgency")),
@@ -61,7 +66,24 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 			d.Scope = message.ScopeCommunity
 		}
 	}
-	q := message.QueueQuery{Scope: d.Scope, Category: d.Category, Urgency: d.Urgency, Limit: queueSize + 1}
+	if d.Names, err = c.communityNames(ec); err != nil {
+		return d, err
+	}
+	if len(a.CommunityIDs) > 0 {
+		d.CommunityID = a.CommunityIDs[0]
+	} else if a.IsAdmin() {
+		trees, err := c.App.Communities.List(ctx, "", 200)
+		if err != nil {
+			return d, err
+		}
+		for _, t := range trees {
+			d.Communities = append(d.Communities, tab{Key: t.ID, Title: t.Name})
+		}
+		if d.CommunityID = ec.QueryParam("communityId"); d.CommunityID == "" && len(trees) > 0 {
+			d.CommunityID = trees[0].ID
+		}
+	}
+	q := message.QueueQuery{Scope: d.Scope, Category: d.Category, Urgency: d.Urgency, Limit: queueSize + 1, CommunityID: d.CommunityID}
 	if d.State != "" {
 		q.States = []message.State{d.State}
 	}
@@ -79,18 +101,18 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 	for _, m := range list {
 		d.Items = append(d.Items, message.Summarise(m, now))
 	}
-	if len(a.CommunityIDs) > 0 {
-		cfg, err := c.App.Messages.Config(ctx, a.CommunityIDs[0])
+	if d.CommunityID != "" {
+		cfg, err := c.App.Messages.Config(ctx, d.CommunityID)
 		if err != nil {
 			return d, err
 		}
 		d.Categories = cfg.ActiveNames()
 	}
-	if d.Names, err = c.communityNames(ec); err != nil {
-		return d, err
-	}
 	v := url.Values{}
 	for k, s := range map[string]string{"scope": string(d.Scope), "state": string(d.State), "category": d.Category, "urgency": string(d.Urgency)} {
+		if k == "scope" && len(d.Communities) > 0 {
+			v.Set("communityId", d.CommunityID)
+		}
 		if s != "" {
 			v.Set(k, s)
 		}
