@@ -355,3 +355,62 @@ func TestFiguresPageAndCSV(t *testing.T) {
 	}
 	want(t, b.get("/console/figures?from=2026-13-01"), http.StatusUnprocessableEntity, "STATS_QUERY_INVALID")
 }
+
+// Every form of a message's page reaches its service: transfer, escalate,
+// record the department's answer, mark complex, ask the resident.
+func TestEveryMessageForm(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var dept struct{ ID string }
+	env.Post("/api/v1/admin/departments", s.Admin, map[string]any{"name": "区住建委", "liaisonName": "刘建平", "liaisonPhone": "010-85551234"}).
+		Want(t, http.StatusCreated).Decode(t, &dept)
+	id := postMessage(t, env, s.ResidentA.Token, "电梯坏了")
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	b.get("/console/messages/" + id)
+	act := func(action string, form url.Values, notice string) {
+		t.Helper()
+		want(t, b.post("/console/messages/"+id+"/"+action, form, true), http.StatusSeeOther)
+		want(t, b.get("/console/messages/"+id+"?done="+action), http.StatusOK, notice)
+	}
+	act("accept", nil, "已受理")
+	want(t, b.post("/console/messages/"+id+"/reply", url.Values{"content": {"请问是几单元？"}, "ask": {"on"}}, true), http.StatusSeeOther)
+	want(t, b.get("/console/messages/"+id), http.StatusOK, "待居民补充", "向居民提问")
+	act("complex", url.Values{"reason": {"需更换曳引机"}}, "已标记为复杂问题")
+	// A refused escalation keeps what was typed.
+	want(t, b.post("/console/messages/"+id+"/escalate", url.Values{"departmentId": {dept.ID}, "note": {"请协调维修资金"}, "dueAt": {"2020-01-01T10:00"}}, true),
+		http.StatusUnprocessableEntity, "ESCALATION_DUE_INVALID", "请协调维修资金")
+	act("escalate", url.Values{"departmentId": {dept.ID}, "note": {"请协调维修资金"}, "dueAt": {testenv.Start.Add(48 * time.Hour).Format("2006-01-02T15:04")}}, "已吹哨")
+	var m struct{ Escalations []struct{ ID string } }
+	env.Get("/api/v1/staff/messages/"+id, s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &m)
+	act("answer", url.Values{"escalationId": {m.Escalations[0].ID}, "content": {"资金已批"}}, "部门答复已记录")
+	act("transfer", url.Values{"staffId": {s.StaffA2.StaffID}, "reason": {"网格员跟进"}}, "已转交")
+	p := b.get("/console/messages/" + id)
+	want(t, p, http.StatusOK, "转交给 李强（网格员）", "区住建委", "资金已批", "需更换曳引机", "李强（网格员）")
+	// Not the owner any more: the service says so, in Chinese.
+	want(t, b.post("/console/messages/"+id+"/resolve", url.Values{"resolution": {"已修好"}}, true), http.StatusForbidden, "MESSAGE_NOT_OWNER", "只有该留言的承办人可以进行此操作")
+}
+
+func TestQueueFiltersAndCounts(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	postMessage(t, env, s.ResidentA.Token, "普通的事：楼道灯")
+	var m struct{ ID string }
+	env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "噪音扰民", "content": "紧急的事：半夜施工", "urgency": "urgent"}).
+		Want(t, http.StatusCreated).Decode(t, &m)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	p := b.get("/console/queue?scope=community&urgency=urgent")
+	want(t, p, http.StatusOK, "紧急的事", `<span>待受理</span> <b>1</b>`)
+	if strings.Contains(p.body, "普通的事") {
+		t.Fatal("urgency filter let a normal message through")
+	}
+	p = b.get("/console/queue/live?scope=community&category=%E7%89%A9%E4%B8%9A%E7%BB%B4%E4%BF%AE")
+	want(t, p, http.StatusOK, "普通的事")
+	if strings.Contains(p.body, "紧急的事") || strings.Contains(p.body, "<html") {
+		t.Fatal("category filter, or the live fragment is a whole page")
+	}
+	want(t, b.get("/console/queue?scope=community"), http.StatusOK, `<span>待受理</span> <b>2</b>`)
+	want(t, b.get("/console/queue?scope=mine"), http.StatusOK, "这个队列里没有留言")
+	want(t, b.get("/console/queue?scope=community&urgency=bad"), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+}
