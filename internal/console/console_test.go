@@ -35,7 +35,7 @@ func TestSessionsLiveUntilEndedOrExpired(t *testing.T) {
 		t.Fatal("another token found the session")
 	}
 	// Used past half its life, it is extended; unused for its whole life, gone.
-	clk.Advance(console.SessionTTL*3/4)
+	clk.Advance(console.SessionTTL * 3 / 4)
 	if _, ok, _ := s.Find(ctx, token); !ok {
 		t.Fatal("session gone before its time")
 	}
