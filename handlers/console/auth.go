@@ -82,14 +82,17 @@ func qrImage(text string) ([]byte, error) { return qrcode.Encode(text, qrcode.Me
 func (c *console) loginWait(ec echo.Context) error {
 	ck, err := ec.Cookie(preCookie)
 	if err != nil {
-		return ec.HTML(http.StatusOK, `<p class="error" role="alert">二维码已失效，请<a href="/console/login">刷新</a>后重新扫码</p>`)
+		return ec.HTML(stopPolling, `<p class="error" role="alert">二维码已失效，请<a href="/console/login">刷新</a>后重新扫码</p>`)
 	}
-	userID, ok, err := c.sessions.Claim(ec.Request().Context(), strings.TrimSpace(ec.QueryParam("code")), ck.Value)
+	userID, waiting, err := c.sessions.Claim(ec.Request().Context(), strings.TrimSpace(ec.QueryParam("code")), ck.Value)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if waiting {
 		return ec.HTML(http.StatusOK, `<p class="muted" aria-live="polite">等待扫码确认……</p>`)
+	}
+	if userID == "" { // expired or used: htmx stops polling on 286
+		return ec.HTML(stopPolling, `<p class="error" role="alert">二维码已失效，请<a href="/console/login">刷新</a>后重新扫码</p>`)
 	}
 	if err := c.startSession(ec, userID); err != nil {
 		return err
@@ -97,6 +100,9 @@ func (c *console) loginWait(ec echo.Context) error {
 	ec.Response().Header().Set("HX-Redirect", "/console/queue")
 	return ec.NoContent(http.StatusOK)
 }
+
+// stopPolling is the status that tells htmx to stop polling.
+const stopPolling = 286
 
 func (c *console) logout(ec echo.Context) error {
 	if ck, err := ec.Cookie(sessionCookie); err == nil {

@@ -306,7 +306,9 @@ func TestScanToSignIn(t *testing.T) {
 	// Someone who only saw the code cannot take the session.
 	other := newBrowser(t, env)
 	other.get("/console/login")
-	want(t, other.get("/console/login/wait?code="+code), http.StatusOK, "等待扫码确认")
+	if p := other.get("/console/login/wait?code=" + code); p.header.Get("HX-Redirect") != "" || p.status != 286 {
+		t.Fatalf("another browser took the session: %d", p.status)
+	}
 
 	p = b.get("/console/login/wait?code=" + code)
 	if p.header.Get("HX-Redirect") != "/console/queue" {
@@ -317,9 +319,14 @@ func TestScanToSignIn(t *testing.T) {
 	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, http.StatusCreated)
 	want(t, b.get("/console/queue"), http.StatusOK, `name="communityId"`, "甲社区", "这个队列里没有留言")
 	// Once only.
-	if p := b.get("/console/login/wait?code=" + code); p.header.Get("HX-Redirect") != "" {
-		t.Fatal("a code signed in twice")
+	if p := b.get("/console/login/wait?code=" + code); p.header.Get("HX-Redirect") != "" || p.status != 286 {
+		t.Fatalf("a code signed in twice, or polling goes on: %d", p.status)
 	}
+	// An expired code stops the polling.
+	c2 := newBrowser(t, env)
+	m = regexp.MustCompile(`/console/login/qr/([A-Za-z0-9_-]+)`).FindStringSubmatch(c2.get("/console/login").body)
+	env.Clock.Advance(4 * time.Minute)
+	want(t, c2.get("/console/login/wait?code="+m[1]), 286, "二维码已失效")
 }
 
 func TestFrontDoorAndDocs(t *testing.T) {
@@ -328,6 +335,7 @@ func TestFrontDoorAndDocs(t *testing.T) {
 	want(t, b.get("/"), http.StatusOK, `href="/console"`, `href="/docs"`, `href="/healthz"`)
 	want(t, b.get("/docs"), http.StatusOK, "swagger-ui-bundle.js", "/console/static/docs.js")
 	want(t, b.get("/console/static/vendor/htmx.min.js"), http.StatusOK, "htmx")
+	want(t, b.get("/console/static/vendor/"), http.StatusNotFound)
 	want(t, b.get("/openapi.yaml"), http.StatusOK, "console-sessions")
 }
 

@@ -175,9 +175,14 @@ func securityHeaders(csp string) echo.MiddlewareFunc {
 	}
 }
 
-// cacheFor lets browsers keep the embedded assets for an hour.
+// cacheFor lets browsers keep the embedded assets for an hour; folders
+// are not listed.
 func cacheFor(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		h.ServeHTTP(w, r)
 	})
@@ -189,7 +194,9 @@ func (c *console) startSession(ec echo.Context, userID string) error {
 	if err != nil {
 		return err
 	}
-	setCookie(ec, sessionCookie, token, sessions.SessionTTL)
+	// A browser-session cookie: the server decides when it expires
+	// (SessionTTL after its last use) and extends it as it is used.
+	setCookie(ec, sessionCookie, token, 0)
 	clearCookie(ec, preCookie)
 	return nil
 }

@@ -178,17 +178,24 @@ func (s *Sessions) Approve(ctx context.Context, a actor.Actor, code string) erro
 }
 
 // Claim turns an approved code into the approver's user ID, once, for the
-// browser that asked for it; ok is false while it waits for approval.
-func (s *Sessions) Claim(ctx context.Context, code, browserSecret string) (string, bool, error) {
+// browser that asked for it. Until then it reports whether the code is
+// still waiting (pending and unexpired) or is of no more use.
+func (s *Sessions) Claim(ctx context.Context, code, browserSecret string) (userID string, waiting bool, err error) {
+	now := s.clock.Now()
+	filter := bson.M{"_id": hash(code), "browserHash": hash(browserSecret), "state": "approved", "expiresAt": bson.M{"$gt": now}}
 	var l login
-	err := s.logins.FindOneAndUpdate(ctx,
-		bson.M{"_id": hash(code), "browserHash": hash(browserSecret), "state": "approved", "expiresAt": bson.M{"$gt": s.clock.Now()}},
-		bson.M{"$set": bson.M{"state": "claimed"}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&l)
-	if store.IsNoDocuments(err) {
-		return "", false, nil
+	err = s.logins.FindOneAndUpdate(ctx, filter, bson.M{"$set": bson.M{"state": "claimed"}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&l)
+	if err == nil {
+		return l.UserID, false, nil
 	}
-	if err != nil {
+	if !store.IsNoDocuments(err) {
 		return "", false, fmt.Errorf("console: claim login: %w", err)
 	}
-	return l.UserID, true, nil
+	filter["state"] = "pending"
+	n, err := s.logins.CountDocuments(ctx, filter)
+	if err != nil {
+		return "", false, fmt.Errorf("console: login state: %w", err)
+	}
+	return "", n == 1, nil
 }

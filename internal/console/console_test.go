@@ -67,8 +67,8 @@ func TestLoginApprovedAndClaimedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Claim(ctx, code, browser); ok {
-		t.Fatal("claimed before approval")
+	if id, waiting, _ := s.Claim(ctx, code, browser); id != "" || !waiting {
+		t.Fatal("claimed before approval, or not waiting")
 	}
 	var approved atomic.Int32
 	var wg sync.WaitGroup
@@ -85,15 +85,15 @@ func TestLoginApprovedAndClaimedOnce(t *testing.T) {
 	if approved.Load() != 1 {
 		t.Fatalf("%d approvals succeeded, want 1", approved.Load())
 	}
-	if _, ok, _ := s.Claim(ctx, code, console.Token()); ok {
-		t.Fatal("another browser claimed the code")
+	if id, waiting, _ := s.Claim(ctx, code, console.Token()); id != "" || waiting {
+		t.Fatal("another browser claimed the code, or waits for it")
 	}
 	var claimed atomic.Int32
 	for range 20 {
 		wg.Go(func() {
-			if _, ok, err := s.Claim(ctx, code, browser); err != nil {
+			if id, _, err := s.Claim(ctx, code, browser); err != nil {
 				t.Errorf("claim: %v", err)
-			} else if ok {
+			} else if id != "" {
 				claimed.Add(1)
 			}
 		})
@@ -105,6 +105,9 @@ func TestLoginApprovedAndClaimedOnce(t *testing.T) {
 
 	late, _ := s.NewLogin(ctx, browser)
 	clk.Advance(console.LoginTTL + time.Second)
+	if _, waiting, _ := s.Claim(ctx, late, browser); waiting {
+		t.Fatal("an expired code still waits")
+	}
 	if err := s.Approve(ctx, staff("a"), late); !console.ErrLoginNotFound.Is(err) {
 		t.Fatalf("approving an expired code: %v", err)
 	}
