@@ -17,6 +17,12 @@ var funcs = template.FuncMap{
 	"stateName":   func(s message.State) string { return stateNames[s] },
 	"urgencyName": func(u message.Urgency) string { return urgencyNames[u] },
 	"eventName":   func(t message.EventType) string { return eventNames[t] },
+	"satisfactionName": func(v message.Satisfaction) string {
+		return map[message.Satisfaction]string{message.Satisfied: "满意", message.Basic: "基本满意", message.Unsatisfied: "不满意"}[v]
+	},
+	"deadlineName": func(k string) string {
+		return map[string]string{"response": "首次答复时限", "resolve": "办结时限", "department": "部门答复时限"}[k]
+	},
 	"wishCategory": func(c wish.Category) string {
 		if c == wish.CategoryService {
 			return "服务"
