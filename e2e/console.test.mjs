@@ -122,12 +122,12 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/console\/messages\//);
   await page.getByRole('button', { name: '受理（首接负责）' }).click();
-  await page.getByText('已受理，您是这条留言的承办人').waitFor();
+  await page.locator('.flash.ok', { hasText: '已受理，您是这条留言的承办人' }).waitFor();
 
   // Resolving before a named answer is refused, and said so.
   await page.locator('#resolution').fill('路灯已修好');
   await page.getByRole('button', { name: '办结' }).click();
-  await page.getByText('办结前须由工作人员实名答复居民').waitFor();
+  await page.locator('.flash.error', { hasText: '办结前须由工作人员实名答复居民' }).waitFor();
   assert.match(await page.locator('.flash.error').innerText(), /MESSAGE_NOT_ANSWERED/);
   await shot('04-refused');
 
@@ -137,10 +137,10 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
   assert.equal(await page.evaluate(() => document.activeElement.id), 'reply');
   await page.keyboard.type('您好，已通知物业电工今天下午检修路灯。');
   await page.getByRole('button', { name: '发送答复' }).click();
-  await page.getByText('答复已发送给居民').waitFor();
+  await page.locator('.flash.ok', { hasText: '答复已发送给居民' }).waitFor();
   await page.locator('#resolution').fill('物业电工已更换灯泡，路灯恢复照明。');
   await page.getByRole('button', { name: '办结' }).click();
-  await page.getByText('已办结，等待居民评价').waitFor();
+  await page.locator('.flash.ok', { hasText: '已办结，等待居民评价' }).waitFor();
   assert.match(await page.locator('.events').innerText(), /李建国（网格员）/);
   await shot('05-message-resolved');
 
@@ -158,7 +158,7 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
   assert.ok(before > 0, 'a wish waits for review');
   await shot('07-wishes');
   await pending.first().getByRole('button', { name: '通过' }).click();
-  await page.getByText('已通过，心愿已发布').waitFor();
+  await page.locator('.flash.ok', { hasText: '已通过，心愿已发布' }).waitFor();
   assert.equal(await page.locator('li.wish').count(), before - 1);
 
   // The API reference renders the contract.

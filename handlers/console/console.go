@@ -17,11 +17,13 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"sync"
+	"path"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,13 +51,13 @@ type console struct {
 	Deps
 	sessions *sessions.Sessions
 	desks    []Desk
-	mu       sync.Mutex
-	pages    map[string]*template.Template
+	// pages are the templates, each with the layout, parsed once at Mount.
+	pages map[string]*template.Template
 }
 
 // Mount adds the front door, the API reference and the console to e.
 func Mount(e *echo.Echo, d Deps) {
-	c := &console{Deps: d, sessions: d.App.Console, pages: map[string]*template.Template{}, desks: desks()}
+	c := &console{Deps: d, sessions: d.App.Console, pages: parsePages(), desks: desks()}
 	static, _ := fs.Sub(staticFS, "static")
 	assets := http.StripPrefix("/console/static/", http.FileServer(http.FS(static)))
 	e.GET("/console/static/*", echo.WrapHandler(cacheFor(assets)), securityHeaders(cspConsole))
@@ -127,17 +129,29 @@ func (c *console) fragment(ec echo.Context, name, block string, v view) error {
 }
 
 func (c *console) template(name string) (*template.Template, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.pages[name]; ok {
-		return t, nil
+	t, ok := c.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("console: no template %q", name)
 	}
-	t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-	if err != nil {
-		return nil, err
-	}
-	c.pages[name] = t
 	return t, nil
+}
+
+// parsePages parses every page with the layout. The templates are
+// embedded: one that does not parse is a bug of this binary, found at start.
+func parsePages() map[string]*template.Template {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f))
+	}
+	return pages
 }
 
 // page turns a handler's error into a page: a product error shows its

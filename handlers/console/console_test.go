@@ -422,3 +422,36 @@ func TestQueueFiltersAndCounts(t *testing.T) {
 	want(t, b.get("/console/queue?scope=mine"), http.StatusOK, "这个队列里没有留言")
 	want(t, b.get("/console/queue?scope=community&urgency=bad"), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
 }
+
+func TestWishModeration(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	post := func(title string) string {
+		var w struct{ ID string }
+		env.Post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"category": "item", "title": title,
+			"description": "看报纸看不清字，想要一副300度的老花镜。", "estimatedValue": 80}).Want(t, http.StatusCreated).Decode(t, &w)
+		return w.ID
+	}
+	keep, drop := post("想要一副老花镜"), post("<script>想要</script>一台电视")
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	p := b.get("/console/wishes")
+	want(t, p, http.StatusOK, "想要一副老花镜", "&lt;script&gt;想要&lt;/script&gt;一台电视")
+	// A rejection needs a reason: refused, shown, the wish still waits.
+	want(t, b.post("/console/wishes/"+drop+"/reject", url.Values{"reason": {"  "}}, true), http.StatusUnprocessableEntity, "VALIDATION_FAILED", "一台电视")
+	want(t, b.post("/console/wishes/"+drop+"/reject", url.Values{"reason": {"超出微心愿范围"}}, true), http.StatusSeeOther)
+	want(t, b.post("/console/wishes/"+keep+"/approve", nil, true), http.StatusSeeOther)
+	p = b.get("/console/wishes?done=approve")
+	want(t, p, http.StatusOK, "已通过，心愿已发布", "没有待审核的心愿")
+	if st := env.Get("/api/v1/wishes/"+drop, s.ResidentA.Token).Map(t)["state"]; st != "rejected" {
+		t.Fatalf("rejected wish is %v", st)
+	}
+	if st := env.Get("/api/v1/wishes/"+keep, s.ResidentA.Token).Map(t)["state"]; st != "open" {
+		t.Fatalf("approved wish is %v", st)
+	}
+	// Staff of another community neither see nor touch it.
+	other := newBrowser(t, env)
+	other.signIn(s.StaffB.StaffID)
+	want(t, other.get("/console/wishes"), http.StatusOK, "没有待审核的心愿")
+	want(t, other.post("/console/wishes/"+keep+"/approve", nil, true), http.StatusNotFound)
+}

@@ -16,8 +16,8 @@ import (
 
 var wishDesk = Desk{Key: "wishes", Title: "心愿审核", Path: "/console/wishes", AccessKey: "w", Mount: func(g *echo.Group, c *console) {
 	g.GET("/wishes", c.page(c.wishes))
-	g.POST("/wishes/:id/approve", c.page(c.wishAction))
-	g.POST("/wishes/:id/reject", c.page(c.wishAction))
+	g.POST("/wishes/:id/approve", c.page(c.wishAction("approve")))
+	g.POST("/wishes/:id/reject", c.page(c.wishAction("reject")))
 }}
 
 type wishData struct {
@@ -41,22 +41,22 @@ func (c *console) showWishes(ec echo.Context, status int, refusal *apperr.Error,
 	return c.render(ec, status, "wishes", view{Title: "心愿审核", Desk: "wishes", Error: refusal, Notice: notice, Data: d})
 }
 
-func (c *console) wishAction(ec echo.Context) error {
-	ctx, a, id := ec.Request().Context(), callerOf(ec), ec.Param("id")
-	var err error
-	action := "approve"
-	if ec.Request().URL.Path == "/console/wishes/"+id+"/reject" {
-		action = "reject"
-		_, err = c.App.Wishes.Reject(ctx, a, id, ec.FormValue("reason"))
-	} else {
-		_, err = c.App.Wishes.Approve(ctx, a, id)
+func (c *console) wishAction(action string) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		ctx, a, id := ec.Request().Context(), callerOf(ec), ec.Param("id")
+		var err error
+		if action == "reject" {
+			_, err = c.App.Wishes.Reject(ctx, a, id, ec.FormValue("reason"))
+		} else {
+			_, err = c.App.Wishes.Approve(ctx, a, id)
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind != apperr.Internal {
+			return c.showWishes(ec, c.StatusOf(ae.Kind), ae, "", wishData{Failed: id, Reason: ec.FormValue("reason")})
+		}
+		if err != nil {
+			return err
+		}
+		return ec.Redirect(http.StatusSeeOther, "/console/wishes?done="+action)
 	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) && ae.Kind != apperr.Internal {
-		return c.showWishes(ec, c.StatusOf(ae.Kind), ae, "", wishData{Failed: id, Reason: ec.FormValue("reason")})
-	}
-	if err != nil {
-		return err
-	}
-	return ec.Redirect(http.StatusSeeOther, "/console/wishes?done="+action)
 }

@@ -41,7 +41,7 @@
         break;
       }
       case 'g': e.preventDefault(); window.location.href = '/console/queue'; break;
-      case '?': e.preventDefault(); window.alert('j / k：上下选择留言\nEnter：打开选中的留言\nr：在留言页回复居民\ng：回到留言队列\nAlt+Shift+Q / F / W：队列、三率、心愿审核'); break;
+      case '?': e.preventDefault(); window.alert('j / k：上下选择留言\nEnter：打开选中的留言\nr：在留言页回复居民\ng：回到留言队列\n访问键 Q / F / W（Chrome 为 Alt+键，Firefox 为 Alt+Shift+键）：队列、三率、心愿审核'); break;
     }
   });
 
