@@ -72,11 +72,20 @@ before(async () => {
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 });
 
+// groupAlive reports whether any process of the server's group is left.
+function groupAlive(pid) {
+  try { process.kill(-pid, 0); return true; } catch { return false; }
+}
+
 after(async () => {
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
+  if (server) {
+    // go run and the server it started share a process group: end both,
+    // and wait until the server has closed its data file.
     try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
-    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+    const deadline = Date.now() + 15_000;
+    while (groupAlive(server.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (groupAlive(server.pid)) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
