@@ -33,6 +33,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if strings.HasPrefix(r.Name, "github.com/labstack/echo") || r.Method == "echo_route_any" {
 			continue
 		}
+		// The staff console's pages, the front door and /docs are HTML for
+		// people, not the API (handlers/console).
+		if r.Path == "/" || r.Path == "/docs" || r.Path == "/console" || strings.HasPrefix(r.Path, "/console/") {
+			continue
+		}
 		routes[r.Method+" "+param.ReplaceAllString(r.Path, "{$1}")] = true
 	}
 	var missing, extra []string

@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/labstack/echo/v4"
 
+	"linli/handlers/console"
 	"linli/internal/wish"
 )
 
@@ -80,4 +81,10 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/staff/messages/:id/classify", s.classifyMessage)
 	in.PUT("/staff/communities/:id/message-config", s.setMessageConfig)
 	in.GET("/staff/stats", s.staffStats)
+
+	// The staff console (/console), the front door (/) and the API
+	// reference (/docs): server-rendered pages, see handlers/console. The
+	// mini-program approves a console sign-in it scanned.
+	console.Mount(e, console.Deps{Log: s.Log, App: s.App, StatusOf: StatusOf})
+	in.POST("/staff/console-sessions/:code/approve", s.approveConsoleSession)
 }

@@ -239,7 +239,12 @@ func normalise(v any, key string) any {
 	return v
 }
 
-func normalisePath(p string) string { return idPath.ReplaceAllString(p, "<id>") }
+// consoleCode is a staff console's one-time sign-in code in a path.
+var consoleCode = regexp.MustCompile(`console-sessions/[A-Za-z0-9_-]{43}`)
+
+func normalisePath(p string) string {
+	return idPath.ReplaceAllString(consoleCode.ReplaceAllString(p, "console-sessions/<code>"), "<id>")
+}
 
 func normaliseHeaders(r testenv.Req) map[string]string {
 	h := map[string]string{}

@@ -204,3 +204,10 @@ func (s *Store) SecretariesOf(ctx context.Context, communityID string) ([]Staff,
 func (s *Store) StaffOfGrid(ctx context.Context, gridID string) ([]Staff, error) {
 	return store.FindAll[Staff](ctx, s.staff, bson.M{"gridIds": gridID, "active": true}, options.Find().SetLimit(maxListed))
 }
+
+// ActiveBoundStaff lists active profiles bound to a user (the partial
+// unique index on userId serves it).
+func (s *Store) ActiveBoundStaff(ctx context.Context, limit int) ([]Staff, error) {
+	return store.FindAll[Staff](ctx, s.staff, bson.M{"userId": bson.M{"$type": "string"}, "active": true},
+		options.Find().SetLimit(int64(limit)))
+}

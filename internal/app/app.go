@@ -14,6 +14,7 @@ import (
 
 	"linli/internal/account"
 	"linli/internal/community"
+	"linli/internal/console"
 	"linli/internal/demo"
 	"linli/internal/department"
 	"linli/internal/message"
@@ -52,6 +53,8 @@ type App struct {
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
+	// Console is the staff console's sessions and scan-to-login codes.
+	Console *console.Sessions
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -72,7 +75,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Metrics = metrics.Default()
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
-		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
+		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes, console.Indexes)); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -90,6 +93,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Accounts: account.NewService(opts), Communities: communities,
 		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock, Metrics: o.Metrics,
 		Departments: department.NewService(o.DB, o.Clock),
+		Console:     console.New(o.DB, o.Clock),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
 	wo := wish.Options{

@@ -80,6 +80,9 @@ type QueueQuery struct {
 	Scope Scope
 	// States filters; empty means the active states (work still owed).
 	States []State
+	// Category and Urgency filter when set.
+	Category string
+	Urgency  Urgency
 	// CommunityID is needed for admins; staff default to their community.
 	CommunityID string
 	Cursor      page.Cursor
@@ -88,6 +91,29 @@ type QueueQuery struct {
 
 // Queue lists a backlog, by the deadline that matters now: overdue first.
 func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Message, error) {
+	filter, err := queueScope(a, q)
+	if err != nil {
+		return nil, err
+	}
+	states := q.States
+	if len(states) == 0 {
+		states = ActiveStates
+	}
+	return s.store.queue(ctx, filter, states, q.Cursor, q.Limit)
+}
+
+// QueueCounts counts the messages of a queue in each state (the states
+// filter of q is ignored: every state is counted).
+func (s *Service) QueueCounts(ctx context.Context, a actor.Actor, q QueueQuery) (map[State]int64, error) {
+	filter, err := queueScope(a, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.countByState(ctx, filter)
+}
+
+// queueScope is who may read which queue: the filter of the caller's scope.
+func queueScope(a actor.Actor, q QueueQuery) (bson.M, error) {
 	if err := requireStaff(a); err != nil {
 		return nil, err
 	}
@@ -116,11 +142,16 @@ func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Mes
 	default:
 		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "scope 须为 mine、grid 或 community"))
 	}
-	states := q.States
-	if len(states) == 0 {
-		states = ActiveStates
+	if q.Category != "" {
+		filter["category"] = q.Category
 	}
-	return s.store.queue(ctx, filter, states, q.Cursor, q.Limit)
+	if q.Urgency != "" {
+		if !q.Urgency.Valid() {
+			return nil, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+		}
+		filter["urgency"] = q.Urgency
+	}
+	return filter, nil
 }
 
 // StaffGet returns a message of the caller's communities with its thread.

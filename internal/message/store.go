@@ -164,3 +164,21 @@ func (s *Store) due(ctx context.Context, now time.Time, limit int) ([]string, er
 func (s *Store) dirty(ctx context.Context, before time.Time, limit int) ([]string, error) {
 	return s.ids(ctx, bson.M{"tallyDirty": true, "updatedAt": bson.M{"$lte": before}}, limit)
 }
+
+// countByState counts the messages matching scope in each state, one
+// count per state so that each is served by the queue indexes.
+func (s *Store) countByState(ctx context.Context, scope bson.M) (map[State]int64, error) {
+	out := make(map[State]int64, len(States))
+	for _, st := range States {
+		filter := bson.M{"state": st}
+		for k, v := range scope {
+			filter[k] = v
+		}
+		n, err := s.messages.CountDocuments(ctx, filter)
+		if err != nil {
+			return nil, fmt.Errorf("message: count: %w", err)
+		}
+		out[st] = n
+	}
+	return out, nil
+}
