@@ -101,7 +101,7 @@ func TestEmbeddedModeOnAFreshMachine(t *testing.T) {
 	if items, _ := list["items"].([]any); len(items) != 2 {
 		t.Fatalf("the demo street must be loaded once, not again: %d communities", len(items))
 	}
-	if _, err := os.Stat(env["LINLI_DATA_DIR"] + "/linli.bson"); err != nil {
+	if _, err := os.Stat(env["LINLI_DATA_DIR"] + "/linli.db"); err != nil {
 		t.Fatalf("embedded data file: %v", err)
 	}
 }

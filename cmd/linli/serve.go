@@ -92,7 +92,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	mode := "embedded (lungo file store, in-process redis)"
+	mode := "embedded (lungo over bbolt, in-process redis)"
 	if !cfg.Embedded() {
 		mode = "mongodb"
 	}

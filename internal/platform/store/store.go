@@ -24,6 +24,8 @@ type DB struct {
 	lungo.IDatabase
 	client lungo.IClient
 	engine *lungo.Engine // nil for a real MongoDB
+	store  lungo.Store   // nil for a real MongoDB
+	closer func() error  // the embedded file, if any
 }
 
 // OpenMongo connects to a real MongoDB.
@@ -41,12 +43,40 @@ func OpenMongo(ctx context.Context, uri, name string) (*DB, error) {
 	return &DB{IDatabase: client.Database(name), client: client}, nil
 }
 
-// OpenFile opens the embedded file store under dir.
+// FileName is the embedded database's file under the data directory.
+func FileName(name string) string { return name + ".db" }
+
+// OpenFile opens the embedded store under dir: lungo in memory over a bbolt
+// file (name.db) that each commit updates with what it changed. A data file
+// of the old single-file store (name.bson) is imported once and kept as
+// name.bson.imported.
 func OpenFile(ctx context.Context, dir, name string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: data dir: %w", err)
 	}
-	return open(ctx, lungo.NewFileStore(filepath.Join(dir, name+".bson"), 0o640), name)
+	path := filepath.Join(dir, FileName(name))
+	_, statErr := os.Stat(path)
+	bs, err := OpenBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := syncDir(dir); err != nil { // the new file's name is durable
+			_ = bs.Close()
+			return nil, err
+		}
+	}
+	if err := bs.importFile(filepath.Join(dir, name+".bson")); err != nil {
+		_ = bs.Close()
+		return nil, err
+	}
+	db, err := open(ctx, bs, name)
+	if err != nil {
+		_ = bs.Close()
+		return nil, err
+	}
+	db.closer = bs.Close
+	return db, nil
 }
 
 // OpenMemory opens a fresh in-memory store (tests).
@@ -55,11 +85,16 @@ func OpenMemory(ctx context.Context) (*DB, error) {
 }
 
 func open(ctx context.Context, s lungo.Store, name string) (*DB, error) {
-	client, engine, err := lungo.Open(ctx, lungo.Options{Store: s})
+	client, engine, err := lungo.Open(ctx, lungo.Options{
+		Store: s,
+		// Nothing watches lungo's oplog, and every commit copies it: keep
+		// one event instead of up to a thousand full documents.
+		MinOplogSize: 1, MaxOplogSize: 1, MinOplogAge: time.Nanosecond, MaxOplogAge: time.Nanosecond,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	return &DB{IDatabase: client.Database(name), client: client, engine: engine}, nil
+	return &DB{IDatabase: client.Database(name), client: client, engine: engine, store: s}, nil
 }
 
 // Ping reports whether the database answers.
@@ -69,6 +104,9 @@ func (db *DB) Ping(ctx context.Context) error { return db.client.Ping(ctx, readp
 func (db *DB) Close(ctx context.Context) error {
 	if db.engine != nil {
 		db.engine.Close()
+		if db.closer != nil {
+			return db.closer()
+		}
 		return nil
 	}
 	return db.client.Disconnect(ctx)
