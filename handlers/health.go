@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/platform/cache"
+	"linli/internal/platform/store"
 )
 
 // Check is one dependency that readiness asks.
@@ -56,7 +57,9 @@ func readyz(checks []Check) echo.HandlerFunc {
 	}
 }
 
-// metrics answers the product's own counters (Redis fallbacks by area).
+// metrics answers the product's own counters (Redis fallbacks by area, the
+// embedded store's commits).
 func metrics(c echo.Context) error {
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, []byte(`{"cacheFallbacks":`+cache.Misses.String()+`}`))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON,
+		[]byte(`{"cacheFallbacks":`+cache.Misses.String()+`,"storeCommits":`+store.Commits.String()+`}`))
 }

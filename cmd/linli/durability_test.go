@@ -31,7 +31,7 @@ func TestChildServer(t *testing.T) {
 }
 
 // child starts the program in its own process on dir and returns its URL.
-func child(t *testing.T, dir string) (*exec.Cmd, string) {
+func child(t testing.TB, dir string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildServer$", "-test.v")
 	cmd.Env = append(os.Environ(), "LINLI_CHILD_DATA_DIR="+dir)

@@ -14,7 +14,7 @@ import (
 
 // server runs the real program, as `go run ./cmd/linli` does, on a free
 // port and a fresh data directory, and returns its base URL.
-func server(t *testing.T, env map[string]string) (string, func() error) {
+func server(t testing.TB, env map[string]string) (string, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -46,7 +46,7 @@ func server(t *testing.T, env map[string]string) (string, func() error) {
 	return "", nil
 }
 
-func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
+func call(t testing.TB, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
