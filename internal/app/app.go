@@ -19,6 +19,7 @@ import (
 	"linli/internal/message"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/idem"
 	"linli/internal/platform/lease"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
@@ -48,6 +49,8 @@ type App struct {
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
+	// Idempotency keeps keyed requests exactly once (the HTTP layer's).
+	Idempotency *idem.Store
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -63,7 +66,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Clock = clock.System{}
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
-		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
+		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes,
+		idem.Indexes)); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -81,6 +85,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Accounts: account.NewService(opts), Communities: communities,
 		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock,
 		Departments: department.NewService(o.DB, o.Clock),
+		Idempotency: idem.New(o.DB),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
 	wo := wish.Options{
