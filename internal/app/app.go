@@ -18,6 +18,7 @@ import (
 	"linli/internal/department"
 	"linli/internal/message"
 	"linli/internal/notify"
+	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/idem"
 	"linli/internal/platform/lease"
@@ -57,6 +58,7 @@ type App struct {
 	Jobs []lease.Job
 
 	leases *lease.Leases
+	epoch  *cache.Epoch
 	log    *slog.Logger
 }
 
@@ -87,10 +89,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Departments: department.NewService(o.DB, o.Clock),
 		Idempotency: idem.New(o.DB),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
+		epoch:       cache.NewEpoch(ctx, o.DB, o.Log),
 	}
 	wo := wish.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
-		Places: communities, People: a.Accounts, Notifier: a.Inbox,
+		Places: communities, People: a.Accounts, Notifier: a.Inbox, Epoch: a.epoch,
 	}
 	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
 		wo.Checker = o.WeChat
@@ -108,6 +111,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 // Run runs every background job under its lease until ctx ends.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() { a.epoch.Run(ctx, cache.EpochRefresh) }) // every process, no lease
 	for _, job := range a.Jobs {
 		wg.Go(func() { a.leases.Run(ctx, a.log, job) })
 	}
