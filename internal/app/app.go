@@ -89,7 +89,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Departments: department.NewService(o.DB, o.Clock),
 		Idempotency: idem.New(o.DB),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
-		epoch:       cache.NewEpoch(ctx, o.DB, o.Log),
+		epoch: cache.NewEpoch(ctx, o.DB, o.Log),
 	}
 	wo := wish.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
