@@ -22,6 +22,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/platform/idem"
 	"linli/internal/platform/store"
+	"linli/internal/platform/store/storetest"
 )
 
 // idemServer is an Echo with the idempotency middleware in the server's
@@ -43,15 +44,11 @@ func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *mi
 	return e, m
 }
 
-// memDB is a database for a test (handlers' own tests cannot use testenv,
-// which imports handlers).
+// memDB is a database for a test with the records' indexes (handlers' own
+// tests cannot use testenv, which imports handlers).
 func memDB(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.OpenMemory(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	db := storetest.DB(t)
 	if err := store.EnsureIndexes(context.Background(), db, idem.Indexes); err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,9 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readconcern"
 	"go.mongodb.org/mongo-driver/mongo/readpref"
+	"go.mongodb.org/mongo-driver/mongo/writeconcern"
 )
 
 // DB is an open database and the means to close it.
@@ -28,11 +30,33 @@ type DB struct {
 	closer func() error  // the embedded file, if any
 }
 
-// OpenMongo connects to a real MongoDB.
+// Settings pinned in code whatever the URI says (see README, "MongoDB"):
+// the product reads its own writes (the change loop, role refreshes,
+// conditional writes), so reads go to the primary; leases and counters
+// must not be rolled back, so writes wait for a majority; an election
+// takes about ten seconds, so selecting a server may take longer than
+// that, and every operation is bounded all the same.
+const (
+	ServerSelectionTimeout = 30 * time.Second
+	OperationTimeout       = 20 * time.Second
+)
+
+// MongoOptions are the client options for uri with the pinned settings.
+func MongoOptions(uri string) *options.ClientOptions {
+	return options.Client().ApplyURI(uri).
+		SetReadPreference(readpref.Primary()).
+		SetWriteConcern(writeconcern.Majority()).
+		SetReadConcern(readconcern.Local()). // on the primary: every acknowledged write, at once
+		SetRetryWrites(true).SetRetryReads(true).
+		SetServerSelectionTimeout(ServerSelectionTimeout).
+		SetTimeout(OperationTimeout)
+}
+
+// OpenMongo connects to a real MongoDB (a replica set).
 func OpenMongo(ctx context.Context, uri, name string) (*DB, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, ServerSelectionTimeout)
 	defer cancel()
-	client, err := lungo.Connect(ctx, options.Client().ApplyURI(uri).SetServerSelectionTimeout(5*time.Second))
+	client, err := lungo.Connect(ctx, MongoOptions(uri))
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
 )
 
 func TestUniqueIndexIsRecognisedAsDuplicate(t *testing.T) {
@@ -99,5 +101,23 @@ func TestEnsureIndexesTwiceIsANoOp(t *testing.T) {
 		if err := EnsureIndexes(ctx, db, ix); err != nil {
 			t.Fatalf("declaration %d: %v", i+1, err)
 		}
+	}
+}
+
+// A URI cannot loosen what the product relies on: primary reads, majority
+// writes, a server selection that outlasts an election, bounded operations.
+func TestMongoSettingsArePinnedWhateverTheURISays(t *testing.T) {
+	o := MongoOptions("mongodb://db1,db2,db3/?replicaSet=rs0&readPreference=secondary&w=1&serverSelectionTimeoutMS=1000&readConcernLevel=available")
+	if o.ReadPreference.Mode() != readpref.PrimaryMode {
+		t.Fatalf("read preference %v", o.ReadPreference.Mode())
+	}
+	if o.WriteConcern == nil || o.WriteConcern.W != "majority" {
+		t.Fatalf("write concern %+v", o.WriteConcern)
+	}
+	if o.ReadConcern == nil || o.ReadConcern.Level != "local" {
+		t.Fatalf("read concern %+v", o.ReadConcern)
+	}
+	if *o.ServerSelectionTimeout < 20*time.Second || o.Timeout == nil || *o.Timeout <= 0 {
+		t.Fatalf("timeouts: selection %v, operation %v", *o.ServerSelectionTimeout, o.Timeout)
 	}
 }
