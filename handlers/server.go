@@ -32,6 +32,9 @@ type Deps struct {
 	LoginRateLimit int
 	// OpenAPI is the served contract.
 	OpenAPI []byte
+	// Durable, when set, returns once every write made so far is on disk
+	// (embedded mode); every answer waits for it before it is sent.
+	Durable func() error
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed, besides loopback.
 	TrustedProxies []*net.IPNet
@@ -54,6 +57,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(
 		middleware.RequestID(),
 		accessLog(d.Log),
+		durable(d.Durable),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 			return precompressed[c.Path()]

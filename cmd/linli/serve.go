@@ -79,7 +79,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		},
 		RateLimit: cfg.RateLimit, LoginRateLimit: cfg.LoginRateLimit, OpenAPI: api.Spec,
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, Durable: db.WaitDurable,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

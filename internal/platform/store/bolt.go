@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/256dpi/lungo"
@@ -35,9 +36,28 @@ import (
 // sequence then the document's BSON, so that a reload keeps lungo's natural
 // order) and a bucket "indexes" (key: index name, value: lungo.FileIndex).
 // The oplog is not stored: nothing watches it across a restart.
+//
+// lungo calls Store while it holds the lock every reader takes too, so
+// Store only finds the change (a walk over pointers) and queues it; a
+// writer goroutine writes the queue in order, several commits in one
+// fsynced bbolt transaction when they come together (group commit). A
+// change is visible to readers once lungo commits it and durable once
+// flushed: whoever acknowledges a write calls WaitDurable first (the HTTP
+// layer does, before it sends any answer). A failed flush is sticky:
+// memory then holds what the disk does not, so every later commit and
+// every wait fails.
 type BoltStore struct {
 	db   *bolt.DB
 	last *lungo.Catalog
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   [][]op
+	queued  uint64 // changes queued
+	flushed uint64 // changes durable
+	err     error
+	closed  bool
+	done    chan struct{}
 }
 
 var _ lungo.Store = (*BoltStore)(nil)
@@ -57,11 +77,66 @@ func OpenBolt(path string) (*BoltStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &BoltStore{db: db}, nil
+	s := &BoltStore{db: db, done: make(chan struct{})}
+	s.cond = sync.NewCond(&s.mu)
+	go s.write()
+	return s, nil
 }
 
-// Close closes the database file.
-func (s *BoltStore) Close() error { return s.db.Close() }
+// Close writes what is queued and closes the database file.
+func (s *BoltStore) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	<-s.done
+	return s.db.Close()
+}
+
+// WaitDurable returns once every change queued before the call is on disk.
+func (s *BoltStore) WaitDurable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	target := s.queued
+	for s.flushed < target && s.err == nil {
+		s.cond.Wait()
+	}
+	return s.err
+}
+
+// write flushes the queue until Close, several changes per transaction.
+func (s *BoltStore) write() {
+	defer close(s.done)
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 && !s.closed {
+			s.cond.Wait()
+		}
+		if len(s.queue) == 0 || s.err != nil {
+			s.mu.Unlock()
+			return
+		}
+		batch, target := s.queue, s.queued
+		s.queue = nil
+		s.mu.Unlock()
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for _, ops := range batch {
+				if err := apply(tx, ops); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		s.mu.Lock()
+		if err != nil {
+			s.err = fmt.Errorf("store: write: %w", err)
+		} else {
+			s.flushed = target
+		}
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	}
+}
 
 // Load reads every namespace into a new catalog.
 func (s *BoltStore) Load() (*lungo.Catalog, error) {
@@ -162,70 +237,80 @@ func parseHandle(name string) (lungo.Handle, error) {
 	return lungo.Handle{db, coll}, nil
 }
 
-// Store writes what changed since the last stored (or loaded) catalog in
-// one fsynced transaction.
+// Store queues what changed since the last stored (or loaded) catalog.
 func (s *BoltStore) Store(c *lungo.Catalog) error {
 	last := s.last
 	if last == nil {
 		last = &lungo.Catalog{Namespaces: map[lungo.Handle]*mongokit.Collection{}}
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for h, ns := range c.Namespaces {
-			if h == lungo.Oplog {
-				continue
-			}
-			old := last.Namespaces[h]
-			if old == ns {
-				continue
-			}
-			if err := writeNamespace(tx, h, old, ns); err != nil {
-				return fmt.Errorf("store: write %s: %w", h, err)
+	var ops []op
+	for h, ns := range c.Namespaces {
+		if h == lungo.Oplog {
+			continue
+		}
+		if old := last.Namespaces[h]; old != ns {
+			var err error
+			if ops, err = diff(ops, h, old, ns); err != nil {
+				return fmt.Errorf("store: %s: %w", h, err)
 			}
 		}
-		for h := range last.Namespaces {
-			if h == lungo.Oplog {
-				continue
-			}
-			if _, ok := c.Namespaces[h]; !ok {
-				if err := tx.DeleteBucket([]byte(h.String())); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-					return fmt.Errorf("store: drop %s: %w", h, err)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
+	for h := range last.Namespaces {
+		if _, ok := c.Namespaces[h]; !ok && h != lungo.Oplog {
+			ops = append(ops, op{kind: dropNamespace, ns: h.String()})
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	if s.closed {
+		return errors.New("store: closed")
+	}
+	s.queue = append(s.queue, ops)
+	s.queued++
+	s.cond.Broadcast()
 	s.last = c
 	Commits.Add(1)
 	return nil
 }
 
-// Commits counts the embedded store's stored commits (served at GET
-// /metrics as storeCommits): how many a request makes is what it costs.
+// Commits counts the embedded store's commits (served at GET /metrics as
+// storeCommits): how many a request makes is what it costs.
 var Commits = expvar.NewInt("linli_store_commits")
 
-// writeNamespace writes the difference between old (nil: a new namespace)
-// and ns.
-func writeNamespace(tx *bolt.Tx, h lungo.Handle, old, ns *mongokit.Collection) error {
-	b, err := tx.CreateBucketIfNotExists([]byte(h.String()))
-	if err != nil {
-		return err
-	}
-	docs, err := b.CreateBucketIfNotExists(docsBucket)
-	if err != nil {
-		return err
-	}
+type opKind int
+
+const (
+	putDocument opKind = iota
+	deleteDocument
+	putIndex
+	deleteIndex
+	dropNamespace
+)
+
+// op is one change to write. Documents are kept as lungo's pointers and
+// encoded by the writer: lungo never changes a committed document.
+type op struct {
+	kind  opKind
+	ns    string
+	key   []byte
+	doc   bsonkit.Doc
+	index lungo.FileIndex
+}
+
+// diff appends the difference between old (nil: a new namespace) and ns.
+func diff(ops []op, h lungo.Handle, old, ns *mongokit.Collection) ([]op, error) {
+	name := h.String()
 	var oldList bsonkit.List
 	var oldIndex map[bsonkit.Doc]int
 	if old != nil {
 		oldList, oldIndex = old.Documents.List, old.Documents.Index
 	}
-	newList := ns.Documents.List
 	kept := 0
 	upserted := map[string]bool{}
-	for i, doc := range newList {
+	for i, doc := range ns.Documents.List {
 		// Fast path: a replaced document keeps its place, an inserted one is
 		// appended, so most documents sit where they sat.
 		if i < len(oldList) && oldList[i] == doc {
@@ -238,11 +323,9 @@ func writeNamespace(tx *bolt.Tx, h lungo.Handle, old, ns *mongokit.Collection) e
 		}
 		key, err := idKey(doc)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := putDoc(docs, key, doc); err != nil {
-			return err
-		}
+		ops = append(ops, op{kind: putDocument, ns: name, key: key, doc: doc})
 		upserted[string(key)] = true
 	}
 	if kept < len(oldList) { // some old documents are gone: replaced or deleted
@@ -252,46 +335,75 @@ func writeNamespace(tx *bolt.Tx, h lungo.Handle, old, ns *mongokit.Collection) e
 			}
 			key, err := idKey(doc)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if upserted[string(key)] {
-				continue // replaced, already written
-			}
-			if err := docs.Delete(key); err != nil {
-				return err
+			if !upserted[string(key)] { // a replaced one is written already
+				ops = append(ops, op{kind: deleteDocument, ns: name, key: key})
 			}
 		}
 	}
-	return writeIndexes(b, old, ns)
-}
-
-func writeIndexes(b *bolt.Bucket, old, ns *mongokit.Collection) error {
-	ib, err := b.CreateBucketIfNotExists(indexesBucket)
-	if err != nil {
-		return err
-	}
-	for name, index := range ns.Indexes {
-		cfg := index.Config()
+	for iname, index := range ns.Indexes {
 		if old != nil {
-			if was, ok := old.Indexes[name]; ok && was.Config().Equal(cfg) {
+			if was, ok := old.Indexes[iname]; ok && was.Config().Equal(index.Config()) {
 				continue
 			}
 		}
-		raw, err := bson.Marshal(lungo.FileIndex{Key: cfg.Key, Unique: cfg.Unique, Partial: cfg.Partial, Expiry: cfg.Expiry})
+		cfg := index.Config()
+		ops = append(ops, op{kind: putIndex, ns: name, key: []byte(iname),
+			index: lungo.FileIndex{Key: cfg.Key, Unique: cfg.Unique, Partial: cfg.Partial, Expiry: cfg.Expiry}})
+	}
+	if old != nil {
+		for iname := range old.Indexes {
+			if _, ok := ns.Indexes[iname]; !ok {
+				ops = append(ops, op{kind: deleteIndex, ns: name, key: []byte(iname)})
+			}
+		}
+	}
+	if old == nil { // a new, empty namespace is stored too
+		ops = append(ops, op{kind: putIndex, ns: name})
+	}
+	return ops, nil
+}
+
+// apply writes ops in order.
+func apply(tx *bolt.Tx, ops []op) error {
+	for _, o := range ops {
+		if o.kind == dropNamespace {
+			if err := tx.DeleteBucket([]byte(o.ns)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+				return err
+			}
+			continue
+		}
+		b, err := tx.CreateBucketIfNotExists([]byte(o.ns))
 		if err != nil {
 			return err
 		}
-		if err := ib.Put([]byte(name), raw); err != nil {
+		docs, err := b.CreateBucketIfNotExists(docsBucket)
+		if err != nil {
 			return err
 		}
-	}
-	if old != nil {
-		for name := range old.Indexes {
-			if _, ok := ns.Indexes[name]; !ok {
-				if err := ib.Delete([]byte(name)); err != nil {
-					return err
-				}
+		indexes, err := b.CreateBucketIfNotExists(indexesBucket)
+		if err != nil {
+			return err
+		}
+		switch o.kind {
+		case putDocument:
+			err = putDoc(docs, o.key, o.doc)
+		case deleteDocument:
+			err = docs.Delete(o.key)
+		case putIndex:
+			if o.key == nil {
+				continue // the namespace's buckets exist now
 			}
+			var raw []byte
+			if raw, err = bson.Marshal(o.index); err == nil {
+				err = indexes.Put(o.key, raw)
+			}
+		case deleteIndex:
+			err = indexes.Delete(o.key)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.ns, err)
 		}
 	}
 	return nil
@@ -354,7 +466,11 @@ func (s *BoltStore) importFile(path string) error {
 				if h == lungo.Oplog {
 					continue
 				}
-				if err := writeNamespace(tx, h, nil, ns); err != nil {
+				ops, err := diff(nil, h, nil, ns)
+				if err == nil {
+					err = apply(tx, ops)
+				}
+				if err != nil {
 					return fmt.Errorf("store: import %s: %w", h, err)
 				}
 			}

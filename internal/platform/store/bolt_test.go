@@ -127,6 +127,9 @@ func TestBoltStoreWritesOnlyTheChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	bs := boltOf(t, db)
+	if err := db.WaitDurable(); err != nil {
+		t.Fatal(err)
+	}
 	st := bs.db.Stats()
 	before := st.TxStats.GetWrite()
 	if _, err := db.Collection("c").UpdateOne(ctx, bson.M{"_id": "01000"}, bson.M{"$set": bson.M{"n": 1}}); err != nil {
@@ -137,6 +140,9 @@ func TestBoltStoreWritesOnlyTheChange(t *testing.T) {
 	}
 	// bbolt writes whole pages: an update and a delete in a 2,000-document
 	// collection touch a handful of pages, the old store rewrote them all.
+	if err := db.WaitDurable(); err != nil {
+		t.Fatal(err)
+	}
 	st = bs.db.Stats()
 	if w := st.TxStats.GetWrite() - before; w > 16 {
 		t.Fatalf("two one-document changes wrote %d pages", w)

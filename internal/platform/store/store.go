@@ -121,8 +121,25 @@ func open(ctx context.Context, s lungo.Store, name string) (*DB, error) {
 	return &DB{IDatabase: client.Database(name), client: client, engine: engine, store: s}, nil
 }
 
+// WaitDurable returns once every write made before the call is on disk
+// (embedded mode, where writes are flushed in the background); with
+// MongoDB and the memory store it returns at once. Whoever acknowledges a
+// write calls it first.
+func (db *DB) WaitDurable() error {
+	if bs, ok := db.store.(*BoltStore); ok {
+		return bs.WaitDurable()
+	}
+	return nil
+}
+
 // Ping reports whether the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.client.Ping(ctx, readpref.Primary()) }
+// (In embedded mode a failed flush fails it too.)
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.WaitDurable(); err != nil {
+		return err
+	}
+	return db.client.Ping(ctx, readpref.Primary())
+}
 
 // Close releases the database.
 func (db *DB) Close(ctx context.Context) error {
