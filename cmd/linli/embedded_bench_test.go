@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -111,7 +110,7 @@ func embeddedFigures(b *testing.B, n int) {
 
 // seed starts the program once on dir (demo street, indexes, one message
 // with its notices), then adds copies of its users, messages and
-// notifications directly through the store until dir holds about n
+// notifications directly into the store's file until dir holds about n
 // documents: many residents, their messages, the notices those made.
 func seed(b *testing.B, dir string, n int) {
 	cmd, base := child(b, dir)
@@ -122,48 +121,49 @@ func seed(b *testing.B, dir string, n int) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 
-	ctx := context.Background()
-	db, err := store.OpenFile(ctx, dir, "linli")
+	bs, err := store.OpenBolt(filepath.Join(dir, store.FileName("linli")))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close(ctx)
+	defer bs.Close()
+	catalog, err := bs.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
 	have := 0
-	names, _ := db.ListCollectionNames(ctx, bson.M{})
-	for _, name := range names {
-		c, _ := db.Collection(name).CountDocuments(ctx, bson.M{})
-		have += int(c)
+	for h, ns := range catalog.Namespaces {
+		if h[0] == "linli" {
+			have += len(ns.Documents.List)
+		}
 	}
 	sample := func(coll string) bson.D {
-		var d bson.D
-		if err := db.Collection(coll).FindOne(ctx, bson.M{}).Decode(&d); err != nil {
-			b.Fatalf("sample %s: %v", coll, err)
+		ns := catalog.Namespaces[[2]string{"linli", coll}]
+		if ns == nil || len(ns.Documents.List) == 0 {
+			b.Fatalf("no %s to copy", coll)
 		}
-		return d
+		return *ns.Documents.List[0]
 	}
 	user, msg, note := sample("users"), sample("messages"), sample("notifications")
 	left := max(n-have, 0)
 	users, msgs := left/5, left*3/10
 	notes := left - users - msgs
-	insert := func(coll string, count int, proto bson.D, edit func(d bson.D, i int)) {
-		docs := make([]any, count)
+	put := func(coll string, count int, proto bson.D, edit func(d bson.D, i int)) {
+		docs := make([]bson.D, count)
 		for i := range count {
 			d := slices.Clone(proto)
 			edit(d, i)
 			docs[i] = d
 		}
-		if count > 0 {
-			if _, err := db.Collection(coll).InsertMany(ctx, docs); err != nil {
-				b.Fatalf("seed %s: %v", coll, err)
-			}
+		if err := bs.Put("linli."+coll, docs); err != nil {
+			b.Fatalf("seed %s: %v", coll, err)
 		}
 	}
 	uid := func(i int) string { return fmt.Sprintf("seeduser%07d", i%max(users, 1)) }
-	insert("users", users, user, func(d bson.D, i int) {
+	put("users", users, user, func(d bson.D, i int) {
 		set(d, "_id", uid(i))
 		set(d, "openId", "seed-open-"+strconv.Itoa(i))
 	})
-	insert("messages", msgs, msg, func(d bson.D, i int) {
+	put("messages", msgs, msg, func(d bson.D, i int) {
 		set(d, "_id", fmt.Sprintf("seedmsg%07d", i))
 		if a, ok := get(d, "author").(bson.D); ok {
 			a = slices.Clone(a)
@@ -171,7 +171,7 @@ func seed(b *testing.B, dir string, n int) {
 			set(d, "author", a)
 		}
 	})
-	insert("notifications", notes, note, func(d bson.D, i int) {
+	put("notifications", notes, note, func(d bson.D, i int) {
 		set(d, "_id", fmt.Sprintf("seednote%07d", i))
 		set(d, "userId", uid(i))
 		set(d, "key", "seed-note-"+strconv.Itoa(i))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -93,6 +94,22 @@ func (s *BoltStore) Close() error {
 	return s.db.Close()
 }
 
+// Put writes documents into the namespace "db.collection" directly, in
+// one transaction, before the store is loaded (bulk loads: benchmarks,
+// migrations). Each document needs an _id.
+func (s *BoltStore) Put(namespace string, docs []bson.D) error {
+	ops := make([]op, 0, len(docs))
+	for i := range docs {
+		doc := &docs[i]
+		key, err := idKey(doc)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, op{kind: putDocument, ns: namespace, key: key, doc: doc})
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return apply(tx, ops) })
+}
+
 // WaitDurable returns once every change queued before the call is on disk.
 func (s *BoltStore) WaitDurable() error {
 	s.mu.Lock()
@@ -141,6 +158,7 @@ func (s *BoltStore) write() {
 // Load reads every namespace into a new catalog.
 func (s *BoltStore) Load() (*lungo.Catalog, error) {
 	catalog := lungo.NewCatalog()
+	var builds []build
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			if bytes.Equal(name, metaBucket) {
@@ -150,7 +168,7 @@ func (s *BoltStore) Load() (*lungo.Catalog, error) {
 			if err != nil {
 				return err
 			}
-			ns, err := loadNamespace(b)
+			ns, err := loadNamespace(b, &builds)
 			if err != nil {
 				return fmt.Errorf("store: load %s: %w", handle, err)
 			}
@@ -158,6 +176,9 @@ func (s *BoltStore) Load() (*lungo.Catalog, error) {
 			return nil
 		})
 	})
+	if err == nil {
+		err = buildAll(builds)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +191,45 @@ type seqDoc struct {
 	doc bsonkit.Doc
 }
 
-func loadNamespace(b *bolt.Bucket) (*mongokit.Collection, error) {
+// build is an index to fill from its namespace's documents.
+type build struct {
+	name  string
+	index *mongokit.Index
+	list  bsonkit.List
+}
+
+// buildAll fills the indexes, as many at once as there are processors
+// (most of a start's time is spent here).
+func buildAll(builds []build) error {
+	jobs := make(chan build)
+	errs := make(chan error, len(builds))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for b := range jobs {
+				ok, err := b.index.Build(b.list)
+				if err == nil && !ok {
+					err = fmt.Errorf("duplicate document for index %q", b.name)
+				}
+				errs <- err
+			}
+		})
+	}
+	for _, b := range builds {
+		jobs <- b
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadNamespace(b *bolt.Bucket, builds *[]build) (*mongokit.Collection, error) {
 	var docs []seqDoc
 	if db := b.Bucket(docsBucket); db != nil {
 		err := db.ForEach(func(_, v []byte) error {
@@ -213,13 +272,8 @@ func loadNamespace(b *bolt.Bucket) (*mongokit.Collection, error) {
 			if err != nil {
 				return err
 			}
-			ok, err := index.Build(list)
-			if err != nil {
-				return err
-			} else if !ok {
-				return fmt.Errorf("duplicate document for index %q", k)
-			}
 			ns.Indexes[string(k)] = index
+			*builds = append(*builds, build{name: string(k), index: index, list: list})
 			return nil
 		})
 		if err != nil {

@@ -169,8 +169,22 @@ type Index struct {
 }
 
 // EnsureIndexes creates every index; existing identical indexes are kept.
+//
+// lungo (embedded mode, tests) answers every query by scanning and uses
+// indexes only to hold unique constraints and expire documents, while it
+// keeps every index up to date on every write and builds them all at
+// start: there only unique and TTL indexes are created, and others left
+// by an earlier version are dropped.
 func EnsureIndexes(ctx context.Context, db lungo.IDatabase, indexes []Index) error {
+	embedded := false
+	if d, ok := db.(*DB); ok && d.engine != nil {
+		embedded = true
+	}
 	for _, ix := range indexes {
+		if embedded && !ix.Unique && ix.TTL == 0 {
+			_, _ = db.Collection(ix.Collection).Indexes().DropOne(ctx, ix.Name) // absent: nothing to do
+			continue
+		}
 		opts := options.Index().SetName(ix.Name)
 		if ix.Unique {
 			opts.SetUnique(true)
