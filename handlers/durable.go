@@ -6,18 +6,23 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// durable holds every answer until the writes made before it are on disk
-// (embedded mode flushes its writes in the background, several at once):
-// an acknowledged write is never lost. The wait happens when the answer's
-// first byte is about to leave, once per request, so the writes a request
-// made share one flush. When the flush failed the answer is replaced by
-// 503: whatever the handler says was done is not safely stored.
+// durable holds the answer to every write request until the writes made
+// before it are on disk (embedded mode flushes its writes in the
+// background, several at once): an acknowledged write is never lost. The
+// wait happens when the answer's first byte is about to leave, once per
+// request, so the writes a request made share one flush. When the flush
+// failed the answer is replaced by 503: whatever the handler says was done
+// is not safely stored. Reads do not wait: like a read on MongoDB's
+// primary, one may see a write whose own answer has not left yet.
 func durable(wait func() error) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if wait == nil {
 			return next
 		}
 		return func(c echo.Context) error {
+			if isSafe(c.Request().Method) {
+				return next(c)
+			}
 			c.Response().Writer = &durableWriter{ResponseWriter: c.Response().Writer, wait: wait}
 			return next(c)
 		}
