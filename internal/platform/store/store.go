@@ -114,6 +114,7 @@ func open(ctx context.Context, s lungo.Store, name string) (*DB, error) {
 		// Nothing watches lungo's oplog, and every commit copies it: keep
 		// one event instead of up to a thousand full documents.
 		MinOplogSize: 1, MaxOplogSize: 1, MinOplogAge: time.Nanosecond, MaxOplogAge: time.Nanosecond,
+		ExpireInterval: expireEvery,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
@@ -131,6 +132,9 @@ func (db *DB) WaitDurable() error {
 	}
 	return nil
 }
+
+// expireEvery is how often lungo removes documents past a TTL index.
+var expireEvery = time.Minute
 
 // Ping reports whether the database answers.
 // (In embedded mode a failed flush fails it too.)

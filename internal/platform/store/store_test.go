@@ -121,3 +121,44 @@ func TestMongoSettingsArePinnedWhateverTheURISays(t *testing.T) {
 		t.Fatalf("timeouts: selection %v, operation %v", *o.ServerSelectionTimeout, o.Timeout)
 	}
 }
+
+// A TTL index bounds what grows without end (read notices, idempotency
+// records): lungo removes documents whose indexed time is past it, and
+// keeps those without the field (an unread notice).
+func TestTTLIndexRemovesOldDocumentsAndKeepsThoseWithoutTheField(t *testing.T) {
+	expireEvery = 20 * time.Millisecond
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	db, err := OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if err := EnsureIndexes(ctx, db, []Index{{Collection: "n", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, d := range []bson.M{
+		{"_id": "old-read", "readAt": now.Add(-2 * time.Hour)},
+		{"_id": "recent-read", "readAt": now.Add(-time.Minute)},
+		{"_id": "unread"},
+	} {
+		if _, err := db.Collection("n").InsertOne(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, _ := db.Collection("n").CountDocuments(ctx, bson.M{"_id": "old-read"})
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a document past its TTL was not removed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n, _ := db.Collection("n").CountDocuments(ctx, bson.M{}); n != 2 {
+		t.Fatalf("%d documents left, want the recent and the unread", n)
+	}
+}
