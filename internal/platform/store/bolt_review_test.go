@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"go.mongodb.org/mongo-driver/bson"
@@ -141,5 +142,83 @@ func copyFile(t *testing.T, bs *BoltStore, dir string) {
 		return tx.CopyFile(filepath.Join(dir, FileName("linli")), 0o600)
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Documents lungo itself removes past a TTL index are removed from the
+// file too: they do not come back at the next start.
+func TestBoltStoreKeepsTTLExpiryAcrossReopen(t *testing.T) {
+	expireEvery = 20 * time.Millisecond
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openFileT(t, dir)
+	if err := EnsureIndexes(ctx, db, []Index{{Collection: "n", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, d := range []bson.M{{"_id": "old", "readAt": now.Add(-2 * time.Hour)}, {"_id": "unread"}} {
+		if _, err := db.Collection("n").InsertOne(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if n, _ := db.Collection("n").CountDocuments(ctx, bson.M{"_id": "old"}); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a document past its TTL was not removed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := db.WaitDurable(); err != nil {
+		t.Fatal(err)
+	}
+	expireEvery = time.Hour // the reopened store must not expire it again itself
+	copyDir := t.TempDir()
+	copyFile(t, boltOf(t, db), copyDir)
+	_ = db.Close(ctx)
+	db = openFileT(t, copyDir)
+	var ids []string
+	for _, d := range all(t, db, "n") {
+		ids = append(ids, d.ID)
+	}
+	if fmt.Sprint(ids) != "[unread]" {
+		t.Fatalf("after reopen: %v, want only the unread one", ids)
+	}
+}
+
+// A flush that fails is never hidden: the wait an answer makes fails,
+// the database's ping (readiness) fails, and every later write is refused
+// instead of piling up in memory ahead of the disk.
+func TestBoltStoreFailedFlushIsSticky(t *testing.T) {
+	ctx := context.Background()
+	db := openFileT(t, t.TempDir())
+	c := db.Collection("c")
+	if _, err := c.InsertOne(ctx, doc{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WaitDurable(); err != nil {
+		t.Fatal(err)
+	}
+	bs := boltOf(t, db)
+	if err := bs.db.Close(); err != nil { // the disk goes away under the writer
+		t.Fatal(err)
+	}
+	if _, err := c.InsertOne(ctx, doc{ID: "b"}); err != nil {
+		t.Fatal(err) // queued: lungo has it in memory, the writer has not tried yet
+	}
+	if err := db.WaitDurable(); err == nil {
+		t.Fatal("the wait must fail when the flush failed")
+	}
+	if err := db.Ping(ctx); err == nil {
+		t.Fatal("ping (readiness) must fail when memory is ahead of the disk")
+	}
+	if _, err := c.InsertOne(ctx, doc{ID: "c"}); err == nil {
+		t.Fatal("a write after a failed flush must be refused")
+	}
+	if n, _ := c.CountDocuments(ctx, bson.M{"_id": "c"}); n != 0 {
+		t.Fatal("a refused write must not be in memory")
 	}
 }
