@@ -121,15 +121,21 @@ func seed(b *testing.B, dir string, n int) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 
-	bs, err := store.OpenBolt(filepath.Join(dir, store.FileName("linli")))
+	path := filepath.Join(dir, store.FileName("linli"))
+	loaded, err := store.OpenBolt(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	catalog, err := loaded.Load()
+	_ = loaded.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bs, err := store.OpenBolt(path) // Put is for a store nobody loaded
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer bs.Close()
-	catalog, err := bs.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
 	have := 0
 	for h, ns := range catalog.Namespaces {
 		if h[0] == "linli" {

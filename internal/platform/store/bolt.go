@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/256dpi/lungo"
@@ -59,6 +60,7 @@ type BoltStore struct {
 	err     error
 	closed  bool
 	done    chan struct{}
+	loaded  atomic.Bool // Load was called: Put is refused
 }
 
 var _ lungo.Store = (*BoltStore)(nil)
@@ -95,9 +97,14 @@ func (s *BoltStore) Close() error {
 }
 
 // Put writes documents into the namespace "db.collection" directly, in
-// one transaction, before the store is loaded (bulk loads: benchmarks,
-// migrations). Each document needs an _id.
+// one transaction (bulk loads into a file no server has open: benchmarks).
+// Each document needs an _id. It is refused once the store has been
+// loaded: lungo would not see the documents, and its next commits of that
+// namespace would be diffed against a catalog that does not hold them.
 func (s *BoltStore) Put(namespace string, docs []bson.D) error {
+	if s.loaded.Load() {
+		return errors.New("store: Put after Load: write through lungo instead")
+	}
 	ops := make([]op, 0, len(docs))
 	for i := range docs {
 		doc := &docs[i]
@@ -183,6 +190,7 @@ func (s *BoltStore) Load() (*lungo.Catalog, error) {
 		return nil, err
 	}
 	s.last = catalog
+	s.loaded.Store(true)
 	return catalog, nil
 }
 

@@ -222,3 +222,27 @@ func TestBoltStoreFailedFlushIsSticky(t *testing.T) {
 		t.Fatal("a refused write must not be in memory")
 	}
 }
+
+// Put (bulk loads into a file nobody serves) is refused once the store is
+// loaded: documents written behind lungo's back would be invisible to it
+// and out of step with its next commits.
+func TestBoltStorePutIsRefusedOnceLoaded(t *testing.T) {
+	bs, err := OpenBolt(filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	if err := bs.Put("linli.c", []bson.D{{{Key: "_id", Value: "a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := bs.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(catalog.Namespaces[[2]string{"linli", "c"}].Documents.List); n != 1 {
+		t.Fatalf("put before load: %d documents loaded", n)
+	}
+	if err := bs.Put("linli.c", []bson.D{{{Key: "_id", Value: "b"}}}); err == nil {
+		t.Fatal("Put after Load must be refused")
+	}
+}
