@@ -128,6 +128,13 @@ func (s *BoltStore) WaitDurable() error {
 	return s.err
 }
 
+// Err is the failed flush's error, if one failed (it does not wait).
+func (s *BoltStore) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
 // write flushes the queue until Close, several changes per transaction.
 func (s *BoltStore) write() {
 	defer close(s.done)

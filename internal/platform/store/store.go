@@ -136,11 +136,14 @@ func (db *DB) WaitDurable() error {
 // expireEvery is how often lungo removes documents past a TTL index.
 var expireEvery = time.Minute
 
-// Ping reports whether the database answers.
-// (In embedded mode a failed flush fails it too.)
+// Ping reports whether the database answers. In embedded mode a failed
+// flush fails it too; it does not wait for the flush (a disk that hangs
+// must not hang readiness).
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.WaitDurable(); err != nil {
-		return err
+	if bs, ok := db.store.(*BoltStore); ok {
+		if err := bs.Err(); err != nil {
+			return err
+		}
 	}
 	return db.client.Ping(ctx, readpref.Primary())
 }
