@@ -19,11 +19,12 @@ func TestClientIPBehindTrustedProxies(t *testing.T) {
 	}{
 		{"direct, no header", nil, "203.0.113.7:5000", "", "203.0.113.7"},
 		{"a direct client cannot name itself", nil, "203.0.113.7:5000", "198.51.100.1", "203.0.113.7"},
-		{"private balancer (default)", nil, "10.0.0.2:5000", "198.51.100.1", "198.51.100.1"},
-		{"client-written entries before the balancer's", nil, "10.0.0.2:5000", "1.1.1.1, 198.51.100.1", "198.51.100.1"},
-		{"balancer outside private networks, not listed", nil, "100.64.3.4:5000", "198.51.100.1", "100.64.3.4"},
+		{"proxy on the same machine (default)", nil, "127.0.0.1:5000", "198.51.100.1", "198.51.100.1"},
+		{"a client on a private network cannot name itself (default)", nil, "10.0.0.2:5000", "198.51.100.1", "10.0.0.2"},
+		{"balancer not listed", nil, "100.64.3.4:5000", "198.51.100.1", "100.64.3.4"},
 		{"balancer listed", []*net.IPNet{cgnat}, "100.64.3.4:5000", "198.51.100.1", "198.51.100.1"},
-		{"listed proxies replace private networks", []*net.IPNet{cgnat}, "10.0.0.2:5000", "198.51.100.1", "10.0.0.2"},
+		{"client-written entries before the balancer's", []*net.IPNet{cgnat}, "100.64.3.4:5000", "1.1.1.1, 198.51.100.1", "198.51.100.1"},
+		{"listing a balancer trusts no private network", []*net.IPNet{cgnat}, "10.0.0.2:5000", "198.51.100.1", "10.0.0.2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,10 @@ var statusOf = map[apperr.Kind]int{
 	apperr.NotAllowed:   http.StatusMethodNotAllowed,
 }
 
+// statusClientClosed is what the access log records for a request whose
+// client left before its answer (nobody receives it).
+const statusClientClosed = 499
+
 // StatusOf returns the HTTP status of an error kind.
 func StatusOf(k apperr.Kind) int { return statusOf[k] }
 
@@ -49,6 +54,13 @@ func StatusOf(k apperr.Kind) int { return statusOf[k] }
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			// The client went away before its answer (a read: writes are
+			// detached). Nothing failed on the server: no 500, no error log.
+			log.DebugContext(c.Request().Context(), "client went away", "requestId", requestID(c), "path", c.Path())
+			_ = c.NoContent(statusClientClosed)
 			return
 		}
 		e := asAppError(err)

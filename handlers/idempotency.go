@@ -16,20 +16,32 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/cache"
+	"linli/internal/platform/clock"
+	"linli/internal/platform/idem"
 )
 
 // Idempotency-Key handling (DESIGN.md §3): a phone on a weak network retries
 // a POST whose answer it never saw; with the same key it gets the first
-// answer back and nothing is done twice. The first request takes the key
-// (SET NX) while it runs; its answer is then kept for a day. A key reused
-// for a different request is refused; a retry while the first still runs
-// is told to wait. Server errors and rate-limit answers release the key, so
-// that the retry really runs.
+// answer back and nothing is done twice. A key reused for a different
+// request is refused; a retry while the first still runs is told to wait.
+//
+// For a signed-in caller the key is kept in the database (idem.Store), so
+// that it holds across restarts, Redis outages and processes, and its
+// outcome is decided once: an answer below 500 is kept and replayed; a
+// server error (or a process that died meanwhile) may have followed a
+// committed write, so the request never runs again and retries are told
+// IDEMPOTENCY_OUTCOME_UNKNOWN; only a rate-limit answer (nothing was done)
+// lets the key go. Redis holds a copy of decided answers, the fast path.
+//
+// Logins (no caller yet) keep their key in Redis only: their writes are
+// idempotent by themselves (one user per openId, a unique index), and their
+// answers carry a token that is not to be written into the database. There
+// a server error lets the key go, as nothing is lost by running again.
 const (
 	idemHeader     = "Idempotency-Key"
 	idemReplayed   = "Idempotent-Replayed"
 	idemPendingTTL = time.Minute
-	idemDoneTTL    = 24 * time.Hour
+	idemDoneTTL    = idem.Keep
 	idemMaxKeyLen  = 128
 )
 
@@ -41,7 +53,7 @@ type idemRecord struct {
 	Body        []byte `json:"body,omitempty"`
 }
 
-func idempotency(rdb redis.UniversalClient, log *slog.Logger) echo.MiddlewareFunc {
+func idempotency(rdb redis.UniversalClient, records *idem.Store, now func() time.Time, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key := c.Request().Header.Get(idemHeader)
@@ -60,61 +72,159 @@ func idempotency(rdb redis.UniversalClient, log *slog.Logger) echo.MiddlewareFun
 				}
 				return apperr.ErrMalformedJSON.Wrap(err)
 			}
-			scope := "anon"
-			if a := callerOf(c); a.UserID != "" {
-				scope = a.UserID
-			}
 			fp := fingerprint(c.Request().Method, c.Request().URL.Path, body)
-			rkey := "linli:idem:" + scope + ":" + key
-			ctx := c.Request().Context()
-
-			pending, _ := json.Marshal(idemRecord{Pending: true, Fingerprint: fp})
-			took, err := rdb.SetNX(ctx, rkey, pending, idemPendingTTL).Result()
-			if err != nil {
-				cache.Fallback(ctx, log, "idempotency", err)
-				return next(c)
+			if a := callerOf(c); a.UserID != "" && records != nil {
+				k := keyed{rdb: rdb, records: records, log: log, id: a.UserID + ":" + key, fp: fp}
+				return k.serve(c, next, now())
 			}
-			if !took {
-				return replay(c, rdb, rkey, fp)
-			}
-
-			// The client that goes away meanwhile (its request context is
-			// then cancelled) is the one that will retry: the work is not
-			// cut short half-way by its leaving, and its answer is kept. The
-			// work is bounded by the pending key's lifetime instead, so that
-			// a retry never runs beside it.
-			keep := context.WithoutCancel(ctx)
-			work, cancel := context.WithTimeout(keep, idemPendingTTL)
-			defer cancel()
-			c.SetRequest(c.Request().WithContext(work))
-			defer func() {
-				if p := recover(); p != nil { // answered 500 by the recover middleware
-					rdb.Del(keep, rkey)
-					panic(p)
-				}
-			}()
-			rec := &recorder{ResponseWriter: c.Response().Writer}
-			c.Response().Writer = rec
-			if err := next(c); err != nil {
-				c.Error(err)
-			}
-			status := c.Response().Status
-			if status >= 500 || status == http.StatusTooManyRequests {
-				if err := rdb.Del(keep, rkey).Err(); err != nil {
-					cache.Fallback(keep, log, "idempotency", err)
-				}
-				return nil
-			}
-			done, _ := json.Marshal(idemRecord{
-				Fingerprint: fp, Status: status,
-				ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.buf.Bytes(),
-			})
-			if err := rdb.Set(keep, rkey, done, idemDoneTTL).Err(); err != nil {
-				cache.Fallback(keep, log, "idempotency", err)
-			}
-			return nil
+			return redisOnly(c, next, rdb, log, "linli:idem:anon:"+key, fp)
 		}
 	}
+}
+
+// keyed is one signed-in caller's keyed request.
+type keyed struct {
+	rdb     redis.UniversalClient
+	records *idem.Store
+	log     *slog.Logger
+	id, fp  string
+}
+
+func (k keyed) rkey() string { return "linli:idem:" + k.id }
+
+func (k keyed) serve(c echo.Context, next echo.HandlerFunc, now time.Time) error {
+	ctx := c.Request().Context()
+	// Fast path: a decided answer copied into Redis.
+	raw, err := k.rdb.Get(ctx, k.rkey()).Bytes()
+	switch {
+	case err == nil:
+		var rec idemRecord
+		if json.Unmarshal(raw, &rec) == nil && !rec.Pending {
+			return answer(c, rec, k.fp)
+		}
+	case !errors.Is(err, redis.Nil):
+		cache.Fallback(ctx, k.log, "idempotency", err)
+	}
+
+	owner := clock.NewID()
+	rec, took, err := k.records.Take(ctx, k.id, k.fp, owner, now, idemPendingTTL)
+	if err != nil {
+		return apperr.ErrUnavailable.Wrap(err) // nothing done: without the record, nothing may be
+	}
+	if !took {
+		return k.decided(c, rec)
+	}
+
+	// The client that goes away meanwhile (its request context is then
+	// cancelled) is the one that will retry: the work is not cut short
+	// half-way by its leaving, and its answer is kept. The work is bounded
+	// by the record's lease instead, after which a retry hears the outcome
+	// is unknown.
+	keep := context.WithoutCancel(ctx)
+	work, cancel := context.WithTimeout(keep, idemPendingTTL)
+	defer cancel()
+	c.SetRequest(c.Request().WithContext(work))
+	defer func() {
+		if p := recover(); p != nil { // answered 500 by the recover middleware
+			if err := k.records.Fail(keep, k.id, owner); err != nil {
+				k.log.ErrorContext(keep, "idempotency record not decided", "err", err)
+			}
+			panic(p)
+		}
+	}()
+	w := &recorder{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = w
+	if err := next(c); err != nil {
+		c.Error(err)
+	}
+	status := c.Response().Status
+	switch {
+	case status == http.StatusTooManyRequests:
+		err = k.records.Release(keep, k.id, owner)
+	case status >= 500:
+		err = k.records.Fail(keep, k.id, owner)
+	default:
+		ct := c.Response().Header().Get(echo.HeaderContentType)
+		err = k.records.Finish(keep, k.id, owner, status, ct, w.buf.Bytes())
+		if err == nil {
+			done, _ := json.Marshal(idemRecord{Fingerprint: k.fp, Status: status, ContentType: ct, Body: w.buf.Bytes()})
+			if rerr := k.rdb.Set(keep, k.rkey(), done, idemDoneTTL).Err(); rerr != nil {
+				cache.Fallback(keep, k.log, "idempotency", rerr)
+			}
+		}
+	}
+	if err != nil {
+		// The record stays pending; when its lease ends a retry hears the
+		// outcome is unknown. Never twice.
+		k.log.ErrorContext(keep, "idempotency record not decided", "err", err)
+	}
+	return nil
+}
+
+// decided answers a retry from the record another attempt took.
+func (k keyed) decided(c echo.Context, rec idem.Record) error {
+	if rec.Fingerprint != k.fp {
+		return apperr.ErrIdemMismatch.New()
+	}
+	switch rec.Outcome {
+	case idem.Done:
+		ir := idemRecord{Fingerprint: rec.Fingerprint, Status: rec.Status, ContentType: rec.ContentType, Body: rec.Body}
+		if done, err := json.Marshal(ir); err == nil {
+			if err := k.rdb.Set(c.Request().Context(), k.rkey(), done, idemDoneTTL).Err(); err != nil {
+				cache.Fallback(c.Request().Context(), k.log, "idempotency", err)
+			}
+		}
+		return answer(c, ir, k.fp)
+	case idem.Unknown:
+		return apperr.ErrIdemUnknown.New()
+	}
+	return apperr.ErrIdemInProgress.New()
+}
+
+// redisOnly is the key kept in Redis alone (logins): the first request
+// takes it (SET NX) while it runs; its answer is then kept for a day; a
+// server error or a rate-limit answer lets it go.
+func redisOnly(c echo.Context, next echo.HandlerFunc, rdb redis.UniversalClient, log *slog.Logger, rkey, fp string) error {
+	ctx := c.Request().Context()
+	pending, _ := json.Marshal(idemRecord{Pending: true, Fingerprint: fp})
+	took, err := rdb.SetNX(ctx, rkey, pending, idemPendingTTL).Result()
+	if err != nil {
+		cache.Fallback(ctx, log, "idempotency", err)
+		return next(c)
+	}
+	if !took {
+		return replay(c, rdb, rkey, fp)
+	}
+	keep := context.WithoutCancel(ctx)
+	work, cancel := context.WithTimeout(keep, idemPendingTTL)
+	defer cancel()
+	c.SetRequest(c.Request().WithContext(work))
+	defer func() {
+		if p := recover(); p != nil { // answered 500 by the recover middleware
+			rdb.Del(keep, rkey)
+			panic(p)
+		}
+	}()
+	rec := &recorder{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = rec
+	if err := next(c); err != nil {
+		c.Error(err)
+	}
+	status := c.Response().Status
+	if status >= 500 || status == http.StatusTooManyRequests {
+		if err := rdb.Del(keep, rkey).Err(); err != nil {
+			cache.Fallback(keep, log, "idempotency", err)
+		}
+		return nil
+	}
+	done, _ := json.Marshal(idemRecord{
+		Fingerprint: fp, Status: status,
+		ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: rec.buf.Bytes(),
+	})
+	if err := rdb.Set(keep, rkey, done, idemDoneTTL).Err(); err != nil {
+		cache.Fallback(keep, log, "idempotency", err)
+	}
+	return nil
 }
 
 func replay(c echo.Context, rdb redis.UniversalClient, rkey, fp string) error {
@@ -130,11 +240,16 @@ func replay(c echo.Context, rdb redis.UniversalClient, rkey, fp string) error {
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return apperr.ErrInternal.Wrap(err)
 	}
-	switch {
-	case rec.Fingerprint != fp:
-		return apperr.ErrIdemMismatch.New()
-	case rec.Pending:
+	if rec.Pending && rec.Fingerprint == fp {
 		return apperr.ErrIdemInProgress.New()
+	}
+	return answer(c, rec, fp)
+}
+
+// answer replays a kept answer to a request with fingerprint fp.
+func answer(c echo.Context, rec idemRecord, fp string) error {
+	if rec.Fingerprint != fp {
+		return apperr.ErrIdemMismatch.New()
 	}
 	c.Response().Header().Set(idemReplayed, "true")
 	if rec.ContentType == "" {

@@ -2,35 +2,58 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
 
+	"linli/internal/actor"
+	"linli/internal/platform/idem"
 	"linli/internal/platform/metrics"
+	"linli/internal/platform/store"
+	"linli/internal/platform/store/storetest"
 )
 
 // idemServer is an Echo with the idempotency middleware in the server's
-// order (recover outside it) over a miniredis, and one POST route.
-func idemServer(t *testing.T, h echo.HandlerFunc) *echo.Echo {
+// order (recover outside it) over records in db and its own miniredis (a
+// process of its own), with one POST route, called by user u-1.
+func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
 	t.Helper()
 	m := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
 	e.HTTPErrorHandler = errorHandler(log)
 	e.Use(middleware.RequestID(), accessLog(log, metrics.New(nil)), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
-	e.POST("/things", h, idempotency(rdb, log))
-	return e
+	caller := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error { c.Set(actorKey, actor.Actor{UserID: "u-1"}); return next(c) }
+	}
+	e.POST("/things", h, caller, idempotency(rdb, idem.New(db), time.Now, log))
+	return e, m
+}
+
+// memDB is a database for a test with the records' indexes (handlers' own
+// tests cannot use testenv, which imports handlers).
+func memDB(t *testing.T) *store.DB {
+	t.Helper()
+	db := storetest.DB(t)
+	if err := store.EnsureIndexes(context.Background(), db, idem.Indexes); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func idemPost(e *echo.Echo, ctx context.Context) *httptest.ResponseRecorder {
@@ -42,13 +65,28 @@ func idemPost(e *echo.Echo, ctx context.Context) *httptest.ResponseRecorder {
 	return rec
 }
 
+func counting(runs *atomic.Int32) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		n := runs.Add(1)
+		return c.JSON(http.StatusCreated, map[string]int32{"n": n})
+	}
+}
+
+func wantReplay(t *testing.T, first, again *httptest.ResponseRecorder, runs *atomic.Int32) {
+	t.Helper()
+	if runs.Load() != 1 || again.Code != http.StatusCreated || again.Header().Get(idemReplayed) != "true" || again.Body.String() != first.Body.String() {
+		t.Fatalf("retry: %d runs, status %d, replayed %q, body %s (first %s)",
+			runs.Load(), again.Code, again.Header().Get(idemReplayed), again.Body, first.Body)
+	}
+}
+
 // The phone whose connection dropped is the one the key exists for: its
 // request context ends while the handler works, and the answer must still
 // be kept, so that the retry replays it instead of doing the work again;
 // and the work itself must not be cut short half-way by that cancellation.
 func TestIdempotencyKeepsTheAnswerOfADroppedConnection(t *testing.T) {
 	var runs atomic.Int32
-	e := idemServer(t, func(c echo.Context) error {
+	e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
 		runs.Add(1)
 		if cancel, ok := c.Get("cancel").(context.CancelFunc); ok {
 			cancel() // the client goes away while the work is done
@@ -66,29 +104,144 @@ func TestIdempotencyKeepsTheAnswerOfADroppedConnection(t *testing.T) {
 			return next(c)
 		}
 	})
-	idemPost(e, context.Background())
-	again := idemPost(e, context.Background())
-	if runs.Load() != 1 || again.Code != http.StatusCreated || again.Header().Get(idemReplayed) != "true" {
-		t.Fatalf("retry after a dropped connection: %d runs, status %d, replayed %q, body %s",
-			runs.Load(), again.Code, again.Header().Get(idemReplayed), again.Body)
+	first := idemPost(e, context.Background())
+	wantReplay(t, first, idemPost(e, context.Background()), &runs)
+}
+
+// Embedded mode restarts with its Redis empty: the key is kept with the
+// data, and the retry after the restart is answered, not run.
+func TestIdempotencyKeyHoldsAcrossARestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var runs atomic.Int32
+	db, err := store.OpenFile(ctx, filepath.Join(dir, "data"), "linli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.EnsureIndexes(ctx, db, idem.Indexes); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := idemServer(t, db, counting(&runs))
+	first := idemPost(e, ctx)
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = store.OpenFile(ctx, filepath.Join(dir, "data"), "linli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	e, _ = idemServer(t, db, counting(&runs)) // a new process: a new, empty Redis
+	wantReplay(t, first, idemPost(e, ctx), &runs)
+}
+
+// While Redis is down the key still holds: the database decides.
+func TestIdempotencyKeyHoldsWhileRedisIsDown(t *testing.T) {
+	var runs atomic.Int32
+	e, m := idemServer(t, memDB(t), counting(&runs))
+	m.Close()
+	first := idemPost(e, context.Background())
+	if first.Code != http.StatusCreated {
+		t.Fatalf("with Redis down the request still runs: %d %s", first.Code, first.Body)
+	}
+	wantReplay(t, first, idemPost(e, context.Background()), &runs)
+	// And once Redis is back, an answer decided while it was down holds.
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	wantReplay(t, first, idemPost(e, context.Background()), &runs)
+}
+
+// Several processes (each with its own Redis: the worst case) share one
+// database: concurrent retries through all of them run the request once.
+func TestIdempotencyKeyHoldsAcrossProcesses(t *testing.T) {
+	db := memDB(t)
+	var runs atomic.Int32
+	slow := func(c echo.Context) error {
+		time.Sleep(20 * time.Millisecond)
+		return counting(&runs)(c)
+	}
+	a, _ := idemServer(t, db, slow)
+	b, _ := idemServer(t, db, slow)
+	codes := make([]int, 20)
+	var wg sync.WaitGroup
+	for i := range codes {
+		e := a
+		if i%2 == 1 {
+			e = b
+		}
+		wg.Go(func() { codes[i] = idemPost(e, context.Background()).Code })
+	}
+	wg.Wait()
+	for _, c := range codes {
+		if c != http.StatusCreated && c != http.StatusConflict {
+			t.Fatalf("codes %v: only 201 and 409 (in progress) are right", codes)
+		}
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("%d runs through two processes, want 1", runs.Load())
+	}
+	if r := idemPost(b, context.Background()); r.Code != http.StatusCreated || runs.Load() != 1 {
+		t.Fatalf("after the race: %d, %d runs", r.Code, runs.Load())
 	}
 }
 
-// A handler that panics answers 500; the key must be let go like any 5xx,
-// so that the retry runs instead of being told to wait for a minute.
-func TestIdempotencyReleasesTheKeyOfAPanic(t *testing.T) {
-	var runs atomic.Int32
-	e := idemServer(t, func(c echo.Context) error {
-		if runs.Add(1) == 1 {
-			panic("boom")
-		}
-		return c.JSON(http.StatusCreated, map[string]int{"n": 1})
-	})
-	if first := idemPost(e, context.Background()); first.Code != http.StatusInternalServerError {
-		t.Fatalf("a panic answers 500, got %d %s", first.Code, first.Body)
+// A server error may follow a committed write (an election fails a write
+// that commits): the outcome is decided once, and a retry is told it is
+// unknown instead of doing the work again. A panic is the same.
+func TestIdempotencyNeverRunsAgainAfterAServerError(t *testing.T) {
+	for name, fail := range map[string]func(echo.Context) error{
+		"error": func(echo.Context) error { return errors.New("write failed") }, // answered 500
+		"panic": func(echo.Context) error { panic("boom") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var runs atomic.Int32
+			e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
+				if runs.Add(1) == 1 {
+					return fail(c) // after its write, say
+				}
+				return c.JSON(http.StatusCreated, map[string]int{"n": 2})
+			})
+			if first := idemPost(e, context.Background()); first.Code != http.StatusInternalServerError {
+				t.Fatalf("first: %d %s", first.Code, first.Body)
+			}
+			again := idemPost(e, context.Background())
+			if again.Code != http.StatusConflict || !strings.Contains(again.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 1 {
+				t.Fatalf("retry after a server error: %d %s, %d runs", again.Code, again.Body, runs.Load())
+			}
+		})
 	}
-	again := idemPost(e, context.Background())
-	if again.Code != http.StatusCreated || runs.Load() != 2 {
-		t.Fatalf("the retry after a panic must run: status %d, %d runs, body %s", again.Code, runs.Load(), again.Body)
+}
+
+// A process that died while the request ran leaves the record pending; once
+// its lease ends, a retry is told the outcome is unknown, not run.
+func TestIdempotencyAfterAProcessDiedMidRequest(t *testing.T) {
+	ctx := context.Background()
+	db := memDB(t)
+	id := "u-1:k-1"
+	fp := fingerprint(http.MethodPost, "/things", []byte(`{"n":1}`))
+	if _, took, err := idem.New(db).Take(ctx, id, fp, "dead-process", time.Now().Add(-2*idemPendingTTL), idemPendingTTL); err != nil || !took {
+		t.Fatalf("take: %v %v", took, err)
+	}
+	var runs atomic.Int32
+	e, _ := idemServer(t, db, counting(&runs))
+	if r := idemPost(e, ctx); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 0 {
+		t.Fatalf("retry after a dead process: %d %s, %d runs", r.Code, r.Body, runs.Load())
+	}
+}
+
+// A rate-limit answer did nothing: the key is let go and the retry runs.
+func TestIdempotencyReleasesTheKeyOfARateLimit(t *testing.T) {
+	var runs atomic.Int32
+	e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
+		if runs.Add(1) == 1 {
+			return c.JSON(http.StatusTooManyRequests, map[string]string{})
+		}
+		return c.JSON(http.StatusCreated, map[string]int{"n": 2})
+	})
+	idemPost(e, context.Background())
+	if again := idemPost(e, context.Background()); again.Code != http.StatusCreated || runs.Load() != 2 {
+		t.Fatalf("retry after 429: %d, %d runs", again.Code, runs.Load())
 	}
 }

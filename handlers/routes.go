@@ -15,7 +15,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/openapi.yaml", s.openapi)
 
 	v1 := e.Group("/api/v1")
-	idem := idempotency(s.Redis, s.Log)
+	idem := idempotency(s.Redis, s.App.Idempotency, s.now, s.Log)
 
 	// Public.
 	login := v1.Group("/auth", rateLimit(s.limiter, s.Log, "login", s.LoginRateLimit, false), idem)

@@ -4,9 +4,11 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/labstack/echo/v4"
@@ -31,8 +33,11 @@ type Deps struct {
 	LoginRateLimit int
 	// OpenAPI is the served contract.
 	OpenAPI []byte
+	// Durable, when set, returns once every write made so far is on disk
+	// (embedded mode); every answer waits for it before it is sent.
+	Durable func() error
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
-	// believed; nil: loopback, link-local and private networks.
+	// believed, besides loopback.
 	TrustedProxies []*net.IPNet
 	// Metrics counts requests by route and status, and travels in each
 	// request's context (cache fallbacks); nil: metrics.Default().
@@ -60,25 +65,45 @@ func New(d Deps) *echo.Echo {
 		middleware.RequestID(),
 		requestContext(d.Metrics),
 		accessLog(d.Log, d.Metrics),
+		durable(d.Durable),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 			return precompressed[c.Path()]
 		}}),
 		middleware.BodyLimit(BodyLimit),
+		detachWrites,
 	)
 	h := &server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis)}
 	h.routes(e)
 	return e
 }
 
+// writeTimeout bounds a write once its client has gone (see detachWrites).
+const writeTimeout = 30 * time.Second
+
+// detachWrites lets a write finish when its client goes away: a phone that
+// loses its connection mid-post must not cut the work half-way (a message
+// stored with its counters left for the sweep, or a 500 from a store that
+// gave up waiting for its turn). The work is bounded by writeTimeout
+// instead. Reads keep the client's context: nothing is left half-done.
+func detachWrites(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if isSafe(c.Request().Method) {
+			return next(c)
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), writeTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
 // clientIP reads the client's address (what limits logins) as the last
 // X-Forwarded-For entry that no trusted proxy added: the entries before it
-// are the client's to write. Loopback is always trusted; proxies, when
-// given, replace the default trust of link-local and private networks.
+// are the client's to write. Loopback is always trusted, the listed
+// proxies too, and nothing else: a client on a private network cannot
+// pick its address.
 func clientIP(proxies []*net.IPNet) echo.IPExtractor {
-	if len(proxies) == 0 {
-		return echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(true), echo.TrustPrivateNet(true))
-	}
 	opts := []echo.TrustOption{echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
 	for _, n := range proxies {
 		opts = append(opts, echo.TrustIPRange(n))

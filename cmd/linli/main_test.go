@@ -85,7 +85,7 @@ func start(t *testing.T, env map[string]string) *running {
 	return nil
 }
 
-func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
+func call(t testing.TB, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
@@ -140,7 +140,7 @@ func TestEmbeddedModeOnAFreshMachine(t *testing.T) {
 	if items, _ := list["items"].([]any); len(items) != 2 {
 		t.Fatalf("the demo street must be loaded once, not again: %d communities", len(items))
 	}
-	if _, err := os.Stat(env["LINLI_DATA_DIR"] + "/linli.bson"); err != nil {
+	if _, err := os.Stat(env["LINLI_DATA_DIR"] + "/linli.db"); err != nil {
 		t.Fatalf("embedded data file: %v", err)
 	}
 }

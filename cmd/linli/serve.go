@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"log/slog"
 	"net"
@@ -36,6 +37,9 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 	log := newLogger(cfg.LogLevel, stdout)
 	reg := metrics.New(log)
 	metrics.SetDefault(reg)
+	reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "linli_store_commits_total", Help: "Commits the embedded store wrote since start (0 with MongoDB).",
+	}, func() float64 { return float64(store.Commits.Load()) }))
 
 	// What is opened is closed in order at the end, within the grace period.
 	var steps []step
@@ -94,7 +98,7 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 			{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		},
 		RateLimit: cfg.RateLimit, LoginRateLimit: cfg.LoginRateLimit, OpenAPI: api.Spec,
-		TrustedProxies: proxies, Metrics: reg,
+		TrustedProxies: proxies, Metrics: reg, Durable: db.WaitDurable,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -122,7 +126,7 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 		go func() { errc <- msrv.Serve(mln) }()
 	}
 
-	mode := "embedded (lungo file store, in-process redis)"
+	mode := "embedded (lungo over bbolt, in-process redis)"
 	if !cfg.Embedded() {
 		mode = "mongodb"
 	}

@@ -109,7 +109,11 @@ func (s *Store) Staff(ctx context.Context, id string) (Staff, error) {
 
 // ActiveStaffOf returns the active staff profile bound to userID, if any.
 func (s *Store) ActiveStaffOf(ctx context.Context, userID string) (*Staff, error) {
-	st, err := store.FindOne[Staff](ctx, s.staff, bson.M{"userId": userID, "active": true}, ErrStaffNotFound.New())
+	// The query states the partial index's whole filter ($type included:
+	// MongoDB uses a partial index only for a query that implies it, and
+	// it does not infer $type from an equality).
+	st, err := store.FindOne[Staff](ctx, s.staff,
+		bson.M{"userId": bson.D{{Key: "$type", Value: "string"}, {Key: "$eq", Value: userID}}, "active": true}, ErrStaffNotFound.New())
 	if ErrStaffNotFound.Is(err) {
 		return nil, nil
 	}

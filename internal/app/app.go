@@ -19,7 +19,9 @@ import (
 	"linli/internal/department"
 	"linli/internal/message"
 	"linli/internal/notify"
+	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/idem"
 	"linli/internal/platform/lease"
 	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
@@ -55,6 +57,8 @@ type App struct {
 	Departments *department.Service
 	// Console is the staff console's sessions and scan-to-login codes.
 	Console *console.Sessions
+	// Idempotency keeps keyed requests exactly once (the HTTP layer's).
+	Idempotency *idem.Store
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -63,6 +67,7 @@ type App struct {
 	Metrics *metrics.Registry
 
 	leases *lease.Leases
+	epoch  *cache.Epoch
 	log    *slog.Logger
 }
 
@@ -75,7 +80,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Metrics = metrics.Default()
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
-		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes, console.Indexes)); err != nil {
+		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes,
+		console.Indexes, idem.Indexes)); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -94,11 +100,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock, Metrics: o.Metrics,
 		Departments: department.NewService(o.DB, o.Clock),
 		Console:     console.New(o.DB, o.Clock),
+		Idempotency: idem.New(o.DB),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
+		epoch: cache.NewEpoch(ctx, o.DB, o.Log),
 	}
 	wo := wish.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
-		Places: communities, People: a.Accounts, Notifier: a.Inbox,
+		Places: communities, People: a.Accounts, Notifier: a.Inbox, Epoch: a.epoch,
 	}
 	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
 		wo.Checker = o.WeChat
@@ -123,6 +131,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 func (a *App) Run(ctx context.Context) {
 	ctx = metrics.With(ctx, a.Metrics)
 	var wg sync.WaitGroup
+	wg.Go(func() { a.epoch.Run(ctx, cache.EpochRefresh) }) // every process, no lease
 	for _, job := range a.Jobs {
 		wg.Go(func() { a.leases.Run(ctx, a.log, job) })
 	}

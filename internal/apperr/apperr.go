@@ -148,4 +148,7 @@ var (
 	ErrBadCursor      = Define(Invalid, "INVALID_CURSOR", "分页参数无效，请刷新后重试")
 	ErrIdemInProgress = Define(Conflict, "IDEMPOTENCY_IN_PROGRESS", "上一次提交仍在处理中，请稍候")
 	ErrIdemMismatch   = Define(Invalid, "IDEMPOTENCY_KEY_REUSED", "同一个请求标识不能用于不同的内容")
+	// ErrIdemUnknown: the first attempt failed on the server (or its
+	// server stopped) perhaps after its write; it is not run again.
+	ErrIdemUnknown = Define(Conflict, "IDEMPOTENCY_OUTCOME_UNKNOWN", "上一次提交的结果不明，请先查看是否已提交成功，再重新提交")
 )

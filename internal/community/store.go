@@ -32,7 +32,10 @@ var Indexes = []store.Index{
 	{Collection: "communities", Name: "street_name_unique", Keys: bson.D{{Key: "street", Value: 1}, {Key: "name", Value: 1}}, Unique: true},
 	{Collection: "grids", Name: "community_name_unique", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "name", Value: 1}}, Unique: true},
 	{Collection: "buildings", Name: "grid_name_unique", Keys: bson.D{{Key: "gridId", Value: 1}, {Key: "name", Value: 1}}, Unique: true},
-	{Collection: "buildings", Name: "community", Keys: bson.D{{Key: "communityId", Value: 1}}},
+	// BuildingsOf's filter and sort. (A database made before this holds an
+	// index "community" on communityId alone, which this one makes
+	// redundant: it may be dropped.)
+	{Collection: "buildings", Name: "community_grid_name", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "gridId", Value: 1}, {Key: "name", Value: 1}}},
 }
 
 func (s *Store) insert(ctx context.Context, c lungo.ICollection, doc any, exists error) error {

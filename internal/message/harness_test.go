@@ -15,6 +15,7 @@ import (
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
+	"linli/internal/platform/store/storetest"
 )
 
 // harness is the message service over a memory store with the real
@@ -43,12 +44,8 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China)
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close(ctx) })
-	err = store.EnsureIndexes(ctx, db, slices.Concat(Indexes, notify.Indexes, account.Indexes, community.Indexes, department.Indexes))
+	db := storetest.DB(t)
+	err := store.EnsureIndexes(ctx, db, slices.Concat(Indexes, notify.Indexes, account.Indexes, community.Indexes, department.Indexes))
 	if err != nil {
 		t.Fatal(err)
 	}

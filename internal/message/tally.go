@@ -112,21 +112,32 @@ func (s *Store) settle(ctx context.Context, id string) error {
 		y, _ := strconv.Atoi(b[1:])
 		return x - y
 	})
+	unset := bson.M{}
 	for _, k := range keys {
 		for _, ci := range doc.Pending[k] {
 			if err := s.applyInc(ctx, ci, id+":"+k); err != nil {
 				return err
 			}
 		}
-		if _, err := s.messages.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$unset": bson.M{"pending." + k: ""}}); err != nil {
+		unset["pending."+k] = ""
+	}
+	// One write drops the applied changes and clears the mark, unless a
+	// newer transition (with its own pending change and its own settle)
+	// came meanwhile: then only the applied changes are dropped. A crash
+	// before this write leaves them pending; applying them again is a
+	// no-op (each counter remembers the keys it applied).
+	update := bson.M{"$set": bson.M{"tallyDirty": false}}
+	if len(unset) > 0 {
+		update["$unset"] = unset
+	}
+	res, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "version": doc.Version}, update)
+	if err != nil {
+		return fmt.Errorf("message: settle: %w", err)
+	}
+	if res.MatchedCount == 0 && len(unset) > 0 {
+		if _, err := s.messages.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$unset": unset}); err != nil {
 			return fmt.Errorf("message: settle: %w", err)
 		}
-	}
-	// Clear the mark unless a newer transition (with its own pending
-	// change and its own settle) came meanwhile.
-	if _, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "version": doc.Version},
-		bson.M{"$set": bson.M{"tallyDirty": false}}); err != nil {
-		return fmt.Errorf("message: settle: %w", err)
 	}
 	return nil
 }

@@ -61,7 +61,13 @@ var Indexes = []store.Index{
 	{Collection: "notifications", Name: "user_created", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{Collection: "notifications", Name: "key_unique", Keys: bson.D{{Key: "key", Value: 1}}, Unique: true,
 		Partial: bson.D{{Key: "key", Value: bson.M{"$type": "string"}}}},
+	// A notice read ReadKept ago is removed (unread ones stay): the inbox
+	// holds what people have to see, not the street's history.
+	{Collection: "notifications", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: ReadKept},
 }
+
+// ReadKept is how long a read notice is kept.
+const ReadKept = 180 * 24 * time.Hour
 
 // Notify stores n for its user.
 func (i *Inbox) Notify(ctx context.Context, n Notice) error {

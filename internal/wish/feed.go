@@ -26,8 +26,11 @@ import (
 // generation is still the one read before (a Lua check), so that a reader
 // slower than a writer can never put back a page the writer made stale.
 // Each page also carries the instant it goes stale: the earliest expiry of
-// its wishes, at most feedFresh ahead, which bounds staleness even when an
-// invalidation was lost to a Redis failure.
+// its wishes, at most feedFresh ahead. The hash also carries the cache
+// epoch its pages were filled under (field "epoch", see cache.Epoch): an
+// invalidation lost to a Redis failure moves the epoch in MongoDB, and
+// pages of another epoch are not served, so a change made while Redis was
+// unreachable is seen on the first read after it returns.
 const (
 	feedFresh    = 2 * time.Minute
 	feedKeyTTL   = time.Hour
@@ -37,6 +40,7 @@ const (
 type feedCache struct {
 	rdb   redis.UniversalClient
 	log   *slog.Logger
+	epoch *cache.Epoch // nil: pages of epoch 0 only
 	plain plainMemo
 }
 
@@ -47,16 +51,22 @@ var errCorrupt = errors.New("wish: corrupt feed entry")
 
 // get returns the cached page (hit) and the generation to fill under on a miss.
 func (f *feedCache) get(ctx context.Context, communityID, field string, now time.Time) (p FeedPage, gen string, hit bool, err error) {
-	vals, err := f.rdb.HMGet(ctx, feedKey(communityID), field, "gen").Result()
+	vals, err := f.rdb.HMGet(ctx, feedKey(communityID), field, "gen", "epoch").Result()
 	if err != nil {
+		f.epoch.Failed()
 		return FeedPage{}, "", false, err
 	}
+	f.epoch.Seen(ctx)
 	gen = "0"
 	if g, ok := vals[1].(string); ok {
 		gen = g
 	}
+	epoch := "0"
+	if e, ok := vals[2].(string); ok {
+		epoch = e
+	}
 	entry, ok := vals[0].(string)
-	if !ok {
+	if !ok || epoch != strconv.FormatInt(f.epoch.Current(), 10) {
 		return FeedPage{}, gen, false, nil
 	}
 	staleAt, p, err := decodeEntry(entry)
@@ -67,6 +77,14 @@ func (f *feedCache) get(ctx context.Context, communityID, field string, now time
 }
 
 var fillScript = redis.NewScript(`
+local epoch = redis.call('HGET', KEYS[1], 'epoch') or '0'
+if epoch ~= ARGV[6] then
+  if tonumber(epoch) > tonumber(ARGV[6]) then return 0 end
+  for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if k ~= 'gen' then redis.call('HDEL', KEYS[1], k) end
+  end
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[6])
+end
 if (redis.call('HGET', KEYS[1], 'gen') or '0') ~= ARGV[1] then return 0 end
 if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
@@ -76,23 +94,25 @@ return 1`)
 // fill stores a page read under generation gen.
 func (f *feedCache) fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, p FeedPage) error {
 	return fillScript.Run(ctx, f.rdb, []string{feedKey(communityID)},
-		gen, field, encodeEntry(staleAt, p), feedMaxPages, feedKeyTTL.Milliseconds()).Err()
+		gen, field, encodeEntry(staleAt, p), feedMaxPages, feedKeyTTL.Milliseconds(), f.epoch.Current()).Err()
 }
 
 var bumpScript = redis.NewScript(`
 redis.call('HINCRBY', KEYS[1], 'gen', 1)
 for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if k ~= 'gen' then redis.call('HDEL', KEYS[1], k) end
+  if k ~= 'gen' and k ~= 'epoch' then redis.call('HDEL', KEYS[1], k) end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`)
 
 // invalidate drops every cached page of a community's feed. A failure is
-// logged and counted: the pages go stale within feedFresh anyway.
+// logged and counted, and moves the cache epoch: no page cached before it
+// is served again.
 func (f *feedCache) invalidate(ctx context.Context, communityID string) {
 	err := bumpScript.Run(ctx, f.rdb, []string{feedKey(communityID)}, feedKeyTTL.Milliseconds()).Err()
 	if err != nil {
 		cache.Fallback(ctx, f.log, "wish-feed-invalidate", err)
+		f.epoch.Lost(ctx)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/notify"
+	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 	"linli/internal/platform/wechat"
@@ -51,6 +52,8 @@ type Options struct {
 	// configured (embedded mode), and then no text can be checked: wishes
 	// are marked "unchecked" and rest on the moderator's reading alone.
 	Checker TextChecker
+	// Epoch voids cached feed pages after a Redis outage (nil: none).
+	Epoch *cache.Epoch
 }
 
 // Service is the micro-wish area's operations. Every method takes the
@@ -69,7 +72,7 @@ type Service struct {
 // NewService returns the service.
 func NewService(o Options) *Service {
 	return &Service{
-		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log},
+		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log, epoch: o.Epoch},
 		clock: o.Clock, log: o.Log, places: o.Places, people: o.People, notifier: o.Notifier, checker: o.Checker,
 	}
 }

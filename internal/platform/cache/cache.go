@@ -6,6 +6,8 @@ package cache
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,11 +30,21 @@ type Redis struct {
 // Open connects to url, or starts an embedded server when url is empty.
 func Open(ctx context.Context, url string) (*Redis, error) {
 	if url == "" {
+		// The embedded server listens on loopback, where any local process
+		// could otherwise read stored logins or write a forged feed page:
+		// it takes only the password generated here, which never leaves
+		// the process.
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, fmt.Errorf("cache: embedded redis password: %w", err)
+		}
+		password := hex.EncodeToString(raw)
 		m := miniredis.NewMiniRedis()
+		m.RequireAuth(password)
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("cache: embedded redis: %w", err)
 		}
-		return &Redis{Client: NewClient(&redis.Options{Addr: m.Addr()}), embedded: m}, nil
+		return &Redis{Client: NewClient(&redis.Options{Addr: m.Addr(), Password: password}), embedded: m}, nil
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {

@@ -29,6 +29,33 @@ func TestEmbeddedRedisAnswers(t *testing.T) {
 	}
 }
 
+// The embedded Redis listens on loopback: a local process that connects
+// without the process's password can neither read nor write.
+func TestEmbeddedRedisRefusesAClientWithoutItsPassword(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Set(ctx, "linli:feed", "moderated", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, pw := range []string{"", "guess"} {
+		stranger := redis.NewClient(&redis.Options{Addr: r.Options().Addr, Password: pw, MaxRetries: -1})
+		if v, err := stranger.Get(ctx, "linli:feed").Result(); err == nil {
+			t.Fatalf("password %q: a stranger read %q", pw, v)
+		}
+		if err := stranger.Set(ctx, "linli:feed", "forged", time.Minute).Err(); err == nil {
+			t.Fatalf("password %q: a stranger wrote", pw)
+		}
+		_ = stranger.Close()
+	}
+	if v, _ := r.Get(ctx, "linli:feed").Result(); v != "moderated" {
+		t.Fatalf("the feed page changed: %q", v)
+	}
+}
+
 func TestOpenRefusesAnUnreachableRedis(t *testing.T) {
 	if _, err := Open(context.Background(), "redis://"+deadAddr(t)); err == nil {
 		t.Fatal("an unreachable LINLI_REDIS_URL must stop start-up")

@@ -38,8 +38,12 @@ type Config struct {
 
 	// RateLimit is requests per minute allowed per caller on writes.
 	RateLimit int `env:"RATE_LIMIT_PER_MINUTE" envDefault:"120"`
-	// LoginRateLimit is login attempts per minute per client address.
-	LoginRateLimit int `env:"LOGIN_RATE_LIMIT_PER_MINUTE" envDefault:"30"`
+	// LoginRateLimit is login attempts per minute per client address (a
+	// burst of as many is allowed). Residents behind one address (a
+	// community event on one Wi-Fi, a carrier's shared address) log in
+	// together: 600 lets 300 people opening the mini-program in one minute
+	// through, each with a retry, and still cuts a flood at 10 a second.
+	LoginRateLimit int `env:"LOGIN_RATE_LIMIT_PER_MINUTE" envDefault:"600"`
 
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 
@@ -55,11 +59,10 @@ type Config struct {
 	// TrustedProxies are the addresses (CIDRs or single IPs) of the load
 	// balancers whose X-Forwarded-For is believed: the client address that
 	// limits logins is the last one in that header that none of them added.
-	// Empty: loopback, link-local and private networks (10/8, 172.16/12,
-	// 192.168/16, fc00::/7). A balancer elsewhere — some clouds use
-	// 100.64.0.0/10 — must be listed, or every login counts against its
-	// address; a server reachable without a balancer from a private network
-	// should list only its balancers, or clients there can pick their address.
+	// Loopback is always trusted (a proxy on the same machine); nothing
+	// else is unless listed, so that no client can pick its own address.
+	// Behind a balancer, list it (e.g. 10.0.0.0/8, or 100.64.0.0/10 on
+	// some clouds), or every login counts against the balancer's address.
 	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 }
 

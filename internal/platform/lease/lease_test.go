@@ -13,15 +13,12 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"linli/internal/platform/clock"
-	"linli/internal/platform/store"
+	"linli/internal/platform/store/storetest"
 )
 
 func TestOnlyOneOwnerHoldsALease(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.DB(t)
 	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
 	var held atomic.Int32
 	var wg sync.WaitGroup
@@ -44,7 +41,7 @@ func TestOnlyOneOwnerHoldsALease(t *testing.T) {
 
 func TestLeaseIsRenewedByItsOwnerAndTakenOverAfterExpiry(t *testing.T) {
 	ctx := context.Background()
-	db := memory(t, ctx)
+	db := storetest.DB(t)
 	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
 	a, b := New(db, c, "a"), New(db, c, "b")
 	if !take(t, ctx, a, "job") {
@@ -78,10 +75,7 @@ func TestLeaseIsRenewedByItsOwnerAndTakenOverAfterExpiry(t *testing.T) {
 func TestARunThatLosesItsLeaseIsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.DB(t)
 	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
 	a, b := New(db, c, "a"), New(db, c, "b")
 	started, stopped := make(chan struct{}), make(chan struct{})
@@ -111,10 +105,7 @@ func TestARunThatLosesItsLeaseIsCancelled(t *testing.T) {
 func TestALongRunKeepsItsLease(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.DB(t)
 	c := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
 	a, b := New(db, c, "a"), New(db, c, "b")
 	renewed := make(chan struct{})
@@ -162,13 +153,4 @@ func take(t *testing.T, ctx context.Context, l *Leases, name string) bool {
 		t.Fatalf("take %s: %v", name, err)
 	}
 	return ok
-}
-
-func memory(t *testing.T, ctx context.Context) *store.DB {
-	t.Helper()
-	db, err := store.OpenMemory(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
 }

@@ -16,7 +16,9 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readconcern"
 	"go.mongodb.org/mongo-driver/mongo/readpref"
+	"go.mongodb.org/mongo-driver/mongo/writeconcern"
 )
 
 // DB is an open database and the means to close it.
@@ -24,13 +26,37 @@ type DB struct {
 	lungo.IDatabase
 	client lungo.IClient
 	engine *lungo.Engine // nil for a real MongoDB
+	store  lungo.Store   // nil for a real MongoDB
+	closer func() error  // the embedded file, if any
 }
 
-// OpenMongo connects to a real MongoDB.
+// Settings pinned in code whatever the URI says (see README, "MongoDB"):
+// the product reads its own writes (the change loop, role refreshes,
+// conditional writes), so reads go to the primary; leases and counters
+// must not be rolled back, so writes wait for a majority; an election
+// takes about ten seconds, so selecting a server may take longer than
+// that, and every operation is bounded all the same.
+const (
+	ServerSelectionTimeout = 30 * time.Second
+	OperationTimeout       = 20 * time.Second
+)
+
+// MongoOptions are the client options for uri with the pinned settings.
+func MongoOptions(uri string) *options.ClientOptions {
+	return options.Client().ApplyURI(uri).
+		SetReadPreference(readpref.Primary()).
+		SetWriteConcern(writeconcern.Majority()).
+		SetReadConcern(readconcern.Local()). // on the primary: every acknowledged write, at once
+		SetRetryWrites(true).SetRetryReads(true).
+		SetServerSelectionTimeout(ServerSelectionTimeout).
+		SetTimeout(OperationTimeout)
+}
+
+// OpenMongo connects to a real MongoDB (a replica set).
 func OpenMongo(ctx context.Context, uri, name string) (*DB, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, ServerSelectionTimeout)
 	defer cancel()
-	client, err := lungo.Connect(ctx, options.Client().ApplyURI(uri).SetServerSelectionTimeout(5*time.Second))
+	client, err := lungo.Connect(ctx, MongoOptions(uri))
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
@@ -41,12 +67,40 @@ func OpenMongo(ctx context.Context, uri, name string) (*DB, error) {
 	return &DB{IDatabase: client.Database(name), client: client}, nil
 }
 
-// OpenFile opens the embedded file store under dir.
+// FileName is the embedded database's file under the data directory.
+func FileName(name string) string { return name + ".db" }
+
+// OpenFile opens the embedded store under dir: lungo in memory over a bbolt
+// file (name.db) that each commit updates with what it changed. A data file
+// of the old single-file store (name.bson) is imported once and kept as
+// name.bson.imported.
 func OpenFile(ctx context.Context, dir, name string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: data dir: %w", err)
 	}
-	return open(ctx, lungo.NewFileStore(filepath.Join(dir, name+".bson"), 0o640), name)
+	path := filepath.Join(dir, FileName(name))
+	_, statErr := os.Stat(path)
+	bs, err := OpenBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := syncDir(dir); err != nil { // the new file's name is durable
+			_ = bs.Close()
+			return nil, err
+		}
+	}
+	if err := bs.importFile(filepath.Join(dir, name+".bson")); err != nil {
+		_ = bs.Close()
+		return nil, err
+	}
+	db, err := open(ctx, bs, name)
+	if err != nil {
+		_ = bs.Close()
+		return nil, err
+	}
+	db.closer = bs.Close
+	return db, nil
 }
 
 // OpenMemory opens a fresh in-memory store (tests).
@@ -55,20 +109,52 @@ func OpenMemory(ctx context.Context) (*DB, error) {
 }
 
 func open(ctx context.Context, s lungo.Store, name string) (*DB, error) {
-	client, engine, err := lungo.Open(ctx, lungo.Options{Store: s})
+	client, engine, err := lungo.Open(ctx, lungo.Options{
+		Store: s,
+		// Nothing watches lungo's oplog, and every commit copies it: keep
+		// one event instead of up to a thousand full documents.
+		MinOplogSize: 1, MaxOplogSize: 1, MinOplogAge: time.Nanosecond, MaxOplogAge: time.Nanosecond,
+		ExpireInterval: expireEvery,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	return &DB{IDatabase: client.Database(name), client: client, engine: engine}, nil
+	return &DB{IDatabase: client.Database(name), client: client, engine: engine, store: s}, nil
 }
 
-// Ping reports whether the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.client.Ping(ctx, readpref.Primary()) }
+// WaitDurable returns once every write made before the call is on disk
+// (embedded mode, where writes are flushed in the background); with
+// MongoDB and the memory store it returns at once. Whoever acknowledges a
+// write calls it first.
+func (db *DB) WaitDurable() error {
+	if bs, ok := db.store.(*BoltStore); ok {
+		return bs.WaitDurable()
+	}
+	return nil
+}
+
+// expireEvery is how often lungo removes documents past a TTL index.
+var expireEvery = time.Minute
+
+// Ping reports whether the database answers. In embedded mode a failed
+// flush fails it too; it does not wait for the flush (a disk that hangs
+// must not hang readiness).
+func (db *DB) Ping(ctx context.Context) error {
+	if bs, ok := db.store.(*BoltStore); ok {
+		if err := bs.Err(); err != nil {
+			return err
+		}
+	}
+	return db.client.Ping(ctx, readpref.Primary())
+}
 
 // Close releases the database.
 func (db *DB) Close(ctx context.Context) error {
 	if db.engine != nil {
 		db.engine.Close()
+		if db.closer != nil {
+			return db.closer()
+		}
 		return nil
 	}
 	return db.client.Disconnect(ctx)
@@ -90,8 +176,22 @@ type Index struct {
 }
 
 // EnsureIndexes creates every index; existing identical indexes are kept.
+//
+// lungo (embedded mode, tests) answers every query by scanning and uses
+// indexes only to hold unique constraints and expire documents, while it
+// keeps every index up to date on every write and builds them all at
+// start: there only unique and TTL indexes are created, and others left
+// by an earlier version are dropped.
 func EnsureIndexes(ctx context.Context, db lungo.IDatabase, indexes []Index) error {
+	embedded := false
+	if d, ok := db.(*DB); ok && d.engine != nil {
+		embedded = true
+	}
 	for _, ix := range indexes {
+		if embedded && !ix.Unique && ix.TTL == 0 {
+			_, _ = db.Collection(ix.Collection).Indexes().DropOne(ctx, ix.Name) // absent: nothing to do
+			continue
+		}
 		opts := options.Index().SetName(ix.Name)
 		if ix.Unique {
 			opts.SetUnique(true)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
 )
 
 func TestUniqueIndexIsRecognisedAsDuplicate(t *testing.T) {
@@ -99,5 +101,64 @@ func TestEnsureIndexesTwiceIsANoOp(t *testing.T) {
 		if err := EnsureIndexes(ctx, db, ix); err != nil {
 			t.Fatalf("declaration %d: %v", i+1, err)
 		}
+	}
+}
+
+// A URI cannot loosen what the product relies on: primary reads, majority
+// writes, a server selection that outlasts an election, bounded operations.
+func TestMongoSettingsArePinnedWhateverTheURISays(t *testing.T) {
+	o := MongoOptions("mongodb://db1,db2,db3/?replicaSet=rs0&readPreference=secondary&w=1&serverSelectionTimeoutMS=1000&readConcernLevel=available")
+	if o.ReadPreference.Mode() != readpref.PrimaryMode {
+		t.Fatalf("read preference %v", o.ReadPreference.Mode())
+	}
+	if o.WriteConcern == nil || o.WriteConcern.W != "majority" {
+		t.Fatalf("write concern %+v", o.WriteConcern)
+	}
+	if o.ReadConcern == nil || o.ReadConcern.Level != "local" {
+		t.Fatalf("read concern %+v", o.ReadConcern)
+	}
+	if *o.ServerSelectionTimeout < 20*time.Second || o.Timeout == nil || *o.Timeout <= 0 {
+		t.Fatalf("timeouts: selection %v, operation %v", *o.ServerSelectionTimeout, o.Timeout)
+	}
+}
+
+// A TTL index bounds what grows without end (read notices, idempotency
+// records): lungo removes documents whose indexed time is past it, and
+// keeps those without the field (an unread notice).
+func TestTTLIndexRemovesOldDocumentsAndKeepsThoseWithoutTheField(t *testing.T) {
+	expireEvery = 20 * time.Millisecond
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	db, err := OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if err := EnsureIndexes(ctx, db, []Index{{Collection: "n", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, d := range []bson.M{
+		{"_id": "old-read", "readAt": now.Add(-2 * time.Hour)},
+		{"_id": "recent-read", "readAt": now.Add(-time.Minute)},
+		{"_id": "unread"},
+	} {
+		if _, err := db.Collection("n").InsertOne(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, _ := db.Collection("n").CountDocuments(ctx, bson.M{"_id": "old-read"})
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a document past its TTL was not removed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n, _ := db.Collection("n").CountDocuments(ctx, bson.M{}); n != 2 {
+		t.Fatalf("%d documents left, want the recent and the unread", n)
 	}
 }

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestChildServer is not a test: it is the program that
+// TestAcknowledgedWritesSurviveSIGKILL starts in a child process and kills.
+func TestChildServer(t *testing.T) {
+	dir := os.Getenv("LINLI_CHILD_DATA_DIR")
+	if dir == "" {
+		t.Skip("run only as a child process")
+	}
+	env := map[string]string{
+		"LINLI_HTTP_ADDR": "127.0.0.1:0", "LINLI_DATA_DIR": dir,
+		"LINLI_RATE_LIMIT_PER_MINUTE": "1000000", "LINLI_METRICS_ADDR": "127.0.0.1:0",
+	}
+	_ = run(context.Background(), nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, os.Stdout)
+}
+
+// metricsURLs are the children's metrics listeners (*exec.Cmd → URL).
+var metricsURLs sync.Map
+
+// child starts the program in its own process on dir and returns its URL.
+func child(t testing.TB, dir string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildServer$", "-test.v")
+	cmd.Env = append(os.Environ(), "LINLI_CHILD_DATA_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil {
+				switch line.Msg {
+				case "metrics listening":
+					metricsURLs.Store(cmd, line.URL)
+				case "linli listening":
+					urls <- line.URL
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case u := <-urls:
+		return cmd, u
+	case <-time.After(60 * time.Second):
+		t.Fatal("child did not start within 60 s")
+	}
+	return nil, ""
+}
+
+// The program is killed (SIGKILL, no shutdown) while residents post
+// messages; after a restart on the same data every message whose 201 was
+// received is there. Writes that were in flight may or may not be.
+func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills child processes")
+	}
+	dir := t.TempDir()
+	cmd, base := child(t, dir)
+	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
+	if code != 200 {
+		t.Fatalf("dev-login: %d %v", code, login)
+	}
+	token := login["token"].(string)
+
+	var mu sync.Mutex
+	var acked []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)
+				code, m, err := post(base+"/api/v1/messages", token, body)
+				if err != nil { // the process is gone
+					return
+				}
+				if code != 201 {
+					t.Errorf("post: %d %v", code, m)
+					return
+				}
+				mu.Lock()
+				acked = append(acked, m["id"].(string))
+				mu.Unlock()
+			}
+		})
+	}
+	// Kill once a good number of writes were acknowledged.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 60 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) < 10 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+
+	_, base = child(t, dir)
+	for _, id := range acked {
+		if code, m := call(t, "GET", base+"/api/v1/messages/"+id, token, ""); code != 200 {
+			t.Fatalf("acknowledged message %s lost after SIGKILL: %d %v", id, code, m)
+		}
+	}
+	t.Logf("%d acknowledged writes, all found after SIGKILL and restart", len(acked))
+}
+
+// post is call without t.Fatal on a dropped connection.
+func post(url, token, body string) (int, map[string]any, error) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		return 0, nil, err
+	}
+	return res.StatusCode, m, nil
+}

@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The answer to a write leaves only once the writes before it are on disk;
+// when they could not be written, the answer says so (503) instead of what
+// the handler believed was done. A read does not wait.
+func TestAnswersWaitForDurableWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{{"flushed", nil, http.StatusCreated}, {"flush failed", errors.New("disk full"), http.StatusServiceUnavailable}} {
+		t.Run(tc.name, func(t *testing.T) {
+			waited := 0
+			e := echo.New()
+			e.Use(durable(func() error { waited++; return tc.err }))
+			e.POST("/x", func(c echo.Context) error { return c.JSON(http.StatusCreated, map[string]string{"id": "1"}) })
+			e.GET("/y", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"id": "1"}) })
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/x", nil))
+			if rec.Code != tc.want || waited != 1 {
+				t.Fatalf("status %d after %d waits, want %d after 1", rec.Code, waited, tc.want)
+			}
+			get := httptest.NewRecorder()
+			e.ServeHTTP(get, httptest.NewRequest(http.MethodGet, "/y", nil))
+			if waited != 1 {
+				t.Fatal("a read waited for the disk")
+			}
+			if tc.err != nil && (strings.Contains(rec.Body.String(), `"id"`) || !strings.Contains(rec.Body.String(), "SERVICE_UNAVAILABLE")) {
+				t.Fatalf("body %s", rec.Body)
+			}
+		})
+	}
+}
