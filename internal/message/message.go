@@ -153,7 +153,8 @@ type Message struct {
 	RespondedInTime bool       `bson:"respondedInTime"`
 	// Cycle counts resolutions asked for: 1, and one more per reopening.
 	Cycle int `bson:"cycle"`
-	// Answered: a named staff member replied in the current cycle.
+	// Answered: a named staff member answered (not only asked) in the
+	// current cycle. Resolving reads the thread itself (answeredInCycle).
 	Answered    bool         `bson:"answered"`
 	Reopens     int          `bson:"reopens"`
 	Resolution  *Resolution  `bson:"resolution"`
@@ -272,7 +273,9 @@ var (
 	ErrUnknownCategory  = apperr.Define(apperr.Invalid, "MESSAGE_UNKNOWN_CATEGORY", "请从列表中选择留言类别")
 	ErrAlreadyAccepted  = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_ACCEPTED", "该留言已由其他工作人员受理")
 	ErrNotAccepted      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ACCEPTED", "请先受理该留言")
-	ErrNotAnswered      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ANSWERED", "办结前须由工作人员实名答复居民")
+	ErrNotAnswered      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ANSWERED", "办结前须由工作人员实名答复居民（提问不算答复）")
+	ErrAwaitingResident = apperr.Define(apperr.Conflict, "MESSAGE_AWAITING_RESIDENT", "您向居民提的问题还在等待回复，请先答复居民再办结")
+	ErrStaffIncomplete  = apperr.Define(apperr.Forbidden, "STAFF_PROFILE_INCOMPLETE", "工作人员资料缺少真实姓名或职务，请联系街道管理员补全后再办理")
 	ErrNotOwner         = apperr.Define(apperr.Forbidden, "MESSAGE_NOT_OWNER", "只有该留言的承办人可以进行此操作")
 	ErrNotResolved      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_RESOLVED", "留言办结后才能评价")
 	ErrAlreadyRated     = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_RATED", "您已评价过本次办理结果")

@@ -42,7 +42,8 @@ func named(a actor.Actor, m *Message) (StaffRef, error) {
 	if !a.MemberOf(m.CommunityID) {
 		return StaffRef{}, ErrStaffRequired.New()
 	}
-	return StaffRef{StaffID: a.StaffID, UserID: a.UserID, Name: a.StaffName, Position: a.StaffPosition}, nil
+	by := StaffRef{StaffID: a.StaffID, UserID: a.UserID, Name: a.StaffName, Position: a.StaffPosition}
+	return by, by.check()
 }
 
 // ownerOrSecretary lets the owner, or a secretary of the community, act.

@@ -6,6 +6,7 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/text"
 )
 
 // The transitions of a message. Each is a pure function of the message, the
@@ -119,6 +120,9 @@ func (m *Message) accept(by StaffRef, now time.Time) (Event, error) {
 	if m.State != Submitted {
 		return Event{}, ErrClosed.New()
 	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
 	m.Owner, m.AcceptedAt, m.State = &by, &now, Accepted
 	return m.event(EvAccepted, staffWho(by), now), nil
 }
@@ -132,10 +136,17 @@ func (m *Message) reply(by StaffRef, content string, images []string, ask bool, 
 	case Resolved, Closed:
 		return Event{}, ErrClosed.New()
 	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
 	if err := m.room(); err != nil {
 		return Event{}, err
 	}
-	m.Answered = true
+	// A question is a named response (the first one counts for the
+	// response clock) but not an answer: resolving still waits for one.
+	if !ask {
+		m.Answered = true
+	}
 	if m.FirstResponseAt == nil {
 		m.FirstResponseAt = &now
 		m.RespondedInTime = !now.After(m.Deadlines.ResponseDueAt)
@@ -150,6 +161,34 @@ func (m *Message) reply(by StaffRef, content string, images []string, ask bool, 
 	ev := m.event(EvReply, staffWho(by), now)
 	ev.Content, ev.Images, ev.AskResident = content, images, ask
 	return ev, nil
+}
+
+// answeredInCycle reports whether a named staff member answered the
+// resident in the current cycle with a reply that is not a question. It
+// reads the thread rather than trusting the Answered mark alone: messages
+// stored before questions stopped counting carry the mark for a question.
+// A department's answer, a transfer, a classification or a sweep's mark is
+// not an answer to the resident.
+func (m *Message) answeredInCycle() bool {
+	for i := len(m.Events) - 1; i >= 0; i-- {
+		e := &m.Events[i]
+		switch {
+		case e.Type == EvRated && e.Reopened:
+			return false // the cycle began here
+		case e.Type == EvReply && !e.AskResident && e.By.Kind == ByStaff && e.By.Staff != nil && e.By.Staff.check() == nil:
+			return true
+		}
+	}
+	return false
+}
+
+// check refuses a staff snapshot that would not name anyone: an answer is
+// signed with a real name and a position.
+func (r StaffRef) check() error {
+	if r.StaffID == "" || text.Blank(r.Name) || text.Blank(r.Position) {
+		return ErrStaffIncomplete.New()
+	}
+	return nil
 }
 
 // followUp adds the resident's words to their open message; an answer to
@@ -171,18 +210,24 @@ func (m *Message) followUp(content string, images []string, now time.Time) (Even
 }
 
 // resolve closes the current cycle: only the owner, only after a named
-// reply in this cycle.
+// answer in this cycle that is not a question, and not while a question to
+// the resident is still open.
 func (m *Message) resolve(by StaffRef, text string, now time.Time) (Event, error) {
 	switch m.State {
 	case Submitted:
 		return Event{}, ErrNotAccepted.New()
 	case Resolved, Closed:
 		return Event{}, ErrClosed.New()
+	case AwaitingResident:
+		return Event{}, ErrAwaitingResident.New()
 	}
 	if m.Owner == nil || m.Owner.StaffID != by.StaffID {
 		return Event{}, ErrNotOwner.WithDetails(m.ownerDetails())
 	}
-	if !m.Answered {
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
+	if !m.answeredInCycle() {
 		return Event{}, ErrNotAnswered.New()
 	}
 	m.Deadlines.resume(now, m.SubmittedAt)
@@ -226,6 +271,9 @@ func (m *Message) transfer(by Who, to StaffRef, reason string, now time.Time) (E
 	if m.Owner != nil && m.Owner.StaffID == to.StaffID {
 		return Event{}, ErrTransferTarget.New()
 	}
+	if to.check() != nil || (by.Staff != nil && by.Staff.check() != nil) {
+		return Event{}, ErrStaffIncomplete.New()
+	}
 	from := m.Owner
 	m.Owner = &to
 	if m.State == Submitted {
@@ -254,6 +302,9 @@ func (m *Message) escalate(by StaffRef, e Escalation, now time.Time) (Event, err
 	if slices.ContainsFunc(m.Escalations, func(o Escalation) bool { return o.DepartmentID == e.DepartmentID && o.Answer == nil }) {
 		return Event{}, ErrAlreadyEscalated.New()
 	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
 	if err := m.room(); err != nil {
 		return Event{}, err
 	}
@@ -273,6 +324,9 @@ func (m *Message) recordAnswer(by StaffRef, escalationID, content string, now ti
 	e := &m.Escalations[i]
 	if e.Answer != nil {
 		return Event{}, ErrEscalationDone.New()
+	}
+	if err := by.check(); err != nil {
+		return Event{}, err
 	}
 	if err := m.room(); err != nil {
 		return Event{}, err

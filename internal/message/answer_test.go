@@ -1,0 +1,142 @@
+package message
+
+import (
+	"testing"
+	"time"
+)
+
+// The central promise: a message is resolved only after a named staff
+// member answered the resident in the current cycle, and a question is not
+// an answer. Every path that could end a message is tried here.
+func TestAQuestionIsNotAnAnswer(t *testing.T) {
+	h := newHarness(t)
+	d, err := h.depts.Create(h.ctx, h.Admin, departmentFields("区房管所", "刘科长"))
+	h.must(err)
+	m := h.submit(h.ResA2, "", "")
+	_, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	h.must(err)
+
+	// A question: a named response (the first), the clock pauses, but no answer.
+	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "几楼？", nil, true)
+	h.must(err)
+	got := h.get(m.ID)
+	if got.FirstResponseAt == nil || got.State != AwaitingResident || got.Answered {
+		t.Fatalf("after a question: first response %v state %s answered %v", got.FirstResponseAt, got.State, got.Answered)
+	}
+	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrAwaitingResident.Is(err) {
+		t.Fatalf("resolve while the question is open: %v", err)
+	}
+	// The resident answers: the question is settled, still no answer to them.
+	_, _, err = h.svc.FollowUp(h.ctx, h.ResA2, m.ID, "3楼", nil)
+	h.must(err)
+	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after only a question: %v", err)
+	}
+	// A whistle and the department's answer are not an answer to the resident.
+	_, esc, err := h.svc.Escalate(h.ctx, h.GridA2, m.ID, EscalationInput{DepartmentID: d.ID, Note: "公共维修", DueAt: start.Add(48 * time.Hour)})
+	h.must(err)
+	_, _, err = h.svc.RecordAnswer(h.ctx, h.GridA2, m.ID, esc.EscalationID, "下周修")
+	h.must(err)
+	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after a department's answer only: %v", err)
+	}
+	// A classification is not one either.
+	yes := true
+	_, err = h.svc.Classify(h.ctx, h.GridA2, m.ID, Classification{Complex: &yes, Reason: "需要部门协调"})
+	h.must(err)
+	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after a classification only: %v", err)
+	}
+	// A transfer hands the message on; the new owner still owes the answer.
+	_, err = h.svc.Transfer(h.ctx, h.GridA2, m.ID, h.SecA.StaffID, "书记亲自跟进")
+	h.must(err)
+	if got := h.get(m.ID); got.State != Accepted {
+		t.Fatalf("a transfer ended the message: %s", got.State)
+	}
+	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after a transfer only: %v", err)
+	}
+	// The sweep marks deadlines; it never ends a message.
+	h.clock.Advance(30 * 24 * time.Hour)
+	h.must(h.svc.Sweep(h.ctx))
+	if got := h.get(m.ID); got.State != Accepted || got.OverdueAt == nil {
+		t.Fatalf("after the sweep: %s overdue %v", got.State, got.OverdueAt)
+	}
+	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after the sweep: %v", err)
+	}
+	// An answer, then it resolves.
+	_, _, err = h.svc.Reply(h.ctx, h.SecA, m.ID, "房管所下周来修", nil, false)
+	h.must(err)
+	_, err = h.svc.Resolve(h.ctx, h.SecA, m.ID, "已修好")
+	h.must(err)
+	// Reopened: a question in the new cycle is not an answer either.
+	_, _, err = h.svc.Rate(h.ctx, h.ResA2, m.ID, RatingInput{Solved: false, Satisfaction: Unsatisfied})
+	h.must(err)
+	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after reopening: %v", err)
+	}
+	_, _, err = h.svc.Reply(h.ctx, h.SecA, m.ID, "哪里还漏？", nil, true)
+	h.must(err)
+	_, _, err = h.svc.FollowUp(h.ctx, h.ResA2, m.ID, "厨房", nil)
+	h.must(err)
+	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve after a question in the new cycle: %v", err)
+	}
+	// Staff replying without a question ends the pause too, and is the answer.
+	_, _, err = h.svc.Reply(h.ctx, h.SecA, m.ID, "明天上门", nil, false)
+	h.must(err)
+	_, err = h.svc.Resolve(h.ctx, h.SecA, m.ID, "厨房也修好了")
+	h.must(err)
+}
+
+// A message stored before questions stopped counting carries the Answered
+// mark for a question: resolving reads the thread, not the mark.
+func TestAnOldAnsweredMarkFromAQuestionDoesNotResolve(t *testing.T) {
+	m := fresh(t, "物业维修", "")
+	apply(t, &m, time.Minute, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
+	apply(t, &m, 2*time.Minute, func(now time.Time) (Event, error) { return m.reply(gridStaff, "几楼？", nil, true, now) })
+	apply(t, &m, 3*time.Minute, func(now time.Time) (Event, error) { return m.followUp("3楼", nil, now) })
+	m.Answered = true // as the old code stored it
+	if _, err := m.resolve(gridStaff, "修好了", start.Add(time.Hour)); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve on the old mark: %v", err)
+	}
+}
+
+// The service itself refuses a staff profile without a real name and
+// position, whatever the HTTP layer checked.
+func TestStaffWithoutNameOrPositionCannotAnswer(t *testing.T) {
+	h := newHarness(t)
+	m := h.submit(h.ResA2, "", "")
+	nameless := h.GridA2
+	nameless.StaffName = " \u200B "
+	if _, err := h.svc.Accept(h.ctx, nameless, m.ID); !ErrStaffIncomplete.Is(err) {
+		t.Fatalf("accept without a name: %v", err)
+	}
+	_, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	h.must(err)
+	for _, a := range []func(*StaffRef){
+		func(r *StaffRef) { r.Name = "" },
+		func(r *StaffRef) { r.Position = "\u3000" },
+	} {
+		by := StaffRef{StaffID: h.GridA2.StaffID, UserID: h.GridA2.UserID, Name: "李强", Position: "网格员"}
+		a(&by)
+		cp := h.get(m.ID)
+		if _, err := cp.reply(by, "好的", nil, false, start); !ErrStaffIncomplete.Is(err) {
+			t.Fatalf("reply by %+v: %v", by, err)
+		}
+	}
+	noPosition := h.GridA2
+	noPosition.StaffPosition = ""
+	if _, _, err := h.svc.Reply(h.ctx, noPosition, m.ID, "好的", nil, false); !ErrStaffIncomplete.Is(err) {
+		t.Fatalf("reply without a position: %v", err)
+	}
+	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "好的", nil, false)
+	h.must(err)
+	if _, err := h.svc.Resolve(h.ctx, noPosition, m.ID, "已办"); !ErrStaffIncomplete.Is(err) {
+		t.Fatalf("resolve without a position: %v", err)
+	}
+	if got := h.get(m.ID); got.State != Accepted {
+		t.Fatalf("state %s", got.State)
+	}
+}
