@@ -20,12 +20,12 @@ func TestBlankTextIsNoText(t *testing.T) {
 
 func TestNameDropsControlAndBidiCharacters(t *testing.T) {
 	cases := map[string]string{
-		"王秀英":                   "王秀英",
-		"  王\u202E秀英\u202C  ":    "王秀英",
-		"王\x00秀\x1b英":           "王秀英",
-		"王\u200B秀英":             "王秀英",
-		"张  三\t丰":               "张 三 丰",
-		"👨\u200D👩\u200D👧 一家": "👨\u200D👩\u200D👧 一家",
+		"王秀英":                 "王秀英",
+		"  王\u202E秀英\u202C  ": "王秀英",
+		"王\x00秀\x1b英":         "王秀英",
+		"王\u200B秀英":           "王秀英",
+		"张  三\t丰":             "张 三 丰",
+		"👨\u200D👩\u200D👧 一家":  "👨\u200D👩\u200D👧 一家",
 	}
 	for in, want := range cases {
 		if got := Name(in); got != want {
