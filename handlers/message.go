@@ -15,11 +15,11 @@ import (
 // thread, follow up, rate.
 
 type createMessageRequest struct {
-	Category string `json:"category" validate:"required,max=16"`
+	Category string `json:"category" zh:"留言类别" validate:"required,max=16"`
 	// Content is checked by the service (empty and too long have their own codes).
-	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
-	Urgency string   `json:"urgency" validate:"omitempty,oneof=urgent normal"`
+	Content string   `json:"content" zh:"内容"`
+	Images  []string `json:"images" zh:"图片" validate:"max=9,dive,required,max=512,https"`
+	Urgency string   `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 }
 
 func (s *server) createMessage(c echo.Context) error {
@@ -53,7 +53,7 @@ func states(c echo.Context, def []message.State) ([]message.State, error) {
 		st := message.State(strings.TrimSpace(p))
 		if !validState(st) {
 			return nil, apperr.ErrValidation.WithFields(apperr.FieldError{
-				Field: "state", Code: "oneof", Message: "state 须为 active、all 或 submitted、accepted、awaiting_resident、resolved、closed",
+				Field: "state", Code: "oneof", Message: "请选择留言状态：待办、全部、待受理、办理中、待居民回复、已办结或已评价",
 			})
 		}
 		out = append(out, st)
@@ -111,8 +111,8 @@ func (s *server) getMessage(c echo.Context) error {
 }
 
 type followUpRequest struct {
-	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
+	Content string   `json:"content" zh:"补充内容"`
+	Images  []string `json:"images" zh:"图片" validate:"max=9,dive,required,max=512,https"`
 }
 
 // entryResponse is a new entry of a thread (its id is the entry's) with
@@ -139,9 +139,9 @@ func (s *server) followUp(c echo.Context) error {
 }
 
 type ratingRequest struct {
-	Solved       *bool  `json:"solved" validate:"required"`
-	Satisfaction string `json:"satisfaction" validate:"required,oneof=satisfied basic unsatisfied"`
-	Comment      string `json:"comment" validate:"max=500"`
+	Solved       *bool  `json:"solved" zh:"问题是否已解决" validate:"required"`
+	Satisfaction string `json:"satisfaction" zh:"满意程度" validate:"required,oneof=satisfied basic unsatisfied"`
+	Comment      string `json:"comment" zh:"评价内容" validate:"max=500"`
 }
 
 func (s *server) rateMessage(c echo.Context) error {

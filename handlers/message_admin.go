@@ -11,7 +11,6 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/department"
 	"linli/internal/message"
-	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -19,9 +18,9 @@ import (
 // (分级分类), and the three rates (三率).
 
 type departmentRequest struct {
-	Name         string `json:"name" validate:"required,max=64"`
-	LiaisonName  string `json:"liaisonName" validate:"required,max=32"`
-	LiaisonPhone string `json:"liaisonPhone" validate:"max=32"`
+	Name         string `json:"name" zh:"部门名称" validate:"required,max=64"`
+	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,max=32"`
+	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"max=32"`
 }
 
 func (s *server) createDepartment(c echo.Context) error {
@@ -39,10 +38,10 @@ func (s *server) createDepartment(c echo.Context) error {
 }
 
 type updateDepartmentRequest struct {
-	Name         string `json:"name" validate:"required,max=64"`
-	LiaisonName  string `json:"liaisonName" validate:"required,max=32"`
-	LiaisonPhone string `json:"liaisonPhone" validate:"max=32"`
-	Active       *bool  `json:"active" validate:"required"`
+	Name         string `json:"name" zh:"部门名称" validate:"required,max=64"`
+	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,max=32"`
+	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"max=32"`
+	Active       *bool  `json:"active" zh:"是否启用" validate:"required"`
 }
 
 func (s *server) updateDepartment(c echo.Context) error {
@@ -88,21 +87,21 @@ func (s *server) messageConfig(c echo.Context) error {
 }
 
 type categoryRequest struct {
-	Name    string `json:"name" validate:"required,max=16"`
-	Urgency string `json:"urgency" validate:"required,oneof=urgent normal"`
-	Active  *bool  `json:"active" validate:"required"`
+	Name    string `json:"name" zh:"类别名称" validate:"required,max=16"`
+	Urgency string `json:"urgency" zh:"紧急程度" validate:"required,oneof=urgent normal"`
+	Active  *bool  `json:"active" zh:"是否启用" validate:"required"`
 }
 
 type limitsRequest struct {
-	ResponseHours int `json:"responseHours" validate:"required,min=1,max=2160"`
-	ResolveHours  int `json:"resolveHours" validate:"required,min=1,max=2160"`
+	ResponseHours int `json:"responseHours" zh:"响应时限（小时）" validate:"required,min=1,max=2160"`
+	ResolveHours  int `json:"resolveHours" zh:"办结时限（小时）" validate:"required,min=1,max=2160"`
 }
 
 type configRequest struct {
-	Categories          []categoryRequest `json:"categories" validate:"required,min=1,max=20,dive"`
-	Urgent              limitsRequest     `json:"urgent" validate:"required"`
-	Normal              limitsRequest     `json:"normal" validate:"required"`
-	ComplexResolveHours int               `json:"complexResolveHours" validate:"required,min=1,max=2160"`
+	Categories          []categoryRequest `json:"categories" zh:"留言类别" validate:"required,min=1,max=20,dive"`
+	Urgent              limitsRequest     `json:"urgent" zh:"紧急事项时限" validate:"required"`
+	Normal              limitsRequest     `json:"normal" zh:"一般事项时限" validate:"required"`
+	ComplexResolveHours int               `json:"complexResolveHours" zh:"复杂事项办结时限（小时）" validate:"required,min=1,max=2160"`
 }
 
 func (s *server) setMessageConfig(c echo.Context) error {
@@ -132,15 +131,15 @@ func (s *server) setMessageConfig(c echo.Context) error {
 // staffStats answers the three rates as JSON, or as CSV for a street
 // office with format=csv or Accept: text/csv.
 func (s *server) staffStats(c echo.Context) error {
-	communityID := c.QueryParam("communityId")
-	if communityID != "" && !clock.ValidID(communityID) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	communityID, err := queryID(c, "communityId", false)
+	if err != nil {
+		return err
 	}
 	format := c.QueryParam("format")
 	switch format {
 	case "", "json", "csv":
 	default:
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "format 须为 json 或 csv"})
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "请选择导出格式：表格文件或数据"})
 	}
 	rep, err := s.App.Messages.Stats(c.Request().Context(), callerOf(c), message.StatsQuery{
 		CommunityID: communityID, From: c.QueryParam("from"), To: c.QueryParam("to"),

@@ -289,7 +289,7 @@ func TestBadMessageInputHasItsOwnCode(t *testing.T) {
 		{"stats bad date", s.StaffA.Token, "GET", "/api/v1/staff/stats?from=March", nil, 422, "STATS_QUERY_INVALID"},
 		{"stats bad grouping", s.StaffA.Token, "GET", "/api/v1/staff/stats?groupBy=building", nil, 422, "STATS_QUERY_INVALID"},
 		{"stats bad format", s.StaffA.Token, "GET", "/api/v1/staff/stats?format=xlsx", nil, 422, "VALIDATION_FAILED"},
-		{"stats bad community", s.StaffA.Token, "GET", "/api/v1/staff/stats?communityId=1", nil, 422, "VALIDATION_FAILED"},
+		{"stats bad community", s.StaffA.Token, "GET", "/api/v1/staff/stats?communityId=1", nil, 404, "INVALID_ID"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -94,7 +94,7 @@ func (s *Service) DevLogin(ctx context.Context, openID, nickname string) (Sessio
 	if !s.DevLoginEnabled() {
 		return Session{}, ErrDevLoginDisabled.New()
 	}
-	return s.login(ctx, strings.TrimSpace(openID), "", strings.TrimSpace(nickname))
+	return s.login(ctx, strings.TrimSpace(openID), "", text.Name(nickname))
 }
 
 func (s *Service) login(ctx context.Context, openID, unionID, nickname string) (Session, error) {

@@ -19,6 +19,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
+	"linli/internal/platform/text"
 )
 
 // Department is one department of the street with its liaison.
@@ -70,7 +71,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, f Fields) (Departme
 	}
 	now := s.clock.Now()
 	d := Department{
-		ID: clock.NewID(), Name: strings.TrimSpace(f.Name), LiaisonName: strings.TrimSpace(f.LiaisonName),
+		ID: clock.NewID(), Name: text.Name(f.Name), LiaisonName: text.Name(f.LiaisonName),
 		LiaisonPhone: strings.TrimSpace(f.LiaisonPhone), Active: true, CreatedAt: now, UpdatedAt: now,
 	}
 	_, err := s.c.InsertOne(ctx, d)
@@ -91,7 +92,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id string, f Fields
 	}
 	var d Department
 	err := s.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{
-		"name": strings.TrimSpace(f.Name), "liaisonName": strings.TrimSpace(f.LiaisonName),
+		"name": text.Name(f.Name), "liaisonName": text.Name(f.LiaisonName),
 		"liaisonPhone": strings.TrimSpace(f.LiaisonPhone), "active": f.Active, "updatedAt": s.clock.Now(),
 	}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	switch {

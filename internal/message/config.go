@@ -3,7 +3,6 @@ package message
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,6 +12,7 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/store"
+	"linli/internal/platform/text"
 )
 
 // Category is one kind of message a community accepts, with the urgency a
@@ -126,7 +126,7 @@ func (c Config) Check() error {
 		}
 		seen[cat.Name] = true
 		if !cat.Urgency.Valid() {
-			bad(f+".urgency", "oneof", "紧急程度须为 urgent 或 normal")
+			bad(f+".urgency", "oneof", "请选择紧急程度：紧急或一般")
 		}
 		if cat.Active {
 			active++
@@ -161,7 +161,7 @@ func (c Config) Check() error {
 // normalise trims category names.
 func (c *Config) normalise() {
 	for i := range c.Categories {
-		c.Categories[i].Name = strings.TrimSpace(c.Categories[i].Name)
+		c.Categories[i].Name = text.Name(c.Categories[i].Name)
 	}
 }
 

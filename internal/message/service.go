@@ -20,6 +20,7 @@ import (
 	"linli/internal/platform/clock"
 	"linli/internal/platform/media"
 	"linli/internal/platform/page"
+	plain "linli/internal/platform/text"
 )
 
 // Directory finds staff profiles: transfer targets, and the people to tell.
@@ -153,7 +154,7 @@ func (s *Service) settle(ctx context.Context, m *Message) {
 
 // checkContent trims text and checks it is there and not too long.
 func checkContent(field, text string) (string, error) {
-	text = strings.TrimSpace(text)
+	text = plain.Body(text)
 	switch {
 	case text == "":
 		return "", ErrContentEmpty.WithFields(fieldError(field, "required", "请填写内容"))
@@ -177,7 +178,7 @@ func cleanImages(images []string) ([]string, error) {
 	}
 	for i, s := range out {
 		if !media.ValidImageURL(s) {
-			return nil, apperr.ErrValidation.WithFields(fieldError(fmt.Sprintf("images[%d]", i), "url", "图片须为 https 地址"))
+			return nil, apperr.ErrValidation.WithFields(fieldError(fmt.Sprintf("images[%d]", i), "url", fmt.Sprintf("图片（第%d个）须为以 https:// 开头的网络地址", i+1)))
 		}
 	}
 	return out, nil
@@ -197,7 +198,7 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 		return Message{}, err
 	}
 	if d.Urgency != "" && !d.Urgency.Valid() {
-		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "请选择紧急程度：紧急或一般"))
 	}
 	cfg, err := s.store.configs.get(ctx, a.HomeCommunityID)
 	if err != nil {
@@ -274,9 +275,9 @@ type RatingInput struct {
 // unsatisfied reopens the message to its owner.
 func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingInput) (Message, Event, error) {
 	if !r.Satisfaction.Valid() {
-		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "评价须为 satisfied、basic 或 unsatisfied"))
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "请选择满意程度：满意、基本满意或不满意"))
 	}
-	comment := strings.TrimSpace(r.Comment)
+	comment := plain.Body(r.Comment)
 	if utf8.RuneCountInString(comment) > maxComment {
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("comment", "max", "评价内容不能超过500字"))
 	}

@@ -16,6 +16,7 @@ import (
 	"linli/internal/community"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
+	plain "linli/internal/platform/text"
 )
 
 // requireStaff refuses the staff side to residents.
@@ -59,7 +60,7 @@ func ownerOrSecretary(a actor.Actor, m *Message) (StaffRef, error) {
 }
 
 func checkText(field, text string, max int, msg string) (string, error) {
-	text = strings.TrimSpace(text)
+	text = plain.Body(text)
 	if text == "" || utf8.RuneCountInString(text) > max {
 		return "", apperr.ErrValidation.WithFields(fieldError(field, "range", msg))
 	}
@@ -115,7 +116,7 @@ func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Mes
 		filter["gridId"] = bson.M{"$in": append([]string{}, a.GridIDs...)}
 	case ScopeCommunity, "":
 	default:
-		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "scope 须为 mine、grid 或 community"))
+		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "请选择查看范围：我的、本网格或本社区"))
 	}
 	states := q.States
 	if len(states) == 0 {
@@ -313,7 +314,7 @@ func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Clas
 	}
 	c.Reason = reason
 	if c.Urgency != nil && !c.Urgency.Valid() {
-		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "请选择紧急程度：紧急或一般"))
 	}
 	if c.Category != nil {
 		name := strings.TrimSpace(*c.Category)

@@ -104,7 +104,8 @@ func statsError(field, msg string) error {
 func parseDay(field, s string) (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, s, clock.China)
 	if err != nil {
-		return time.Time{}, statsError(field, field+" 须为日期，如 2026-03-01")
+		label := map[string]string{"from": "开始日期", "to": "结束日期"}[field]
+		return time.Time{}, statsError(field, label+"格式应为 2026-03-01")
 	}
 	return t, nil
 }
@@ -121,7 +122,7 @@ func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Repor
 		q.GroupBy = ByStaffMember
 	case ByStaffMember, ByGrid, ByCommunity:
 	default:
-		return Report{}, statsError("groupBy", "groupBy 须为 staff、grid 或 community")
+		return Report{}, statsError("groupBy", "请选择统计方式：按工作人员、按网格或按社区")
 	}
 	var scope []string
 	switch {
@@ -149,7 +150,7 @@ func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Repor
 		return Report{}, err
 	}
 	if to.Before(from) || to.Sub(from) > maxStatsDays*24*time.Hour {
-		return Report{}, statsError("to", "统计区间须从 from 到 to，且不超过一年")
+		return Report{}, statsError("to", "结束日期不能早于开始日期，统计区间不超过一年")
 	}
 	docs, err := s.store.counts(ctx, scope, q.From, q.To)
 	if err != nil {

@@ -248,7 +248,7 @@ func (s *Service) Mine(ctx context.Context, a actor.Actor, role Role, cur page.C
 		cursorOf = func(w Wish) page.Cursor { return page.Cursor{Key: w.Claim.At.UnixMilli(), ID: w.ID} }
 	default:
 		return page.Page[View]{}, apperr.ErrValidation.WithFields(apperr.FieldError{
-			Field: "role", Code: "oneof", Message: "role须为 posted 或 claimed",
+			Field: "role", Code: "oneof", Message: "请选择查看范围：我发布的或我认领的",
 		})
 	}
 	if err != nil {

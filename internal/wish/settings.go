@@ -3,7 +3,6 @@ package wish
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,6 +12,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/platform/store"
+	plain "linli/internal/platform/text"
 )
 
 // Settings are a community's rules for its micro-wishes.
@@ -81,13 +81,13 @@ func (s *Service) SetSettings(ctx context.Context, a actor.Actor, communityID st
 	if _, err := s.places.Community(ctx, communityID); err != nil {
 		return Settings{}, err
 	}
-	in.ContactNote = strings.TrimSpace(in.ContactNote)
+	in.ContactNote = plain.Body(in.ContactNote)
 	var fields []apperr.FieldError
 	if in.ValueCap < 1 || in.ValueCap > MaxValueCap {
-		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "valueCap须为1到2000元"})
+		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "价值上限（元）应在1到2000之间"})
 	}
 	if utf8.RuneCountInString(in.ContactNote) > MaxContactNote {
-		fields = append(fields, apperr.FieldError{Field: "contactNote", Code: "max", Message: "contactNote长度不能超过200个字符"})
+		fields = append(fields, apperr.FieldError{Field: "contactNote", Code: "max", Message: "联系说明不能超过200个字"})
 	}
 	if len(fields) > 0 {
 		return Settings{}, apperr.ErrValidation.WithFields(fields...)

@@ -3,13 +3,13 @@ package wish
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/notify"
+	plain "linli/internal/platform/text"
 )
 
 // ErrChanged is a wish that changed between the caller's read and write in
@@ -129,9 +129,9 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	if err := requireStaff(a); err != nil {
 		return View{}, err
 	}
-	reason = strings.TrimSpace(reason)
+	reason = plain.Body(reason)
 	var fields []apperr.FieldError
-	if fields = text(fields, "reason", reason, true, MaxReason); len(fields) > 0 {
+	if fields = text(fields, "reason", "驳回原因", reason, true, MaxReason); len(fields) > 0 {
 		return View{}, apperr.ErrValidation.WithFields(fields...)
 	}
 	return s.run(ctx, a, id, EvRejected, staffPersonOf(a), reason, step{
@@ -230,9 +230,9 @@ type FulfilmentReport struct {
 // Fulfil reports a claimed wish fulfilled, with a note and photos. The
 // claimer only; the poster or staff then confirm.
 func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in FulfilmentReport) (View, error) {
-	in.Note = strings.TrimSpace(in.Note)
+	in.Note = plain.Body(in.Note)
 	var fields []apperr.FieldError
-	fields = text(fields, "note", in.Note, true, MaxNote)
+	fields = text(fields, "note", "完成说明", in.Note, true, MaxNote)
 	if fields = images(fields, "images", in.Images); len(fields) > 0 {
 		return View{}, apperr.ErrValidation.WithFields(fields...)
 	}

@@ -1,0 +1,91 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"linli/internal/testenv"
+)
+
+type errorJSON struct {
+	Error struct {
+		Code    string
+		Message string
+		Fields  []struct{ Field, Code, Message string }
+	}
+}
+
+func errorOf(t *testing.T, r *testenv.Resp) errorJSON {
+	t.Helper()
+	var e errorJSON
+	r.Decode(t, &e)
+	return e
+}
+
+// A malformed ID names nothing, wherever it is sent: the path, the query
+// and the body answer alike (404 INVALID_ID, the field named).
+func TestABadIDIsTheSameAnswerEverywhere(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, r := range []*testenv.Resp{
+		env.Get("/api/v1/wishes/nope", s.ResidentA.Token),
+		env.Get("/api/v1/wishes?communityId=nope", s.ResidentA.Token),
+		env.Get("/api/v1/staff/queue?communityId=nope", s.StaffA.Token),
+		env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"communityId": "nope"})),
+		env.Put("/api/v1/me/home", s.ResidentA.Token, map[string]any{"communityId": "nope", "gridId": s.A1.GridID}),
+	} {
+		e := errorOf(t, r)
+		if r.Status != http.StatusNotFound || e.Error.Code != "INVALID_ID" || len(e.Error.Fields) != 1 ||
+			e.Error.Fields[0].Code != "objectid" || e.Error.Fields[0].Message == "" {
+			t.Errorf("status %d %s", r.Status, r.Body)
+		}
+	}
+	// Missing is not malformed: it says what to choose.
+	r := env.Get("/api/v1/wishes", s.ResidentA.Token).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); e.Error.Fields[0].Message != "请选择社区" {
+		t.Errorf("missing community: %s", r.Body)
+	}
+}
+
+// A body may start with a UTF-8 byte-order mark (some tools write one).
+func TestAByteOrderMarkIsAccepted(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	body, _ := json.Marshal(map[string]any{"category": "物业维修", "content": "楼道灯坏了"})
+	env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages", Token: s.ResidentA.Token,
+		Body: append([]byte("\xEF\xBB\xBF"), body...)}).Want(t, http.StatusCreated)
+}
+
+// Text that shows as nothing is no text; names lose the characters that
+// would change how they are drawn.
+func TestInvisibleTextIsEmptyAndNamesAreClean(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, blank := range []string{"\u200B", "\x00", "\u200B\u200C\uFEFF", "\u3164", "\u202E \u3000"} {
+		env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "物业维修", "content": blank}).
+			Want(t, http.StatusUnprocessableEntity, "MESSAGE_CONTENT_EMPTY")
+		env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": blank})).
+			Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+		env.Put("/api/v1/me/profile", s.ResidentA.Token, map[string]any{"nickname": blank}).
+			Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	}
+	var me struct{ Nickname string }
+	env.Put("/api/v1/me/profile", s.ResidentA.Token, map[string]any{"nickname": "王秀英\u202E记书委党\u202C\x07"}).
+		Want(t, http.StatusOK).Decode(t, &me)
+	if me.Nickname != "王秀英记书委党" {
+		t.Fatalf("nickname stored as %q", me.Nickname)
+	}
+}
+
+// Input times take any RFC 3339 offset; answers are in +08:00.
+func TestInputTimesTakeAnyOffset(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var w struct{ ExpiresAt string }
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"expiresAt": "2026-03-20T10:00:00.000Z"})).
+		Want(t, http.StatusCreated).Decode(t, &w)
+	if w.ExpiresAt != "2026-03-20T18:00:00+08:00" {
+		t.Fatalf("expiresAt %q", w.ExpiresAt)
+	}
+}
