@@ -47,7 +47,7 @@ func wrongBodies(t reflect.Type) []map[string]any {
 		t = t.Elem()
 	}
 	bodies := []map[string]any{{}} // every required field missing
-	all := map[string]any{}         // every field wrong at once
+	all := map[string]any{}        // every field wrong at once
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
