@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"linli/internal/testenv"
@@ -88,4 +89,55 @@ func TestInputTimesTakeAnyOffset(t *testing.T) {
 	if w.ExpiresAt != "2026-03-20T18:00:00+08:00" {
 		t.Fatalf("expiresAt %q", w.ExpiresAt)
 	}
+}
+
+// Grids and buildings are listed in the order staff created them, not by
+// the code points of their names (一 三 二).
+func TestGridsAndBuildingsInTheOrderStaffGaveThem(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var c struct{ ID string }
+	env.Post("/api/v1/admin/communities", s.Admin, map[string]string{"name": "顺序社区", "street": "测试街道"}).
+		Want(t, http.StatusCreated).Decode(t, &c)
+	names := []string{"第一网格", "第二网格", "第三网格", "第十网格"}
+	var first string
+	for _, n := range names {
+		var g struct{ ID string }
+		env.Post("/api/v1/admin/communities/"+c.ID+"/grids", s.Admin, map[string]string{"name": n}).
+			Want(t, http.StatusCreated).Decode(t, &g)
+		if first == "" {
+			first = g.ID
+		}
+	}
+	buildings := []string{"9号楼", "10号楼", "2号楼"}
+	for _, n := range buildings {
+		env.Post("/api/v1/admin/grids/"+first+"/buildings", s.Admin, map[string]string{"name": n}).Want(t, http.StatusCreated)
+	}
+	var list struct {
+		Items []struct {
+			ID    string
+			Grids []struct {
+				Name      string
+				Buildings []struct{ Name string }
+			}
+		}
+	}
+	env.Get("/api/v1/communities?limit=50", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &list)
+	for _, item := range list.Items {
+		if item.ID != c.ID {
+			continue
+		}
+		var got, gotB []string
+		for _, g := range item.Grids {
+			got = append(got, g.Name)
+		}
+		for _, b := range item.Grids[0].Buildings {
+			gotB = append(gotB, b.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(names, ",") || strings.Join(gotB, ",") != strings.Join(buildings, ",") {
+			t.Fatalf("grids %v, buildings %v", got, gotB)
+		}
+		return
+	}
+	t.Fatal("community not listed")
 }

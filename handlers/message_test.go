@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/internal/platform/page"
 	"linli/internal/testenv"
 )
 
@@ -97,7 +98,7 @@ func TestMessageAnsweredByANamedStaffMember(t *testing.T) {
 		}
 	}
 	// The resident was told who took the message, of the answer and of the resolution.
-	list, err := env.App.Inbox.List(context.Background(), s.ResidentA2.UserID, time.Time{}, "", 10)
+	list, err := env.App.Inbox.List(context.Background(), s.ResidentA2.UserID, page.Cursor{}, 10)
 	if err != nil || len(list) != 3 || list[2].Kind != "message.accepted" || !strings.Contains(list[2].Body, "李强（网格员）") ||
 		list[1].Kind != "message.reply" || !strings.Contains(list[1].Body, "王红（社区书记）") || list[0].Kind != "message.resolved" {
 		t.Fatalf("resident's notices: %+v %v", list, err)

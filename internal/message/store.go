@@ -110,13 +110,7 @@ func (s *Store) mine(ctx context.Context, userID string, states []State, cur pag
 	if len(states) > 0 {
 		filter["state"] = bson.M{"$in": states}
 	}
-	if cur.ID != "" {
-		at := time.UnixMilli(cur.Key)
-		filter["$or"] = bson.A{
-			bson.M{"submittedAt": bson.M{"$lt": at}},
-			bson.M{"submittedAt": at, "_id": bson.M{"$lt": cur.ID}},
-		}
-	}
+	cur.Apply(filter, "submittedAt", true)
 	return store.FindAll[Message](ctx, s.messages, filter, options.Find().SetProjection(listProjection).
 		SetSort(bson.D{{Key: "submittedAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }
@@ -128,13 +122,7 @@ func (s *Store) queue(ctx context.Context, scope bson.M, states []State, cur pag
 	for k, v := range scope {
 		filter[k] = v
 	}
-	if cur.ID != "" {
-		at := time.UnixMilli(cur.Key)
-		filter["$or"] = bson.A{
-			bson.M{"sortDueAt": bson.M{"$gt": at}},
-			bson.M{"sortDueAt": at, "_id": bson.M{"$gt": cur.ID}},
-		}
-	}
+	cur.Apply(filter, "sortDueAt", false)
 	return store.FindAll[Message](ctx, s.messages, filter, options.Find().SetProjection(listProjection).
 		SetSort(bson.D{{Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
