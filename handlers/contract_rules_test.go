@@ -141,3 +141,39 @@ func TestGridsAndBuildingsInTheOrderStaffGaveThem(t *testing.T) {
 	}
 	t.Fatal("community not listed")
 }
+
+// A body that is not JSON is 415; a method the path does not take is 405,
+// signed in or not; a rate limit says its wait as a number.
+func TestContentTypeAndMethodAnswers(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "nonsense/"} {
+		env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages", Token: s.ResidentA.Token,
+			Body: `{"category":"物业维修","content":"灯坏了"}`, Header: map[string]string{"Content-Type": ct}}).
+			Want(t, http.StatusUnsupportedMediaType, "UNSUPPORTED_CONTENT_TYPE")
+	}
+	env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages", Token: s.ResidentA.Token,
+		Body: `{"category":"物业维修","content":"灯坏了"}`, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}).
+		Want(t, http.StatusCreated)
+	for _, tok := range []string{s.ResidentA.Token, ""} {
+		env.Do(testenv.Req{Method: http.MethodDelete, Path: "/api/v1/messages/mine", Token: tok}).Want(t, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+		env.Do(testenv.Req{Method: http.MethodPatch, Path: "/api/v1/wishes", Token: tok}).Want(t, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+	}
+}
+
+func TestRetryAfterIsANumber(t *testing.T) {
+	env := testenv.New(t, testenv.WithRateLimit(1))
+	tok := env.Login("dev-resident-rate", "赵大爷")
+	var last *testenv.Resp
+	for range 3 {
+		last = env.Put("/api/v1/me/profile", tok, map[string]any{"nickname": "赵大爷"})
+	}
+	last.Want(t, http.StatusTooManyRequests)
+	var e struct {
+		Error struct{ Details map[string]any }
+	}
+	last.Decode(t, &e)
+	if n, ok := e.Error.Details["retryAfterSeconds"].(float64); !ok || n < 1 || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("retryAfterSeconds %#v, Retry-After %q", e.Error.Details["retryAfterSeconds"], last.Header.Get("Retry-After"))
+	}
+}

@@ -52,6 +52,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(
 		middleware.RequestID(),
 		accessLog(d.Log),
+		methodNotAllowed(e),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 			return precompressed[c.Path()]
