@@ -17,20 +17,20 @@ type Kind int
 
 // The kinds of error the product knows.
 const (
-	Internal     Kind = iota // 500: a bug or an unexpected failure; detail is logged, never shown
-	Invalid                  // 422: the request is well-formed but its values are not acceptable
-	BadRequest               // 400: the request cannot be read at all
-	Unauthorized             // 401: no valid identity
-	Forbidden                // 403: identity known, right missing
-	NotFound                 // 404: absent, or outside the caller's scope
-	Conflict                 // 409: the state does not allow it now
-	Gone                     // 410: it existed but can no longer be used
-	TooLarge                 // 413
-	RateLimited              // 429
-	Unavailable              // 503: a dependency is down
-	BadGateway               // 502: an upstream (WeChat) answered with a failure
-	NotAllowed               // 405: the path exists, the method does not
-	UnsupportedMedia         // 415: the body is not in a format the endpoint reads
+	Internal         Kind = iota // 500: a bug or an unexpected failure; detail is logged, never shown
+	Invalid                      // 422: the request is well-formed but its values are not acceptable
+	BadRequest                   // 400: the request cannot be read at all
+	Unauthorized                 // 401: no valid identity
+	Forbidden                    // 403: identity known, right missing
+	NotFound                     // 404: absent, or outside the caller's scope
+	Conflict                     // 409: the state does not allow it now
+	Gone                         // 410: it existed but can no longer be used
+	TooLarge                     // 413
+	RateLimited                  // 429
+	Unavailable                  // 503: a dependency is down
+	BadGateway                   // 502: an upstream (WeChat) answered with a failure
+	NotAllowed                   // 405: the path exists, the method does not
+	UnsupportedMedia             // 415: the body is not in a format the endpoint reads
 )
 
 // FieldError is one invalid field of a request.
