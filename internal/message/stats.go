@@ -3,7 +3,6 @@ package message
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"math"
@@ -16,6 +15,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/csvx"
 )
 
 // GroupBy is how the figures are grouped.
@@ -238,13 +238,10 @@ func (s *Service) name(ctx context.Context, by GroupBy, r *Row) error {
 // and a total, each row with the period (so that files can be pasted
 // together), rates as percentages.
 func WriteCSV(w io.Writer, r Report) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
+	cw := csvx.NewWriter(w)
+	cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
 		"满意", "基本满意", "不满意", "超期", "重新打开", "吹哨", "部门超期",
-		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"})
+		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"}...)
 	pct := func(p *float64) string {
 		if p == nil {
 			return ""
@@ -262,9 +259,8 @@ func WriteCSV(w io.Writer, r Report) error {
 			n(x.Escalated), n(x.DeptOverdue), pct(x.ResponseRate), pct(x.ResolutionRate), pct(x.SatisfactionRate), med}
 	}
 	for _, x := range r.Rows {
-		_ = cw.Write(row(x))
+		cw.Write(row(x)...)
 	}
-	_ = cw.Write(row(r.Total))
-	cw.Flush()
-	return cw.Error()
+	cw.Write(row(r.Total)...)
+	return cw.Flush()
 }
