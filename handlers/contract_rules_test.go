@@ -177,3 +177,22 @@ func TestRetryAfterIsANumber(t *testing.T) {
 		t.Fatalf("retryAfterSeconds %#v, Retry-After %q", e.Error.Details["retryAfterSeconds"], last.Header.Get("Retry-After"))
 	}
 }
+
+// A resident's nickname cannot pass for staff: staff answers carry the
+// verified profile, a nickname never does.
+func TestANicknameIsNeverVerified(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	env.Put("/api/v1/me/profile", s.ResidentA.Token, map[string]any{"nickname": "王秀英（社区党委书记）"}).Want(t, http.StatusOK)
+	m := lamp(t, env, s.ResidentA.Token)
+	var acc entry
+	env.Post(staffPath(m.ID, "accept"), s.StaffA.Token, nil).Want(t, http.StatusOK).Decode(t, &acc)
+	author, first := acc.Message.Author, acc.Message.Thread[0]
+	if author == nil || author.Name != "王秀英（社区党委书记）" || first.By == nil || first.By.Verified || first.Actor != "resident" {
+		t.Fatalf("author %+v, first entry %+v", author, first)
+	}
+	last := acc.Message.Thread[len(acc.Message.Thread)-1]
+	if last.By == nil || !last.By.Verified || last.By.Position == "" || acc.Message.Owner == nil || !acc.Message.Owner.Verified {
+		t.Fatalf("staff entry %+v, owner %+v", last, acc.Message.Owner)
+	}
+}

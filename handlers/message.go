@@ -116,10 +116,21 @@ type followUpRequest struct {
 }
 
 // entryResponse is a new entry of a thread (its id is the entry's) with
-// the message as it now is: one round trip for a phone.
+// the message as it now is: one round trip for a phone. Every change to a
+// message answers with it (accept, reply, resolve, transfer, classify,
+// escalate, a department's answer, a follow-up, a rating).
 type entryResponse struct {
 	message.EventView
 	Message message.Detail `json:"message"`
+}
+
+// entry answers a change: the event, and the message as staff or its
+// author sees it.
+func entry(m message.Message, ev message.Event, staff bool) entryResponse {
+	if staff {
+		return entryResponse{EventView: message.ViewEvent(m, ev, true), Message: message.StaffView(m, m.UpdatedAt)}
+	}
+	return entryResponse{EventView: message.ViewEvent(m, ev, false), Message: message.View(m, m.UpdatedAt)}
 }
 
 func (s *server) followUp(c echo.Context) error {
@@ -135,7 +146,7 @@ func (s *server) followUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, false), Message: message.View(m, ev.At)})
+	return created(c, entry(m, ev, false))
 }
 
 type ratingRequest struct {
@@ -159,5 +170,5 @@ func (s *server) rateMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, false), Message: message.View(m, ev.At)})
+	return created(c, entry(m, ev, false))
 }

@@ -74,9 +74,10 @@ func TestQueueIsSortedByDeadlineOverdueFirst(t *testing.T) {
 		t.Fatalf("mine: %+v", q.Items)
 	}
 	// Staff confirm or lower a resident's "urgent": the deadlines follow.
-	var lowered msg
+	var loweredEntry entry
 	env.Post(staffPath(asked.ID, "classify"), s.StaffA2.Token, map[string]any{"urgency": "normal", "reason": "装修噪音，无安全风险"}).
-		Want(t, http.StatusOK).Decode(t, &lowered)
+		Want(t, http.StatusOK).Decode(t, &loweredEntry)
+	lowered := loweredEntry.Message
 	if lowered.Urgency != "normal" || lowered.ResponseDueAt != "2026-03-03T11:00:00+08:00" {
 		t.Fatalf("lowered: %+v", lowered)
 	}
@@ -182,15 +183,17 @@ func TestTransferAndWhistleToADepartment(t *testing.T) {
 	// Only a secretary (or an admin) assigns a message nobody took.
 	env.Post(staffPath(m.ID, "transfer"), s.StaffA2.Token, map[string]any{"staffId": s.StaffA.StaffID, "reason": "请书记处理"}).
 		Want(t, http.StatusForbidden, "MESSAGE_NOT_OWNER")
-	var assigned msg
+	var assignedEntry entry
 	env.Post(staffPath(m.ID, "transfer"), s.StaffA.Token, map[string]any{"staffId": s.StaffA2.StaffID, "reason": "属甲二网格"}).
-		Want(t, http.StatusOK).Decode(t, &assigned)
+		Want(t, http.StatusOK).Decode(t, &assignedEntry)
+	assigned := assignedEntry.Message
 	if assigned.State != "accepted" || assigned.Owner.Name != "李强" {
 		t.Fatalf("assigned: %+v", assigned)
 	}
-	var moved msg
+	var movedEntry entry
 	env.Post(staffPath(m.ID, "transfer"), s.StaffA2.Token, map[string]any{"staffId": s.StaffA.StaffID, "reason": "涉及公共维修基金"}).
-		Want(t, http.StatusOK).Decode(t, &moved)
+		Want(t, http.StatusOK).Decode(t, &movedEntry)
+	moved := movedEntry.Message
 	last := moved.Thread[len(moved.Thread)-1]
 	if moved.Owner.Name != "王红" || last.Type != "transferred" || last.From.Name != "李强" || last.To.Name != "王红" || last.Reason != "涉及公共维修基金" {
 		t.Fatalf("transferred: %+v", last)

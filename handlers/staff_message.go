@@ -54,11 +54,11 @@ func (s *server) acceptMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.App.Messages.Accept(c.Request().Context(), callerOf(c), id)
+	m, ev, err := s.App.Messages.Accept(c.Request().Context(), callerOf(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }
 
 type replyRequest struct {
@@ -82,7 +82,7 @@ func (s *server) replyMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+	return created(c, entry(m, ev, true))
 }
 
 type resolveRequest struct {
@@ -98,11 +98,11 @@ func (s *server) resolveMessage(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.App.Messages.Resolve(c.Request().Context(), callerOf(c), id, req.Resolution)
+	m, ev, err := s.App.Messages.Resolve(c.Request().Context(), callerOf(c), id, req.Resolution)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }
 
 type transferRequest struct {
@@ -119,11 +119,11 @@ func (s *server) transferMessage(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.App.Messages.Transfer(c.Request().Context(), callerOf(c), id, req.StaffID, req.Reason)
+	m, ev, err := s.App.Messages.Transfer(c.Request().Context(), callerOf(c), id, req.StaffID, req.Reason)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }
 
 type escalateRequest struct {
@@ -148,7 +148,7 @@ func (s *server) escalateMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+	return created(c, entry(m, ev, true))
 }
 
 type answerRequest struct {
@@ -172,7 +172,7 @@ func (s *server) recordAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+	return created(c, entry(m, ev, true))
 }
 
 type classifyRequest struct {
@@ -196,9 +196,9 @@ func (s *server) classifyMessage(c echo.Context) error {
 		u := message.Urgency(*req.Urgency)
 		in.Urgency = &u
 	}
-	m, err := s.App.Messages.Classify(c.Request().Context(), callerOf(c), id, in)
+	m, ev, err := s.App.Messages.Classify(c.Request().Context(), callerOf(c), id, in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }

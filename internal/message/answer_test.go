@@ -13,7 +13,7 @@ func TestAQuestionIsNotAnAnswer(t *testing.T) {
 	d, err := h.depts.Create(h.ctx, h.Admin, departmentFields("区房管所", "刘科长"))
 	h.must(err)
 	m := h.submit(h.ResA2, "", "")
-	_, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	_, _, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
 	h.must(err)
 
 	// A question: a named response (the first), the clock pauses, but no answer.
@@ -23,13 +23,13 @@ func TestAQuestionIsNotAnAnswer(t *testing.T) {
 	if got.FirstResponseAt == nil || got.State != AwaitingResident || got.Answered {
 		t.Fatalf("after a question: first response %v state %s answered %v", got.FirstResponseAt, got.State, got.Answered)
 	}
-	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrAwaitingResident.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrAwaitingResident.Is(err) {
 		t.Fatalf("resolve while the question is open: %v", err)
 	}
 	// The resident answers: the question is settled, still no answer to them.
 	_, _, err = h.svc.FollowUp(h.ctx, h.ResA2, m.ID, "3楼", nil)
 	h.must(err)
-	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after only a question: %v", err)
 	}
 	// A whistle and the department's answer are not an answer to the resident.
@@ -37,23 +37,23 @@ func TestAQuestionIsNotAnAnswer(t *testing.T) {
 	h.must(err)
 	_, _, err = h.svc.RecordAnswer(h.ctx, h.GridA2, m.ID, esc.EscalationID, "下周修")
 	h.must(err)
-	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after a department's answer only: %v", err)
 	}
 	// A classification is not one either.
 	yes := true
-	_, err = h.svc.Classify(h.ctx, h.GridA2, m.ID, Classification{Complex: &yes, Reason: "需要部门协调"})
+	_, _, err = h.svc.Classify(h.ctx, h.GridA2, m.ID, Classification{Complex: &yes, Reason: "需要部门协调"})
 	h.must(err)
-	if _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after a classification only: %v", err)
 	}
 	// A transfer hands the message on; the new owner still owes the answer.
-	_, err = h.svc.Transfer(h.ctx, h.GridA2, m.ID, h.SecA.StaffID, "书记亲自跟进")
+	_, _, err = h.svc.Transfer(h.ctx, h.GridA2, m.ID, h.SecA.StaffID, "书记亲自跟进")
 	h.must(err)
 	if got := h.get(m.ID); got.State != Accepted {
 		t.Fatalf("a transfer ended the message: %s", got.State)
 	}
-	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after a transfer only: %v", err)
 	}
 	// The sweep marks deadlines; it never ends a message.
@@ -62,31 +62,31 @@ func TestAQuestionIsNotAnAnswer(t *testing.T) {
 	if got := h.get(m.ID); got.State != Accepted || got.OverdueAt == nil {
 		t.Fatalf("after the sweep: %s overdue %v", got.State, got.OverdueAt)
 	}
-	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after the sweep: %v", err)
 	}
 	// An answer, then it resolves.
 	_, _, err = h.svc.Reply(h.ctx, h.SecA, m.ID, "房管所下周来修", nil, false)
 	h.must(err)
-	_, err = h.svc.Resolve(h.ctx, h.SecA, m.ID, "已修好")
+	_, _, err = h.svc.Resolve(h.ctx, h.SecA, m.ID, "已修好")
 	h.must(err)
 	// Reopened: a question in the new cycle is not an answer either.
 	_, _, err = h.svc.Rate(h.ctx, h.ResA2, m.ID, RatingInput{Solved: false, Satisfaction: Unsatisfied})
 	h.must(err)
-	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after reopening: %v", err)
 	}
 	_, _, err = h.svc.Reply(h.ctx, h.SecA, m.ID, "哪里还漏？", nil, true)
 	h.must(err)
 	_, _, err = h.svc.FollowUp(h.ctx, h.ResA2, m.ID, "厨房", nil)
 	h.must(err)
-	if _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after a question in the new cycle: %v", err)
 	}
 	// Staff replying without a question ends the pause too, and is the answer.
 	_, _, err = h.svc.Reply(h.ctx, h.SecA, m.ID, "明天上门", nil, false)
 	h.must(err)
-	_, err = h.svc.Resolve(h.ctx, h.SecA, m.ID, "厨房也修好了")
+	_, _, err = h.svc.Resolve(h.ctx, h.SecA, m.ID, "厨房也修好了")
 	h.must(err)
 }
 
@@ -110,10 +110,10 @@ func TestStaffWithoutNameOrPositionCannotAnswer(t *testing.T) {
 	m := h.submit(h.ResA2, "", "")
 	nameless := h.GridA2
 	nameless.StaffName = " \u200B "
-	if _, err := h.svc.Accept(h.ctx, nameless, m.ID); !ErrStaffIncomplete.Is(err) {
+	if _, _, err := h.svc.Accept(h.ctx, nameless, m.ID); !ErrStaffIncomplete.Is(err) {
 		t.Fatalf("accept without a name: %v", err)
 	}
-	_, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	_, _, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
 	h.must(err)
 	for _, a := range []func(*StaffRef){
 		func(r *StaffRef) { r.Name = "" },
@@ -133,7 +133,7 @@ func TestStaffWithoutNameOrPositionCannotAnswer(t *testing.T) {
 	}
 	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "好的", nil, false)
 	h.must(err)
-	if _, err := h.svc.Resolve(h.ctx, noPosition, m.ID, "已办"); !ErrStaffIncomplete.Is(err) {
+	if _, _, err := h.svc.Resolve(h.ctx, noPosition, m.ID, "已办"); !ErrStaffIncomplete.Is(err) {
 		t.Fatalf("resolve without a position: %v", err)
 	}
 	if got := h.get(m.ID); got.State != Accepted {

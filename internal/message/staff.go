@@ -148,7 +148,7 @@ func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, dec
 // Accept makes the caller the message's owner (首接负责). The first of
 // several staff accepting at once wins; the others get
 // ErrAlreadyAccepted naming the owner. Accepting one's own again is fine.
-func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, error) {
+func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, Event, error) {
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
@@ -156,14 +156,19 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message
 		}
 		return m.accept(by, now)
 	})
-	if errors.Is(err, errAlreadyYours) {
-		return m, nil
+	if errors.Is(err, errAlreadyYours) { // a retry: the acceptance that was made
+		for i := len(m.Events) - 1; i >= 0; i-- {
+			if e := m.Events[i]; e.Type == EvAccepted || e.Type == EvTransferred {
+				return m, e, nil
+			}
+		}
+		return m, Event{}, nil
 	}
 	if err == nil {
 		s.tellResident(ctx, &m, ev, "message.accepted", "您的留言已受理",
 			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	}
-	return m, err
+	return m, ev, err
 }
 
 // Reply adds a named answer by a staff member of the message's community.
@@ -195,10 +200,10 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 }
 
 // Resolve resolves the message: only its owner, only after a named reply.
-func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution string) (Message, error) {
+func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution string) (Message, Event, error) {
 	text, err := checkContent("resolution", resolution)
 	if err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
@@ -210,23 +215,23 @@ func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution str
 	if err == nil {
 		s.tellResident(ctx, &m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
 	}
-	return m, err
+	return m, ev, err
 }
 
 // Transfer moves the message to another active staff member of its
 // community: the owner, a secretary or an admin may (and assign a message
 // nobody took yet).
-func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reason string) (Message, error) {
+func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reason string) (Message, Event, error) {
 	reason, err := checkText("reason", reason, 200, "请填写转交原因（200字以内）")
 	if err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	if err := requireStaff(a); err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	target, err := s.directory.Staff(ctx, staffID)
 	if err != nil && !account.ErrStaffNotFound.Is(err) {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by := Who{Kind: ByAdmin, UserID: a.UserID}
@@ -247,7 +252,7 @@ func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reas
 	if err == nil {
 		s.tellStaff(ctx, &m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
 	}
-	return m, err
+	return m, ev, err
 }
 
 // EscalationInput is a whistle to blow.
@@ -307,21 +312,21 @@ func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalatio
 // Classify changes a message's category, urgency or complexity, with a
 // reason: any staff member of the community while nobody owns it, then its
 // owner or a secretary. Deadlines follow the community's configuration.
-func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Classification) (Message, error) {
+func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Classification) (Message, Event, error) {
 	reason, err := checkText("reason", c.Reason, 200, "请填写调整原因（200字以内）")
 	if err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	c.Reason = reason
 	if c.Urgency != nil && !c.Urgency.Valid() {
-		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "请选择紧急程度：紧急或一般"))
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "请选择紧急程度：紧急或一般"))
 	}
 	if c.Category != nil {
 		name := strings.TrimSpace(*c.Category)
 		c.Category = &name
 	}
 	var cfg Config
-	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
@@ -338,7 +343,6 @@ func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Clas
 		}
 		return m.classify(by, c, cfg, now)
 	})
-	return m, err
 }
 
 // Config returns a community's categories and deadlines. Anyone signed in

@@ -97,7 +97,7 @@ func staffWho(by StaffRef) Who { return Who{Kind: ByStaff, UserID: by.UserID, St
 func (m *Message) ownerDetails() map[string]any {
 	d := map[string]any{}
 	if m.Owner != nil {
-		d["owner"] = map[string]any{"staffId": m.Owner.StaffID, "name": m.Owner.Name, "position": m.Owner.Position}
+		d["owner"] = staffPerson(*m.Owner)
 	}
 	if m.AcceptedAt != nil {
 		d["acceptedAt"] = *m.AcceptedAt
