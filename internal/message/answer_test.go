@@ -140,3 +140,28 @@ func TestStaffWithoutNameOrPositionCannotAnswer(t *testing.T) {
 		t.Fatalf("state %s", got.State)
 	}
 }
+
+// Messages carry the names of their community, grid and building; those
+// stored before names were kept are named once by Backfill.
+func TestMessagesCarryPlaceNamesAndOldOnesAreBackfilled(t *testing.T) {
+	h := newHarness(t)
+	m := h.submit(h.ResA2, "", "")
+	if s := Summarise(m, start); s.CommunityName != "甲社区" || s.GridName != "甲二网格" {
+		t.Fatalf("summary %+v", s)
+	}
+	old := h.submit(h.ResA, "", "")
+	_, err := h.db.Collection("messages").UpdateOne(h.ctx, map[string]any{"_id": old.ID}, map[string]any{"$unset": map[string]any{"place": ""}})
+	h.must(err)
+	if got := h.get(old.ID); got.Place != nil {
+		t.Fatalf("place not removed: %+v", got.Place)
+	}
+	// A transition on the unnamed message does not write an empty place.
+	_, _, err = h.svc.Accept(h.ctx, h.SecA, old.ID)
+	h.must(err)
+	h.must(h.svc.Backfill(h.ctx))
+	h.must(h.svc.Backfill(h.ctx)) // again: nothing to do
+	got := h.get(old.ID)
+	if got.Place == nil || got.Place.CommunityName != "甲社区" || got.Place.GridName != "甲一网格" || got.State != Accepted {
+		t.Fatalf("backfilled %+v %s", got.Place, got.State)
+	}
+}

@@ -75,6 +75,13 @@ type StaffRef struct {
 	Position string `bson:"position" json:"position"`
 }
 
+// Place is where a message comes from, by name.
+type Place struct {
+	CommunityName string `bson:"communityName"`
+	GridName      string `bson:"gridName"`
+	BuildingName  string `bson:"buildingName,omitempty"`
+}
+
 // Author is the resident who sent the message.
 type Author struct {
 	UserID   string `bson:"userId"`
@@ -132,7 +139,11 @@ type Message struct {
 	CommunityID string `bson:"communityId"`
 	GridID      string `bson:"gridId"`
 	BuildingID  string `bson:"buildingId"`
-	Author      Author `bson:"author"`
+	// Place names the community, grid and building as they were when the
+	// message was sent (nil on messages stored before names were kept,
+	// until Backfill names them).
+	Place  *Place `bson:"place,omitempty"`
+	Author Author `bson:"author"`
 
 	Category string   `bson:"category"`
 	Content  string   `bson:"content"`

@@ -35,10 +35,11 @@ type Departments interface {
 	Active(ctx context.Context, id string) (department.Department, error)
 }
 
-// Places names communities and grids in the figures.
+// Places names communities, grids and buildings on messages and in the figures.
 type Places interface {
 	Community(ctx context.Context, id string) (community.Community, error)
 	Grid(ctx context.Context, id string) (community.Grid, error)
+	Building(ctx context.Context, id string) (community.Building, error)
 }
 
 // Notifier tells people what happened (the in-app inbox).
@@ -209,6 +210,9 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 	if err != nil {
 		return Message{}, err
 	}
+	if m.Place, err = s.placeOf(ctx, home); err != nil {
+		return Message{}, err
+	}
 	m.Version = 1
 	delta := tallyOf(&m, Figures{})
 	if err := s.store.insert(ctx, m, delta); err != nil {
@@ -217,6 +221,55 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 	s.settle(ctx, &m)
 	s.tellNew(ctx, &m)
 	return m, nil
+}
+
+// placeOf names where a message comes from.
+func (s *Service) placeOf(ctx context.Context, h Home) (*Place, error) {
+	c, err := s.places.Community(ctx, h.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.places.Grid(ctx, h.GridID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Place{CommunityName: c.Name, GridName: g.Name}
+	if h.BuildingID != "" {
+		b, err := s.places.Building(ctx, h.BuildingID)
+		if err != nil && !community.ErrBuildingNotFound.Is(err) {
+			return nil, err
+		}
+		p.BuildingName = b.Name
+	}
+	return p, nil
+}
+
+// Backfill names the place of messages stored before names were kept. It
+// is idempotent (it only touches messages without a place) and runs at
+// start-up; a message it cannot name (its community gone) is left as it is.
+func (s *Service) Backfill(ctx context.Context) error {
+	for range 1000 {
+		list, err := s.store.unnamed(ctx, sweepBatch)
+		if err != nil || len(list) == 0 {
+			return err
+		}
+		named := 0
+		for _, m := range list {
+			p, err := s.placeOf(ctx, Home{CommunityID: m.CommunityID, GridID: m.GridID, BuildingID: m.BuildingID})
+			if err != nil {
+				s.log.WarnContext(ctx, "message place left unnamed", "message", m.ID, "err", err)
+				continue
+			}
+			if err := s.store.name(ctx, m.ID, *p); err != nil {
+				return err
+			}
+			named++
+		}
+		if named == 0 {
+			return nil
+		}
+	}
+	return nil
 }
 
 // own lets only the author see a message.

@@ -39,8 +39,24 @@ var Indexes = []store.Index{
 	{Collection: "messages", Name: "sweep", Keys: bson.D{{Key: "nextCheckAt", Value: 1}}},
 	{Collection: "messages", Name: "tally_dirty", Keys: bson.D{{Key: "tallyDirty", Value: 1}, {Key: "updatedAt", Value: 1}},
 		Partial: bson.D{{Key: "tallyDirty", Value: true}}},
+	{Collection: "messages", Name: "place_backfill", Keys: bson.D{{Key: "place.communityName", Value: 1}}},
 	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},
 	{Collection: "message_counters", Name: "day", Keys: bson.D{{Key: "day", Value: 1}}},
+}
+
+// unnamed lists messages stored without a place (see Service.Backfill).
+func (s *Store) unnamed(ctx context.Context, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"place.communityName": bson.M{"$exists": false}},
+		options.Find().SetProjection(bson.M{"communityId": 1, "gridId": 1, "buildingId": 1}).SetLimit(int64(limit)))
+}
+
+// name sets the place of a message that has none.
+func (s *Store) name(ctx context.Context, id string, p Place) error {
+	_, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "place.communityName": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"place": p}})
+	if err != nil {
+		return fmt.Errorf("message: name place: %w", err)
+	}
+	return nil
 }
 
 // listProjection leaves the thread out of lists.

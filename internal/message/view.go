@@ -21,17 +21,19 @@ type Due struct {
 
 // Summary is a message in a list: the resident's own, or a staff queue.
 type Summary struct {
-	ID          string       `json:"id"`
-	Category    string       `json:"category"`
-	Excerpt     string       `json:"excerpt"`
-	Urgency     Urgency      `json:"urgency"`
-	Complex     bool         `json:"complex"`
-	State       State        `json:"state"`
-	CommunityID string       `json:"communityId"`
-	GridID      string       `json:"gridId"`
-	Owner       *person.View `json:"owner"`
-	SubmittedAt time.Time    `json:"submittedAt"`
-	UpdatedAt   time.Time    `json:"updatedAt"`
+	ID            string       `json:"id"`
+	Category      string       `json:"category"`
+	Excerpt       string       `json:"excerpt"`
+	Urgency       Urgency      `json:"urgency"`
+	Complex       bool         `json:"complex"`
+	State         State        `json:"state"`
+	CommunityID   string       `json:"communityId"`
+	CommunityName string       `json:"communityName"`
+	GridID        string       `json:"gridId"`
+	GridName      string       `json:"gridName"`
+	Owner         *person.View `json:"owner"`
+	SubmittedAt   time.Time    `json:"submittedAt"`
+	UpdatedAt     time.Time    `json:"updatedAt"`
 	// AgeMinutes is how long ago the message was sent.
 	AgeMinutes int  `json:"ageMinutes"`
 	Deadline   *Due `json:"deadline"`
@@ -52,6 +54,7 @@ type Detail struct {
 	Content          string          `json:"content"`
 	Images           []string        `json:"images"`
 	BuildingID       string          `json:"buildingId,omitempty"`
+	BuildingName     string          `json:"buildingName,omitempty"`
 	RequestedUrgency Urgency         `json:"requestedUrgency"`
 	UrgencyConfirmed bool            `json:"urgencyConfirmed"`
 	AcceptedAt       *time.Time      `json:"acceptedAt"`
@@ -159,6 +162,9 @@ func Summarise(m Message, now time.Time) Summary {
 		AgeMinutes: int(now.Sub(m.SubmittedAt) / time.Minute), EverOverdue: m.OverdueAt != nil,
 		Paused: m.State == AwaitingResident, Reopened: m.Reopens > 0, CanRate: m.State == Resolved,
 	}
+	if m.Place != nil {
+		s.CommunityName, s.GridName = m.Place.CommunityName, m.Place.GridName
+	}
 	if m.resolveRuns() {
 		kind := "resolve"
 		if m.FirstResponseAt == nil && !m.Deadlines.ResponseDueAt.After(m.SortDueAt) {
@@ -186,6 +192,9 @@ func detail(m Message, now time.Time, staff bool) Detail {
 	}
 	if d.Images == nil {
 		d.Images = []string{}
+	}
+	if m.Place != nil {
+		d.BuildingName = m.Place.BuildingName
 	}
 	if r := m.Resolution; r != nil {
 		d.Resolution = &ResolutionView{Text: r.Text, By: staffPerson(r.By), Cycle: r.Cycle, At: r.At}
