@@ -15,7 +15,7 @@ import (
 // thread, follow up, rate.
 
 type createMessageRequest struct {
-	Category string `json:"category" zh:"留言类别" validate:"required,max=16"`
+	Category string `json:"category" zh:"留言类别" validate:"required,max=32"`
 	// Content is checked by the service (empty and too long have their own codes).
 	Content string   `json:"content" zh:"内容"`
 	Images  []string `json:"images" zh:"图片" validate:"max=9,dive,required,max=512,https"`

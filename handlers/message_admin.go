@@ -87,7 +87,10 @@ func (s *server) messageConfig(c echo.Context) error {
 }
 
 type categoryRequest struct {
-	Name    string `json:"name" zh:"类别名称" validate:"required,max=16"`
+	// ID keeps a category's identifier across a change of its label;
+	// empty for a new category.
+	ID      string `json:"id" zh:"类别编号" validate:"max=32"`
+	Label   string `json:"label" zh:"类别名称" validate:"required,notblank,max=16"`
 	Urgency string `json:"urgency" zh:"紧急程度" validate:"required,oneof=urgent normal"`
 	Active  *bool  `json:"active" zh:"是否启用" validate:"required"`
 }
@@ -119,7 +122,7 @@ func (s *server) setMessageConfig(c echo.Context) error {
 		ComplexResolveHours: req.ComplexResolveHours,
 	}
 	for _, cat := range req.Categories {
-		cfg.Categories = append(cfg.Categories, message.Category{Name: cat.Name, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})
+		cfg.Categories = append(cfg.Categories, message.Category{ID: cat.ID, Name: cat.Label, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})
 	}
 	out, err := s.App.Messages.SetConfig(c.Request().Context(), callerOf(c), id, cfg)
 	if err != nil {

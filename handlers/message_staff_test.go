@@ -242,24 +242,24 @@ func TestCommunityConfiguresItsCategoriesAndDeadlines(t *testing.T) {
 	s := env.Street()
 	var cfg struct {
 		Categories []struct {
-			Name, Urgency string
-			Active        bool
+			ID, Label, Urgency string
+			Active             bool
 		}
 		Urgent, Normal      struct{ ResponseHours, ResolveHours int }
 		ComplexResolveHours int
 		UpdatedAt           *string
 	}
 	env.Get("/api/v1/communities/"+s.A.CommunityID+"/message-config", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &cfg)
-	if len(cfg.Categories) != 8 || cfg.Categories[4].Name != "安全隐患" || cfg.Categories[4].Urgency != "urgent" ||
+	if len(cfg.Categories) != 8 || cfg.Categories[4].Label != "安全隐患" || cfg.Categories[4].ID != "safety" || cfg.Categories[4].Urgency != "urgent" ||
 		cfg.Urgent.ResponseHours != 2 || cfg.Urgent.ResolveHours != 24 || cfg.Normal.ResponseHours != 24 ||
 		cfg.Normal.ResolveHours != 168 || cfg.ComplexResolveHours != 360 || cfg.UpdatedAt != nil {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 	body := map[string]any{
 		"categories": []map[string]any{
-			{"name": "物业维修", "urgency": "normal", "active": true},
-			{"name": "电动车充电", "urgency": "urgent", "active": true},
-			{"name": "其他", "urgency": "normal", "active": false},
+			{"label": "物业维修", "urgency": "normal", "active": true},
+			{"label": "电动车充电", "urgency": "urgent", "active": true},
+			{"label": "其他", "urgency": "normal", "active": false},
 		},
 		"urgent":              map[string]any{"responseHours": 1, "resolveHours": 12},
 		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
@@ -269,15 +269,22 @@ func TestCommunityConfiguresItsCategoriesAndDeadlines(t *testing.T) {
 	env.Put(path, s.StaffA2.Token, body).Want(t, http.StatusForbidden, "FORBIDDEN") // a grid worker
 	env.Put(path, s.StaffB.Token, body).Want(t, http.StatusForbidden, "FORBIDDEN")  // B's secretary
 	env.Put(path, s.StaffA.Token, body).Want(t, http.StatusOK)
-	m := send(t, env, s.ResidentA.Token, map[string]any{"category": "电动车充电", "content": "楼道里有人给电动车充电"})
-	if m.Urgency != "urgent" || m.ResponseDueAt != "2026-03-02T10:00:00+08:00" {
+	var saved struct {
+		Categories []struct{ ID, Label string }
+	}
+	env.Get("/api/v1/communities/"+s.A.CommunityID+"/message-config", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &saved)
+	if len(saved.Categories) != 3 || saved.Categories[0].ID != "repair" || saved.Categories[1].ID == "" || saved.Categories[1].Label != "电动车充电" {
+		t.Fatalf("saved categories: %+v", saved.Categories)
+	}
+	m := send(t, env, s.ResidentA.Token, map[string]any{"category": saved.Categories[1].ID, "content": "楼道里有人给电动车充电"})
+	if m.Urgency != "urgent" || m.ResponseDueAt != "2026-03-02T10:00:00+08:00" || m.Category.ID != saved.Categories[1].ID || m.Category.Label != "电动车充电" {
 		t.Fatalf("new category: %+v", m)
 	}
 	env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "其他", "content": "x"}).
 		Want(t, http.StatusUnprocessableEntity, "MESSAGE_UNKNOWN_CATEGORY")
 	env.Post("/api/v1/messages", s.ResidentB.Token, map[string]any{"category": "其他", "content": "x"}).Want(t, http.StatusCreated) // B keeps the defaults
 	bad := map[string]any{
-		"categories":          []map[string]any{{"name": "物业维修", "urgency": "normal", "active": true}, {"name": "物业维修", "urgency": "urgent", "active": true}},
+		"categories":          []map[string]any{{"label": "物业维修", "urgency": "normal", "active": true}, {"label": "物业维修", "urgency": "urgent", "active": true}},
 		"urgent":              map[string]any{"responseHours": 48, "resolveHours": 12},
 		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
 		"complexResolveHours": 24,

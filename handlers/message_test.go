@@ -16,10 +16,11 @@ import (
 
 // msg is the part of a message view the tests read.
 type msg struct {
-	ID                string
-	State             string
-	Category, Urgency string
-	Owner             *struct {
+	ID       string
+	State    string
+	Category struct{ ID, Label string }
+	Urgency  string
+	Owner    *struct {
 		StaffID, Name, Position string
 		Verified                bool
 	}

@@ -176,7 +176,7 @@ func (s *server) recordAnswer(c echo.Context) error {
 }
 
 type classifyRequest struct {
-	Category *string `json:"category" zh:"留言类别" validate:"omitempty,max=16"`
+	Category *string `json:"category" zh:"留言类别" validate:"omitempty,max=32"`
 	Urgency  *string `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 	Complex  *bool   `json:"complex" zh:"是否为复杂事项"`
 	Reason   string  `json:"reason" zh:"调整原因" validate:"required,max=200"`

@@ -165,3 +165,37 @@ func TestMessagesCarryPlaceNamesAndOldOnesAreBackfilled(t *testing.T) {
 		t.Fatalf("backfilled %+v %s", got.Place, got.State)
 	}
 }
+
+// Categories stored by name only (configurations and messages from before
+// categories had identifiers) are given identifiers, the same every time.
+func TestCategoriesStoredByNameGetIdentifiers(t *testing.T) {
+	h := newHarness(t)
+	// A configuration stored without identifiers, with a custom category.
+	_, err := h.db.Collection("message_configs").InsertOne(h.ctx, map[string]any{
+		"_id": h.A, "categories": []map[string]any{{"name": "物业维修", "urgency": "normal", "active": true}, {"name": "电动车充电", "urgency": "urgent", "active": true}},
+		"urgent": map[string]any{"responseHours": 2, "resolveHours": 24}, "normal": map[string]any{"responseHours": 24, "resolveHours": 168},
+		"complexResolveHours": 360,
+	})
+	h.must(err)
+	cfg, err := h.svc.Config(h.ctx, h.A)
+	h.must(err)
+	if cfg.Categories[0].ID != "repair" || cfg.Categories[1].ID == "" || cfg.Categories[1].ID != categoryID("电动车充电") {
+		t.Fatalf("categories %+v", cfg.Categories)
+	}
+	// Messages sent by label or by id land in the same category.
+	byLabel, err := h.svc.Submit(h.ctx, h.ResA, Draft{Category: "电动车充电", Content: "楼道充电"})
+	h.must(err)
+	byID, err := h.svc.Submit(h.ctx, h.ResA, Draft{Category: cfg.Categories[1].ID, Content: "楼道充电"})
+	h.must(err)
+	if byLabel.CategoryID != byID.CategoryID || byID.Urgency != Urgent {
+		t.Fatalf("by label %q, by id %q", byLabel.CategoryID, byID.CategoryID)
+	}
+	// A message stored without an identifier is given its configuration's.
+	_, err = h.db.Collection("messages").UpdateOne(h.ctx, map[string]any{"_id": byLabel.ID}, map[string]any{"$unset": map[string]any{"categoryId": ""}})
+	h.must(err)
+	h.must(h.svc.Backfill(h.ctx))
+	h.must(h.svc.Backfill(h.ctx))
+	if got := h.get(byLabel.ID); got.CategoryID != cfg.Categories[1].ID || Summarise(got, start).Category.Label != "电动车充电" {
+		t.Fatalf("backfilled %q", got.CategoryID)
+	}
+}

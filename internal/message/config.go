@@ -2,7 +2,10 @@ package message
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,7 +21,10 @@ import (
 // Category is one kind of message a community accepts, with the urgency a
 // new message of that kind gets.
 type Category struct {
-	Name    string  `bson:"name" json:"name"`
+	// ID is the category's stable identifier: what clients send and what
+	// messages keep; Name is its Chinese label, which staff may change.
+	ID      string  `bson:"id" json:"id"`
+	Name    string  `bson:"name" json:"label"`
 	Urgency Urgency `bson:"urgency" json:"urgency"`
 	// Active categories are offered to residents; an inactive one stays on
 	// the messages that have it.
@@ -50,7 +56,9 @@ type Config struct {
 // property) answered within 2 h and resolved within 24 h, normal within
 // 24 h and 7 days, complex resolved within 15 days.
 func DefaultConfig(communityID string) Config {
-	cat := func(name string, u Urgency) Category { return Category{Name: name, Urgency: u, Active: true} }
+	cat := func(name string, u Urgency) Category {
+		return Category{ID: categoryID(name), Name: name, Urgency: u, Active: true}
+	}
 	return Config{
 		CommunityID: communityID,
 		Categories: []Category{
@@ -63,22 +71,52 @@ func DefaultConfig(communityID string) Config {
 	}
 }
 
-// Category returns the category called name.
-func (c Config) Category(name string) (Category, bool) {
+// defaultCategoryIDs are the identifiers of the default categories.
+var defaultCategoryIDs = map[string]string{
+	"物业维修": "repair", "环境卫生": "sanitation", "停车": "parking", "噪音扰民": "noise",
+	"安全隐患": "safety", "政策咨询": "policy", "邻里纠纷": "dispute", "其他": "other",
+}
+
+// categoryID is the identifier of a category that was stored by its name
+// only (configurations and messages from before categories had IDs): the
+// default's identifier, else one derived from the name. It is the same on
+// every read, so that the migration is idempotent and needs no lookup.
+func categoryID(name string) string {
+	if id, ok := defaultCategoryIDs[name]; ok {
+		return id
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "c" + hex.EncodeToString(sum[:6])
+}
+
+// Category returns the category with the identifier key, or (as clients
+// did before categories had identifiers) the name key.
+func (c Config) Category(key string) (Category, bool) {
 	for _, cat := range c.Categories {
-		if cat.Name == name {
+		if cat.ID == key {
+			return cat, true
+		}
+	}
+	for _, cat := range c.Categories {
+		if cat.Name == key {
 			return cat, true
 		}
 	}
 	return Category{}, false
 }
 
-// ActiveNames lists the categories offered to residents.
-func (c Config) ActiveNames() []string {
-	var out []string
+// CategoryRef is a category as answers show it: its identifier and label.
+type CategoryRef struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// ActiveCategories lists the categories offered to residents.
+func (c Config) ActiveCategories() []CategoryRef {
+	out := []CategoryRef{}
 	for _, cat := range c.Categories {
 		if cat.Active {
-			out = append(out, cat.Name)
+			out = append(out, CategoryRef{ID: cat.ID, Label: cat.Name})
 		}
 	}
 	return out
@@ -102,6 +140,7 @@ func (c Config) Allowed(u Urgency, complex bool) (response, resolve time.Duratio
 const (
 	maxCategories   = 20
 	maxCategoryName = 16
+	maxCategoryID   = 32
 	maxHours        = 90 * 24
 )
 
@@ -114,17 +153,21 @@ func (c Config) Check() error {
 	if n := len(c.Categories); n == 0 || n > maxCategories {
 		bad("categories", "range", fmt.Sprintf("类别须为 1 到 %d 个", maxCategories))
 	}
-	seen, active := map[string]bool{}, 0
+	seen, seenID, active := map[string]bool{}, map[string]bool{}, 0
 	for i, cat := range c.Categories {
 		f := fmt.Sprintf("categories[%d]", i)
 		n := utf8.RuneCountInString(cat.Name)
 		switch {
 		case n == 0 || n > maxCategoryName:
-			bad(f+".name", "range", fmt.Sprintf("类别名称须为 1 到 %d 个字", maxCategoryName))
+			bad(f+".label", "range", fmt.Sprintf("类别名称须为 1 到 %d 个字", maxCategoryName))
 		case seen[cat.Name]:
-			bad(f+".name", "unique", "类别名称重复："+cat.Name)
+			bad(f+".label", "unique", "类别名称重复："+cat.Name)
 		}
 		seen[cat.Name] = true
+		if seenID[cat.ID] || utf8.RuneCountInString(cat.ID) > maxCategoryID {
+			bad(f+".id", "unique", "类别编号重复或过长："+cat.Name)
+		}
+		seenID[cat.ID] = true
 		if !cat.Urgency.Valid() {
 			bad(f+".urgency", "oneof", "请选择紧急程度：紧急或一般")
 		}
@@ -158,10 +201,14 @@ func (c Config) Check() error {
 	return nil
 }
 
-// normalise trims category names.
+// normalise cleans category names and gives every category an identifier.
 func (c *Config) normalise() {
 	for i := range c.Categories {
-		c.Categories[i].Name = text.Name(c.Categories[i].Name)
+		cat := &c.Categories[i]
+		cat.Name, cat.ID = text.Name(cat.Name), strings.TrimSpace(cat.ID)
+		if cat.ID == "" {
+			cat.ID = categoryID(cat.Name)
+		}
 	}
 }
 
@@ -173,6 +220,7 @@ func (s configs) get(ctx context.Context, communityID string) (Config, error) {
 	if err == errNoConfig {
 		return DefaultConfig(communityID), nil
 	}
+	cfg.normalise() // a configuration stored before categories had identifiers
 	return cfg, err
 }
 

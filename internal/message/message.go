@@ -145,9 +145,13 @@ type Message struct {
 	Place  *Place `bson:"place,omitempty"`
 	Author Author `bson:"author"`
 
-	Category string   `bson:"category"`
-	Content  string   `bson:"content"`
-	Images   []string `bson:"images"`
+	// CategoryID is the category's identifier, Category its label when
+	// the message was sent or reclassified. (Messages stored before
+	// categories had identifiers have no CategoryID: see categoryOf.)
+	CategoryID string   `bson:"categoryId,omitempty"`
+	Category   string   `bson:"category"`
+	Content    string   `bson:"content"`
+	Images     []string `bson:"images"`
 	// Urgency is the class in force; RequestedUrgency what the resident
 	// asked for, until staff confirm or lower it (UrgencyConfirmed).
 	Urgency          Urgency `bson:"urgency"`
@@ -246,9 +250,10 @@ type Event struct {
 	Reason      string   `bson:"reason,omitempty"`
 
 	// classified
-	Category string  `bson:"category,omitempty"`
-	Urgency  Urgency `bson:"urgency,omitempty"`
-	Complex  *bool   `bson:"complex,omitempty"`
+	CategoryID string  `bson:"categoryId,omitempty"`
+	Category   string  `bson:"category,omitempty"`
+	Urgency    Urgency `bson:"urgency,omitempty"`
+	Complex    *bool   `bson:"complex,omitempty"`
 	// transferred
 	From *StaffRef `bson:"from,omitempty"`
 	To   *StaffRef `bson:"to,omitempty"`

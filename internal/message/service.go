@@ -250,8 +250,11 @@ func (s *Service) placeOf(ctx context.Context, h Home) (*Place, error) {
 func (s *Service) Backfill(ctx context.Context) error {
 	for range 1000 {
 		list, err := s.store.unnamed(ctx, sweepBatch)
-		if err != nil || len(list) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(list) == 0 {
+			break
 		}
 		named := 0
 		for _, m := range list {
@@ -266,7 +269,39 @@ func (s *Service) Backfill(ctx context.Context) error {
 			named++
 		}
 		if named == 0 {
-			return nil
+			break
+		}
+	}
+	return s.backfillCategories(ctx)
+}
+
+// backfillCategories gives messages stored before categories had
+// identifiers the identifier of their category in their community's
+// configuration (by name), else the one derived from the name.
+func (s *Service) backfillCategories(ctx context.Context) error {
+	cfgs := map[string]Config{}
+	for range 1000 {
+		list, err := s.store.uncategorised(ctx, sweepBatch)
+		if err != nil || len(list) == 0 {
+			return err
+		}
+		for _, m := range list {
+			cfg, ok := cfgs[m.CommunityID]
+			if !ok {
+				if cfg, err = s.store.configs.get(ctx, m.CommunityID); err != nil {
+					return err
+				}
+				cfgs[m.CommunityID] = cfg
+			}
+			id := categoryID(m.Category)
+			for _, c := range cfg.Categories {
+				if c.Name == m.Category {
+					id = c.ID
+				}
+			}
+			if err := s.store.categorise(ctx, m.ID, m.Category, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

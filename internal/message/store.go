@@ -39,6 +39,7 @@ var Indexes = []store.Index{
 	{Collection: "messages", Name: "sweep", Keys: bson.D{{Key: "nextCheckAt", Value: 1}}},
 	{Collection: "messages", Name: "tally_dirty", Keys: bson.D{{Key: "tallyDirty", Value: 1}, {Key: "updatedAt", Value: 1}},
 		Partial: bson.D{{Key: "tallyDirty", Value: true}}},
+	{Collection: "messages", Name: "category_backfill", Keys: bson.D{{Key: "categoryId", Value: 1}}},
 	{Collection: "messages", Name: "place_backfill", Keys: bson.D{{Key: "place.communityName", Value: 1}}},
 	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},
 	{Collection: "message_counters", Name: "day", Keys: bson.D{{Key: "day", Value: 1}}},
@@ -55,6 +56,23 @@ func (s *Store) name(ctx context.Context, id string, p Place) error {
 	_, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "place.communityName": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"place": p}})
 	if err != nil {
 		return fmt.Errorf("message: name place: %w", err)
+	}
+	return nil
+}
+
+// uncategorised lists messages stored without a category identifier.
+func (s *Store) uncategorised(ctx context.Context, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"categoryId": bson.M{"$exists": false}},
+		options.Find().SetProjection(bson.M{"communityId": 1, "category": 1}).SetLimit(int64(limit)))
+}
+
+// categorise sets the category identifier of a message that has none
+// (while its label is still the one it was decided for).
+func (s *Store) categorise(ctx context.Context, id, label, categoryID string) error {
+	_, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "category": label, "categoryId": bson.M{"$exists": false}},
+		bson.M{"$set": bson.M{"categoryId": categoryID}})
+	if err != nil {
+		return fmt.Errorf("message: set category: %w", err)
 	}
 	return nil
 }

@@ -48,14 +48,14 @@ func newMessage(author Author, home Home, d Draft, cfg Config, now time.Time) (M
 	}
 	m := Message{
 		ID: clock.NewID(), CommunityID: home.CommunityID, GridID: home.GridID, BuildingID: home.BuildingID,
-		Author: author, Category: cat.Name, Content: d.Content, Images: images,
+		Author: author, CategoryID: cat.ID, Category: cat.Name, Content: d.Content, Images: images,
 		Urgency: urgency, RequestedUrgency: requested, UrgencyConfirmed: urgency == cat.Urgency,
 		State: Submitted, Cycle: 1, Escalations: []Escalation{}, SubmittedAt: now, Events: []Event{},
 	}
 	m.Deadlines.CycleStartedAt = now
 	m.Deadlines.allow(now, cfg, urgency, false)
 	ev := m.event(EvSubmitted, Who{Kind: ByResident, UserID: author.UserID}, now)
-	ev.Content, ev.Images, ev.Category, ev.Urgency = d.Content, images, cat.Name, urgency
+	ev.Content, ev.Images, ev.CategoryID, ev.Category, ev.Urgency = d.Content, images, cat.ID, cat.Name, urgency
 	m.finish(ev, now)
 	return m, nil
 }
@@ -65,7 +65,7 @@ func fieldError(field, code, msg string) apperr.FieldError {
 }
 
 func unknownCategory(cfg Config) error {
-	e := ErrUnknownCategory.WithDetails(map[string]any{"categories": cfg.ActiveNames()})
+	e := ErrUnknownCategory.WithDetails(map[string]any{"categories": cfg.ActiveCategories()})
 	e.Fields = append(e.Fields, fieldError("category", "unknown", "请从列表中选择留言类别"))
 	return e
 }
@@ -161,6 +161,15 @@ func (m *Message) reply(by StaffRef, content string, images []string, ask bool, 
 	ev := m.event(EvReply, staffWho(by), now)
 	ev.Content, ev.Images, ev.AskResident = content, images, ask
 	return ev, nil
+}
+
+// categoryOf is the message's category as answers show it.
+func (m *Message) categoryOf() CategoryRef {
+	id := m.CategoryID
+	if id == "" {
+		id = categoryID(m.Category)
+	}
+	return CategoryRef{ID: id, Label: m.Category}
 }
 
 // answeredInCycle reports whether a named staff member answered the
@@ -354,12 +363,12 @@ func (m *Message) classify(by StaffRef, c Classification, cfg Config, now time.T
 	}
 	ev := m.event(EvClassified, staffWho(by), now)
 	changed := false
-	if c.Category != nil && *c.Category != m.Category {
+	if c.Category != nil && *c.Category != m.categoryOf().ID && *c.Category != m.Category {
 		cat, ok := cfg.Category(*c.Category)
 		if !ok || !cat.Active {
 			return Event{}, unknownCategory(cfg)
 		}
-		m.Category, ev.Category, changed = cat.Name, cat.Name, true
+		m.CategoryID, m.Category, ev.CategoryID, ev.Category, changed = cat.ID, cat.Name, cat.ID, cat.Name, true
 	}
 	if c.Urgency != nil && (*c.Urgency != m.Urgency || !m.UrgencyConfirmed) {
 		m.Urgency, m.UrgencyConfirmed, ev.Urgency, changed = *c.Urgency, true, *c.Urgency, true

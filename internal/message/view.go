@@ -22,7 +22,7 @@ type Due struct {
 // Summary is a message in a list: the resident's own, or a staff queue.
 type Summary struct {
 	ID            string       `json:"id"`
-	Category      string       `json:"category"`
+	Category      CategoryRef  `json:"category"`
 	Excerpt       string       `json:"excerpt"`
 	Urgency       Urgency      `json:"urgency"`
 	Complex       bool         `json:"complex"`
@@ -133,7 +133,7 @@ type EventView struct {
 	Images         []string     `json:"images,omitempty"`
 	AskResident    bool         `json:"askResident,omitempty"`
 	Reason         string       `json:"reason,omitempty"`
-	Category       string       `json:"category,omitempty"`
+	Category       *CategoryRef `json:"category,omitempty"`
 	Urgency        Urgency      `json:"urgency,omitempty"`
 	Complex        *bool        `json:"complex,omitempty"`
 	From           *person.View `json:"from,omitempty"`
@@ -157,7 +157,7 @@ func Summarise(m Message, now time.Time) Summary {
 		ex = string(r[:80]) + "…"
 	}
 	s := Summary{
-		ID: m.ID, Category: m.Category, Excerpt: ex, Urgency: m.Urgency, Complex: m.Complex, State: m.State,
+		ID: m.ID, Category: m.categoryOf(), Excerpt: ex, Urgency: m.Urgency, Complex: m.Complex, State: m.State,
 		CommunityID: m.CommunityID, GridID: m.GridID, Owner: staffPersonPtr(m.Owner), SubmittedAt: m.SubmittedAt, UpdatedAt: m.UpdatedAt,
 		AgeMinutes: int(now.Sub(m.SubmittedAt) / time.Minute), EverOverdue: m.OverdueAt != nil,
 		Paused: m.State == AwaitingResident, Reopened: m.Reopens > 0, CanRate: m.State == Resolved,
@@ -244,10 +244,17 @@ func viewEvent(e Event, author *Author, staff bool) (EventView, bool) {
 	v := EventView{
 		ID: e.ID, Type: e.Type, At: e.At, Actor: e.By.Kind, State: e.State,
 		Content: e.Content, Images: e.Images, AskResident: e.AskResident, Reason: e.Reason,
-		Category: e.Category, Urgency: e.Urgency, Complex: e.Complex, From: staffPersonPtr(e.From), To: staffPersonPtr(e.To),
+		Urgency: e.Urgency, Complex: e.Complex, From: staffPersonPtr(e.From), To: staffPersonPtr(e.To),
 		EscalationID: e.EscalationID, DepartmentName: e.DepartmentName, LiaisonName: e.LiaisonName,
 		DueAt: e.DueAt, Late: e.Late, Solved: e.Solved, Satisfaction: e.Satisfaction, Reopened: e.Reopened,
 		Deadline: e.Deadline,
+	}
+	if e.Category != "" {
+		id := e.CategoryID
+		if id == "" {
+			id = categoryID(e.Category)
+		}
+		v.Category = &CategoryRef{ID: id, Label: e.Category}
 	}
 	switch {
 	case e.By.Staff != nil:

@@ -39,18 +39,18 @@ func visible(v Viewer, w *Wish) bool { return v != AsPublic || w.public() }
 // View is a wish as one viewer sees it. Sub-objects a viewer may not see
 // are null.
 type View struct {
-	ID             string   `json:"id"`
-	CommunityID    string   `json:"communityId"`
-	CommunityName  string   `json:"communityName"`
-	GridName       string   `json:"gridName,omitempty"`
-	Title          string   `json:"title"`
-	Description    string   `json:"description"`
-	Category       Category `json:"category"`
-	Beneficiary    string   `json:"beneficiaryName"`
-	EstimatedValue int      `json:"estimatedValue"`
-	Images         []string `json:"images"`
-	State          State    `json:"state"`
-	OnBehalf       bool     `json:"onBehalf"`
+	ID             string       `json:"id"`
+	CommunityID    string       `json:"communityId"`
+	CommunityName  string       `json:"communityName"`
+	GridName       string       `json:"gridName,omitempty"`
+	Title          string       `json:"title"`
+	Description    string       `json:"description"`
+	Category       CategoryView `json:"category"`
+	Beneficiary    string       `json:"beneficiaryName"`
+	EstimatedValue int          `json:"estimatedValue"`
+	Images         []string     `json:"images"`
+	State          State        `json:"state"`
+	OnBehalf       bool         `json:"onBehalf"`
 	// Viewer says how the caller sees this wish.
 	Viewer Viewer `json:"viewer"`
 	// Actions are what the caller may do now: claim, release, fulfil,
@@ -118,6 +118,18 @@ type EventView struct {
 	Note string       `json:"note,omitempty"`
 }
 
+// CategoryView is a category as answers show it: its identifier and its
+// Chinese label (the same shape as a message's category).
+type CategoryView struct {
+	ID    Category `json:"id"`
+	Label string   `json:"label"`
+}
+
+// categoryLabels are the Chinese labels of the categories.
+var categoryLabels = map[Category]string{CategoryItem: "物品", CategoryService: "服务"}
+
+func categoryView(c Category) CategoryView { return CategoryView{ID: c, Label: categoryLabels[c]} }
+
 const contactGuide = "请联系社区工作人员，由社区协助您与受助人对接并转交心愿。"
 
 // view renders w for a, who stands to it as v. settings are those of w's
@@ -125,7 +137,7 @@ const contactGuide = "请联系社区工作人员，由社区协助您与受助�
 func view(a actor.Actor, v Viewer, w *Wish, settings Settings, now time.Time) View {
 	out := View{
 		ID: w.ID, CommunityID: w.CommunityID, CommunityName: w.Place.CommunityName,
-		Title: w.Title, Description: w.Description, Category: w.Category,
+		Title: w.Title, Description: w.Description, Category: categoryView(w.Category),
 		Beneficiary: Mask(w.Beneficiary), EstimatedValue: w.EstimatedValue, Images: nonNil(w.Images),
 		State: w.EffectiveState(now), OnBehalf: w.OnBehalf, Viewer: v, Actions: actions(a, v, w, now),
 		ExpiresAt: w.ExpiresAt, PublishedAt: w.PublishedAt, CreatedAt: w.CreatedAt,
@@ -230,19 +242,19 @@ func actions(a actor.Actor, v Viewer, w *Wish, now time.Time) []string {
 // Card is a wish in the public feed: what a phone lists, nothing more. The
 // beneficiary's name is masked; no address, no phone, no poster.
 type Card struct {
-	ID             string    `json:"id"`
-	Title          string    `json:"title"`
-	Summary        string    `json:"summary"`
-	Category       Category  `json:"category"`
-	Beneficiary    string    `json:"beneficiaryName"`
-	EstimatedValue int       `json:"estimatedValue"`
-	Cover          string    `json:"cover"`
-	ImageCount     int       `json:"imageCount"`
-	OnBehalf       bool      `json:"onBehalf"`
-	CommunityID    string    `json:"communityId"`
-	CommunityName  string    `json:"communityName"`
-	PublishedAt    time.Time `json:"publishedAt"`
-	ExpiresAt      time.Time `json:"expiresAt"`
+	ID             string       `json:"id"`
+	Title          string       `json:"title"`
+	Summary        string       `json:"summary"`
+	Category       CategoryView `json:"category"`
+	Beneficiary    string       `json:"beneficiaryName"`
+	EstimatedValue int          `json:"estimatedValue"`
+	Cover          string       `json:"cover"`
+	ImageCount     int          `json:"imageCount"`
+	OnBehalf       bool         `json:"onBehalf"`
+	CommunityID    string       `json:"communityId"`
+	CommunityName  string       `json:"communityName"`
+	PublishedAt    time.Time    `json:"publishedAt"`
+	ExpiresAt      time.Time    `json:"expiresAt"`
 }
 
 // summaryLength is how much of a description a card shows, in characters.
@@ -250,7 +262,7 @@ const summaryLength = 60
 
 func cardOf(w *Wish) Card {
 	c := Card{
-		ID: w.ID, Title: w.Title, Summary: summary(w.Description), Category: w.Category,
+		ID: w.ID, Title: w.Title, Summary: summary(w.Description), Category: categoryView(w.Category),
 		Beneficiary: Mask(w.Beneficiary), EstimatedValue: w.EstimatedValue, ImageCount: len(w.Images),
 		OnBehalf: w.OnBehalf, CommunityID: w.CommunityID, CommunityName: w.Place.CommunityName, ExpiresAt: w.ExpiresAt,
 	}
