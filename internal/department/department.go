@@ -22,16 +22,33 @@ import (
 	"linli/internal/platform/text"
 )
 
-// Department is one department of the street with its liaison.
+// Department is one department of the street with its liaison, as stored.
 type Department struct {
-	ID   string `bson:"_id" json:"id"`
-	Name string `bson:"name" json:"name"`
+	ID   string `bson:"_id"`
+	Name string `bson:"name"`
 	// LiaisonName and LiaisonPhone are the named person who must answer.
-	LiaisonName  string    `bson:"liaisonName" json:"liaisonName"`
-	LiaisonPhone string    `bson:"liaisonPhone" json:"liaisonPhone"`
-	Active       bool      `bson:"active" json:"active"`
-	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
-	UpdatedAt    time.Time `bson:"updatedAt" json:"updatedAt"`
+	LiaisonName  string    `bson:"liaisonName"`
+	LiaisonPhone string    `bson:"liaisonPhone"`
+	Active       bool      `bson:"active"`
+	CreatedAt    time.Time `bson:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
+}
+
+// View is a department as answers show it.
+type View struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	LiaisonName  string    `json:"liaisonName"`
+	LiaisonPhone string    `json:"liaisonPhone"`
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+}
+
+// ViewOf shows d.
+func ViewOf(d Department) View {
+	return View{ID: d.ID, Name: d.Name, LiaisonName: d.LiaisonName, LiaisonPhone: d.LiaisonPhone,
+		Active: d.Active, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 // Errors of this area.

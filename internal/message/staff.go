@@ -19,14 +19,6 @@ import (
 	plain "linli/internal/platform/text"
 )
 
-// requireStaff refuses the staff side to residents.
-func requireStaff(a actor.Actor) error {
-	if !a.IsStaff() && !a.IsAdmin() {
-		return apperr.ErrForbidden.New()
-	}
-	return nil
-}
-
 // staffSee lets staff see the messages of their communities (admins: all).
 func staffSee(a actor.Actor) func(*Message) error {
 	return func(m *Message) error {
@@ -90,7 +82,7 @@ type QueueQuery struct {
 
 // Queue lists a backlog, by the deadline that matters now: overdue first.
 func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Message, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return nil, err
 	}
 	cid := q.CommunityID
@@ -127,7 +119,7 @@ func (s *Service) Queue(ctx context.Context, a actor.Actor, q QueueQuery) ([]Mes
 
 // StaffGet returns a message of the caller's communities with its thread.
 func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Message, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, err
 	}
 	m, err := s.store.get(ctx, id)
@@ -139,7 +131,7 @@ func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Messa
 
 // staffChange runs a transition for staff.
 func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error)) (Message, Event, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
 	return s.change(ctx, id, step{see: staffSee(a), decide: decide})
@@ -226,7 +218,7 @@ func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reas
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
 	target, err := s.directory.Staff(ctx, staffID)
@@ -269,7 +261,7 @@ func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in Esc
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
 	due := in.DueAt.In(clock.China).Truncate(time.Millisecond)

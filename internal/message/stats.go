@@ -114,7 +114,7 @@ func parseDay(field, s string) (time.Time, error) {
 // staff of the community and admins. Its cost depends on the period and
 // the number of grids and staff, not on how many messages exist.
 func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Report, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Report{}, err
 	}
 	switch q.GroupBy {

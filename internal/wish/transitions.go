@@ -80,13 +80,6 @@ func (s *Service) after(ctx context.Context, w *Wish, feed bool) {
 	}
 }
 
-func requireStaff(a actor.Actor) error {
-	if !a.IsStaff() && !a.IsAdmin() {
-		return apperr.ErrForbidden.New()
-	}
-	return nil
-}
-
 // asStaff admits only staff of the wish's community; to others the wish
 // is not found (its ID tells nothing).
 func asStaff(v Viewer) error {
@@ -99,7 +92,7 @@ func asStaff(v Viewer) error {
 // Approve publishes a pending wish in its community's feed. Staff of the
 // community and admins.
 func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return View{}, err
 	}
 	now := s.clock.Now()
@@ -126,7 +119,7 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, 
 // Reject refuses a pending wish with a reason the poster sees. Staff of
 // the community and admins.
 func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) (View, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return View{}, err
 	}
 	reason = plain.Body(reason)
