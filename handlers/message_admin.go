@@ -24,7 +24,7 @@ func (s *server) messageConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, cfg)
+	return cached(c, cfg.View())
 }
 
 type categoryRequest struct {
@@ -69,7 +69,7 @@ func (s *server) setMessageConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, out.View())
 }
 
 // staffStats answers the three rates as JSON, or as CSV for a street

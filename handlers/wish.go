@@ -182,7 +182,7 @@ func (s *server) wishSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, st)
+	return cached(c, st.View())
 }
 
 type wishSettingsRequest struct {
@@ -205,7 +205,7 @@ func (s *server) setWishSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, st.View())
 }
 
 func (s *server) serviceRecord(c echo.Context) error {

@@ -23,32 +23,32 @@ import (
 type Category struct {
 	// ID is the category's stable identifier: what clients send and what
 	// messages keep; Name is its Chinese label, which staff may change.
-	ID      string  `bson:"id" json:"id"`
-	Name    string  `bson:"name" json:"label"`
-	Urgency Urgency `bson:"urgency" json:"urgency"`
+	ID      string  `bson:"id"`
+	Name    string  `bson:"name"`
+	Urgency Urgency `bson:"urgency"`
 	// Active categories are offered to residents; an inactive one stays on
 	// the messages that have it.
-	Active bool `bson:"active" json:"active"`
+	Active bool `bson:"active"`
 }
 
 // Limits are the deadlines of one urgency class, in hours.
 type Limits struct {
-	ResponseHours int `bson:"responseHours" json:"responseHours"`
-	ResolveHours  int `bson:"resolveHours" json:"resolveHours"`
+	ResponseHours int `bson:"responseHours"`
+	ResolveHours  int `bson:"resolveHours"`
 }
 
 // Config is a community's categories and deadlines (分级分类处置). A change
 // applies to messages submitted or reclassified after it.
 type Config struct {
-	CommunityID string     `bson:"_id" json:"communityId"`
-	Categories  []Category `bson:"categories" json:"categories"`
-	Urgent      Limits     `bson:"urgent" json:"urgent"`
-	Normal      Limits     `bson:"normal" json:"normal"`
+	CommunityID string     `bson:"_id"`
+	Categories  []Category `bson:"categories"`
+	Urgent      Limits     `bson:"urgent"`
+	Normal      Limits     `bson:"normal"`
 	// ComplexResolveHours replaces the resolution deadline of a message
 	// that staff marked complex.
-	ComplexResolveHours int        `bson:"complexResolveHours" json:"complexResolveHours"`
-	UpdatedAt           *time.Time `bson:"updatedAt" json:"updatedAt"`
-	UpdatedBy           string     `bson:"updatedBy" json:"-"`
+	ComplexResolveHours int        `bson:"complexResolveHours"`
+	UpdatedAt           *time.Time `bson:"updatedAt"`
+	UpdatedBy           string     `bson:"updatedBy"`
 }
 
 // DefaultConfig is what a community has until its staff change it: the
@@ -103,6 +103,44 @@ func (c Config) Category(key string) (Category, bool) {
 		}
 	}
 	return Category{}, false
+}
+
+// ConfigView is a community's configuration as answers show it.
+type ConfigView struct {
+	CommunityID         string         `json:"communityId"`
+	Categories          []CategoryView `json:"categories"`
+	Urgent              LimitsView     `json:"urgent"`
+	Normal              LimitsView     `json:"normal"`
+	ComplexResolveHours int            `json:"complexResolveHours"`
+	UpdatedAt           *time.Time     `json:"updatedAt"`
+}
+
+// CategoryView is a category of a configuration.
+type CategoryView struct {
+	ID      string  `json:"id"`
+	Label   string  `json:"label"`
+	Urgency Urgency `json:"urgency"`
+	Active  bool    `json:"active"`
+}
+
+// LimitsView is the deadlines of one urgency class, in hours.
+type LimitsView struct {
+	ResponseHours int `json:"responseHours"`
+	ResolveHours  int `json:"resolveHours"`
+}
+
+// View shows the configuration.
+func (c Config) View() ConfigView {
+	v := ConfigView{
+		CommunityID: c.CommunityID, Categories: make([]CategoryView, len(c.Categories)),
+		Urgent:              LimitsView{ResponseHours: c.Urgent.ResponseHours, ResolveHours: c.Urgent.ResolveHours},
+		Normal:              LimitsView{ResponseHours: c.Normal.ResponseHours, ResolveHours: c.Normal.ResolveHours},
+		ComplexResolveHours: c.ComplexResolveHours, UpdatedAt: c.UpdatedAt,
+	}
+	for i, cat := range c.Categories {
+		v.Categories[i] = CategoryView{ID: cat.ID, Label: cat.Name, Urgency: cat.Urgency, Active: cat.Active}
+	}
+	return v
 }
 
 // CategoryRef is a category as answers show it: its identifier and label.

@@ -17,16 +17,29 @@ import (
 
 // Settings are a community's rules for its micro-wishes.
 type Settings struct {
-	CommunityID string `bson:"_id" json:"communityId"`
+	CommunityID string `bson:"_id"`
 	// ValueCap is the largest estimated value of a wish, in whole yuan.
-	ValueCap int `bson:"valueCap" json:"valueCap"`
+	ValueCap int `bson:"valueCap"`
 	// ContactNote tells a claimer how to reach the beneficiary through the
 	// community: the service centre's address and hours, an office line.
 	// It is what the community chooses to publish to its volunteers; a
 	// beneficiary's own phone never appears.
-	ContactNote string     `bson:"contactNote" json:"contactNote"`
-	UpdatedAt   *time.Time `bson:"updatedAt,omitempty" json:"updatedAt"`
-	UpdatedBy   *Person    `bson:"updatedBy,omitempty" json:"-"`
+	ContactNote string     `bson:"contactNote"`
+	UpdatedAt   *time.Time `bson:"updatedAt,omitempty"`
+	UpdatedBy   *Person    `bson:"updatedBy,omitempty"`
+}
+
+// SettingsView is a community's wish settings as answers show them.
+type SettingsView struct {
+	CommunityID string     `json:"communityId"`
+	ValueCap    int        `json:"valueCap"`
+	ContactNote string     `json:"contactNote"`
+	UpdatedAt   *time.Time `json:"updatedAt"`
+}
+
+// View shows the settings.
+func (st Settings) View() SettingsView {
+	return SettingsView{CommunityID: st.CommunityID, ValueCap: st.ValueCap, ContactNote: st.ContactNote, UpdatedAt: st.UpdatedAt}
 }
 
 func defaultSettings(communityID string) Settings {
