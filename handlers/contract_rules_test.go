@@ -3,10 +3,13 @@ package handlers_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"linli/internal/message"
 	"linli/internal/testenv"
+	"linli/internal/wish"
 )
 
 type errorJSON struct {
@@ -194,5 +197,27 @@ func TestANicknameIsNeverVerified(t *testing.T) {
 	last := acc.Message.Thread[len(acc.Message.Thread)-1]
 	if last.By == nil || !last.By.Verified || last.By.Position == "" || acc.Message.Owner == nil || !acc.Message.Owner.Verified {
 		t.Fatalf("staff entry %+v, owner %+v", last, acc.Message.Owner)
+	}
+}
+
+// The validator's limits are the domain's constants: one more than the
+// limit is refused with the limit in words, the limit itself passes.
+func TestValidatorLimitsComeFromTheDomain(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	r := env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": strings.Repeat("字", wish.MaxTitle+1)})).
+		Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); len(e.Error.Fields) != 1 || e.Error.Fields[0].Message != "标题不能超过"+strconv.Itoa(wish.MaxTitle)+"个字" {
+		t.Fatalf("too long: %s", r.Body)
+	}
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": strings.Repeat("字", wish.MaxTitle)})).Want(t, http.StatusCreated)
+	images := make([]string, message.MaxImages+1)
+	for i := range images {
+		images[i] = "https://img.example.cn/" + strconv.Itoa(i) + ".jpg"
+	}
+	r = env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "repair", "content": "灯坏了", "images": images}).
+		Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); e.Error.Fields[0].Message != "图片最多"+strconv.Itoa(message.MaxImages)+"个" {
+		t.Fatalf("too many images: %s", r.Body)
 	}
 }

@@ -12,3 +12,6 @@ func RequestTypes() map[string]reflect.Type {
 	})
 	return out
 }
+
+// LimitOf is the domain limit a `lim=` rule names.
+func LimitOf(name string) int { return limitOf(name) }

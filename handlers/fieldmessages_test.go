@@ -67,6 +67,9 @@ func rule(tag, name string) (string, bool) {
 	main, _, _ := strings.Cut(tag, ",dive")
 	for _, r := range strings.Split(main, ",") {
 		k, v, _ := strings.Cut(r, "=")
+		if k == "lim" { // a domain limit: max by another name
+			k, v = "max", strconv.Itoa(handlers.LimitOf(v))
+		}
 		if k == name {
 			return v, true
 		}

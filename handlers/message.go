@@ -18,7 +18,7 @@ type createMessageRequest struct {
 	Category string `json:"category" zh:"留言类别" validate:"required,max=32"`
 	// Content is checked by the service (empty and too long have their own codes).
 	Content string   `json:"content" zh:"内容"`
-	Images  []string `json:"images" zh:"图片" validate:"max=9,dive,required,max=512,https"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
 	Urgency string   `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 }
 
@@ -112,7 +112,7 @@ func (s *server) getMessage(c echo.Context) error {
 
 type followUpRequest struct {
 	Content string   `json:"content" zh:"补充内容"`
-	Images  []string `json:"images" zh:"图片" validate:"max=9,dive,required,max=512,https"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
 }
 
 // entryResponse is a new entry of a thread (its id is the entry's) with
@@ -152,7 +152,7 @@ func (s *server) followUp(c echo.Context) error {
 type ratingRequest struct {
 	Solved       *bool  `json:"solved" zh:"问题是否已解决" validate:"required"`
 	Satisfaction string `json:"satisfaction" zh:"满意程度" validate:"required,oneof=satisfied basic unsatisfied"`
-	Comment      string `json:"comment" zh:"评价内容" validate:"max=500"`
+	Comment      string `json:"comment" zh:"评价内容" validate:"lim=message.comment"`
 }
 
 func (s *server) rateMessage(c echo.Context) error {

@@ -31,21 +31,21 @@ type categoryRequest struct {
 	// ID keeps a category's identifier across a change of its label;
 	// empty for a new category.
 	ID      string `json:"id" zh:"类别编号" validate:"max=32"`
-	Label   string `json:"label" zh:"类别名称" validate:"required,notblank,max=16"`
+	Label   string `json:"label" zh:"类别名称" validate:"required,notblank,lim=message.categoryLabel"`
 	Urgency string `json:"urgency" zh:"紧急程度" validate:"required,oneof=urgent normal"`
 	Active  *bool  `json:"active" zh:"是否启用" validate:"required"`
 }
 
 type limitsRequest struct {
-	ResponseHours int `json:"responseHours" zh:"响应时限（小时）" validate:"required,min=1,max=2160"`
-	ResolveHours  int `json:"resolveHours" zh:"办结时限（小时）" validate:"required,min=1,max=2160"`
+	ResponseHours int `json:"responseHours" zh:"响应时限（小时）" validate:"required,min=1,lim=message.hours"`
+	ResolveHours  int `json:"resolveHours" zh:"办结时限（小时）" validate:"required,min=1,lim=message.hours"`
 }
 
 type configRequest struct {
-	Categories          []categoryRequest `json:"categories" zh:"留言类别" validate:"required,min=1,max=20,dive"`
+	Categories          []categoryRequest `json:"categories" zh:"留言类别" validate:"required,min=1,lim=message.categories,dive"`
 	Urgent              limitsRequest     `json:"urgent" zh:"紧急事项时限" validate:"required"`
 	Normal              limitsRequest     `json:"normal" zh:"一般事项时限" validate:"required"`
-	ComplexResolveHours int               `json:"complexResolveHours" zh:"复杂事项办结时限（小时）" validate:"required,min=1,max=2160"`
+	ComplexResolveHours int               `json:"complexResolveHours" zh:"复杂事项办结时限（小时）" validate:"required,min=1,lim=message.hours"`
 }
 
 func (s *server) setMessageConfig(c echo.Context) error {

@@ -63,7 +63,7 @@ func (s *server) acceptMessage(c echo.Context) error {
 
 type replyRequest struct {
 	Content string   `json:"content" zh:"回复内容"`
-	Images  []string `json:"images" zh:"图片" validate:"max=9,dive,required,max=512,https"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
 	// AskResident makes the reply a question: the message waits on the
 	// resident and its resolution clock pauses.
 	AskResident bool `json:"askResident" zh:"是否向居民提问"`
@@ -107,7 +107,7 @@ func (s *server) resolveMessage(c echo.Context) error {
 
 type transferRequest struct {
 	StaffID string `json:"staffId" zh:"接手的工作人员" validate:"required,objectid"`
-	Reason  string `json:"reason" zh:"转交原因" validate:"required,max=200"`
+	Reason  string `json:"reason" zh:"转交原因" validate:"required,lim=message.reason"`
 }
 
 func (s *server) transferMessage(c echo.Context) error {
@@ -128,7 +128,7 @@ func (s *server) transferMessage(c echo.Context) error {
 
 type escalateRequest struct {
 	DepartmentID string `json:"departmentId" zh:"部门" validate:"required,objectid"`
-	Note         string `json:"note" zh:"需部门解决的问题" validate:"required,max=500"`
+	Note         string `json:"note" zh:"需部门解决的问题" validate:"required,lim=message.note"`
 	DueAt        string `json:"dueAt" zh:"答复期限" validate:"required,rfc3339"`
 }
 
@@ -179,7 +179,7 @@ type classifyRequest struct {
 	Category *string `json:"category" zh:"留言类别" validate:"omitempty,max=32"`
 	Urgency  *string `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 	Complex  *bool   `json:"complex" zh:"是否为复杂事项"`
-	Reason   string  `json:"reason" zh:"调整原因" validate:"required,max=200"`
+	Reason   string  `json:"reason" zh:"调整原因" validate:"required,lim=message.reason"`
 }
 
 func (s *server) classifyMessage(c echo.Context) error {

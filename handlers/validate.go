@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -78,7 +79,30 @@ func newValidator() *validator.Validate {
 		s := fl.Field().String()
 		return strings.HasPrefix(s, "https://") && len(s) > len("https://")
 	}))
+	// lim is max with the limit named in the domain (see limits).
+	must(v.RegisterValidation("lim", func(fl validator.FieldLevel) bool {
+		n := limitOf(fl.Param())
+		f := fl.Field()
+		switch f.Kind() {
+		case reflect.String:
+			return utf8.RuneCountInString(f.String()) <= n
+		case reflect.Slice, reflect.Map, reflect.Array:
+			return f.Len() <= n
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return f.Int() <= int64(n)
+		}
+		return false
+	}))
 	return v
+}
+
+// limitOf is the domain limit called name.
+func limitOf(name string) int {
+	n, ok := limits[name]
+	if !ok {
+		panic("handlers: no limit called " + name)
+	}
+	return n
 }
 
 // check validates a request struct and returns one field error per field.
@@ -165,6 +189,9 @@ func describe(root reflect.Type, structNS string) fieldInfo {
 			_, after, _ := strings.Cut(f.Tag.Get("validate"), "dive")
 			for _, r := range strings.Split(strings.Trim(after, ","), ",") {
 				k, v, _ := strings.Cut(r, "=")
+				if k == "lim" {
+					k, v = "max", strconv.Itoa(limitOf(v))
+				}
 				info.rules[k] = v
 			}
 		}
@@ -177,6 +204,9 @@ func rulesOf(f reflect.StructField) (map[string]string, map[string]string) {
 	tag, _, _ := strings.Cut(f.Tag.Get("validate"), ",dive")
 	for _, r := range strings.Split(tag, ",") {
 		k, v, _ := strings.Cut(r, "=")
+		if k == "lim" {
+			k, v = "max", strconv.Itoa(limitOf(v))
+		}
 		rules[k] = v
 	}
 	var choice map[string]string
@@ -198,8 +228,11 @@ func fieldMessage(root reflect.Type, fe validator.FieldError) string {
 		label = label + "（" + f.index + "）"
 	}
 	number := isNumber(f.kind)
-	param := fe.Param()
-	switch fe.Tag() {
+	param, tag := fe.Param(), fe.Tag()
+	if tag == "lim" {
+		param, tag = strconv.Itoa(limitOf(param)), "max"
+	}
+	switch tag {
 	case "required", "notblank", "required_with", "required_without":
 		switch {
 		case number && (f.rules["min"] != "" || f.rules["max"] != ""):

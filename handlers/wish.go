@@ -17,12 +17,12 @@ import (
 // rules (limits, caps, who may do what) live in internal/wish.
 
 type postWishRequest struct {
-	Title           string   `json:"title" zh:"标题" validate:"required,max=30"`
-	Description     string   `json:"description" zh:"心愿描述" validate:"required,max=500"`
+	Title           string   `json:"title" zh:"标题" validate:"required,lim=wish.title"`
+	Description     string   `json:"description" zh:"心愿描述" validate:"required,lim=wish.description"`
 	Category        string   `json:"category" zh:"心愿类别" validate:"required,oneof=item service"`
-	BeneficiaryName string   `json:"beneficiaryName" zh:"受助人姓名" validate:"max=20"`
+	BeneficiaryName string   `json:"beneficiaryName" zh:"受助人姓名" validate:"lim=wish.beneficiary"`
 	EstimatedValue  int      `json:"estimatedValue" zh:"估计价值（元）" validate:"min=0"`
-	Images          []string `json:"images" zh:"图片" validate:"max=6,dive,required,max=512,https"`
+	Images          []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
 	ExpiresAt       string   `json:"expiresAt" zh:"截止时间" validate:"omitempty,rfc3339"`
 	CommunityID     string   `json:"communityId" zh:"社区" validate:"omitempty,objectid"`
 }
@@ -133,7 +133,7 @@ func (s *server) wishStep(step func(*wish.Service, context.Context, actor.Actor,
 }
 
 type rejectWishRequest struct {
-	Reason string `json:"reason" zh:"驳回原因" validate:"required,max=200"`
+	Reason string `json:"reason" zh:"驳回原因" validate:"required,lim=wish.reason"`
 }
 
 func (s *server) rejectWish(c echo.Context) error {
@@ -153,8 +153,8 @@ func (s *server) rejectWish(c echo.Context) error {
 }
 
 type fulfilWishRequest struct {
-	Note   string   `json:"note" zh:"完成说明" validate:"required,max=300"`
-	Images []string `json:"images" zh:"图片" validate:"max=6,dive,required,max=512,https"`
+	Note   string   `json:"note" zh:"完成说明" validate:"required,lim=wish.note"`
+	Images []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
 }
 
 func (s *server) fulfilWish(c echo.Context) error {
@@ -186,8 +186,8 @@ func (s *server) wishSettings(c echo.Context) error {
 }
 
 type wishSettingsRequest struct {
-	ValueCap    int    `json:"valueCap" zh:"价值上限（元）" validate:"required,min=1,max=2000"`
-	ContactNote string `json:"contactNote" zh:"联系说明" validate:"max=200"`
+	ValueCap    int    `json:"valueCap" zh:"价值上限（元）" validate:"required,min=1,lim=wish.valueCap"`
+	ContactNote string `json:"contactNote" zh:"联系说明" validate:"lim=wish.contactNote"`
 }
 
 func (s *server) setWishSettings(c echo.Context) error {

@@ -176,10 +176,10 @@ func (c Config) Allowed(u Urgency, complex bool) (response, resolve time.Duratio
 
 // Bounds of a configuration.
 const (
-	maxCategories   = 20
-	maxCategoryName = 16
+	maxCategories   = MaxCategories
+	maxCategoryName = MaxCategoryLabel
 	maxCategoryID   = 32
-	maxHours        = 90 * 24
+	maxHours        = MaxHours
 )
 
 // Check reports every invalid field of c, one entry per field.

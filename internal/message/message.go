@@ -275,6 +275,16 @@ type Event struct {
 const (
 	MaxContent = 2000 // characters of a message, reply, follow-up or answer
 	MaxImages  = 9
+	// MaxReason bounds the reason of a transfer or a classification,
+	// MaxNote the note of a whistle, MaxComment a rating's comment.
+	MaxReason  = 200
+	MaxNote    = 500
+	MaxComment = 500
+	// MaxCategoryLabel bounds a category's label, MaxCategories a
+	// community's categories, MaxHours any deadline.
+	MaxCategoryLabel = 16
+	MaxCategories    = 20
+	MaxHours         = 90 * 24
 	// MaxEvents bounds a thread (and the document); past it people call.
 	MaxEvents = 300
 	// MaxEscalations bounds the whistles blown on one message.

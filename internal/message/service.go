@@ -349,9 +349,6 @@ func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content strin
 	return m, ev, err
 }
 
-// maxComment bounds a rating's comment.
-const maxComment = 500
-
 // RatingInput is a resident's rating.
 type RatingInput struct {
 	Solved       bool
@@ -366,7 +363,7 @@ func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingIn
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "请选择满意程度：满意、基本满意或不满意"))
 	}
 	comment := plain.Body(r.Comment)
-	if utf8.RuneCountInString(comment) > maxComment {
+	if utf8.RuneCountInString(comment) > MaxComment {
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("comment", "max", "评价内容不能超过500字"))
 	}
 	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {

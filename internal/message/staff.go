@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -214,7 +215,7 @@ func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution str
 // community: the owner, a secretary or an admin may (and assign a message
 // nobody took yet).
 func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reason string) (Message, Event, error) {
-	reason, err := checkText("reason", reason, 200, "请填写转交原因（200字以内）")
+	reason, err := checkText("reason", reason, MaxReason, fmt.Sprintf("请填写转交原因（%d字以内）", MaxReason))
 	if err != nil {
 		return Message{}, Event{}, err
 	}
@@ -257,7 +258,7 @@ type EscalationInput struct {
 // Escalate blows the whistle to a department (吹哨): the owner or a
 // secretary; the department's liaison owes an answer by DueAt.
 func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in EscalationInput) (Message, Event, error) {
-	note, err := checkText("note", in.Note, 500, "请说明需要部门解决的问题（500字以内）")
+	note, err := checkText("note", in.Note, MaxNote, fmt.Sprintf("请说明需要部门解决的问题（%d字以内）", MaxNote))
 	if err != nil {
 		return Message{}, Event{}, err
 	}
@@ -305,7 +306,7 @@ func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalatio
 // reason: any staff member of the community while nobody owns it, then its
 // owner or a secretary. Deadlines follow the community's configuration.
 func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Classification) (Message, Event, error) {
-	reason, err := checkText("reason", c.Reason, 200, "请填写调整原因（200字以内）")
+	reason, err := checkText("reason", c.Reason, MaxReason, fmt.Sprintf("请填写调整原因（%d字以内）", MaxReason))
 	if err != nil {
 		return Message{}, Event{}, err
 	}
