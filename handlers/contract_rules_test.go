@@ -221,3 +221,29 @@ func TestValidatorLimitsComeFromTheDomain(t *testing.T) {
 		t.Fatalf("too many images: %s", r.Body)
 	}
 }
+
+// A bad cursor is 422 INVALID_CURSOR on every list that takes one (the
+// lists are found in the document: every operation with a cursor).
+func TestABadCursorIsInvalidEverywhere(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	doc := loadSpec(t)
+	n := 0
+	for path, item := range doc.Paths.Map() {
+		op := item.Get
+		if op == nil || op.Parameters.GetByInAndName("query", "cursor") == nil {
+			continue
+		}
+		p := strings.NewReplacer("{id}", s.A.CommunityID).Replace(path)
+		for _, tok := range []string{s.Admin, s.StaffA.Token} {
+			r := env.Get(p+"?communityId="+s.A.CommunityID+"&cursor=not*a*cursor", tok)
+			if r.Status != http.StatusUnprocessableEntity || r.Code() != "INVALID_CURSOR" {
+				t.Errorf("%s: %d %s", path, r.Status, r.Body)
+			}
+		}
+		n++
+	}
+	if n < 5 {
+		t.Fatalf("only %d lists with a cursor found", n)
+	}
+}
