@@ -1,6 +1,8 @@
 package message
 
 import (
+	"linli/internal/actor"
+
 	"testing"
 	"time"
 )
@@ -197,5 +199,63 @@ func TestCategoriesStoredByNameGetIdentifiers(t *testing.T) {
 	h.must(h.svc.Backfill(h.ctx))
 	if got := h.get(byLabel.ID); got.CategoryID != cfg.Categories[1].ID || Summarise(got, start).Category.Label != "电动车充电" {
 		t.Fatalf("backfilled %q", got.CategoryID)
+	}
+}
+
+// The paths that hand a message to someone who did not answer it
+// themselves. The rule is about the resident: they must have had a named
+// answer, that is not a question, in this cycle, before anyone resolves.
+// Who gave it may differ from who resolves (a transfer keeps the thread,
+// and the resolution carries the resolver's own name), and an answer
+// stays an answer when its author leaves (it was signed when given). An
+// admin without a staff profile names nobody and so may hand a message on
+// but never answer or resolve it.
+func TestAnswerRuleAcrossHandsAndRoles(t *testing.T) {
+	h := newHarness(t)
+
+	// An admin without a staff profile: may assign, may not answer or resolve.
+	m := h.submit(h.ResA2, "", "")
+	if _, _, err := h.svc.Accept(h.ctx, h.Admin, m.ID); !ErrStaffRequired.Is(err) {
+		t.Fatalf("admin accepts: %v", err)
+	}
+	_, _, err := h.svc.Transfer(h.ctx, h.Admin, m.ID, h.GridA2.StaffID, "请网格员处理")
+	h.must(err)
+	if _, _, err := h.svc.Reply(h.ctx, h.Admin, m.ID, "已收到", nil, false); !ErrStaffRequired.Is(err) {
+		t.Fatalf("admin replies: %v", err)
+	}
+	if _, _, err := h.svc.Resolve(h.ctx, h.Admin, m.ID, "已处理"); err == nil {
+		t.Fatal("an admin without a staff profile resolved")
+	}
+	// The new owner assigned by the admin never answered: refused.
+	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("assigned owner resolves without an answer: %v", err)
+	}
+
+	// The owner answers, then leaves: their staff profile is deactivated,
+	// so the actor the account service builds for them holds no staff role.
+	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "明天上门查看", nil, false)
+	h.must(err)
+	left := actor.Actor{UserID: h.GridA2.UserID, Nickname: h.GridA2.Nickname, Roles: []actor.Role{actor.Resident}}
+	if _, _, err := h.svc.Resolve(h.ctx, left, m.ID, "已处理"); err == nil {
+		t.Fatal("a deactivated staff member resolved")
+	}
+	// The secretary takes it over; the resident had a named answer in this
+	// cycle (李强's, kept in the thread), so the new owner may resolve, in
+	// their own name.
+	_, _, err = h.svc.Transfer(h.ctx, h.SecA, m.ID, h.SecA.StaffID, "网格员离岗")
+	h.must(err)
+	got, _, err := h.svc.Resolve(h.ctx, h.SecA, m.ID, "已修好")
+	h.must(err)
+	if got.Resolution == nil || got.Resolution.By.StaffID != h.SecA.StaffID {
+		t.Fatalf("resolution %+v", got.Resolution)
+	}
+	// Reopened: the earlier answer belongs to the closed cycle; a transfer
+	// back does not carry it over.
+	_, _, err = h.svc.Rate(h.ctx, h.ResA2, m.ID, RatingInput{Solved: false, Satisfaction: Unsatisfied})
+	h.must(err)
+	_, _, err = h.svc.Transfer(h.ctx, h.SecA, m.ID, h.GridA2.StaffID, "回到网格")
+	h.must(err)
+	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
+		t.Fatalf("resolve in the new cycle on the old answer: %v", err)
 	}
 }
