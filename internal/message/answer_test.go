@@ -1,6 +1,8 @@
 package message
 
 import (
+	"fmt"
+
 	"linli/internal/actor"
 
 	"testing"
@@ -257,5 +259,29 @@ func TestAnswerRuleAcrossHandsAndRoles(t *testing.T) {
 	h.must(err)
 	if _, _, err := h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已处理"); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve in the new cycle on the old answer: %v", err)
+	}
+}
+
+// The backfills pass over what they cannot mend rather than read it again:
+// messages whose community is gone, or stored without any category, ahead
+// of (in ID order) one that can be mended, do not keep it unmended nor
+// hold the start-up in a loop.
+func TestBackfillPassesOverWhatItCannotMend(t *testing.T) {
+	h := newHarness(t)
+	var docs []any
+	for i := range sweepBatch + 1 {
+		// IDs below any ObjectID: read first. No community, no category.
+		docs = append(docs, map[string]any{"_id": fmt.Sprintf("0%04d", i), "communityId": "gone", "gridId": "gone", "state": "closed"})
+	}
+	_, err := h.db.Collection("messages").InsertMany(h.ctx, docs)
+	h.must(err)
+	m := h.submit(h.ResA, "", "")
+	_, err = h.db.Collection("messages").UpdateOne(h.ctx, map[string]any{"_id": m.ID},
+		map[string]any{"$unset": map[string]any{"place": "", "categoryId": ""}})
+	h.must(err)
+	h.must(h.svc.Backfill(h.ctx))
+	got := h.get(m.ID)
+	if got.Place == nil || got.Place.CommunityName != "甲社区" || got.CategoryID == "" {
+		t.Fatalf("the mendable message behind the others: place %+v category %q", got.Place, got.CategoryID)
 	}
 }

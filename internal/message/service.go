@@ -244,31 +244,42 @@ func (s *Service) placeOf(ctx context.Context, h Home) (*Place, error) {
 	return p, nil
 }
 
-// Backfill names the place of messages stored before names were kept. It
-// is idempotent (it only touches messages without a place) and runs at
-// start-up; a message it cannot name (its community gone) is left as it is.
+// Backfill names the place of messages stored before names were kept, and
+// gives messages stored by category name their category's identifier. It
+// is idempotent (it only touches messages missing the field, each once, in
+// ID order) and runs at start-up: when nothing is missing it reads no
+// message. A message it cannot name (its community gone) is left as it is
+// and passed over.
 func (s *Service) Backfill(ctx context.Context) error {
-	for range 1000 {
-		list, err := s.store.unnamed(ctx, sweepBatch)
+	places := map[Home]*Place{}
+	after := ""
+	for {
+		list, err := s.store.unnamed(ctx, after, sweepBatch)
 		if err != nil {
 			return err
 		}
-		if len(list) == 0 {
-			break
-		}
-		named := 0
 		for _, m := range list {
-			p, err := s.placeOf(ctx, Home{CommunityID: m.CommunityID, GridID: m.GridID, BuildingID: m.BuildingID})
-			if err != nil {
-				s.log.WarnContext(ctx, "message place left unnamed", "message", m.ID, "err", err)
+			after = m.ID
+			home := Home{CommunityID: m.CommunityID, GridID: m.GridID, BuildingID: m.BuildingID}
+			p, ok := places[home]
+			if !ok {
+				p, err = s.placeOf(ctx, home)
+				switch {
+				case community.ErrCommunityNotFound.Is(err), community.ErrGridNotFound.Is(err):
+					s.log.WarnContext(ctx, "message place left unnamed", "message", m.ID, "err", err)
+				case err != nil:
+					return err
+				}
+				places[home] = p // nil: not nameable, said once
+			}
+			if p == nil {
 				continue
 			}
 			if err := s.store.name(ctx, m.ID, *p); err != nil {
 				return err
 			}
-			named++
 		}
-		if named == 0 {
+		if len(list) < sweepBatch {
 			break
 		}
 	}
@@ -280,12 +291,14 @@ func (s *Service) Backfill(ctx context.Context) error {
 // configuration (by name), else the one derived from the name.
 func (s *Service) backfillCategories(ctx context.Context) error {
 	cfgs := map[string]Config{}
-	for range 1000 {
-		list, err := s.store.uncategorised(ctx, sweepBatch)
-		if err != nil || len(list) == 0 {
+	after := ""
+	for {
+		list, err := s.store.uncategorised(ctx, after, sweepBatch)
+		if err != nil {
 			return err
 		}
 		for _, m := range list {
+			after = m.ID
 			cfg, ok := cfgs[m.CommunityID]
 			if !ok {
 				if cfg, err = s.store.configs.get(ctx, m.CommunityID); err != nil {
@@ -303,8 +316,10 @@ func (s *Service) backfillCategories(ctx context.Context) error {
 				return err
 			}
 		}
+		if len(list) < sweepBatch {
+			return nil
+		}
 	}
-	return nil
 }
 
 // own lets only the author see a message.

@@ -39,16 +39,23 @@ var Indexes = []store.Index{
 	{Collection: "messages", Name: "sweep", Keys: bson.D{{Key: "nextCheckAt", Value: 1}}},
 	{Collection: "messages", Name: "tally_dirty", Keys: bson.D{{Key: "tallyDirty", Value: 1}, {Key: "updatedAt", Value: 1}},
 		Partial: bson.D{{Key: "tallyDirty", Value: true}}},
-	{Collection: "messages", Name: "category_backfill", Keys: bson.D{{Key: "categoryId", Value: 1}}},
-	{Collection: "messages", Name: "place_backfill", Keys: bson.D{{Key: "place.communityName", Value: 1}}},
+	// The start-up backfills ask for the documents still missing a field,
+	// after the last one seen: on MongoDB the missing field is the null key
+	// of these indexes, so once every message has it each start-up reads
+	// no document.
+	{Collection: "messages", Name: "category_backfill", Keys: bson.D{{Key: "categoryId", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "messages", Name: "place_backfill", Keys: bson.D{{Key: "place.communityName", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},
 	{Collection: "message_counters", Name: "day", Keys: bson.D{{Key: "day", Value: 1}}},
 }
 
-// unnamed lists messages stored without a place (see Service.Backfill).
-func (s *Store) unnamed(ctx context.Context, limit int) ([]Message, error) {
-	return store.FindAll[Message](ctx, s.messages, bson.M{"place.communityName": bson.M{"$exists": false}},
-		options.Find().SetProjection(bson.M{"communityId": 1, "gridId": 1, "buildingId": 1}).SetLimit(int64(limit)))
+// unnamed lists messages stored without a place after the ID after (see
+// Service.Backfill), in ID order: one that cannot be named is passed over,
+// not read again.
+func (s *Store) unnamed(ctx context.Context, after string, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"place.communityName": bson.M{"$exists": false}, "_id": bson.M{"$gt": after}},
+		options.Find().SetProjection(bson.M{"communityId": 1, "gridId": 1, "buildingId": 1}).
+			SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
 
 // name sets the place of a message that has none.
@@ -60,10 +67,12 @@ func (s *Store) name(ctx context.Context, id string, p Place) error {
 	return nil
 }
 
-// uncategorised lists messages stored without a category identifier.
-func (s *Store) uncategorised(ctx context.Context, limit int) ([]Message, error) {
-	return store.FindAll[Message](ctx, s.messages, bson.M{"categoryId": bson.M{"$exists": false}},
-		options.Find().SetProjection(bson.M{"communityId": 1, "category": 1}).SetLimit(int64(limit)))
+// uncategorised lists messages stored without a category identifier after
+// the ID after, in ID order.
+func (s *Store) uncategorised(ctx context.Context, after string, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"categoryId": bson.M{"$exists": false}, "_id": bson.M{"$gt": after}},
+		options.Find().SetProjection(bson.M{"communityId": 1, "category": 1}).
+			SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
 
 // categorise sets the category identifier of a message that has none
