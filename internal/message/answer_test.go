@@ -1,6 +1,8 @@
 package message
 
 import (
+	"linli/internal/person"
+
 	"fmt"
 
 	"linli/internal/actor"
@@ -283,5 +285,51 @@ func TestBackfillPassesOverWhatItCannotMend(t *testing.T) {
 	got := h.get(m.ID)
 	if got.Place == nil || got.Place.CommunityName != "甲社区" || got.CategoryID == "" {
 		t.Fatalf("the mendable message behind the others: place %+v category %q", got.Place, got.CategoryID)
+	}
+}
+
+// One rule for a person on a message, as on a wish: staff viewers see the
+// user IDs of staff (to act on them), residents never do; a street admin
+// acting without a staff profile is named by role, unverified, in both.
+func TestPeopleOnMessagesAsEachViewerSeesThem(t *testing.T) {
+	h := newHarness(t)
+	m := h.submit(h.ResA2, "", "")
+	_, _, err := h.svc.Transfer(h.ctx, h.Admin, m.ID, h.GridA2.StaffID, "请网格员处理")
+	h.must(err)
+	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "明天上门", nil, false)
+	h.must(err)
+	_, _, err = h.svc.Resolve(h.ctx, h.GridA2, m.ID, "已修好")
+	h.must(err)
+	m = h.get(m.ID)
+	for _, staff := range []bool{true, false} {
+		d := View(m, start)
+		list := Summarise(m, start)
+		if staff {
+			d, list = StaffView(m, start), StaffSummarise(m, start)
+		}
+		wantID := ""
+		if staff {
+			wantID = h.GridA2.UserID
+		}
+		if d.Owner == nil || d.Owner.UserID != wantID || list.Owner == nil || list.Owner.UserID != wantID ||
+			d.Resolution == nil || d.Resolution.By.UserID != wantID || !d.Owner.Verified {
+			t.Fatalf("staff viewer %v: owner %+v, list owner %+v, resolution %+v", staff, d.Owner, list.Owner, d.Resolution)
+		}
+		var assigned, replied *EventView
+		for i := range d.Thread {
+			switch d.Thread[i].Type {
+			case EvTransferred:
+				assigned = &d.Thread[i]
+			case EvReply:
+				replied = &d.Thread[i]
+			}
+		}
+		if assigned == nil || assigned.By == nil || assigned.By.Name != person.StreetAdminName || assigned.By.Verified ||
+			(assigned.By.UserID != "") == !staff || assigned.To == nil || assigned.To.UserID != wantID {
+			t.Fatalf("staff viewer %v: assignment %+v", staff, assigned)
+		}
+		if replied == nil || replied.By == nil || replied.By.UserID != wantID || replied.By.Name != "李强" {
+			t.Fatalf("staff viewer %v: reply %+v", staff, replied)
+		}
 	}
 }

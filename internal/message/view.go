@@ -106,16 +106,17 @@ type AnswerView struct {
 }
 
 // staffPerson is a staff snapshot in the one shape of a person: verified,
-// because it was taken from the staff profile of whoever acted.
+// because it was taken from the staff profile of whoever acted. Its user
+// ID is kept for staff viewers (see person.View.For), as on wishes.
 func staffPerson(r StaffRef) person.View {
-	return person.Staff("", r.StaffID, r.Name, r.Position)
+	return person.Staff(r.UserID, r.StaffID, r.Name, r.Position)
 }
 
-func staffPersonPtr(r *StaffRef) *person.View {
+func staffPersonPtr(r *StaffRef, staff bool) *person.View {
 	if r == nil {
 		return nil
 	}
-	p := staffPerson(*r)
+	p := staffPerson(*r).For(staff)
 	return &p
 }
 
@@ -125,7 +126,8 @@ type EventView struct {
 	Type EventType `json:"type"`
 	At   time.Time `json:"at"`
 	// Actor is who caused the event: resident, staff, admin or system;
-	// By names them (null for the system and a street admin).
+	// By names them (null for the system; a street admin without a staff
+	// profile as person.StreetAdmin, unverified).
 	Actor          ActorKind    `json:"actor"`
 	By             *person.View `json:"by"`
 	State          State        `json:"state"`
@@ -149,8 +151,13 @@ type EventView struct {
 	Deadline       string       `json:"deadline,omitempty"`
 }
 
-// Summarise shows m in a list at now.
-func Summarise(m Message, now time.Time) Summary {
+// Summarise shows m in a list at now, as its author sees it.
+func Summarise(m Message, now time.Time) Summary { return summarise(m, now, false) }
+
+// StaffSummarise shows m in a staff queue at now (user IDs included).
+func StaffSummarise(m Message, now time.Time) Summary { return summarise(m, now, true) }
+
+func summarise(m Message, now time.Time, staff bool) Summary {
 	r := []rune(m.Content)
 	ex := m.Content
 	if len(r) > 80 {
@@ -158,7 +165,7 @@ func Summarise(m Message, now time.Time) Summary {
 	}
 	s := Summary{
 		ID: m.ID, Category: m.categoryOf(), Excerpt: ex, Urgency: m.Urgency, Complex: m.Complex, State: m.State,
-		CommunityID: m.CommunityID, GridID: m.GridID, Owner: staffPersonPtr(m.Owner), SubmittedAt: m.SubmittedAt, UpdatedAt: m.UpdatedAt,
+		CommunityID: m.CommunityID, GridID: m.GridID, Owner: staffPersonPtr(m.Owner, staff), SubmittedAt: m.SubmittedAt, UpdatedAt: m.UpdatedAt,
 		AgeMinutes: int(now.Sub(m.SubmittedAt) / time.Minute), EverOverdue: m.OverdueAt != nil,
 		Paused: m.State == AwaitingResident, Reopened: m.Reopens > 0, CanRate: m.State == Resolved,
 	}
@@ -184,7 +191,7 @@ func StaffView(m Message, now time.Time) Detail { return detail(m, now, true) }
 
 func detail(m Message, now time.Time, staff bool) Detail {
 	d := Detail{
-		Summary: Summarise(m, now), Content: m.Content, Images: m.Images, BuildingID: m.BuildingID,
+		Summary: summarise(m, now, staff), Content: m.Content, Images: m.Images, BuildingID: m.BuildingID,
 		RequestedUrgency: m.RequestedUrgency, UrgencyConfirmed: m.UrgencyConfirmed,
 		AcceptedAt: m.AcceptedAt, FirstResponseAt: m.FirstResponseAt, ResponseDueAt: m.Deadlines.ResponseDueAt,
 		Cycle: m.Cycle, Reopens: m.Reopens, Rating: m.Rating,
@@ -197,7 +204,7 @@ func detail(m Message, now time.Time, staff bool) Detail {
 		d.BuildingName = m.Place.BuildingName
 	}
 	if r := m.Resolution; r != nil {
-		d.Resolution = &ResolutionView{Text: r.Text, By: staffPerson(r.By), Cycle: r.Cycle, At: r.At}
+		d.Resolution = &ResolutionView{Text: r.Text, By: staffPerson(r.By).For(staff), Cycle: r.Cycle, At: r.At}
 	}
 	if m.FirstResponseAt != nil {
 		inTime := m.RespondedInTime
@@ -244,7 +251,7 @@ func viewEvent(e Event, author *Author, staff bool) (EventView, bool) {
 	v := EventView{
 		ID: e.ID, Type: e.Type, At: e.At, Actor: e.By.Kind, State: e.State,
 		Content: e.Content, Images: e.Images, AskResident: e.AskResident, Reason: e.Reason,
-		Urgency: e.Urgency, Complex: e.Complex, From: staffPersonPtr(e.From), To: staffPersonPtr(e.To),
+		Urgency: e.Urgency, Complex: e.Complex, From: staffPersonPtr(e.From, staff), To: staffPersonPtr(e.To, staff),
 		EscalationID: e.EscalationID, DepartmentName: e.DepartmentName, LiaisonName: e.LiaisonName,
 		DueAt: e.DueAt, Late: e.Late, Solved: e.Solved, Satisfaction: e.Satisfaction, Reopened: e.Reopened,
 		Deadline: e.Deadline,
@@ -258,12 +265,12 @@ func viewEvent(e Event, author *Author, staff bool) (EventView, bool) {
 	}
 	switch {
 	case e.By.Staff != nil:
-		v.By = staffPersonPtr(e.By.Staff)
+		v.By = staffPersonPtr(e.By.Staff, staff)
 	case e.By.Kind == ByResident:
-		p := person.Resident(author.UserID, author.Nickname)
-		if !staff {
-			p = p.Public()
-		}
+		p := person.Resident(author.UserID, author.Nickname).For(staff)
+		v.By = &p
+	case e.By.Kind == ByAdmin:
+		p := person.StreetAdmin(e.By.UserID).For(staff)
 		v.By = &p
 	}
 	if !staff {

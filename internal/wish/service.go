@@ -12,6 +12,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/notify"
+	"linli/internal/person"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 	"linli/internal/platform/wechat"
@@ -329,7 +330,7 @@ func personOf(a actor.Actor) Person { return Person{UserID: a.UserID, Nickname: 
 func staffPersonOf(a actor.Actor) Person {
 	p := Person{UserID: a.UserID, Nickname: a.Nickname, StaffID: a.StaffID, StaffName: a.StaffName, StaffPosition: a.StaffPosition}
 	if p.StaffName == "" {
-		p.StaffName, p.StaffPosition = "街道工作人员", "街道管理员"
+		p.StaffName, p.StaffPosition = person.StreetAdminName, person.StreetAdminPosition
 	}
 	return p
 }
