@@ -8,15 +8,13 @@ import (
 
 	"linli/internal/account"
 	"linli/internal/actor"
-	"linli/internal/apperr"
 	"linli/internal/community"
-	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
 type createCommunityRequest struct {
-	Name   string `json:"name" validate:"required,notblank,max=64"`
-	Street string `json:"street" validate:"required,notblank,max=64"`
+	Name   string `json:"name" zh:"社区名称" validate:"required,notblank,max=64"`
+	Street string `json:"street" zh:"所属街道" validate:"required,notblank,max=64"`
 }
 
 func (s *server) createCommunity(c echo.Context) error {
@@ -32,7 +30,7 @@ func (s *server) createCommunity(c echo.Context) error {
 }
 
 type namedRequest struct {
-	Name string `json:"name" validate:"required,notblank,max=64"`
+	Name string `json:"name" zh:"名称" validate:"required,notblank,max=64"`
 }
 
 func (s *server) createGrid(c echo.Context) error {
@@ -61,11 +59,11 @@ func createNamed[T any](c echo.Context, create func(context.Context, actor.Actor
 }
 
 type createStaffRequest struct {
-	Name        string   `json:"name" validate:"required,notblank,max=32"`
-	Position    string   `json:"position" validate:"required,notblank,max=32"`
-	CommunityID string   `json:"communityId" validate:"required,objectid"`
-	GridIDs     []string `json:"gridIds" validate:"max=50,dive,objectid"`
-	Secretary   bool     `json:"secretary"`
+	Name        string   `json:"name" zh:"姓名" validate:"required,notblank,max=32"`
+	Position    string   `json:"position" zh:"职务" validate:"required,notblank,max=32"`
+	CommunityID string   `json:"communityId" zh:"社区" validate:"required,objectid"`
+	GridIDs     []string `json:"gridIds" zh:"负责的网格" validate:"max=50,dive,objectid"`
+	Secretary   bool     `json:"secretary" zh:"是否为书记"`
 }
 
 type createStaffResponse struct {
@@ -89,9 +87,9 @@ func (s *server) createStaff(c echo.Context) error {
 }
 
 func (s *server) listStaff(c echo.Context) error {
-	communityID := c.QueryParam("communityId")
-	if !clock.ValidID(communityID) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	communityID, err := queryID(c, "communityId", true)
+	if err != nil {
+		return err
 	}
 	limit, cur, err := listParams(c)
 	if err != nil {
@@ -117,7 +115,7 @@ func (s *server) deactivateStaff(c echo.Context) error {
 }
 
 type setSecretaryRequest struct {
-	Secretary *bool `json:"secretary" validate:"required"`
+	Secretary *bool `json:"secretary" zh:"是否为书记" validate:"required"`
 }
 
 func (s *server) setSecretary(c echo.Context) error {

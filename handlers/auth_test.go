@@ -134,7 +134,8 @@ func TestAdminOnly(t *testing.T) {
 	// Staff list their own community's staff, not another's.
 	env.Get("/api/v1/admin/staff?communityId="+s.A.CommunityID, s.StaffA.Token).Want(t, 200)
 	env.Get("/api/v1/admin/staff?communityId="+s.B.CommunityID, s.StaffA.Token).Want(t, 404, "COMMUNITY_NOT_FOUND") // out of scope: it does not exist
-	env.Get("/api/v1/admin/staff?communityId=x", s.Admin).Want(t, 422, "VALIDATION_FAILED")
+	env.Get("/api/v1/admin/staff?communityId=x", s.Admin).Want(t, 404, "INVALID_ID")
+	env.Get("/api/v1/admin/staff", s.Admin).Want(t, 422, "VALIDATION_FAILED")
 }
 
 func TestStaffInvites(t *testing.T) {

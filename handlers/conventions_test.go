@@ -44,7 +44,7 @@ func TestBadInputGetsItsOwnCodeAndWritesNothing(t *testing.T) {
 		{"missing field", testenv.Req{Body: `{"name":"甲"}`}, 422, "VALIDATION_FAILED"},
 		{"blank name", testenv.Req{Body: `{"name":"   ","street":"乙"}`}, 422, "VALIDATION_FAILED"},
 		{"too long", testenv.Req{Body: fmt.Sprintf(`{"name":%q,"street":"乙"}`, strings.Repeat("长", 65))}, 422, "VALIDATION_FAILED"},
-		{"not json", testenv.Req{Body: `name=甲`, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 400, "UNSUPPORTED_CONTENT_TYPE"},
+		{"not json", testenv.Req{Body: `name=甲`, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 415, "UNSUPPORTED_CONTENT_TYPE"},
 		{"oversize", testenv.Req{Body: `{"name":"` + strings.Repeat("x", 2<<20) + `","street":"乙"}`}, 413, "BODY_TOO_LARGE"},
 	}
 	for _, tc := range cases {

@@ -26,19 +26,20 @@ type envelopeBody struct {
 }
 
 var statusOf = map[apperr.Kind]int{
-	apperr.Internal:     http.StatusInternalServerError,
-	apperr.Invalid:      http.StatusUnprocessableEntity,
-	apperr.BadRequest:   http.StatusBadRequest,
-	apperr.Unauthorized: http.StatusUnauthorized,
-	apperr.Forbidden:    http.StatusForbidden,
-	apperr.NotFound:     http.StatusNotFound,
-	apperr.Conflict:     http.StatusConflict,
-	apperr.Gone:         http.StatusGone,
-	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
-	apperr.RateLimited:  http.StatusTooManyRequests,
-	apperr.Unavailable:  http.StatusServiceUnavailable,
-	apperr.BadGateway:   http.StatusBadGateway,
-	apperr.NotAllowed:   http.StatusMethodNotAllowed,
+	apperr.Internal:         http.StatusInternalServerError,
+	apperr.Invalid:          http.StatusUnprocessableEntity,
+	apperr.BadRequest:       http.StatusBadRequest,
+	apperr.Unauthorized:     http.StatusUnauthorized,
+	apperr.Forbidden:        http.StatusForbidden,
+	apperr.NotFound:         http.StatusNotFound,
+	apperr.Conflict:         http.StatusConflict,
+	apperr.Gone:             http.StatusGone,
+	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
+	apperr.RateLimited:      http.StatusTooManyRequests,
+	apperr.Unavailable:      http.StatusServiceUnavailable,
+	apperr.BadGateway:       http.StatusBadGateway,
+	apperr.NotAllowed:       http.StatusMethodNotAllowed,
+	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
 }
 
 // statusClientClosed is what the access log records for a request whose

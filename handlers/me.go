@@ -17,9 +17,9 @@ func (s *server) me(c echo.Context) error {
 }
 
 type setHomeRequest struct {
-	CommunityID string `json:"communityId" validate:"required,objectid"`
-	GridID      string `json:"gridId" validate:"required,objectid"`
-	BuildingID  string `json:"buildingId" validate:"omitempty,objectid"`
+	CommunityID string `json:"communityId" zh:"社区" validate:"required,objectid"`
+	GridID      string `json:"gridId" zh:"网格" validate:"required,objectid"`
+	BuildingID  string `json:"buildingId" zh:"楼栋" validate:"omitempty,objectid"`
 }
 
 func (s *server) setHome(c echo.Context) error {
@@ -37,7 +37,7 @@ func (s *server) setHome(c echo.Context) error {
 }
 
 type redeemRequest struct {
-	Code string `json:"code" validate:"required,max=32"`
+	Code string `json:"code" zh:"邀请码" validate:"required,notblank,max=32"`
 }
 
 func (s *server) redeemInvite(c echo.Context) error {
@@ -53,7 +53,7 @@ func (s *server) redeemInvite(c echo.Context) error {
 }
 
 type profileRequest struct {
-	Nickname string `json:"nickname" validate:"required,notblank,max=32"`
+	Nickname string `json:"nickname" zh:"昵称" validate:"required,notblank,max=32"`
 }
 
 func (s *server) setProfile(c echo.Context) error {

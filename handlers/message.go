@@ -15,11 +15,11 @@ import (
 // thread, follow up, rate.
 
 type createMessageRequest struct {
-	Category string `json:"category" validate:"required,max=16"`
+	Category string `json:"category" zh:"留言类别" validate:"required,max=32"`
 	// Content is checked by the service (empty and too long have their own codes).
-	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
-	Urgency string   `json:"urgency" validate:"omitempty,oneof=urgent normal"`
+	Content string   `json:"content" zh:"内容"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
+	Urgency string   `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 }
 
 func (s *server) createMessage(c echo.Context) error {
@@ -53,7 +53,7 @@ func states(c echo.Context, def []message.State) ([]message.State, error) {
 		st := message.State(strings.TrimSpace(p))
 		if !validState(st) {
 			return nil, apperr.ErrValidation.WithFields(apperr.FieldError{
-				Field: "state", Code: "oneof", Message: "state 须为 active、all 或 submitted、accepted、awaiting_resident、resolved、closed",
+				Field: "state", Code: "oneof", Message: "请选择留言状态：待办、全部、待受理、办理中、待居民回复、已办结或已评价",
 			})
 		}
 		out = append(out, st)
@@ -83,17 +83,18 @@ func (s *server) myMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, summaries(list, limit, s.now(), func(m message.Message) page.Cursor {
+	return cached(c, summaries(list, limit, message.Summarise, s.now(), func(m message.Message) page.Cursor {
 		return page.Cursor{Key: m.SubmittedAt.UnixMilli(), ID: m.ID}
 	}))
 }
 
 // summaries pages a list (fetched with one extra item) as summaries.
-func summaries(list []message.Message, limit int, now time.Time, cursorOf func(message.Message) page.Cursor) page.Page[message.Summary] {
+// summarise is message.Summarise or message.StaffSummarise, by the viewer.
+func summaries(list []message.Message, limit int, summarise func(message.Message, time.Time) message.Summary, now time.Time, cursorOf func(message.Message) page.Cursor) page.Page[message.Summary] {
 	p := page.Of(list, limit, cursorOf)
 	out := page.Page[message.Summary]{Items: make([]message.Summary, len(p.Items)), NextCursor: p.NextCursor}
 	for i, m := range p.Items {
-		out.Items[i] = message.Summarise(m, now)
+		out.Items[i] = summarise(m, now)
 	}
 	return out
 }
@@ -111,15 +112,26 @@ func (s *server) getMessage(c echo.Context) error {
 }
 
 type followUpRequest struct {
-	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
+	Content string   `json:"content" zh:"补充内容"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
 }
 
 // entryResponse is a new entry of a thread (its id is the entry's) with
-// the message as it now is: one round trip for a phone.
+// the message as it now is: one round trip for a phone. Every change to a
+// message answers with it (accept, reply, resolve, transfer, classify,
+// escalate, a department's answer, a follow-up, a rating).
 type entryResponse struct {
 	message.EventView
 	Message message.Detail `json:"message"`
+}
+
+// entry answers a change: the event, and the message as staff or its
+// author sees it.
+func entry(m message.Message, ev message.Event, staff bool) entryResponse {
+	if staff {
+		return entryResponse{EventView: message.ViewEvent(m, ev, true), Message: message.StaffView(m, m.UpdatedAt)}
+	}
+	return entryResponse{EventView: message.ViewEvent(m, ev, false), Message: message.View(m, m.UpdatedAt)}
 }
 
 func (s *server) followUp(c echo.Context) error {
@@ -135,13 +147,13 @@ func (s *server) followUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, false), Message: message.View(m, ev.At)})
+	return created(c, entry(m, ev, false))
 }
 
 type ratingRequest struct {
-	Solved       *bool  `json:"solved" validate:"required"`
-	Satisfaction string `json:"satisfaction" validate:"required,oneof=satisfied basic unsatisfied"`
-	Comment      string `json:"comment" validate:"max=500"`
+	Solved       *bool  `json:"solved" zh:"问题是否已解决" validate:"required"`
+	Satisfaction string `json:"satisfaction" zh:"满意程度" validate:"required,oneof=satisfied basic unsatisfied"`
+	Comment      string `json:"comment" zh:"评价内容" validate:"lim=message.comment"`
 }
 
 func (s *server) rateMessage(c echo.Context) error {
@@ -159,5 +171,5 @@ func (s *server) rateMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, false), Message: message.View(m, ev.At)})
+	return created(c, entry(m, ev, false))
 }

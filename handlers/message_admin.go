@@ -9,71 +9,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/apperr"
-	"linli/internal/department"
 	"linli/internal/message"
-	"linli/internal/platform/clock"
-	"linli/internal/platform/page"
 )
 
-// Departments (吹哨报到), each community's categories and deadlines
-// (分级分类), and the three rates (三率).
-
-type departmentRequest struct {
-	Name         string `json:"name" validate:"required,max=64"`
-	LiaisonName  string `json:"liaisonName" validate:"required,max=32"`
-	LiaisonPhone string `json:"liaisonPhone" validate:"max=32"`
-}
-
-func (s *server) createDepartment(c echo.Context) error {
-	var req departmentRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	d, err := s.App.Departments.Create(c.Request().Context(), callerOf(c), department.Fields{
-		Name: req.Name, LiaisonName: req.LiaisonName, LiaisonPhone: req.LiaisonPhone,
-	})
-	if err != nil {
-		return err
-	}
-	return created(c, d)
-}
-
-type updateDepartmentRequest struct {
-	Name         string `json:"name" validate:"required,max=64"`
-	LiaisonName  string `json:"liaisonName" validate:"required,max=32"`
-	LiaisonPhone string `json:"liaisonPhone" validate:"max=32"`
-	Active       *bool  `json:"active" validate:"required"`
-}
-
-func (s *server) updateDepartment(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req updateDepartmentRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	d, err := s.App.Departments.Update(c.Request().Context(), callerOf(c), id, department.Fields{
-		Name: req.Name, LiaisonName: req.LiaisonName, LiaisonPhone: req.LiaisonPhone, Active: *req.Active,
-	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, d)
-}
-
-func (s *server) listDepartments(c echo.Context) error {
-	limit, cur, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.App.Departments.List(c.Request().Context(), callerOf(c), cur.ID, limit+1)
-	if err != nil {
-		return err
-	}
-	return cached(c, page.Of(list, limit, func(d department.Department) page.Cursor { return page.Cursor{ID: d.ID} }))
-}
+// Each community's categories and deadlines (分级分类), and the three
+// rates (三率). Departments have their own file (department.go).
 
 func (s *server) messageConfig(c echo.Context) error {
 	id, err := pathID(c, "id")
@@ -84,25 +24,28 @@ func (s *server) messageConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, cfg)
+	return cached(c, cfg.View())
 }
 
 type categoryRequest struct {
-	Name    string `json:"name" validate:"required,max=16"`
-	Urgency string `json:"urgency" validate:"required,oneof=urgent normal"`
-	Active  *bool  `json:"active" validate:"required"`
+	// ID keeps a category's identifier across a change of its label;
+	// empty for a new category.
+	ID      string `json:"id" zh:"类别编号" validate:"max=32"`
+	Label   string `json:"label" zh:"类别名称" validate:"required,notblank,lim=message.categoryLabel"`
+	Urgency string `json:"urgency" zh:"紧急程度" validate:"required,oneof=urgent normal"`
+	Active  *bool  `json:"active" zh:"是否启用" validate:"required"`
 }
 
 type limitsRequest struct {
-	ResponseHours int `json:"responseHours" validate:"required,min=1,max=2160"`
-	ResolveHours  int `json:"resolveHours" validate:"required,min=1,max=2160"`
+	ResponseHours int `json:"responseHours" zh:"响应时限（小时）" validate:"required,min=1,lim=message.hours"`
+	ResolveHours  int `json:"resolveHours" zh:"办结时限（小时）" validate:"required,min=1,lim=message.hours"`
 }
 
 type configRequest struct {
-	Categories          []categoryRequest `json:"categories" validate:"required,min=1,max=20,dive"`
-	Urgent              limitsRequest     `json:"urgent" validate:"required"`
-	Normal              limitsRequest     `json:"normal" validate:"required"`
-	ComplexResolveHours int               `json:"complexResolveHours" validate:"required,min=1,max=2160"`
+	Categories          []categoryRequest `json:"categories" zh:"留言类别" validate:"required,min=1,lim=message.categories,dive"`
+	Urgent              limitsRequest     `json:"urgent" zh:"紧急事项时限" validate:"required"`
+	Normal              limitsRequest     `json:"normal" zh:"一般事项时限" validate:"required"`
+	ComplexResolveHours int               `json:"complexResolveHours" zh:"复杂事项办结时限（小时）" validate:"required,min=1,lim=message.hours"`
 }
 
 func (s *server) setMessageConfig(c echo.Context) error {
@@ -120,27 +63,27 @@ func (s *server) setMessageConfig(c echo.Context) error {
 		ComplexResolveHours: req.ComplexResolveHours,
 	}
 	for _, cat := range req.Categories {
-		cfg.Categories = append(cfg.Categories, message.Category{Name: cat.Name, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})
+		cfg.Categories = append(cfg.Categories, message.Category{ID: cat.ID, Name: cat.Label, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})
 	}
 	out, err := s.App.Messages.SetConfig(c.Request().Context(), callerOf(c), id, cfg)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, out.View())
 }
 
 // staffStats answers the three rates as JSON, or as CSV for a street
 // office with format=csv or Accept: text/csv.
 func (s *server) staffStats(c echo.Context) error {
-	communityID := c.QueryParam("communityId")
-	if communityID != "" && !clock.ValidID(communityID) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	communityID, err := queryID(c, "communityId", false)
+	if err != nil {
+		return err
 	}
 	format := c.QueryParam("format")
 	switch format {
 	case "", "json", "csv":
 	default:
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "format 须为 json 或 csv"})
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "请选择导出格式：表格文件或数据"})
 	}
 	rep, err := s.App.Messages.Stats(c.Request().Context(), callerOf(c), message.StatsQuery{
 		CommunityID: communityID, From: c.QueryParam("from"), To: c.QueryParam("to"),

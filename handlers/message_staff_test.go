@@ -74,9 +74,10 @@ func TestQueueIsSortedByDeadlineOverdueFirst(t *testing.T) {
 		t.Fatalf("mine: %+v", q.Items)
 	}
 	// Staff confirm or lower a resident's "urgent": the deadlines follow.
-	var lowered msg
+	var loweredEntry entry
 	env.Post(staffPath(asked.ID, "classify"), s.StaffA2.Token, map[string]any{"urgency": "normal", "reason": "装修噪音，无安全风险"}).
-		Want(t, http.StatusOK).Decode(t, &lowered)
+		Want(t, http.StatusOK).Decode(t, &loweredEntry)
+	lowered := loweredEntry.Message
 	if lowered.Urgency != "normal" || lowered.ResponseDueAt != "2026-03-03T11:00:00+08:00" {
 		t.Fatalf("lowered: %+v", lowered)
 	}
@@ -182,15 +183,17 @@ func TestTransferAndWhistleToADepartment(t *testing.T) {
 	// Only a secretary (or an admin) assigns a message nobody took.
 	env.Post(staffPath(m.ID, "transfer"), s.StaffA2.Token, map[string]any{"staffId": s.StaffA.StaffID, "reason": "请书记处理"}).
 		Want(t, http.StatusForbidden, "MESSAGE_NOT_OWNER")
-	var assigned msg
+	var assignedEntry entry
 	env.Post(staffPath(m.ID, "transfer"), s.StaffA.Token, map[string]any{"staffId": s.StaffA2.StaffID, "reason": "属甲二网格"}).
-		Want(t, http.StatusOK).Decode(t, &assigned)
+		Want(t, http.StatusOK).Decode(t, &assignedEntry)
+	assigned := assignedEntry.Message
 	if assigned.State != "accepted" || assigned.Owner.Name != "李强" {
 		t.Fatalf("assigned: %+v", assigned)
 	}
-	var moved msg
+	var movedEntry entry
 	env.Post(staffPath(m.ID, "transfer"), s.StaffA2.Token, map[string]any{"staffId": s.StaffA.StaffID, "reason": "涉及公共维修基金"}).
-		Want(t, http.StatusOK).Decode(t, &moved)
+		Want(t, http.StatusOK).Decode(t, &movedEntry)
+	moved := movedEntry.Message
 	last := moved.Thread[len(moved.Thread)-1]
 	if moved.Owner.Name != "王红" || last.Type != "transferred" || last.From.Name != "李强" || last.To.Name != "王红" || last.Reason != "涉及公共维修基金" {
 		t.Fatalf("transferred: %+v", last)
@@ -239,24 +242,24 @@ func TestCommunityConfiguresItsCategoriesAndDeadlines(t *testing.T) {
 	s := env.Street()
 	var cfg struct {
 		Categories []struct {
-			Name, Urgency string
-			Active        bool
+			ID, Label, Urgency string
+			Active             bool
 		}
 		Urgent, Normal      struct{ ResponseHours, ResolveHours int }
 		ComplexResolveHours int
 		UpdatedAt           *string
 	}
 	env.Get("/api/v1/communities/"+s.A.CommunityID+"/message-config", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &cfg)
-	if len(cfg.Categories) != 8 || cfg.Categories[4].Name != "安全隐患" || cfg.Categories[4].Urgency != "urgent" ||
+	if len(cfg.Categories) != 8 || cfg.Categories[4].Label != "安全隐患" || cfg.Categories[4].ID != "safety" || cfg.Categories[4].Urgency != "urgent" ||
 		cfg.Urgent.ResponseHours != 2 || cfg.Urgent.ResolveHours != 24 || cfg.Normal.ResponseHours != 24 ||
 		cfg.Normal.ResolveHours != 168 || cfg.ComplexResolveHours != 360 || cfg.UpdatedAt != nil {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 	body := map[string]any{
 		"categories": []map[string]any{
-			{"name": "物业维修", "urgency": "normal", "active": true},
-			{"name": "电动车充电", "urgency": "urgent", "active": true},
-			{"name": "其他", "urgency": "normal", "active": false},
+			{"label": "物业维修", "urgency": "normal", "active": true},
+			{"label": "电动车充电", "urgency": "urgent", "active": true},
+			{"label": "其他", "urgency": "normal", "active": false},
 		},
 		"urgent":              map[string]any{"responseHours": 1, "resolveHours": 12},
 		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
@@ -266,15 +269,22 @@ func TestCommunityConfiguresItsCategoriesAndDeadlines(t *testing.T) {
 	env.Put(path, s.StaffA2.Token, body).Want(t, http.StatusForbidden, "FORBIDDEN") // a grid worker
 	env.Put(path, s.StaffB.Token, body).Want(t, http.StatusForbidden, "FORBIDDEN")  // B's secretary
 	env.Put(path, s.StaffA.Token, body).Want(t, http.StatusOK)
-	m := send(t, env, s.ResidentA.Token, map[string]any{"category": "电动车充电", "content": "楼道里有人给电动车充电"})
-	if m.Urgency != "urgent" || m.ResponseDueAt != "2026-03-02T10:00:00+08:00" {
+	var saved struct {
+		Categories []struct{ ID, Label string }
+	}
+	env.Get("/api/v1/communities/"+s.A.CommunityID+"/message-config", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &saved)
+	if len(saved.Categories) != 3 || saved.Categories[0].ID != "repair" || saved.Categories[1].ID == "" || saved.Categories[1].Label != "电动车充电" {
+		t.Fatalf("saved categories: %+v", saved.Categories)
+	}
+	m := send(t, env, s.ResidentA.Token, map[string]any{"category": saved.Categories[1].ID, "content": "楼道里有人给电动车充电"})
+	if m.Urgency != "urgent" || m.ResponseDueAt != "2026-03-02T10:00:00+08:00" || m.Category.ID != saved.Categories[1].ID || m.Category.Label != "电动车充电" {
 		t.Fatalf("new category: %+v", m)
 	}
 	env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "其他", "content": "x"}).
 		Want(t, http.StatusUnprocessableEntity, "MESSAGE_UNKNOWN_CATEGORY")
 	env.Post("/api/v1/messages", s.ResidentB.Token, map[string]any{"category": "其他", "content": "x"}).Want(t, http.StatusCreated) // B keeps the defaults
 	bad := map[string]any{
-		"categories":          []map[string]any{{"name": "物业维修", "urgency": "normal", "active": true}, {"name": "物业维修", "urgency": "urgent", "active": true}},
+		"categories":          []map[string]any{{"label": "物业维修", "urgency": "normal", "active": true}, {"label": "物业维修", "urgency": "urgent", "active": true}},
 		"urgent":              map[string]any{"responseHours": 48, "resolveHours": 12},
 		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
 		"complexResolveHours": 24,

@@ -4,33 +4,43 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"linli/internal/platform/page"
 	"linli/internal/testenv"
 )
 
 // msg is the part of a message view the tests read.
 type msg struct {
-	ID                string
-	State             string
-	Category, Urgency string
-	Owner             *struct{ StaffID, Name, Position string }
-	Deadline          *struct {
+	ID       string
+	State    string
+	Category struct{ ID, Label string }
+	Urgency  string
+	Owner    *struct {
+		StaffID, Name, Position string
+		Verified                bool
+	}
+	Deadline *struct {
 		Kind string
 		At   string
 	}
 	Overdue, Paused, Reopened, CanRate, CanFollowUp bool
 	ResponseDueAt                                   string
 	ResolveDueAt                                    *string
-	Author                                          *struct{ Nickname string }
+	Author                                          *struct{ UserID, Name string }
 	Thread                                          []struct {
 		ID, Type, State, Content, Reason string
-		By                               struct{ Kind, StaffID, Name, Position string }
-		From, To                         *struct{ Name string }
-		Reopened                         bool
+		Actor                            string
+		By                               *struct {
+			StaffID, Name, Position string
+			Verified                bool
+		}
+		From, To *struct{ Name string }
+		Reopened bool
 	}
 }
 
@@ -67,10 +77,12 @@ func TestMessageAnsweredByANamedStaffMember(t *testing.T) {
 		m.ResponseDueAt != "2026-03-03T09:00:00+08:00" || m.ResolveDueAt == nil || *m.ResolveDueAt != "2026-03-09T09:00:00+08:00" {
 		t.Fatalf("created: %+v", m)
 	}
-	var acc msg
-	env.Post(staffPath(m.ID, "accept"), s.StaffA2.Token, nil).Want(t, http.StatusOK).Decode(t, &acc)
-	if acc.State != "accepted" || acc.Owner == nil || acc.Owner.Name != "李强" || acc.Author == nil || acc.Author.Nickname != "孙阿姨" {
-		t.Fatalf("accepted: %+v", acc)
+	var accepted entry
+	env.Post(staffPath(m.ID, "accept"), s.StaffA2.Token, nil).Want(t, http.StatusOK).Decode(t, &accepted)
+	acc := accepted.Message
+	if accepted.Type != "accepted" || acc.State != "accepted" || acc.Owner == nil || acc.Owner.Name != "李强" || !acc.Owner.Verified ||
+		acc.Author == nil || acc.Author.Name != "孙阿姨" || acc.Author.UserID == "" {
+		t.Fatalf("accepted: %+v", accepted)
 	}
 	env.Post(staffPath(m.ID, "resolve"), s.StaffA2.Token, map[string]any{"resolution": "已修好"}).
 		Want(t, http.StatusConflict, "MESSAGE_NOT_ANSWERED")
@@ -90,14 +102,14 @@ func TestMessageAnsweredByANamedStaffMember(t *testing.T) {
 	if got.State != "resolved" || !got.CanRate || got.Author != nil {
 		t.Fatalf("resident view: %+v", got)
 	}
-	want := []string{"submitted/submitted/resident/", "accepted/accepted/staff/李强 网格员", "reply/accepted/staff/王红 社区书记", "resolved/resolved/staff/李强 网格员"}
+	want := []string{"submitted/submitted/resident/孙阿姨/false", "accepted/accepted/staff/李强 网格员/true", "reply/accepted/staff/王红 社区书记/true", "resolved/resolved/staff/李强 网格员/true"}
 	for i, e := range got.Thread {
-		if s := e.Type + "/" + e.State + "/" + e.By.Kind + "/" + strings.TrimSpace(e.By.Name+" "+e.By.Position); s != want[i] {
+		if s := e.Type + "/" + e.State + "/" + e.Actor + "/" + strings.TrimSpace(e.By.Name+" "+e.By.Position) + "/" + strconv.FormatBool(e.By.Verified); s != want[i] {
 			t.Fatalf("thread[%d] = %s, want %s", i, s, want[i])
 		}
 	}
 	// The resident was told who took the message, of the answer and of the resolution.
-	list, err := env.App.Inbox.List(context.Background(), s.ResidentA2.UserID, time.Time{}, "", 10)
+	list, err := env.App.Inbox.List(context.Background(), s.ResidentA2.UserID, page.Cursor{}, 10)
 	if err != nil || len(list) != 3 || list[2].Kind != "message.accepted" || !strings.Contains(list[2].Body, "李强（网格员）") ||
 		list[1].Kind != "message.reply" || !strings.Contains(list[1].Body, "王红（社区书记）") || list[0].Kind != "message.resolved" {
 		t.Fatalf("resident's notices: %+v %v", list, err)
@@ -199,7 +211,9 @@ func TestAcceptRaceHasExactlyOneOwner(t *testing.T) {
 		wg.Go(func() {
 			r := env.Post(staffPath(m.ID, "accept"), p.Token, nil)
 			var body struct {
-				Owner struct{ StaffID string }
+				Message struct {
+					Owner struct{ StaffID string }
+				}
 				Error struct {
 					Code    string
 					Details struct {
@@ -208,7 +222,7 @@ func TestAcceptRaceHasExactlyOneOwner(t *testing.T) {
 				}
 			}
 			r.Decode(t, &body)
-			results[i] = result{r.Status, body.Error.Code, body.Owner.StaffID + body.Error.Details.Owner.StaffID}
+			results[i] = result{r.Status, body.Error.Code, body.Message.Owner.StaffID + body.Error.Details.Owner.StaffID}
 		})
 	}
 	wg.Wait()
@@ -299,7 +313,7 @@ func TestBadMessageInputHasItsOwnCode(t *testing.T) {
 		{"stats bad date", s.StaffA.Token, "GET", "/api/v1/staff/stats?from=March", nil, 422, "STATS_QUERY_INVALID"},
 		{"stats bad grouping", s.StaffA.Token, "GET", "/api/v1/staff/stats?groupBy=building", nil, 422, "STATS_QUERY_INVALID"},
 		{"stats bad format", s.StaffA.Token, "GET", "/api/v1/staff/stats?format=xlsx", nil, 422, "VALIDATION_FAILED"},
-		{"stats bad community", s.StaffA.Token, "GET", "/api/v1/staff/stats?communityId=1", nil, 422, "VALIDATION_FAILED"},
+		{"stats bad community", s.StaffA.Token, "GET", "/api/v1/staff/stats?communityId=1", nil, 404, "INVALID_ID"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +80,7 @@ func rateLimit(limiter *redis_rate.Limiter, log *slog.Logger, name string, perMi
 				if secs < 1 {
 					secs = 1
 				}
-				return apperr.ErrRateLimited.WithDetails(map[string]any{"retryAfterSeconds": strconv.Itoa(secs)})
+				return apperr.ErrRateLimited.WithDetails(map[string]any{"retryAfterSeconds": secs})
 			}
 			return next(c)
 		}

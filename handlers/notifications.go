@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/notify"
-	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
 
@@ -16,11 +14,7 @@ func (s *server) listNotifications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var before time.Time
-	if cur.ID != "" {
-		before = time.UnixMilli(cur.Key).In(clock.China)
-	}
-	list, err := s.App.Inbox.List(c.Request().Context(), callerOf(c).UserID, before, cur.ID, limit+1)
+	list, err := s.App.Inbox.List(c.Request().Context(), callerOf(c).UserID, cur, limit+1)
 	if err != nil {
 		return err
 	}

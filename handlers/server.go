@@ -66,6 +66,7 @@ func New(d Deps) *echo.Echo {
 		requestContext(d.Metrics),
 		accessLog(d.Log, d.Metrics),
 		durable(d.Durable),
+		methodNotAllowed(e),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 			return precompressed[c.Path()]

@@ -2,11 +2,9 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"linli/internal/apperr"
 	"linli/internal/message"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
@@ -24,9 +22,9 @@ func (s *server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	communityID := c.QueryParam("communityId")
-	if communityID != "" && !clock.ValidID(communityID) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "communityId", Code: "objectid", Message: "communityId不是有效的编号"})
+	communityID, err := queryID(c, "communityId", false)
+	if err != nil {
+		return err
 	}
 	list, err := s.App.Messages.Queue(c.Request().Context(), callerOf(c), message.QueueQuery{
 		Scope: message.Scope(c.QueryParam("scope")), States: sts, CommunityID: communityID, Cursor: cur, Limit: limit + 1,
@@ -34,7 +32,7 @@ func (s *server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, summaries(list, limit, s.now(), func(m message.Message) page.Cursor {
+	return cached(c, summaries(list, limit, message.StaffSummarise, s.now(), func(m message.Message) page.Cursor {
 		return page.Cursor{Key: m.SortDueAt.UnixMilli(), ID: m.ID}
 	}))
 }
@@ -56,19 +54,19 @@ func (s *server) acceptMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.App.Messages.Accept(c.Request().Context(), callerOf(c), id)
+	m, ev, err := s.App.Messages.Accept(c.Request().Context(), callerOf(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }
 
 type replyRequest struct {
-	Content string   `json:"content"`
-	Images  []string `json:"images" validate:"max=9,dive,required,max=512,url,startswith=https://"`
+	Content string   `json:"content" zh:"回复内容"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
 	// AskResident makes the reply a question: the message waits on the
 	// resident and its resolution clock pauses.
-	AskResident bool `json:"askResident"`
+	AskResident bool `json:"askResident" zh:"是否向居民提问"`
 }
 
 func (s *server) replyMessage(c echo.Context) error {
@@ -84,11 +82,11 @@ func (s *server) replyMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+	return created(c, entry(m, ev, true))
 }
 
 type resolveRequest struct {
-	Resolution string `json:"resolution"`
+	Resolution string `json:"resolution" zh:"办结说明"`
 }
 
 func (s *server) resolveMessage(c echo.Context) error {
@@ -100,16 +98,16 @@ func (s *server) resolveMessage(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.App.Messages.Resolve(c.Request().Context(), callerOf(c), id, req.Resolution)
+	m, ev, err := s.App.Messages.Resolve(c.Request().Context(), callerOf(c), id, req.Resolution)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }
 
 type transferRequest struct {
-	StaffID string `json:"staffId" validate:"required,objectid"`
-	Reason  string `json:"reason" validate:"required,max=200"`
+	StaffID string `json:"staffId" zh:"接手的工作人员" validate:"required,objectid"`
+	Reason  string `json:"reason" zh:"转交原因" validate:"required,lim=message.reason"`
 }
 
 func (s *server) transferMessage(c echo.Context) error {
@@ -121,17 +119,17 @@ func (s *server) transferMessage(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.App.Messages.Transfer(c.Request().Context(), callerOf(c), id, req.StaffID, req.Reason)
+	m, ev, err := s.App.Messages.Transfer(c.Request().Context(), callerOf(c), id, req.StaffID, req.Reason)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }
 
 type escalateRequest struct {
-	DepartmentID string `json:"departmentId" validate:"required,objectid"`
-	Note         string `json:"note" validate:"required,max=500"`
-	DueAt        string `json:"dueAt" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
+	DepartmentID string `json:"departmentId" zh:"部门" validate:"required,objectid"`
+	Note         string `json:"note" zh:"需部门解决的问题" validate:"required,lim=message.note"`
+	DueAt        string `json:"dueAt" zh:"答复期限" validate:"required,rfc3339"`
 }
 
 func (s *server) escalateMessage(c echo.Context) error {
@@ -143,18 +141,18 @@ func (s *server) escalateMessage(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	due, _ := time.Parse(time.RFC3339, req.DueAt) // the validator parsed it
+	due, _ := clock.ParseTime(req.DueAt) // the validator parsed it
 	m, ev, err := s.App.Messages.Escalate(c.Request().Context(), callerOf(c), id, message.EscalationInput{
 		DepartmentID: req.DepartmentID, Note: req.Note, DueAt: due,
 	})
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+	return created(c, entry(m, ev, true))
 }
 
 type answerRequest struct {
-	Content string `json:"content"`
+	Content string `json:"content" zh:"部门答复内容"`
 }
 
 func (s *server) recordAnswer(c echo.Context) error {
@@ -174,14 +172,14 @@ func (s *server) recordAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, entryResponse{EventView: message.ViewEvent(ev, true), Message: message.StaffView(m, ev.At)})
+	return created(c, entry(m, ev, true))
 }
 
 type classifyRequest struct {
-	Category *string `json:"category" validate:"omitempty,max=16"`
-	Urgency  *string `json:"urgency" validate:"omitempty,oneof=urgent normal"`
-	Complex  *bool   `json:"complex"`
-	Reason   string  `json:"reason" validate:"required,max=200"`
+	Category *string `json:"category" zh:"留言类别" validate:"omitempty,max=32"`
+	Urgency  *string `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
+	Complex  *bool   `json:"complex" zh:"是否为复杂事项"`
+	Reason   string  `json:"reason" zh:"调整原因" validate:"required,lim=message.reason"`
 }
 
 func (s *server) classifyMessage(c echo.Context) error {
@@ -198,9 +196,9 @@ func (s *server) classifyMessage(c echo.Context) error {
 		u := message.Urgency(*req.Urgency)
 		in.Urgency = &u
 	}
-	m, err := s.App.Messages.Classify(c.Request().Context(), callerOf(c), id, in)
+	m, ev, err := s.App.Messages.Classify(c.Request().Context(), callerOf(c), id, in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, message.StaffView(m, m.UpdatedAt))
+	return c.JSON(http.StatusOK, entry(m, ev, true))
 }

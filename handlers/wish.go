@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,14 +17,14 @@ import (
 // rules (limits, caps, who may do what) live in internal/wish.
 
 type postWishRequest struct {
-	Title           string   `json:"title" validate:"required,max=30"`
-	Description     string   `json:"description" validate:"required,max=500"`
-	Category        string   `json:"category" validate:"required,oneof=item service"`
-	BeneficiaryName string   `json:"beneficiaryName" validate:"max=20"`
-	EstimatedValue  int      `json:"estimatedValue" validate:"min=0"`
-	Images          []string `json:"images" validate:"max=6,dive,required,max=512,url,startswith=https://"`
-	ExpiresAt       string   `json:"expiresAt" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00"`
-	CommunityID     string   `json:"communityId" validate:"omitempty,objectid"`
+	Title           string   `json:"title" zh:"标题" validate:"required,lim=wish.title"`
+	Description     string   `json:"description" zh:"心愿描述" validate:"required,lim=wish.description"`
+	Category        string   `json:"category" zh:"心愿类别" validate:"required,oneof=item service"`
+	BeneficiaryName string   `json:"beneficiaryName" zh:"受助人姓名" validate:"lim=wish.beneficiary"`
+	EstimatedValue  int      `json:"estimatedValue" zh:"估计价值（元）" validate:"min=0"`
+	Images          []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
+	ExpiresAt       string   `json:"expiresAt" zh:"截止时间" validate:"omitempty,rfc3339"`
+	CommunityID     string   `json:"communityId" zh:"社区" validate:"omitempty,objectid"`
 }
 
 func (s *server) postWish(c echo.Context) error {
@@ -39,11 +38,7 @@ func (s *server) postWish(c echo.Context) error {
 		CommunityID: req.CommunityID,
 	}
 	if req.ExpiresAt != "" {
-		t, err := time.Parse(time.RFC3339, req.ExpiresAt)
-		if err != nil {
-			return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "expiresAt", Code: "datetime", Message: "expiresAt须为 RFC 3339 时间"})
-		}
-		d.ExpiresAt = t
+		d.ExpiresAt, _ = clock.ParseTime(req.ExpiresAt) // the validator parsed it
 	}
 	v, err := s.App.Wishes.Post(c.Request().Context(), callerOf(c), d)
 	if err != nil {
@@ -68,16 +63,6 @@ func (s *server) wishFeed(c echo.Context) error {
 		return err
 	}
 	return cachedGzip(c, p.ETag, p.Gzip, p.JSON)
-}
-
-// queryID reads an ID from the query: a malformed one (or a missing one,
-// when required) is a validation error naming the parameter.
-func queryID(c echo.Context, name string, required bool) (string, error) {
-	id := c.QueryParam(name)
-	if (id == "" && !required) || clock.ValidID(id) {
-		return id, nil
-	}
-	return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: name, Code: "objectid", Message: name + "不是有效的编号"})
 }
 
 func (s *server) getWish(c echo.Context) error {
@@ -114,7 +99,7 @@ func (s *server) staffWishes(c echo.Context) error {
 		state = wish.PendingReview
 	}
 	if !slices.Contains(wish.States, state) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "state不是有效的心愿状态"})
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "请选择心愿状态：待审核、征集中、已认领、已完成、已确认、未通过或已过期"})
 	}
 	communityID, err := queryID(c, "communityId", false)
 	if err != nil {
@@ -148,7 +133,7 @@ func (s *server) wishStep(step func(*wish.Service, context.Context, actor.Actor,
 }
 
 type rejectWishRequest struct {
-	Reason string `json:"reason" validate:"required,max=200"`
+	Reason string `json:"reason" zh:"驳回原因" validate:"required,lim=wish.reason"`
 }
 
 func (s *server) rejectWish(c echo.Context) error {
@@ -168,8 +153,8 @@ func (s *server) rejectWish(c echo.Context) error {
 }
 
 type fulfilWishRequest struct {
-	Note   string   `json:"note" validate:"required,max=300"`
-	Images []string `json:"images" validate:"max=6,dive,required,max=512,url,startswith=https://"`
+	Note   string   `json:"note" zh:"完成说明" validate:"required,lim=wish.note"`
+	Images []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
 }
 
 func (s *server) fulfilWish(c echo.Context) error {
@@ -197,12 +182,12 @@ func (s *server) wishSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, st)
+	return cached(c, st.View())
 }
 
 type wishSettingsRequest struct {
-	ValueCap    int    `json:"valueCap" validate:"required,min=1,max=2000"`
-	ContactNote string `json:"contactNote" validate:"max=200"`
+	ValueCap    int    `json:"valueCap" zh:"价值上限（元）" validate:"required,min=1,lim=wish.valueCap"`
+	ContactNote string `json:"contactNote" zh:"联系说明" validate:"lim=wish.contactNote"`
 }
 
 func (s *server) setWishSettings(c echo.Context) error {
@@ -220,7 +205,7 @@ func (s *server) setWishSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, st.View())
 }
 
 func (s *server) serviceRecord(c echo.Context) error {

@@ -22,11 +22,17 @@ type wishJSON struct {
 		By    personJSON
 		DueAt string
 	}
-	Contact *struct{ CommunityName, StaffName, StaffPosition, Note, Guide string }
-	Events  []struct{ Type string }
+	Contact *struct {
+		CommunityName, Note, Guide string
+		Staff                      *personJSON
+	}
+	Events []struct{ Type string }
 }
 
-type personJSON struct{ UserID, Nickname, StaffName, StaffPosition string }
+type personJSON struct {
+	UserID, StaffID, Name, Position string
+	Verified                        bool
+}
 
 type cardJSON struct {
 	ID, Title, Summary, BeneficiaryName, Cover, CommunityName string

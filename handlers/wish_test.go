@@ -36,7 +36,7 @@ func TestWishLifecycle(t *testing.T) {
 	}
 	var approved wishJSON
 	env.Post("/api/v1/staff/wishes/"+w.ID+"/approve", s.StaffA.Token, nil).Want(t, http.StatusOK).Decode(t, &approved)
-	if approved.State != "open" || approved.Review == nil || approved.Review.By.StaffName != "王红" {
+	if approved.State != "open" || approved.Review == nil || approved.Review.By.Name != "王红" || !approved.Review.By.Verified {
 		t.Fatalf("approved: %+v", approved)
 	}
 
@@ -51,7 +51,7 @@ func TestWishLifecycle(t *testing.T) {
 	if claimed.State != "claimed" || claimed.Viewer != "claimer" || claimed.BeneficiaryName != "赵大爷" {
 		t.Fatalf("claimed: %+v", claimed)
 	}
-	if c := claimed.Contact; c == nil || c.StaffName != "王红" || c.StaffPosition != "社区书记" || c.CommunityName != "甲社区" || c.Guide == "" {
+	if c := claimed.Contact; c == nil || c.Staff == nil || c.Staff.Name != "王红" || c.Staff.Position != "社区书记" || !c.Staff.Verified || c.CommunityName != "甲社区" || c.Guide == "" {
 		t.Fatalf("after a claim the claimer sees how to reach the beneficiary through the community: %+v", claimed.Contact)
 	}
 	if claimed.Claim == nil || claimed.Claim.DueAt == "" || !slices.Equal(claimed.Actions, []string{"release", "fulfil"}) {
@@ -62,7 +62,7 @@ func TestWishLifecycle(t *testing.T) {
 	}
 
 	poster := getWish(t, env, w.ID, s.ResidentA.Token)
-	if poster.Claim == nil || poster.Claim.By.Nickname != "小刘" || poster.Claim.By.UserID != "" {
+	if poster.Claim == nil || poster.Claim.By.Name != "小刘" || poster.Claim.By.Verified || poster.Claim.By.UserID != "" {
 		t.Fatalf("the poster sees who claimed (by nickname): %+v", poster.Claim)
 	}
 
@@ -209,7 +209,7 @@ func TestBeneficiaryIsMasked(t *testing.T) {
 	if f.Items[0].BeneficiaryName != "张**" {
 		t.Fatalf("masked as %q", f.Items[0].BeneficiaryName)
 	}
-	if v := getWish(t, env, w.ID, s.ResidentB.Token); v.BeneficiaryName != "张**" || v.Poster == nil || v.Poster.StaffName != "王红" || v.Poster.UserID != "" {
+	if v := getWish(t, env, w.ID, s.ResidentB.Token); v.BeneficiaryName != "张**" || v.Poster == nil || v.Poster.Name != "王红" || !v.Poster.Verified || v.Poster.UserID != "" {
 		t.Fatalf("others see the name masked, and the staff member who posted on behalf: %+v", v)
 	}
 	if v := getWish(t, env, w.ID, s.StaffA.Token); v.BeneficiaryName != "张桂兰" {
@@ -221,7 +221,7 @@ func TestBeneficiaryIsMasked(t *testing.T) {
 	vol := newVolunteer(t, env, "vol-1", "小刘")
 	var c wishJSON
 	env.Post("/api/v1/wishes/"+w.ID+"/claim", vol.Token, nil).Want(t, http.StatusOK).Decode(t, &c)
-	if c.BeneficiaryName != "张桂兰" || c.Contact == nil || c.Contact.StaffName != "王红" {
+	if c.BeneficiaryName != "张桂兰" || c.Contact == nil || c.Contact.Staff == nil || c.Contact.Staff.Name != "王红" {
 		t.Fatalf("the claimer sees the name and the staff member to ask: %+v", c)
 	}
 }

@@ -98,8 +98,8 @@ func TestMessageContracts(t *testing.T) {
 
 	cfg := map[string]any{
 		"categories": []map[string]any{
-			{"name": "物业维修", "urgency": "normal", "active": true}, {"name": "环境卫生", "urgency": "normal", "active": true},
-			{"name": "电动车充电", "urgency": "urgent", "active": true}, {"name": "其他", "urgency": "normal", "active": true},
+			{"label": "物业维修", "urgency": "normal", "active": true}, {"label": "环境卫生", "urgency": "normal", "active": true},
+			{"label": "电动车充电", "urgency": "urgent", "active": true}, {"label": "其他", "urgency": "normal", "active": true},
 		},
 		"urgent": map[string]any{"responseHours": 1, "resolveHours": 24},
 		"normal": map[string]any{"responseHours": 12, "resolveHours": 120}, "complexResolveHours": 360,

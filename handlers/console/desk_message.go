@@ -76,7 +76,7 @@ func (c *console) messageAction(ec echo.Context) error {
 	var err error
 	switch action {
 	case "accept":
-		_, err = c.App.Messages.Accept(ctx, a, id)
+		_, _, err = c.App.Messages.Accept(ctx, a, id)
 	case "reply":
 		ask := f("ask") == "on"
 		_, _, err = c.App.Messages.Reply(ctx, a, id, f("content"), nil, ask)
@@ -84,9 +84,9 @@ func (c *console) messageAction(ec echo.Context) error {
 			action = "ask"
 		}
 	case "resolve":
-		_, err = c.App.Messages.Resolve(ctx, a, id, f("resolution"))
+		_, _, err = c.App.Messages.Resolve(ctx, a, id, f("resolution"))
 	case "transfer":
-		_, err = c.App.Messages.Transfer(ctx, a, id, f("staffId"), f("reason"))
+		_, _, err = c.App.Messages.Transfer(ctx, a, id, f("staffId"), f("reason"))
 	case "escalate":
 		due, perr := time.ParseInLocation("2006-01-02T15:04", f("dueAt"), clock.China)
 		if perr != nil {
@@ -98,7 +98,7 @@ func (c *console) messageAction(ec echo.Context) error {
 		_, _, err = c.App.Messages.RecordAnswer(ctx, a, id, f("escalationId"), f("content"))
 	case "complex":
 		yes := true
-		_, err = c.App.Messages.Classify(ctx, a, id, message.Classification{Complex: &yes, Reason: f("reason")})
+		_, _, err = c.App.Messages.Classify(ctx, a, id, message.Classification{Complex: &yes, Reason: f("reason")})
 	default:
 		return apperr.ErrRouteNotFound.New()
 	}

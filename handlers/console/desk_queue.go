@@ -106,7 +106,9 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 		if err != nil {
 			return d, err
 		}
-		d.Categories = cfg.ActiveNames()
+		for _, cat := range cfg.ActiveCategories() {
+			d.Categories = append(d.Categories, cat.Label)
+		}
 	}
 	v := url.Values{}
 	for k, s := range map[string]string{"scope": string(d.Scope), "state": string(d.State), "category": d.Category, "urgency": string(d.Urgency)} {

@@ -8,7 +8,6 @@ import (
 
 	"linli/internal/message"
 	"linli/internal/platform/clock"
-	"linli/internal/wish"
 )
 
 // funcs are the templates' helpers: words for codes, plain time.
@@ -22,12 +21,6 @@ var funcs = template.FuncMap{
 	},
 	"deadlineName": func(k string) string {
 		return map[string]string{"response": "首次答复时限", "resolve": "办结时限", "department": "部门答复时限"}[k]
-	},
-	"wishCategory": func(c wish.Category) string {
-		if c == wish.CategoryService {
-			return "服务"
-		}
-		return "物品"
 	},
 	"when": func(t time.Time) string { return t.In(clock.China).Format("01-02 15:04") },
 	"whenp": func(t *time.Time) string {

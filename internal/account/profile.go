@@ -2,9 +2,9 @@ package account
 
 import (
 	"context"
-	"strings"
 
 	"linli/internal/actor"
+	"linli/internal/platform/text"
 )
 
 // SetNickname changes the name the caller is shown by (to staff on their
@@ -12,7 +12,7 @@ import (
 // WeChat configured the name passes its content security first; in embedded
 // mode there is nothing to ask.
 func (s *Service) SetNickname(ctx context.Context, a actor.Actor, nickname string) (Profile, error) {
-	nickname = strings.TrimSpace(nickname)
+	nickname = text.Name(nickname)
 	if s.wechat != nil {
 		openID, err := s.OpenIDOf(ctx, a.UserID)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/text"
 	"linli/internal/platform/wechat"
 )
 
@@ -93,7 +94,7 @@ func (s *Service) DevLogin(ctx context.Context, openID, nickname string) (Sessio
 	if !s.DevLoginEnabled() {
 		return Session{}, ErrDevLoginDisabled.New()
 	}
-	return s.login(ctx, strings.TrimSpace(openID), "", strings.TrimSpace(nickname))
+	return s.login(ctx, strings.TrimSpace(openID), "", text.Name(nickname))
 }
 
 func (s *Service) login(ctx context.Context, openID, unionID, nickname string) (Session, error) {
@@ -239,13 +240,24 @@ func (s *Service) CreateStaff(ctx context.Context, a actor.Actor, in NewStaff) (
 	if !a.IsAdmin() {
 		return StaffView{}, "", apperr.ErrForbidden.New()
 	}
+	in.Name, in.Position = text.Name(in.Name), text.Name(in.Position)
+	var missing []apperr.FieldError
+	if in.Name == "" {
+		missing = append(missing, apperr.FieldError{Field: "name", Code: "required", Message: "请填写工作人员的真实姓名"})
+	}
+	if in.Position == "" {
+		missing = append(missing, apperr.FieldError{Field: "position", Code: "required", Message: "请填写工作人员的职务"})
+	}
+	if missing != nil {
+		return StaffView{}, "", apperr.ErrValidation.WithFields(missing...)
+	}
 	if err := s.places.GridsIn(ctx, in.CommunityID, in.GridIDs); err != nil {
 		return StaffView{}, "", err
 	}
 	code := newInviteCode()
 	now := s.clock.Now()
 	st := Staff{
-		ID: clock.NewID(), Name: strings.TrimSpace(in.Name), Position: strings.TrimSpace(in.Position),
+		ID: clock.NewID(), Name: in.Name, Position: in.Position,
 		CommunityID: in.CommunityID, GridIDs: append([]string{}, slices.Compact(slices.Sorted(slices.Values(in.GridIDs)))...),
 		Secretary: in.Secretary, Active: true, InviteHash: hashInvite(code), InviteExpiresAt: now.Add(inviteTTL), CreatedAt: now,
 	}

@@ -3,7 +3,11 @@
 // HTTP layer, so that no handler can forget it.
 package actor
 
-import "slices"
+import (
+	"slices"
+
+	"linli/internal/apperr"
+)
 
 // Role is one of the product's roles.
 type Role string
@@ -72,3 +76,12 @@ func (a Actor) SecretaryOf(communityID string) bool {
 
 // CanClaim reports whether the actor may claim micro-wishes.
 func (a Actor) CanClaim() bool { return a.Has(Volunteer) || a.Has(PartyMember) }
+
+// RequireStaff refuses the staff side to anyone who is neither active staff
+// nor an admin (every area's staff operations start with it).
+func (a Actor) RequireStaff() error {
+	if !a.IsStaff() && !a.IsAdmin() {
+		return apperr.ErrForbidden.New()
+	}
+	return nil
+}

@@ -117,6 +117,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 		DB: o.DB, Directory: accounts, Departments: a.Departments, Places: places,
 		Notifier: a.Inbox, Clock: o.Clock, Log: o.Log,
 	})
+	if err := a.Messages.Backfill(ctx); err != nil { // idempotent: names the places of older messages
+		return nil, err
+	}
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
 	o.Metrics.Gauge("linli_messages_overdue", "Messages whose response or resolution clock runs and is past due, now.",
 		func(ctx context.Context) (float64, error) {

@@ -17,19 +17,20 @@ type Kind int
 
 // The kinds of error the product knows.
 const (
-	Internal     Kind = iota // 500: a bug or an unexpected failure; detail is logged, never shown
-	Invalid                  // 422: the request is well-formed but its values are not acceptable
-	BadRequest               // 400: the request cannot be read at all
-	Unauthorized             // 401: no valid identity
-	Forbidden                // 403: identity known, right missing
-	NotFound                 // 404: absent, or outside the caller's scope
-	Conflict                 // 409: the state does not allow it now
-	Gone                     // 410: it existed but can no longer be used
-	TooLarge                 // 413
-	RateLimited              // 429
-	Unavailable              // 503: a dependency is down
-	BadGateway               // 502: an upstream (WeChat) answered with a failure
-	NotAllowed               // 405: the path exists, the method does not
+	Internal         Kind = iota // 500: a bug or an unexpected failure; detail is logged, never shown
+	Invalid                      // 422: the request is well-formed but its values are not acceptable
+	BadRequest                   // 400: the request cannot be read at all
+	Unauthorized                 // 401: no valid identity
+	Forbidden                    // 403: identity known, right missing
+	NotFound                     // 404: absent, or outside the caller's scope
+	Conflict                     // 409: the state does not allow it now
+	Gone                         // 410: it existed but can no longer be used
+	TooLarge                     // 413
+	RateLimited                  // 429
+	Unavailable                  // 503: a dependency is down
+	BadGateway                   // 502: an upstream (WeChat) answered with a failure
+	NotAllowed                   // 405: the path exists, the method does not
+	UnsupportedMedia             // 415: the body is not in a format the endpoint reads
 )
 
 // FieldError is one invalid field of a request.
@@ -133,7 +134,7 @@ var (
 	ErrValidation     = Define(Invalid, "VALIDATION_FAILED", "提交的内容有误，请检查后重试")
 	ErrMalformedJSON  = Define(BadRequest, "MALFORMED_JSON", "请求格式错误")
 	ErrUnknownField   = Define(BadRequest, "UNKNOWN_FIELD", "请求包含无法识别的字段")
-	ErrContentType    = Define(BadRequest, "UNSUPPORTED_CONTENT_TYPE", "请求须为 JSON 格式")
+	ErrContentType    = Define(UnsupportedMedia, "UNSUPPORTED_CONTENT_TYPE", "请求须为 JSON 格式")
 	ErrBodyTooLarge   = Define(TooLarge, "BODY_TOO_LARGE", "提交的内容过大")
 	ErrBadID          = Define(NotFound, "INVALID_ID", "找不到该记录")
 	ErrNotFound       = Define(NotFound, "NOT_FOUND", "找不到该内容")

@@ -2,11 +2,11 @@ package community
 
 import (
 	"context"
-	"strings"
 
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/text"
 )
 
 // Service is the community area's operations.
@@ -26,7 +26,7 @@ func (s *Service) CreateCommunity(ctx context.Context, a actor.Actor, in NewComm
 	if !a.IsAdmin() {
 		return Community{}, apperr.ErrForbidden.New()
 	}
-	c := Community{ID: clock.NewID(), Name: strings.TrimSpace(in.Name), Street: strings.TrimSpace(in.Street), CreatedAt: s.clock.Now()}
+	c := Community{ID: clock.NewID(), Name: text.Name(in.Name), Street: text.Name(in.Street), CreatedAt: s.clock.Now()}
 	return c, s.store.InsertCommunity(ctx, c)
 }
 
@@ -38,7 +38,7 @@ func (s *Service) CreateGrid(ctx context.Context, a actor.Actor, communityID, na
 	if _, err := s.store.Community(ctx, communityID); err != nil {
 		return Grid{}, err
 	}
-	g := Grid{ID: clock.NewID(), CommunityID: communityID, Name: strings.TrimSpace(name), CreatedAt: s.clock.Now()}
+	g := Grid{ID: clock.NewID(), CommunityID: communityID, Name: text.Name(name), CreatedAt: s.clock.Now()}
 	return g, s.store.InsertGrid(ctx, g)
 }
 
@@ -51,7 +51,7 @@ func (s *Service) CreateBuilding(ctx context.Context, a actor.Actor, gridID, nam
 	if err != nil {
 		return Building{}, err
 	}
-	b := Building{ID: clock.NewID(), GridID: g.ID, CommunityID: g.CommunityID, Name: strings.TrimSpace(name), CreatedAt: s.clock.Now()}
+	b := Building{ID: clock.NewID(), GridID: g.ID, CommunityID: g.CommunityID, Name: text.Name(name), CreatedAt: s.clock.Now()}
 	return b, s.store.InsertBuilding(ctx, b)
 }
 

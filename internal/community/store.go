@@ -32,10 +32,9 @@ var Indexes = []store.Index{
 	{Collection: "communities", Name: "street_name_unique", Keys: bson.D{{Key: "street", Value: 1}, {Key: "name", Value: 1}}, Unique: true},
 	{Collection: "grids", Name: "community_name_unique", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "name", Value: 1}}, Unique: true},
 	{Collection: "buildings", Name: "grid_name_unique", Keys: bson.D{{Key: "gridId", Value: 1}, {Key: "name", Value: 1}}, Unique: true},
-	// BuildingsOf's filter and sort. (A database made before this holds an
-	// index "community" on communityId alone, which this one makes
-	// redundant: it may be dropped.)
-	{Collection: "buildings", Name: "community_grid_name", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "gridId", Value: 1}, {Key: "name", Value: 1}}},
+	// Grids and buildings are listed in the order staff created them.
+	{Collection: "grids", Name: "community_order", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "buildings", Name: "community_order", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
 }
 
 func (s *Store) insert(ctx context.Context, c lungo.ICollection, doc any, exists error) error {
@@ -88,16 +87,18 @@ func (s *Store) Communities(ctx context.Context, afterID string, limit int) ([]C
 	return store.FindAll[Community](ctx, s.communities, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
 
-// GridsOf returns the grids of the communities, by name.
+// GridsOf returns the grids of the communities, in the order staff created
+// them (第一网格, 第二网格, 第三网格 — not by the characters of their names).
 func (s *Store) GridsOf(ctx context.Context, communityIDs []string) ([]Grid, error) {
 	return store.FindAll[Grid](ctx, s.grids, bson.M{"communityId": bson.M{"$in": communityIDs}},
-		options.Find().SetSort(bson.D{{Key: "communityId", Value: 1}, {Key: "name", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "communityId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
-// BuildingsOf returns the buildings of the communities, by name.
+// BuildingsOf returns the buildings of the communities, in the order staff
+// created them.
 func (s *Store) BuildingsOf(ctx context.Context, communityIDs []string) ([]Building, error) {
 	return store.FindAll[Building](ctx, s.buildings, bson.M{"communityId": bson.M{"$in": communityIDs}},
-		options.Find().SetSort(bson.D{{Key: "communityId", Value: 1}, {Key: "gridId", Value: 1}, {Key: "name", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "communityId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
 // CountCommunities tells how many communities exist.

@@ -78,7 +78,7 @@ func loadActivity(ctx context.Context, s Services) error {
 		return fmt.Errorf("message: %w", err)
 	}
 	grid2 := people["dev-grid-xfl-2"]
-	if _, err := s.Messages.Accept(ctx, grid2, parking.ID); err != nil {
+	if _, _, err := s.Messages.Accept(ctx, grid2, parking.ID); err != nil {
 		return fmt.Errorf("accept: %w", err)
 	}
 	if _, _, err := s.Messages.Reply(ctx, grid2, parking.ID, "您好，已收到。今晚我会和物业一起去东门查看，并在消防通道处设置提示牌。", nil, false); err != nil {
@@ -91,13 +91,13 @@ func loadActivity(ctx context.Context, s Services) error {
 		return fmt.Errorf("message: %w", err)
 	}
 	hp := people["dev-grid-hp-1"]
-	if _, err := s.Messages.Accept(ctx, hp, noise.ID); err != nil {
+	if _, _, err := s.Messages.Accept(ctx, hp, noise.ID); err != nil {
 		return fmt.Errorf("accept: %w", err)
 	}
 	if _, _, err := s.Messages.Reply(ctx, hp, noise.ID, "您好，我已上门与楼上住户沟通，对方承诺晚上十点后停止施工。", nil, false); err != nil {
 		return fmt.Errorf("reply: %w", err)
 	}
-	if _, err := s.Messages.Resolve(ctx, hp, noise.ID, "已协调装修住户调整施工时间，晚上十点后不再施工。"); err != nil {
+	if _, _, err := s.Messages.Resolve(ctx, hp, noise.ID, "已协调装修住户调整施工时间，晚上十点后不再施工。"); err != nil {
 		return fmt.Errorf("resolve: %w", err)
 	}
 	if _, _, err := s.Messages.Rate(ctx, people["dev-resident-3"], noise.ID, message.RatingInput{

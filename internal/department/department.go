@@ -19,18 +19,36 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
+	"linli/internal/platform/text"
 )
 
-// Department is one department of the street with its liaison.
+// Department is one department of the street with its liaison, as stored.
 type Department struct {
-	ID   string `bson:"_id" json:"id"`
-	Name string `bson:"name" json:"name"`
+	ID   string `bson:"_id"`
+	Name string `bson:"name"`
 	// LiaisonName and LiaisonPhone are the named person who must answer.
-	LiaisonName  string    `bson:"liaisonName" json:"liaisonName"`
-	LiaisonPhone string    `bson:"liaisonPhone" json:"liaisonPhone"`
-	Active       bool      `bson:"active" json:"active"`
-	CreatedAt    time.Time `bson:"createdAt" json:"createdAt"`
-	UpdatedAt    time.Time `bson:"updatedAt" json:"updatedAt"`
+	LiaisonName  string    `bson:"liaisonName"`
+	LiaisonPhone string    `bson:"liaisonPhone"`
+	Active       bool      `bson:"active"`
+	CreatedAt    time.Time `bson:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
+}
+
+// View is a department as answers show it.
+type View struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	LiaisonName  string    `json:"liaisonName"`
+	LiaisonPhone string    `json:"liaisonPhone"`
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+}
+
+// ViewOf shows d.
+func ViewOf(d Department) View {
+	return View{ID: d.ID, Name: d.Name, LiaisonName: d.LiaisonName, LiaisonPhone: d.LiaisonPhone,
+		Active: d.Active, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 // Errors of this area.
@@ -70,7 +88,7 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, f Fields) (Departme
 	}
 	now := s.clock.Now()
 	d := Department{
-		ID: clock.NewID(), Name: strings.TrimSpace(f.Name), LiaisonName: strings.TrimSpace(f.LiaisonName),
+		ID: clock.NewID(), Name: text.Name(f.Name), LiaisonName: text.Name(f.LiaisonName),
 		LiaisonPhone: strings.TrimSpace(f.LiaisonPhone), Active: true, CreatedAt: now, UpdatedAt: now,
 	}
 	_, err := s.c.InsertOne(ctx, d)
@@ -91,7 +109,7 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id string, f Fields
 	}
 	var d Department
 	err := s.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{
-		"name": strings.TrimSpace(f.Name), "liaisonName": strings.TrimSpace(f.LiaisonName),
+		"name": text.Name(f.Name), "liaisonName": text.Name(f.LiaisonName),
 		"liaisonPhone": strings.TrimSpace(f.LiaisonPhone), "active": f.Active, "updatedAt": s.clock.Now(),
 	}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	switch {

@@ -110,7 +110,10 @@ func seeded(b *testing.B, n, days int) (*harness, time.Time) {
 func simulate(h *harness, staff []actor.Actor, n, days int) ([]any, []any) {
 	r := rand.New(rand.NewPCG(1, uint64(n)))
 	cfg := DefaultConfig(h.A)
-	cats := cfg.ActiveNames()
+	var cats []string
+	for _, c := range cfg.ActiveCategories() {
+		cats = append(cats, c.ID)
+	}
 	grids := []string{h.A1, h.A2}
 	type acc struct {
 		doc     bson.M

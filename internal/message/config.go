@@ -2,6 +2,8 @@ package message
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -13,36 +15,40 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/store"
+	"linli/internal/platform/text"
 )
 
 // Category is one kind of message a community accepts, with the urgency a
 // new message of that kind gets.
 type Category struct {
-	Name    string  `bson:"name" json:"name"`
-	Urgency Urgency `bson:"urgency" json:"urgency"`
+	// ID is the category's stable identifier: what clients send and what
+	// messages keep; Name is its Chinese label, which staff may change.
+	ID      string  `bson:"id"`
+	Name    string  `bson:"name"`
+	Urgency Urgency `bson:"urgency"`
 	// Active categories are offered to residents; an inactive one stays on
 	// the messages that have it.
-	Active bool `bson:"active" json:"active"`
+	Active bool `bson:"active"`
 }
 
 // Limits are the deadlines of one urgency class, in hours.
 type Limits struct {
-	ResponseHours int `bson:"responseHours" json:"responseHours"`
-	ResolveHours  int `bson:"resolveHours" json:"resolveHours"`
+	ResponseHours int `bson:"responseHours"`
+	ResolveHours  int `bson:"resolveHours"`
 }
 
 // Config is a community's categories and deadlines (分级分类处置). A change
 // applies to messages submitted or reclassified after it.
 type Config struct {
-	CommunityID string     `bson:"_id" json:"communityId"`
-	Categories  []Category `bson:"categories" json:"categories"`
-	Urgent      Limits     `bson:"urgent" json:"urgent"`
-	Normal      Limits     `bson:"normal" json:"normal"`
+	CommunityID string     `bson:"_id"`
+	Categories  []Category `bson:"categories"`
+	Urgent      Limits     `bson:"urgent"`
+	Normal      Limits     `bson:"normal"`
 	// ComplexResolveHours replaces the resolution deadline of a message
 	// that staff marked complex.
-	ComplexResolveHours int        `bson:"complexResolveHours" json:"complexResolveHours"`
-	UpdatedAt           *time.Time `bson:"updatedAt" json:"updatedAt"`
-	UpdatedBy           string     `bson:"updatedBy" json:"-"`
+	ComplexResolveHours int        `bson:"complexResolveHours"`
+	UpdatedAt           *time.Time `bson:"updatedAt"`
+	UpdatedBy           string     `bson:"updatedBy"`
 }
 
 // DefaultConfig is what a community has until its staff change it: the
@@ -50,7 +56,9 @@ type Config struct {
 // property) answered within 2 h and resolved within 24 h, normal within
 // 24 h and 7 days, complex resolved within 15 days.
 func DefaultConfig(communityID string) Config {
-	cat := func(name string, u Urgency) Category { return Category{Name: name, Urgency: u, Active: true} }
+	cat := func(name string, u Urgency) Category {
+		return Category{ID: categoryID(name), Name: name, Urgency: u, Active: true}
+	}
 	return Config{
 		CommunityID: communityID,
 		Categories: []Category{
@@ -63,22 +71,90 @@ func DefaultConfig(communityID string) Config {
 	}
 }
 
-// Category returns the category called name.
-func (c Config) Category(name string) (Category, bool) {
+// defaultCategoryIDs are the identifiers of the default categories.
+var defaultCategoryIDs = map[string]string{
+	"物业维修": "repair", "环境卫生": "sanitation", "停车": "parking", "噪音扰民": "noise",
+	"安全隐患": "safety", "政策咨询": "policy", "邻里纠纷": "dispute", "其他": "other",
+}
+
+// categoryID is the identifier of a category that was stored by its name
+// only (configurations and messages from before categories had IDs): the
+// default's identifier, else one derived from the name. It is the same on
+// every read, so that the migration is idempotent and needs no lookup.
+func categoryID(name string) string {
+	if id, ok := defaultCategoryIDs[name]; ok {
+		return id
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "c" + hex.EncodeToString(sum[:6])
+}
+
+// Category returns the category with the identifier key, or (as clients
+// did before categories had identifiers) the name key.
+func (c Config) Category(key string) (Category, bool) {
 	for _, cat := range c.Categories {
-		if cat.Name == name {
+		if cat.ID == key {
+			return cat, true
+		}
+	}
+	for _, cat := range c.Categories {
+		if cat.Name == key {
 			return cat, true
 		}
 	}
 	return Category{}, false
 }
 
-// ActiveNames lists the categories offered to residents.
-func (c Config) ActiveNames() []string {
-	var out []string
+// ConfigView is a community's configuration as answers show it.
+type ConfigView struct {
+	CommunityID         string         `json:"communityId"`
+	Categories          []CategoryView `json:"categories"`
+	Urgent              LimitsView     `json:"urgent"`
+	Normal              LimitsView     `json:"normal"`
+	ComplexResolveHours int            `json:"complexResolveHours"`
+	UpdatedAt           *time.Time     `json:"updatedAt"`
+}
+
+// CategoryView is a category of a configuration.
+type CategoryView struct {
+	ID      string  `json:"id"`
+	Label   string  `json:"label"`
+	Urgency Urgency `json:"urgency"`
+	Active  bool    `json:"active"`
+}
+
+// LimitsView is the deadlines of one urgency class, in hours.
+type LimitsView struct {
+	ResponseHours int `json:"responseHours"`
+	ResolveHours  int `json:"resolveHours"`
+}
+
+// View shows the configuration.
+func (c Config) View() ConfigView {
+	v := ConfigView{
+		CommunityID: c.CommunityID, Categories: make([]CategoryView, len(c.Categories)),
+		Urgent:              LimitsView{ResponseHours: c.Urgent.ResponseHours, ResolveHours: c.Urgent.ResolveHours},
+		Normal:              LimitsView{ResponseHours: c.Normal.ResponseHours, ResolveHours: c.Normal.ResolveHours},
+		ComplexResolveHours: c.ComplexResolveHours, UpdatedAt: c.UpdatedAt,
+	}
+	for i, cat := range c.Categories {
+		v.Categories[i] = CategoryView{ID: cat.ID, Label: cat.Name, Urgency: cat.Urgency, Active: cat.Active}
+	}
+	return v
+}
+
+// CategoryRef is a category as answers show it: its identifier and label.
+type CategoryRef struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// ActiveCategories lists the categories offered to residents.
+func (c Config) ActiveCategories() []CategoryRef {
+	out := []CategoryRef{}
 	for _, cat := range c.Categories {
 		if cat.Active {
-			out = append(out, cat.Name)
+			out = append(out, CategoryRef{ID: cat.ID, Label: cat.Name})
 		}
 	}
 	return out
@@ -100,9 +176,10 @@ func (c Config) Allowed(u Urgency, complex bool) (response, resolve time.Duratio
 
 // Bounds of a configuration.
 const (
-	maxCategories   = 20
-	maxCategoryName = 16
-	maxHours        = 90 * 24
+	maxCategories   = MaxCategories
+	maxCategoryName = MaxCategoryLabel
+	maxCategoryID   = 32
+	maxHours        = MaxHours
 )
 
 // Check reports every invalid field of c, one entry per field.
@@ -114,19 +191,23 @@ func (c Config) Check() error {
 	if n := len(c.Categories); n == 0 || n > maxCategories {
 		bad("categories", "range", fmt.Sprintf("类别须为 1 到 %d 个", maxCategories))
 	}
-	seen, active := map[string]bool{}, 0
+	seen, seenID, active := map[string]bool{}, map[string]bool{}, 0
 	for i, cat := range c.Categories {
 		f := fmt.Sprintf("categories[%d]", i)
 		n := utf8.RuneCountInString(cat.Name)
 		switch {
 		case n == 0 || n > maxCategoryName:
-			bad(f+".name", "range", fmt.Sprintf("类别名称须为 1 到 %d 个字", maxCategoryName))
+			bad(f+".label", "range", fmt.Sprintf("类别名称须为 1 到 %d 个字", maxCategoryName))
 		case seen[cat.Name]:
-			bad(f+".name", "unique", "类别名称重复："+cat.Name)
+			bad(f+".label", "unique", "类别名称重复："+cat.Name)
 		}
 		seen[cat.Name] = true
+		if seenID[cat.ID] || utf8.RuneCountInString(cat.ID) > maxCategoryID {
+			bad(f+".id", "unique", "类别编号重复或过长："+cat.Name)
+		}
+		seenID[cat.ID] = true
 		if !cat.Urgency.Valid() {
-			bad(f+".urgency", "oneof", "紧急程度须为 urgent 或 normal")
+			bad(f+".urgency", "oneof", "请选择紧急程度：紧急或一般")
 		}
 		if cat.Active {
 			active++
@@ -158,10 +239,14 @@ func (c Config) Check() error {
 	return nil
 }
 
-// normalise trims category names.
+// normalise cleans category names and gives every category an identifier.
 func (c *Config) normalise() {
 	for i := range c.Categories {
-		c.Categories[i].Name = strings.TrimSpace(c.Categories[i].Name)
+		cat := &c.Categories[i]
+		cat.Name, cat.ID = text.Name(cat.Name), strings.TrimSpace(cat.ID)
+		if cat.ID == "" {
+			cat.ID = categoryID(cat.Name)
+		}
 	}
 }
 
@@ -173,6 +258,7 @@ func (s configs) get(ctx context.Context, communityID string) (Config, error) {
 	if err == errNoConfig {
 		return DefaultConfig(communityID), nil
 	}
+	cfg.normalise() // a configuration stored before categories had identifiers
 	return cfg, err
 }
 

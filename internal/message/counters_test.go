@@ -137,7 +137,7 @@ func TestCountersStayExactUnderConcurrency(t *testing.T) {
 		t.Error(err)
 	}
 	phase(func(i int, id string, r *rand.Rand) { // three staff accept each message at once
-		_, err := h.svc.Accept(h.ctx, staff[r.IntN(len(staff))], id)
+		_, _, err := h.svc.Accept(h.ctx, staff[r.IntN(len(staff))], id)
 		ok(err, ErrAlreadyAccepted)
 	})
 	h.clock.Advance(3 * time.Hour)
@@ -150,7 +150,7 @@ func TestCountersStayExactUnderConcurrency(t *testing.T) {
 			_, _, err := h.svc.FollowUp(h.ctx, residents[i%2], id, "请尽快", nil)
 			ok(err)
 		case 2:
-			_, err := h.svc.Transfer(h.ctx, h.SecA, id, staff[r.IntN(len(staff))].StaffID, "调整分工")
+			_, _, err := h.svc.Transfer(h.ctx, h.SecA, id, staff[r.IntN(len(staff))].StaffID, "调整分工")
 			ok(err, ErrTransferTarget)
 		}
 	})
@@ -170,7 +170,7 @@ func TestCountersStayExactUnderConcurrency(t *testing.T) {
 		if r.IntN(2) == 0 {
 			owner = staff[r.IntN(len(staff))]
 		}
-		_, err := h.svc.Resolve(h.ctx, owner, id, "已办结")
+		_, _, err := h.svc.Resolve(h.ctx, owner, id, "已办结")
 		ok(err, ErrClosed, ErrNotOwner)
 	})
 	phase(func(i int, id string, r *rand.Rand) { // the resident rates twice at once

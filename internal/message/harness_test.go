@@ -14,6 +14,7 @@ import (
 	"linli/internal/department"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/page"
 	"linli/internal/platform/store"
 	"linli/internal/platform/store/storetest"
 )
@@ -127,7 +128,7 @@ func (h *harness) submit(a actor.Actor, category string, urgency Urgency) Messag
 // notices returns the kinds of a user's notices about a message, oldest first.
 func (h *harness) notices(userID, messageID string) []string {
 	h.t.Helper()
-	list, err := h.inbox.List(h.ctx, userID, time.Time{}, "", 100)
+	list, err := h.inbox.List(h.ctx, userID, page.Cursor{}, 100)
 	h.must(err)
 	var out []string
 	for i := len(list) - 1; i >= 0; i-- {

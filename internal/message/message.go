@@ -75,6 +75,13 @@ type StaffRef struct {
 	Position string `bson:"position" json:"position"`
 }
 
+// Place is where a message comes from, by name.
+type Place struct {
+	CommunityName string `bson:"communityName"`
+	GridName      string `bson:"gridName"`
+	BuildingName  string `bson:"buildingName,omitempty"`
+}
+
 // Author is the resident who sent the message.
 type Author struct {
 	UserID   string `bson:"userId"`
@@ -132,11 +139,19 @@ type Message struct {
 	CommunityID string `bson:"communityId"`
 	GridID      string `bson:"gridId"`
 	BuildingID  string `bson:"buildingId"`
-	Author      Author `bson:"author"`
+	// Place names the community, grid and building as they were when the
+	// message was sent (nil on messages stored before names were kept,
+	// until Backfill names them).
+	Place  *Place `bson:"place,omitempty"`
+	Author Author `bson:"author"`
 
-	Category string   `bson:"category"`
-	Content  string   `bson:"content"`
-	Images   []string `bson:"images"`
+	// CategoryID is the category's identifier, Category its label when
+	// the message was sent or reclassified. (Messages stored before
+	// categories had identifiers have no CategoryID: see categoryOf.)
+	CategoryID string   `bson:"categoryId,omitempty"`
+	Category   string   `bson:"category"`
+	Content    string   `bson:"content"`
+	Images     []string `bson:"images"`
 	// Urgency is the class in force; RequestedUrgency what the resident
 	// asked for, until staff confirm or lower it (UrgencyConfirmed).
 	Urgency          Urgency `bson:"urgency"`
@@ -153,7 +168,8 @@ type Message struct {
 	RespondedInTime bool       `bson:"respondedInTime"`
 	// Cycle counts resolutions asked for: 1, and one more per reopening.
 	Cycle int `bson:"cycle"`
-	// Answered: a named staff member replied in the current cycle.
+	// Answered: a named staff member answered (not only asked) in the
+	// current cycle. Resolving reads the thread itself (answeredInCycle).
 	Answered    bool         `bson:"answered"`
 	Reopens     int          `bson:"reopens"`
 	Resolution  *Resolution  `bson:"resolution"`
@@ -234,9 +250,10 @@ type Event struct {
 	Reason      string   `bson:"reason,omitempty"`
 
 	// classified
-	Category string  `bson:"category,omitempty"`
-	Urgency  Urgency `bson:"urgency,omitempty"`
-	Complex  *bool   `bson:"complex,omitempty"`
+	CategoryID string  `bson:"categoryId,omitempty"`
+	Category   string  `bson:"category,omitempty"`
+	Urgency    Urgency `bson:"urgency,omitempty"`
+	Complex    *bool   `bson:"complex,omitempty"`
 	// transferred
 	From *StaffRef `bson:"from,omitempty"`
 	To   *StaffRef `bson:"to,omitempty"`
@@ -258,6 +275,16 @@ type Event struct {
 const (
 	MaxContent = 2000 // characters of a message, reply, follow-up or answer
 	MaxImages  = 9
+	// MaxReason bounds the reason of a transfer or a classification,
+	// MaxNote the note of a whistle, MaxComment a rating's comment.
+	MaxReason  = 200
+	MaxNote    = 500
+	MaxComment = 500
+	// MaxCategoryLabel bounds a category's label, MaxCategories a
+	// community's categories, MaxHours any deadline.
+	MaxCategoryLabel = 16
+	MaxCategories    = 20
+	MaxHours         = 90 * 24
 	// MaxEvents bounds a thread (and the document); past it people call.
 	MaxEvents = 300
 	// MaxEscalations bounds the whistles blown on one message.
@@ -272,7 +299,9 @@ var (
 	ErrUnknownCategory  = apperr.Define(apperr.Invalid, "MESSAGE_UNKNOWN_CATEGORY", "请从列表中选择留言类别")
 	ErrAlreadyAccepted  = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_ACCEPTED", "该留言已由其他工作人员受理")
 	ErrNotAccepted      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ACCEPTED", "请先受理该留言")
-	ErrNotAnswered      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ANSWERED", "办结前须由工作人员实名答复居民")
+	ErrNotAnswered      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ANSWERED", "办结前须由工作人员实名答复居民（提问不算答复）")
+	ErrAwaitingResident = apperr.Define(apperr.Conflict, "MESSAGE_AWAITING_RESIDENT", "您向居民提的问题还在等待回复，请先答复居民再办结")
+	ErrStaffIncomplete  = apperr.Define(apperr.Forbidden, "STAFF_PROFILE_INCOMPLETE", "工作人员资料缺少真实姓名或职务，请联系街道管理员补全后再办理")
 	ErrNotOwner         = apperr.Define(apperr.Forbidden, "MESSAGE_NOT_OWNER", "只有该留言的承办人可以进行此操作")
 	ErrNotResolved      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_RESOLVED", "留言办结后才能评价")
 	ErrAlreadyRated     = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_RATED", "您已评价过本次办理结果")

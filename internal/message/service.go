@@ -20,6 +20,7 @@ import (
 	"linli/internal/platform/clock"
 	"linli/internal/platform/media"
 	"linli/internal/platform/page"
+	plain "linli/internal/platform/text"
 )
 
 // Directory finds staff profiles: transfer targets, and the people to tell.
@@ -34,10 +35,11 @@ type Departments interface {
 	Active(ctx context.Context, id string) (department.Department, error)
 }
 
-// Places names communities and grids in the figures.
+// Places names communities, grids and buildings on messages and in the figures.
 type Places interface {
 	Community(ctx context.Context, id string) (community.Community, error)
 	Grid(ctx context.Context, id string) (community.Grid, error)
+	Building(ctx context.Context, id string) (community.Building, error)
 }
 
 // Notifier tells people what happened (the in-app inbox).
@@ -153,7 +155,7 @@ func (s *Service) settle(ctx context.Context, m *Message) {
 
 // checkContent trims text and checks it is there and not too long.
 func checkContent(field, text string) (string, error) {
-	text = strings.TrimSpace(text)
+	text = plain.Body(text)
 	switch {
 	case text == "":
 		return "", ErrContentEmpty.WithFields(fieldError(field, "required", "请填写内容"))
@@ -177,7 +179,7 @@ func cleanImages(images []string) ([]string, error) {
 	}
 	for i, s := range out {
 		if !media.ValidImageURL(s) {
-			return nil, apperr.ErrValidation.WithFields(fieldError(fmt.Sprintf("images[%d]", i), "url", "图片须为 https 地址"))
+			return nil, apperr.ErrValidation.WithFields(fieldError(fmt.Sprintf("images[%d]", i), "url", fmt.Sprintf("图片（第%d个）须为以 https:// 开头的网络地址", i+1)))
 		}
 	}
 	return out, nil
@@ -197,7 +199,7 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 		return Message{}, err
 	}
 	if d.Urgency != "" && !d.Urgency.Valid() {
-		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "请选择紧急程度：紧急或一般"))
 	}
 	cfg, err := s.store.configs.get(ctx, a.HomeCommunityID)
 	if err != nil {
@@ -208,6 +210,9 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 	if err != nil {
 		return Message{}, err
 	}
+	if m.Place, err = s.placeOf(ctx, home); err != nil {
+		return Message{}, err
+	}
 	m.Version = 1
 	delta := tallyOf(&m, Figures{})
 	if err := s.store.insert(ctx, m, delta); err != nil {
@@ -216,6 +221,105 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 	s.settle(ctx, &m)
 	s.tellNew(ctx, &m)
 	return m, nil
+}
+
+// placeOf names where a message comes from.
+func (s *Service) placeOf(ctx context.Context, h Home) (*Place, error) {
+	c, err := s.places.Community(ctx, h.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.places.Grid(ctx, h.GridID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Place{CommunityName: c.Name, GridName: g.Name}
+	if h.BuildingID != "" {
+		b, err := s.places.Building(ctx, h.BuildingID)
+		if err != nil && !community.ErrBuildingNotFound.Is(err) {
+			return nil, err
+		}
+		p.BuildingName = b.Name
+	}
+	return p, nil
+}
+
+// Backfill names the place of messages stored before names were kept, and
+// gives messages stored by category name their category's identifier. It
+// is idempotent (it only touches messages missing the field, each once, in
+// ID order) and runs at start-up: when nothing is missing it reads no
+// message. A message it cannot name (its community gone) is left as it is
+// and passed over.
+func (s *Service) Backfill(ctx context.Context) error {
+	places := map[Home]*Place{}
+	after := ""
+	for {
+		list, err := s.store.unnamed(ctx, after, sweepBatch)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			after = m.ID
+			home := Home{CommunityID: m.CommunityID, GridID: m.GridID, BuildingID: m.BuildingID}
+			p, ok := places[home]
+			if !ok {
+				p, err = s.placeOf(ctx, home)
+				switch {
+				case community.ErrCommunityNotFound.Is(err), community.ErrGridNotFound.Is(err):
+					s.log.WarnContext(ctx, "message place left unnamed", "message", m.ID, "err", err)
+				case err != nil:
+					return err
+				}
+				places[home] = p // nil: not nameable, said once
+			}
+			if p == nil {
+				continue
+			}
+			if err := s.store.name(ctx, m.ID, *p); err != nil {
+				return err
+			}
+		}
+		if len(list) < sweepBatch {
+			break
+		}
+	}
+	return s.backfillCategories(ctx)
+}
+
+// backfillCategories gives messages stored before categories had
+// identifiers the identifier of their category in their community's
+// configuration (by name), else the one derived from the name.
+func (s *Service) backfillCategories(ctx context.Context) error {
+	cfgs := map[string]Config{}
+	after := ""
+	for {
+		list, err := s.store.uncategorised(ctx, after, sweepBatch)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			after = m.ID
+			cfg, ok := cfgs[m.CommunityID]
+			if !ok {
+				if cfg, err = s.store.configs.get(ctx, m.CommunityID); err != nil {
+					return err
+				}
+				cfgs[m.CommunityID] = cfg
+			}
+			id := categoryID(m.Category)
+			for _, c := range cfg.Categories {
+				if c.Name == m.Category {
+					id = c.ID
+				}
+			}
+			if err := s.store.categorise(ctx, m.ID, m.Category, id); err != nil {
+				return err
+			}
+		}
+		if len(list) < sweepBatch {
+			return nil
+		}
+	}
 }
 
 // own lets only the author see a message.
@@ -260,9 +364,6 @@ func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content strin
 	return m, ev, err
 }
 
-// maxComment bounds a rating's comment.
-const maxComment = 500
-
 // RatingInput is a resident's rating.
 type RatingInput struct {
 	Solved       bool
@@ -274,10 +375,10 @@ type RatingInput struct {
 // unsatisfied reopens the message to its owner.
 func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingInput) (Message, Event, error) {
 	if !r.Satisfaction.Valid() {
-		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "评价须为 satisfied、basic 或 unsatisfied"))
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "请选择满意程度：满意、基本满意或不满意"))
 	}
-	comment := strings.TrimSpace(r.Comment)
-	if utf8.RuneCountInString(comment) > maxComment {
+	comment := plain.Body(r.Comment)
+	if utf8.RuneCountInString(comment) > MaxComment {
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("comment", "max", "评价内容不能超过500字"))
 	}
 	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {

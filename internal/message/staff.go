@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -16,15 +17,8 @@ import (
 	"linli/internal/community"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
+	plain "linli/internal/platform/text"
 )
-
-// requireStaff refuses the staff side to residents.
-func requireStaff(a actor.Actor) error {
-	if !a.IsStaff() && !a.IsAdmin() {
-		return apperr.ErrForbidden.New()
-	}
-	return nil
-}
 
 // staffSee lets staff see the messages of their communities (admins: all).
 func staffSee(a actor.Actor) func(*Message) error {
@@ -42,7 +36,8 @@ func named(a actor.Actor, m *Message) (StaffRef, error) {
 	if !a.MemberOf(m.CommunityID) {
 		return StaffRef{}, ErrStaffRequired.New()
 	}
-	return StaffRef{StaffID: a.StaffID, UserID: a.UserID, Name: a.StaffName, Position: a.StaffPosition}, nil
+	by := StaffRef{StaffID: a.StaffID, UserID: a.UserID, Name: a.StaffName, Position: a.StaffPosition}
+	return by, by.check()
 }
 
 // ownerOrSecretary lets the owner, or a secretary of the community, act.
@@ -58,7 +53,7 @@ func ownerOrSecretary(a actor.Actor, m *Message) (StaffRef, error) {
 }
 
 func checkText(field, text string, max int, msg string) (string, error) {
-	text = strings.TrimSpace(text)
+	text = plain.Body(text)
 	if text == "" || utf8.RuneCountInString(text) > max {
 		return "", apperr.ErrValidation.WithFields(fieldError(field, "range", msg))
 	}
@@ -114,7 +109,7 @@ func (s *Service) QueueCounts(ctx context.Context, a actor.Actor, q QueueQuery) 
 
 // queueScope is who may read which queue: the filter of the caller's scope.
 func queueScope(a actor.Actor, q QueueQuery) (bson.M, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return nil, err
 	}
 	cid := q.CommunityID
@@ -140,7 +135,7 @@ func queueScope(a actor.Actor, q QueueQuery) (bson.M, error) {
 		filter["gridId"] = bson.M{"$in": append([]string{}, a.GridIDs...)}
 	case ScopeCommunity, "":
 	default:
-		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "scope 须为 mine、grid 或 community"))
+		return nil, apperr.ErrValidation.WithFields(fieldError("scope", "oneof", "请选择查看范围：我的、本网格或本社区"))
 	}
 	if q.Category != "" {
 		filter["category"] = q.Category
@@ -156,7 +151,7 @@ func queueScope(a actor.Actor, q QueueQuery) (bson.M, error) {
 
 // StaffGet returns a message of the caller's communities with its thread.
 func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Message, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, err
 	}
 	m, err := s.store.get(ctx, id)
@@ -168,7 +163,7 @@ func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Messa
 
 // staffChange runs a transition for staff.
 func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error)) (Message, Event, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
 	return s.change(ctx, id, step{see: staffSee(a), decide: decide})
@@ -177,7 +172,7 @@ func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, dec
 // Accept makes the caller the message's owner (首接负责). The first of
 // several staff accepting at once wins; the others get
 // ErrAlreadyAccepted naming the owner. Accepting one's own again is fine.
-func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, error) {
+func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, Event, error) {
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
@@ -185,14 +180,19 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message
 		}
 		return m.accept(by, now)
 	})
-	if errors.Is(err, errAlreadyYours) {
-		return m, nil
+	if errors.Is(err, errAlreadyYours) { // a retry: the acceptance that was made
+		for i := len(m.Events) - 1; i >= 0; i-- {
+			if e := m.Events[i]; e.Type == EvAccepted || e.Type == EvTransferred {
+				return m, e, nil
+			}
+		}
+		return m, Event{}, nil
 	}
 	if err == nil {
 		s.tellResident(ctx, &m, ev, "message.accepted", "您的留言已受理",
 			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	}
-	return m, err
+	return m, ev, err
 }
 
 // Reply adds a named answer by a staff member of the message's community.
@@ -224,10 +224,10 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 }
 
 // Resolve resolves the message: only its owner, only after a named reply.
-func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution string) (Message, error) {
+func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution string) (Message, Event, error) {
 	text, err := checkContent("resolution", resolution)
 	if err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
@@ -239,23 +239,23 @@ func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution str
 	if err == nil {
 		s.tellResident(ctx, &m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
 	}
-	return m, err
+	return m, ev, err
 }
 
 // Transfer moves the message to another active staff member of its
 // community: the owner, a secretary or an admin may (and assign a message
 // nobody took yet).
-func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reason string) (Message, error) {
-	reason, err := checkText("reason", reason, 200, "请填写转交原因（200字以内）")
+func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reason string) (Message, Event, error) {
+	reason, err := checkText("reason", reason, MaxReason, fmt.Sprintf("请填写转交原因（%d字以内）", MaxReason))
 	if err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
-	if err := requireStaff(a); err != nil {
-		return Message{}, err
+	if err := a.RequireStaff(); err != nil {
+		return Message{}, Event{}, err
 	}
 	target, err := s.directory.Staff(ctx, staffID)
 	if err != nil && !account.ErrStaffNotFound.Is(err) {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by := Who{Kind: ByAdmin, UserID: a.UserID}
@@ -276,7 +276,7 @@ func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reas
 	if err == nil {
 		s.tellStaff(ctx, &m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
 	}
-	return m, err
+	return m, ev, err
 }
 
 // EscalationInput is a whistle to blow.
@@ -289,11 +289,11 @@ type EscalationInput struct {
 // Escalate blows the whistle to a department (吹哨): the owner or a
 // secretary; the department's liaison owes an answer by DueAt.
 func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in EscalationInput) (Message, Event, error) {
-	note, err := checkText("note", in.Note, 500, "请说明需要部门解决的问题（500字以内）")
+	note, err := checkText("note", in.Note, MaxNote, fmt.Sprintf("请说明需要部门解决的问题（%d字以内）", MaxNote))
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
 	due := in.DueAt.In(clock.China).Truncate(time.Millisecond)
@@ -336,21 +336,21 @@ func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalatio
 // Classify changes a message's category, urgency or complexity, with a
 // reason: any staff member of the community while nobody owns it, then its
 // owner or a secretary. Deadlines follow the community's configuration.
-func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Classification) (Message, error) {
-	reason, err := checkText("reason", c.Reason, 200, "请填写调整原因（200字以内）")
+func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Classification) (Message, Event, error) {
+	reason, err := checkText("reason", c.Reason, MaxReason, fmt.Sprintf("请填写调整原因（%d字以内）", MaxReason))
 	if err != nil {
-		return Message{}, err
+		return Message{}, Event{}, err
 	}
 	c.Reason = reason
 	if c.Urgency != nil && !c.Urgency.Valid() {
-		return Message{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "紧急程度须为 urgent 或 normal"))
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("urgency", "oneof", "请选择紧急程度：紧急或一般"))
 	}
 	if c.Category != nil {
 		name := strings.TrimSpace(*c.Category)
 		c.Category = &name
 	}
 	var cfg Config
-	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
@@ -367,7 +367,6 @@ func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Clas
 		}
 		return m.classify(by, c, cfg, now)
 	})
-	return m, err
 }
 
 // Config returns a community's categories and deadlines. Anyone signed in

@@ -3,7 +3,6 @@ package message
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"math"
@@ -16,6 +15,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/csvx"
 )
 
 // GroupBy is how the figures are grouped.
@@ -104,7 +104,8 @@ func statsError(field, msg string) error {
 func parseDay(field, s string) (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, s, clock.China)
 	if err != nil {
-		return time.Time{}, statsError(field, field+" 须为日期，如 2026-03-01")
+		label := map[string]string{"from": "开始日期", "to": "结束日期"}[field]
+		return time.Time{}, statsError(field, label+"格式应为 2026-03-01")
 	}
 	return t, nil
 }
@@ -113,7 +114,7 @@ func parseDay(field, s string) (time.Time, error) {
 // staff of the community and admins. Its cost depends on the period and
 // the number of grids and staff, not on how many messages exist.
 func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Report, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return Report{}, err
 	}
 	switch q.GroupBy {
@@ -121,7 +122,7 @@ func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Repor
 		q.GroupBy = ByStaffMember
 	case ByStaffMember, ByGrid, ByCommunity:
 	default:
-		return Report{}, statsError("groupBy", "groupBy 须为 staff、grid 或 community")
+		return Report{}, statsError("groupBy", "请选择统计方式：按工作人员、按网格或按社区")
 	}
 	var scope []string
 	switch {
@@ -149,7 +150,7 @@ func (s *Service) Stats(ctx context.Context, a actor.Actor, q StatsQuery) (Repor
 		return Report{}, err
 	}
 	if to.Before(from) || to.Sub(from) > maxStatsDays*24*time.Hour {
-		return Report{}, statsError("to", "统计区间须从 from 到 to，且不超过一年")
+		return Report{}, statsError("to", "结束日期不能早于开始日期，统计区间不超过一年")
 	}
 	docs, err := s.store.counts(ctx, scope, q.From, q.To)
 	if err != nil {
@@ -237,13 +238,10 @@ func (s *Service) name(ctx context.Context, by GroupBy, r *Row) error {
 // and a total, each row with the period (so that files can be pasted
 // together), rates as percentages.
 func WriteCSV(w io.Writer, r Report) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
+	cw := csvx.NewWriter(w)
+	cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
 		"满意", "基本满意", "不满意", "超期", "重新打开", "吹哨", "部门超期",
-		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"})
+		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"}...)
 	pct := func(p *float64) string {
 		if p == nil {
 			return ""
@@ -261,9 +259,8 @@ func WriteCSV(w io.Writer, r Report) error {
 			n(x.Escalated), n(x.DeptOverdue), pct(x.ResponseRate), pct(x.ResolutionRate), pct(x.SatisfactionRate), med}
 	}
 	for _, x := range r.Rows {
-		_ = cw.Write(row(x))
+		cw.Write(row(x)...)
 	}
-	_ = cw.Write(row(r.Total))
-	cw.Flush()
-	return cw.Error()
+	cw.Write(row(r.Total)...)
+	return cw.Flush()
 }

@@ -51,33 +51,32 @@ func sameRow(t *testing.T, got, want Row) {
 //	m6 ResA (A1)  on 5 March, accepted and answered by 王红 at 2 h
 func statsStreet(t *testing.T) *harness {
 	h := newHarness(t)
-	ok := func(_ any, err error) { h.t.Helper(); h.must(err) }
 	ok3 := func(_ any, _ any, err error) { h.t.Helper(); h.must(err) }
 	m1 := h.submit(h.ResA, "", "")
 	m2 := h.submit(h.ResA2, "", "")
 	m3 := h.submit(h.ResA2, "安全隐患", "")
 	h.submit(h.ResA, "", "")
 	h.submit(h.ResB, "", "")
-	ok(h.svc.Accept(h.ctx, h.SecA, m1.ID))
-	ok(h.svc.Accept(h.ctx, h.GridA2, m2.ID))
-	ok(h.svc.Accept(h.ctx, h.GridA2, m3.ID))
+	ok3(h.svc.Accept(h.ctx, h.SecA, m1.ID))
+	ok3(h.svc.Accept(h.ctx, h.GridA2, m2.ID))
+	ok3(h.svc.Accept(h.ctx, h.GridA2, m3.ID))
 	h.clock.Advance(20 * time.Minute)
 	ok3(h.svc.Reply(h.ctx, h.SecA, m1.ID, "马上派人", nil, false))
-	ok(h.svc.Resolve(h.ctx, h.SecA, m1.ID, "已更换灯泡"))
+	ok3(h.svc.Resolve(h.ctx, h.SecA, m1.ID, "已更换灯泡"))
 	ok3(h.svc.Rate(h.ctx, h.ResA, m1.ID, RatingInput{Solved: true, Satisfaction: Satisfied}))
 	h.clock.Advance(40 * time.Minute) // 1 h
 	ok3(h.svc.Reply(h.ctx, h.GridA2, m3.ID, "已设警戒线", nil, false))
-	ok(h.svc.Resolve(h.ctx, h.GridA2, m3.ID, "隐患已排除"))
+	ok3(h.svc.Resolve(h.ctx, h.GridA2, m3.ID, "隐患已排除"))
 	ok3(h.svc.Rate(h.ctx, h.ResA2, m3.ID, RatingInput{Solved: true, Satisfaction: Unsatisfied, Comment: "太慢"}))
 	h.clock.Advance(23 * time.Hour) // 24 h
 	h.must(h.svc.Sweep(h.ctx))
 	h.clock.Advance(6 * time.Hour) // 30 h
 	ok3(h.svc.Reply(h.ctx, h.GridA2, m2.ID, "抱歉久等", nil, false))
-	ok(h.svc.Resolve(h.ctx, h.GridA2, m2.ID, "已联系物业"))
+	ok3(h.svc.Resolve(h.ctx, h.GridA2, m2.ID, "已联系物业"))
 	ok3(h.svc.Rate(h.ctx, h.ResA2, m2.ID, RatingInput{Solved: false, Satisfaction: Basic}))
 	h.clock.Advance(48 * time.Hour) // 5 March, 15:00
 	m6 := h.submit(h.ResA, "", "")
-	ok(h.svc.Accept(h.ctx, h.SecA, m6.ID))
+	ok3(h.svc.Accept(h.ctx, h.SecA, m6.ID))
 	h.clock.Advance(2 * time.Hour)
 	ok3(h.svc.Reply(h.ctx, h.SecA, m6.ID, "收到", nil, false))
 	return h

@@ -40,8 +40,51 @@ var Indexes = []store.Index{
 	{Collection: "messages", Name: "overdue_now", Keys: bson.D{{Key: "sortDueAt", Value: 1}}},
 	{Collection: "messages", Name: "tally_dirty", Keys: bson.D{{Key: "tallyDirty", Value: 1}, {Key: "updatedAt", Value: 1}},
 		Partial: bson.D{{Key: "tallyDirty", Value: true}}},
+	// The start-up backfills ask for the documents still missing a field,
+	// after the last one seen: on MongoDB the missing field is the null key
+	// of these indexes, so once every message has it each start-up reads
+	// no document.
+	{Collection: "messages", Name: "category_backfill", Keys: bson.D{{Key: "categoryId", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "messages", Name: "place_backfill", Keys: bson.D{{Key: "place.communityName", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},
 	{Collection: "message_counters", Name: "day", Keys: bson.D{{Key: "day", Value: 1}}},
+}
+
+// unnamed lists messages stored without a place after the ID after (see
+// Service.Backfill), in ID order: one that cannot be named is passed over,
+// not read again.
+func (s *Store) unnamed(ctx context.Context, after string, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"place.communityName": bson.M{"$exists": false}, "_id": bson.M{"$gt": after}},
+		options.Find().SetProjection(bson.M{"communityId": 1, "gridId": 1, "buildingId": 1}).
+			SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// name sets the place of a message that has none.
+func (s *Store) name(ctx context.Context, id string, p Place) error {
+	_, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "place.communityName": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"place": p}})
+	if err != nil {
+		return fmt.Errorf("message: name place: %w", err)
+	}
+	return nil
+}
+
+// uncategorised lists messages stored without a category identifier after
+// the ID after, in ID order.
+func (s *Store) uncategorised(ctx context.Context, after string, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"categoryId": bson.M{"$exists": false}, "_id": bson.M{"$gt": after}},
+		options.Find().SetProjection(bson.M{"communityId": 1, "category": 1}).
+			SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// categorise sets the category identifier of a message that has none
+// (while its label is still the one it was decided for).
+func (s *Store) categorise(ctx context.Context, id, label, categoryID string) error {
+	_, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "category": label, "categoryId": bson.M{"$exists": false}},
+		bson.M{"$set": bson.M{"categoryId": categoryID}})
+	if err != nil {
+		return fmt.Errorf("message: set category: %w", err)
+	}
+	return nil
 }
 
 // listProjection leaves the thread out of lists.
@@ -111,13 +154,7 @@ func (s *Store) mine(ctx context.Context, userID string, states []State, cur pag
 	if len(states) > 0 {
 		filter["state"] = bson.M{"$in": states}
 	}
-	if cur.ID != "" {
-		at := time.UnixMilli(cur.Key)
-		filter["$or"] = bson.A{
-			bson.M{"submittedAt": bson.M{"$lt": at}},
-			bson.M{"submittedAt": at, "_id": bson.M{"$lt": cur.ID}},
-		}
-	}
+	cur.Apply(filter, "submittedAt", true)
 	return store.FindAll[Message](ctx, s.messages, filter, options.Find().SetProjection(listProjection).
 		SetSort(bson.D{{Key: "submittedAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }
@@ -129,13 +166,7 @@ func (s *Store) queue(ctx context.Context, scope bson.M, states []State, cur pag
 	for k, v := range scope {
 		filter[k] = v
 	}
-	if cur.ID != "" {
-		at := time.UnixMilli(cur.Key)
-		filter["$or"] = bson.A{
-			bson.M{"sortDueAt": bson.M{"$gt": at}},
-			bson.M{"sortDueAt": at, "_id": bson.M{"$gt": cur.ID}},
-		}
-	}
+	cur.Apply(filter, "sortDueAt", false)
 	return store.FindAll[Message](ctx, s.messages, filter, options.Find().SetProjection(listProjection).
 		SetSort(bson.D{{Key: "sortDueAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }

@@ -31,7 +31,7 @@ func TestSweepWarnsTheGridThenTellsOwnerAndSecretaryOfOverdue(t *testing.T) {
 	if got := h.notices(h.GridA2.UserID, m.ID); !slices.Equal(got, []string{"message.new", "message.deadline_warning"}) {
 		t.Fatalf("warning to the grid while nobody owns it: %v", got)
 	}
-	_, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	_, _, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
 	h.must(err)
 	h.clock.Advance(6 * time.Hour) // 24 h: no answer yet
 	h.must(h.svc.Sweep(h.ctx))
@@ -60,7 +60,7 @@ func TestSweepWarnsTheGridThenTellsOwnerAndSecretaryOfOverdue(t *testing.T) {
 func TestPausedMessageDoesNotGoOverdueAndTheFollowUpRestartsTheClock(t *testing.T) {
 	h := newHarness(t)
 	m := h.submit(h.ResA2, "", "")
-	_, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	_, _, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
 	h.must(err)
 	h.clock.Advance(time.Hour)
 	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "请问是几号楼几单元？", nil, true)
@@ -103,7 +103,7 @@ func TestTwoSweepersAtOnceNotifyOnce(t *testing.T) {
 	var ids []string
 	for range 12 {
 		m := h.submit(h.ResA2, "安全隐患", "") // urgent: answered within 2 h
-		_, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
+		_, _, err := h.svc.Accept(h.ctx, h.GridA2, m.ID)
 		h.must(err)
 		ids = append(ids, m.ID)
 	}
@@ -142,7 +142,7 @@ func TestLateDepartmentAnswerIsMarkedAndCounted(t *testing.T) {
 	d, err := h.depts.Create(h.ctx, h.Admin, departmentFields("区房管所", "刘科长"))
 	h.must(err)
 	m := h.submit(h.ResA2, "", "")
-	_, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	_, _, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
 	h.must(err)
 	_, ev, err := h.svc.Escalate(h.ctx, h.GridA2, m.ID, EscalationInput{DepartmentID: d.ID, Note: "公共维修基金", DueAt: start.Add(48 * time.Hour)})
 	h.must(err)
@@ -176,13 +176,13 @@ func TestDepartmentThatNeverAnswersIsLateAfterTheMessageIsResolved(t *testing.T)
 	d, err := h.depts.Create(h.ctx, h.Admin, departmentFields("城管执法队", "马队长"))
 	h.must(err)
 	m := h.submit(h.ResA2, "", "")
-	_, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
+	_, _, err = h.svc.Accept(h.ctx, h.GridA2, m.ID)
 	h.must(err)
 	_, _, err = h.svc.Escalate(h.ctx, h.GridA2, m.ID, EscalationInput{DepartmentID: d.ID, Note: "占道经营", DueAt: start.Add(48 * time.Hour)})
 	h.must(err)
 	_, _, err = h.svc.Reply(h.ctx, h.GridA2, m.ID, "已联系城管", nil, false)
 	h.must(err)
-	_, err = h.svc.Resolve(h.ctx, h.GridA2, m.ID, "摊位已清理")
+	_, _, err = h.svc.Resolve(h.ctx, h.GridA2, m.ID, "摊位已清理")
 	h.must(err)
 	_, _, err = h.svc.Rate(h.ctx, h.ResA2, m.ID, RatingInput{Solved: true, Satisfaction: Satisfied})
 	h.must(err)

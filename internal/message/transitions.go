@@ -6,6 +6,7 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/text"
 )
 
 // The transitions of a message. Each is a pure function of the message, the
@@ -47,14 +48,14 @@ func newMessage(author Author, home Home, d Draft, cfg Config, now time.Time) (M
 	}
 	m := Message{
 		ID: clock.NewID(), CommunityID: home.CommunityID, GridID: home.GridID, BuildingID: home.BuildingID,
-		Author: author, Category: cat.Name, Content: d.Content, Images: images,
+		Author: author, CategoryID: cat.ID, Category: cat.Name, Content: d.Content, Images: images,
 		Urgency: urgency, RequestedUrgency: requested, UrgencyConfirmed: urgency == cat.Urgency,
 		State: Submitted, Cycle: 1, Escalations: []Escalation{}, SubmittedAt: now, Events: []Event{},
 	}
 	m.Deadlines.CycleStartedAt = now
 	m.Deadlines.allow(now, cfg, urgency, false)
 	ev := m.event(EvSubmitted, Who{Kind: ByResident, UserID: author.UserID}, now)
-	ev.Content, ev.Images, ev.Category, ev.Urgency = d.Content, images, cat.Name, urgency
+	ev.Content, ev.Images, ev.CategoryID, ev.Category, ev.Urgency = d.Content, images, cat.ID, cat.Name, urgency
 	m.finish(ev, now)
 	return m, nil
 }
@@ -64,7 +65,7 @@ func fieldError(field, code, msg string) apperr.FieldError {
 }
 
 func unknownCategory(cfg Config) error {
-	e := ErrUnknownCategory.WithDetails(map[string]any{"categories": cfg.ActiveNames()})
+	e := ErrUnknownCategory.WithDetails(map[string]any{"categories": cfg.ActiveCategories()})
 	e.Fields = append(e.Fields, fieldError("category", "unknown", "请从列表中选择留言类别"))
 	return e
 }
@@ -96,7 +97,7 @@ func staffWho(by StaffRef) Who { return Who{Kind: ByStaff, UserID: by.UserID, St
 func (m *Message) ownerDetails() map[string]any {
 	d := map[string]any{}
 	if m.Owner != nil {
-		d["owner"] = map[string]any{"staffId": m.Owner.StaffID, "name": m.Owner.Name, "position": m.Owner.Position}
+		d["owner"] = staffPerson(*m.Owner)
 	}
 	if m.AcceptedAt != nil {
 		d["acceptedAt"] = *m.AcceptedAt
@@ -119,6 +120,9 @@ func (m *Message) accept(by StaffRef, now time.Time) (Event, error) {
 	if m.State != Submitted {
 		return Event{}, ErrClosed.New()
 	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
 	m.Owner, m.AcceptedAt, m.State = &by, &now, Accepted
 	return m.event(EvAccepted, staffWho(by), now), nil
 }
@@ -132,10 +136,17 @@ func (m *Message) reply(by StaffRef, content string, images []string, ask bool, 
 	case Resolved, Closed:
 		return Event{}, ErrClosed.New()
 	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
 	if err := m.room(); err != nil {
 		return Event{}, err
 	}
-	m.Answered = true
+	// A question is a named response (the first one counts for the
+	// response clock) but not an answer: resolving still waits for one.
+	if !ask {
+		m.Answered = true
+	}
 	if m.FirstResponseAt == nil {
 		m.FirstResponseAt = &now
 		m.RespondedInTime = !now.After(m.Deadlines.ResponseDueAt)
@@ -150,6 +161,43 @@ func (m *Message) reply(by StaffRef, content string, images []string, ask bool, 
 	ev := m.event(EvReply, staffWho(by), now)
 	ev.Content, ev.Images, ev.AskResident = content, images, ask
 	return ev, nil
+}
+
+// categoryOf is the message's category as answers show it.
+func (m *Message) categoryOf() CategoryRef {
+	id := m.CategoryID
+	if id == "" {
+		id = categoryID(m.Category)
+	}
+	return CategoryRef{ID: id, Label: m.Category}
+}
+
+// answeredInCycle reports whether a named staff member answered the
+// resident in the current cycle with a reply that is not a question. It
+// reads the thread rather than trusting the Answered mark alone: messages
+// stored before questions stopped counting carry the mark for a question.
+// A department's answer, a transfer, a classification or a sweep's mark is
+// not an answer to the resident.
+func (m *Message) answeredInCycle() bool {
+	for i := len(m.Events) - 1; i >= 0; i-- {
+		e := &m.Events[i]
+		switch {
+		case e.Type == EvRated && e.Reopened:
+			return false // the cycle began here
+		case e.Type == EvReply && !e.AskResident && e.By.Kind == ByStaff && e.By.Staff != nil && e.By.Staff.check() == nil:
+			return true
+		}
+	}
+	return false
+}
+
+// check refuses a staff snapshot that would not name anyone: an answer is
+// signed with a real name and a position.
+func (r StaffRef) check() error {
+	if r.StaffID == "" || text.Blank(r.Name) || text.Blank(r.Position) {
+		return ErrStaffIncomplete.New()
+	}
+	return nil
 }
 
 // followUp adds the resident's words to their open message; an answer to
@@ -171,7 +219,8 @@ func (m *Message) followUp(content string, images []string, now time.Time) (Even
 }
 
 // resolve closes the current cycle: only the owner, only after a named
-// reply in this cycle.
+// answer in this cycle that is not a question, and not while a question to
+// the resident is still open.
 func (m *Message) resolve(by StaffRef, text string, now time.Time) (Event, error) {
 	switch m.State {
 	case Submitted:
@@ -182,7 +231,13 @@ func (m *Message) resolve(by StaffRef, text string, now time.Time) (Event, error
 	if m.Owner == nil || m.Owner.StaffID != by.StaffID {
 		return Event{}, ErrNotOwner.WithDetails(m.ownerDetails())
 	}
-	if !m.Answered {
+	if m.State == AwaitingResident {
+		return Event{}, ErrAwaitingResident.New()
+	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
+	if !m.answeredInCycle() {
 		return Event{}, ErrNotAnswered.New()
 	}
 	m.Deadlines.resume(now, m.SubmittedAt)
@@ -226,6 +281,9 @@ func (m *Message) transfer(by Who, to StaffRef, reason string, now time.Time) (E
 	if m.Owner != nil && m.Owner.StaffID == to.StaffID {
 		return Event{}, ErrTransferTarget.New()
 	}
+	if to.check() != nil || (by.Staff != nil && by.Staff.check() != nil) {
+		return Event{}, ErrStaffIncomplete.New()
+	}
 	from := m.Owner
 	m.Owner = &to
 	if m.State == Submitted {
@@ -254,6 +312,9 @@ func (m *Message) escalate(by StaffRef, e Escalation, now time.Time) (Event, err
 	if slices.ContainsFunc(m.Escalations, func(o Escalation) bool { return o.DepartmentID == e.DepartmentID && o.Answer == nil }) {
 		return Event{}, ErrAlreadyEscalated.New()
 	}
+	if err := by.check(); err != nil {
+		return Event{}, err
+	}
 	if err := m.room(); err != nil {
 		return Event{}, err
 	}
@@ -273,6 +334,9 @@ func (m *Message) recordAnswer(by StaffRef, escalationID, content string, now ti
 	e := &m.Escalations[i]
 	if e.Answer != nil {
 		return Event{}, ErrEscalationDone.New()
+	}
+	if err := by.check(); err != nil {
+		return Event{}, err
 	}
 	if err := m.room(); err != nil {
 		return Event{}, err
@@ -300,12 +364,12 @@ func (m *Message) classify(by StaffRef, c Classification, cfg Config, now time.T
 	}
 	ev := m.event(EvClassified, staffWho(by), now)
 	changed := false
-	if c.Category != nil && *c.Category != m.Category {
+	if c.Category != nil && *c.Category != m.categoryOf().ID && *c.Category != m.Category {
 		cat, ok := cfg.Category(*c.Category)
 		if !ok || !cat.Active {
 			return Event{}, unknownCategory(cfg)
 		}
-		m.Category, ev.Category, changed = cat.Name, cat.Name, true
+		m.CategoryID, m.Category, ev.CategoryID, ev.Category, changed = cat.ID, cat.Name, cat.ID, cat.Name, true
 	}
 	if c.Urgency != nil && (*c.Urgency != m.Urgency || !m.UrgencyConfirmed) {
 		m.Urgency, m.UrgencyConfirmed, ev.Urgency, changed = *c.Urgency, true, *c.Urgency, true

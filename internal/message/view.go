@@ -2,6 +2,8 @@ package message
 
 import (
 	"time"
+
+	"linli/internal/person"
 )
 
 // What the API shows of a message. Residents see their own messages with
@@ -19,17 +21,19 @@ type Due struct {
 
 // Summary is a message in a list: the resident's own, or a staff queue.
 type Summary struct {
-	ID          string    `json:"id"`
-	Category    string    `json:"category"`
-	Excerpt     string    `json:"excerpt"`
-	Urgency     Urgency   `json:"urgency"`
-	Complex     bool      `json:"complex"`
-	State       State     `json:"state"`
-	CommunityID string    `json:"communityId"`
-	GridID      string    `json:"gridId"`
-	Owner       *StaffRef `json:"owner"`
-	SubmittedAt time.Time `json:"submittedAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	ID            string       `json:"id"`
+	Category      CategoryRef  `json:"category"`
+	Excerpt       string       `json:"excerpt"`
+	Urgency       Urgency      `json:"urgency"`
+	Complex       bool         `json:"complex"`
+	State         State        `json:"state"`
+	CommunityID   string       `json:"communityId"`
+	CommunityName string       `json:"communityName"`
+	GridID        string       `json:"gridId"`
+	GridName      string       `json:"gridName"`
+	Owner         *person.View `json:"owner"`
+	SubmittedAt   time.Time    `json:"submittedAt"`
+	UpdatedAt     time.Time    `json:"updatedAt"`
 	// AgeMinutes is how long ago the message was sent.
 	AgeMinutes int  `json:"ageMinutes"`
 	Deadline   *Due `json:"deadline"`
@@ -47,59 +51,95 @@ type Summary struct {
 // Detail is one message with its thread.
 type Detail struct {
 	Summary
-	Content          string      `json:"content"`
-	Images           []string    `json:"images"`
-	BuildingID       string      `json:"buildingId,omitempty"`
-	RequestedUrgency Urgency     `json:"requestedUrgency"`
-	UrgencyConfirmed bool        `json:"urgencyConfirmed"`
-	AcceptedAt       *time.Time  `json:"acceptedAt"`
-	FirstResponseAt  *time.Time  `json:"firstResponseAt"`
-	RespondedInTime  *bool       `json:"respondedInTime"`
-	ResponseDueAt    time.Time   `json:"responseDueAt"`
-	ResolveDueAt     *time.Time  `json:"resolveDueAt"`
-	Cycle            int         `json:"cycle"`
-	Reopens          int         `json:"reopens"`
-	Resolution       *Resolution `json:"resolution"`
-	Rating           *Rating     `json:"rating"`
-	CanFollowUp      bool        `json:"canFollowUp"`
-	Thread           []EventView `json:"thread"`
+	Content          string          `json:"content"`
+	Images           []string        `json:"images"`
+	BuildingID       string          `json:"buildingId,omitempty"`
+	BuildingName     string          `json:"buildingName,omitempty"`
+	RequestedUrgency Urgency         `json:"requestedUrgency"`
+	UrgencyConfirmed bool            `json:"urgencyConfirmed"`
+	AcceptedAt       *time.Time      `json:"acceptedAt"`
+	FirstResponseAt  *time.Time      `json:"firstResponseAt"`
+	RespondedInTime  *bool           `json:"respondedInTime"`
+	ResponseDueAt    time.Time       `json:"responseDueAt"`
+	ResolveDueAt     *time.Time      `json:"resolveDueAt"`
+	Cycle            int             `json:"cycle"`
+	Reopens          int             `json:"reopens"`
+	Resolution       *ResolutionView `json:"resolution"`
+	Rating           *Rating         `json:"rating"`
+	CanFollowUp      bool            `json:"canFollowUp"`
+	Thread           []EventView     `json:"thread"`
 	// Staff only.
-	Author        *AuthorView  `json:"author,omitempty"`
-	ComplexReason string       `json:"complexReason,omitempty"`
-	Escalations   []Escalation `json:"escalations,omitempty"`
+	Author        *person.View     `json:"author,omitempty"`
+	ComplexReason string           `json:"complexReason,omitempty"`
+	Escalations   []EscalationView `json:"escalations,omitempty"`
 }
 
-// AuthorView is the resident as staff see them.
-type AuthorView struct {
-	UserID   string `json:"userId"`
-	Nickname string `json:"nickname"`
+// ResolutionView is how the owner resolved the message, signed.
+type ResolutionView struct {
+	Text  string      `json:"text"`
+	By    person.View `json:"by"`
+	Cycle int         `json:"cycle"`
+	At    time.Time   `json:"at"`
 }
 
-// ByView is who caused an event: for staff, their name and position as
-// they were then.
-type ByView struct {
-	Kind     ActorKind `json:"kind"`
-	StaffID  string    `json:"staffId,omitempty"`
-	Name     string    `json:"name,omitempty"`
-	Position string    `json:"position,omitempty"`
+// EscalationView is a whistle blown to a department (staff only).
+type EscalationView struct {
+	ID             string      `json:"id"`
+	DepartmentID   string      `json:"departmentId"`
+	DepartmentName string      `json:"departmentName"`
+	LiaisonName    string      `json:"liaisonName"`
+	LiaisonPhone   string      `json:"liaisonPhone"`
+	Note           string      `json:"note"`
+	DueAt          time.Time   `json:"dueAt"`
+	By             person.View `json:"by"`
+	At             time.Time   `json:"at"`
+	Answer         *AnswerView `json:"answer"`
+	OverdueAt      *time.Time  `json:"overdueAt"`
+}
+
+// AnswerView is a department's answer as a staff member recorded it.
+type AnswerView struct {
+	Content    string      `json:"content"`
+	RecordedBy person.View `json:"recordedBy"`
+	At         time.Time   `json:"at"`
+	Late       bool        `json:"late"`
+}
+
+// staffPerson is a staff snapshot in the one shape of a person: verified,
+// because it was taken from the staff profile of whoever acted. Its user
+// ID is kept for staff viewers (see person.View.For), as on wishes.
+func staffPerson(r StaffRef) person.View {
+	return person.Staff(r.UserID, r.StaffID, r.Name, r.Position)
+}
+
+func staffPersonPtr(r *StaffRef, staff bool) *person.View {
+	if r == nil {
+		return nil
+	}
+	p := staffPerson(*r).For(staff)
+	return &p
 }
 
 // EventView is one entry of a thread.
 type EventView struct {
-	ID             string       `json:"id"`
-	Type           EventType    `json:"type"`
-	At             time.Time    `json:"at"`
-	By             ByView       `json:"by"`
+	ID   string    `json:"id"`
+	Type EventType `json:"type"`
+	At   time.Time `json:"at"`
+	// Actor is who caused the event: resident, staff, admin or system;
+	// By names them (null for the system; a street admin without a staff
+	// profile as person.StreetAdmin, unverified).
+	Actor          ActorKind    `json:"actor"`
+	By             *person.View `json:"by"`
 	State          State        `json:"state"`
 	Content        string       `json:"content,omitempty"`
 	Images         []string     `json:"images,omitempty"`
 	AskResident    bool         `json:"askResident,omitempty"`
 	Reason         string       `json:"reason,omitempty"`
-	Category       string       `json:"category,omitempty"`
+	Category       *CategoryRef `json:"category,omitempty"`
 	Urgency        Urgency      `json:"urgency,omitempty"`
 	Complex        *bool        `json:"complex,omitempty"`
-	From           *StaffRef    `json:"from,omitempty"`
-	To             *StaffRef    `json:"to,omitempty"`
+	From           *person.View `json:"from,omitempty"`
+	To             *person.View `json:"to,omitempty"`
 	EscalationID   string       `json:"escalationId,omitempty"`
 	DepartmentName string       `json:"departmentName,omitempty"`
 	LiaisonName    string       `json:"liaisonName,omitempty"`
@@ -111,18 +151,26 @@ type EventView struct {
 	Deadline       string       `json:"deadline,omitempty"`
 }
 
-// Summarise shows m in a list at now.
-func Summarise(m Message, now time.Time) Summary {
+// Summarise shows m in a list at now, as its author sees it.
+func Summarise(m Message, now time.Time) Summary { return summarise(m, now, false) }
+
+// StaffSummarise shows m in a staff queue at now (user IDs included).
+func StaffSummarise(m Message, now time.Time) Summary { return summarise(m, now, true) }
+
+func summarise(m Message, now time.Time, staff bool) Summary {
 	r := []rune(m.Content)
 	ex := m.Content
 	if len(r) > 80 {
 		ex = string(r[:80]) + "…"
 	}
 	s := Summary{
-		ID: m.ID, Category: m.Category, Excerpt: ex, Urgency: m.Urgency, Complex: m.Complex, State: m.State,
-		CommunityID: m.CommunityID, GridID: m.GridID, Owner: m.Owner, SubmittedAt: m.SubmittedAt, UpdatedAt: m.UpdatedAt,
+		ID: m.ID, Category: m.categoryOf(), Excerpt: ex, Urgency: m.Urgency, Complex: m.Complex, State: m.State,
+		CommunityID: m.CommunityID, GridID: m.GridID, Owner: staffPersonPtr(m.Owner, staff), SubmittedAt: m.SubmittedAt, UpdatedAt: m.UpdatedAt,
 		AgeMinutes: int(now.Sub(m.SubmittedAt) / time.Minute), EverOverdue: m.OverdueAt != nil,
 		Paused: m.State == AwaitingResident, Reopened: m.Reopens > 0, CanRate: m.State == Resolved,
+	}
+	if m.Place != nil {
+		s.CommunityName, s.GridName = m.Place.CommunityName, m.Place.GridName
 	}
 	if m.resolveRuns() {
 		kind := "resolve"
@@ -143,14 +191,20 @@ func StaffView(m Message, now time.Time) Detail { return detail(m, now, true) }
 
 func detail(m Message, now time.Time, staff bool) Detail {
 	d := Detail{
-		Summary: Summarise(m, now), Content: m.Content, Images: m.Images, BuildingID: m.BuildingID,
+		Summary: summarise(m, now, staff), Content: m.Content, Images: m.Images, BuildingID: m.BuildingID,
 		RequestedUrgency: m.RequestedUrgency, UrgencyConfirmed: m.UrgencyConfirmed,
 		AcceptedAt: m.AcceptedAt, FirstResponseAt: m.FirstResponseAt, ResponseDueAt: m.Deadlines.ResponseDueAt,
-		Cycle: m.Cycle, Reopens: m.Reopens, Resolution: m.Resolution, Rating: m.Rating,
+		Cycle: m.Cycle, Reopens: m.Reopens, Rating: m.Rating,
 		CanFollowUp: m.State.Active(), Thread: []EventView{},
 	}
 	if d.Images == nil {
 		d.Images = []string{}
+	}
+	if m.Place != nil {
+		d.BuildingName = m.Place.BuildingName
+	}
+	if r := m.Resolution; r != nil {
+		d.Resolution = &ResolutionView{Text: r.Text, By: staffPerson(r.By).For(staff), Cycle: r.Cycle, At: r.At}
 	}
 	if m.FirstResponseAt != nil {
 		inTime := m.RespondedInTime
@@ -161,41 +215,63 @@ func detail(m Message, now time.Time, staff bool) Detail {
 		d.ResolveDueAt = &due
 	}
 	if staff {
-		d.Author = &AuthorView{UserID: m.Author.UserID, Nickname: m.Author.Nickname}
+		author := person.Resident(m.Author.UserID, m.Author.Nickname)
+		d.Author = &author
 		d.ComplexReason = m.ComplexReason
-		d.Escalations = m.Escalations
-		if d.Escalations == nil {
-			d.Escalations = []Escalation{}
+		d.Escalations = make([]EscalationView, len(m.Escalations))
+		for i, e := range m.Escalations {
+			v := EscalationView{
+				ID: e.ID, DepartmentID: e.DepartmentID, DepartmentName: e.DepartmentName, LiaisonName: e.LiaisonName,
+				LiaisonPhone: e.LiaisonPhone, Note: e.Note, DueAt: e.DueAt, By: staffPerson(e.By), At: e.At, OverdueAt: e.OverdueAt,
+			}
+			if a := e.Answer; a != nil {
+				v.Answer = &AnswerView{Content: a.Content, RecordedBy: staffPerson(a.RecordedBy), At: a.At, Late: a.Late}
+			}
+			d.Escalations[i] = v
 		}
 	}
 	for _, e := range m.Events {
-		if v, ok := viewEvent(e, staff); ok {
+		if v, ok := viewEvent(e, &m.Author, staff); ok {
 			d.Thread = append(d.Thread, v)
 		}
 	}
 	return d
 }
 
-// ViewEvent shows one event (residents never see warnings, reasons or notes).
-func ViewEvent(e Event, staff bool) EventView {
-	v, _ := viewEvent(e, staff)
+// ViewEvent shows one event of m (residents never see warnings, reasons or notes).
+func ViewEvent(m Message, e Event, staff bool) EventView {
+	v, _ := viewEvent(e, &m.Author, staff)
 	return v
 }
 
-func viewEvent(e Event, staff bool) (EventView, bool) {
+func viewEvent(e Event, author *Author, staff bool) (EventView, bool) {
 	if !staff && e.Type == EvWarning {
 		return EventView{}, false
 	}
 	v := EventView{
-		ID: e.ID, Type: e.Type, At: e.At, By: ByView{Kind: e.By.Kind}, State: e.State,
+		ID: e.ID, Type: e.Type, At: e.At, Actor: e.By.Kind, State: e.State,
 		Content: e.Content, Images: e.Images, AskResident: e.AskResident, Reason: e.Reason,
-		Category: e.Category, Urgency: e.Urgency, Complex: e.Complex, From: e.From, To: e.To,
+		Urgency: e.Urgency, Complex: e.Complex, From: staffPersonPtr(e.From, staff), To: staffPersonPtr(e.To, staff),
 		EscalationID: e.EscalationID, DepartmentName: e.DepartmentName, LiaisonName: e.LiaisonName,
 		DueAt: e.DueAt, Late: e.Late, Solved: e.Solved, Satisfaction: e.Satisfaction, Reopened: e.Reopened,
 		Deadline: e.Deadline,
 	}
-	if e.By.Staff != nil {
-		v.By.StaffID, v.By.Name, v.By.Position = e.By.Staff.StaffID, e.By.Staff.Name, e.By.Staff.Position
+	if e.Category != "" {
+		id := e.CategoryID
+		if id == "" {
+			id = categoryID(e.Category)
+		}
+		v.Category = &CategoryRef{ID: id, Label: e.Category}
+	}
+	switch {
+	case e.By.Staff != nil:
+		v.By = staffPersonPtr(e.By.Staff, staff)
+	case e.By.Kind == ByResident:
+		p := person.Resident(author.UserID, author.Nickname).For(staff)
+		v.By = &p
+	case e.By.Kind == ByAdmin:
+		p := person.StreetAdmin(e.By.UserID).For(staff)
+		v.By = &p
 	}
 	if !staff {
 		v.Reason = ""

@@ -16,6 +16,7 @@ import (
 
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/page"
 	"linli/internal/platform/store"
 )
 
@@ -88,15 +89,9 @@ func (i *Inbox) Notify(ctx context.Context, n Notice) error {
 }
 
 // List returns up to limit notices of userID, newest first, after the
-// cursor position (createdAt, id) when given.
-func (i *Inbox) List(ctx context.Context, userID string, before time.Time, beforeID string, limit int) ([]Notice, error) {
-	filter := bson.M{"userId": userID}
-	if beforeID != "" {
-		filter["$or"] = bson.A{
-			bson.M{"createdAt": bson.M{"$lt": before}},
-			bson.M{"createdAt": before, "_id": bson.M{"$lt": beforeID}},
-		}
-	}
+// cursor when given.
+func (i *Inbox) List(ctx context.Context, userID string, cur page.Cursor, limit int) ([]Notice, error) {
+	filter := cur.Apply(bson.M{"userId": userID}, "createdAt", true)
 	return store.FindAll[Notice](ctx, i.c, filter, options.Find().
 		SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 }

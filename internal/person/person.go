@@ -32,6 +32,28 @@ func Resident(userID, nickname string) View {
 	return View{UserID: userID, Name: nickname}
 }
 
+// A street admin acting without a staff profile (an assignment, a review)
+// is named by role, the same way in every area, and is not verified: no
+// staff profile vouches for a name.
+const (
+	StreetAdminName     = "街道工作人员"
+	StreetAdminPosition = "街道管理员"
+)
+
+// StreetAdmin is a street admin acting without a staff profile.
+func StreetAdmin(userID string) View {
+	return View{UserID: userID, Name: StreetAdminName, Position: StreetAdminPosition}
+}
+
+// For returns v as a viewer sees it: staff (and admins) see user IDs, so
+// that they can act on the person; residents do not.
+func (v View) For(staff bool) View {
+	if !staff {
+		v.UserID = ""
+	}
+	return v
+}
+
 // Public returns v as someone without the right to the user's ID sees it.
 func (v View) Public() View {
 	v.UserID = ""

@@ -2,13 +2,13 @@ package wish
 
 import (
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/media"
+	plain "linli/internal/platform/text"
 )
 
 // Lengths of the texts of a wish, in characters.
@@ -42,18 +42,18 @@ type Draft struct {
 // I/O, returning one field error per broken rule. The handlers check the
 // same shapes first; this holds for any caller.
 func (d *Draft) normalise(now time.Time) error {
-	d.Title = strings.TrimSpace(d.Title)
-	d.Description = strings.TrimSpace(d.Description)
-	d.BeneficiaryName = strings.TrimSpace(d.BeneficiaryName)
+	d.Title = plain.Name(d.Title)
+	d.Description = plain.Body(d.Description)
+	d.BeneficiaryName = plain.Name(d.BeneficiaryName)
 	var fields []apperr.FieldError
-	fields = text(fields, "title", d.Title, true, MaxTitle)
-	fields = text(fields, "description", d.Description, true, MaxDescription)
-	fields = text(fields, "beneficiaryName", d.BeneficiaryName, false, MaxBeneficiary)
+	fields = text(fields, "title", "标题", d.Title, true, MaxTitle)
+	fields = text(fields, "description", "心愿描述", d.Description, true, MaxDescription)
+	fields = text(fields, "beneficiaryName", "受助人姓名", d.BeneficiaryName, false, MaxBeneficiary)
 	if d.Category != CategoryItem && d.Category != CategoryService {
-		fields = append(fields, apperr.FieldError{Field: "category", Code: "oneof", Message: "category须为 item（物品）或 service（服务）"})
+		fields = append(fields, apperr.FieldError{Field: "category", Code: "oneof", Message: "请选择心愿类别：物品或服务"})
 	}
 	if d.EstimatedValue < 0 {
-		fields = append(fields, apperr.FieldError{Field: "estimatedValue", Code: "min", Message: "estimatedValue不能为负数"})
+		fields = append(fields, apperr.FieldError{Field: "estimatedValue", Code: "min", Message: "估计价值（元）不能为负数"})
 	}
 	fields = images(fields, "images", d.Images)
 	// A given expiry is kept as every time is stored and shown: +08:00, to
@@ -73,12 +73,13 @@ func (d *Draft) normalise(now time.Time) error {
 	return nil
 }
 
-func text(fields []apperr.FieldError, name, v string, required bool, max int) []apperr.FieldError {
+// text checks a cleaned text field; label names it as the resident reads it.
+func text(fields []apperr.FieldError, name, label, v string, required bool, max int) []apperr.FieldError {
 	switch {
 	case required && v == "":
-		return append(fields, apperr.FieldError{Field: name, Code: "required", Message: name + "为必填字段"})
+		return append(fields, apperr.FieldError{Field: name, Code: "required", Message: "请填写" + label})
 	case utf8.RuneCountInString(v) > max:
-		return append(fields, apperr.FieldError{Field: name, Code: "max", Message: name + "长度不能超过" + strconv.Itoa(max) + "个字符"})
+		return append(fields, apperr.FieldError{Field: name, Code: "max", Message: label + "不能超过" + strconv.Itoa(max) + "个字"})
 	}
 	return fields
 }
@@ -91,7 +92,7 @@ func images(fields []apperr.FieldError, name string, list []string) []apperr.Fie
 	}
 	for i, s := range list {
 		if !media.ValidImageURL(s) {
-			return append(fields, apperr.FieldError{Field: name + "[" + strconv.Itoa(i) + "]", Code: "url", Message: "图片须为 https 地址"})
+			return append(fields, apperr.FieldError{Field: name + "[" + strconv.Itoa(i) + "]", Code: "url", Message: "图片（第" + strconv.Itoa(i+1) + "个）须为以 https:// 开头的网络地址"})
 		}
 	}
 	return fields

@@ -44,7 +44,10 @@ type feedCache struct {
 	plain plainMemo
 }
 
-func feedKey(communityID string) string { return "linli:wish:feed:" + communityID }
+// feedKey names a community's cached feed. The "v2" is the shape of a
+// card (categories became {id, label}): a process of this version never
+// serves pages cached in the old shape; they expire unread.
+func feedKey(communityID string) string { return "linli:wish:feed:v2:" + communityID }
 
 // errCorrupt is a cached entry that cannot be read; it is replaced.
 var errCorrupt = errors.New("wish: corrupt feed entry")

@@ -13,6 +13,7 @@ import (
 	"linli/internal/community"
 	"linli/internal/notify"
 	"linli/internal/platform/cache"
+	"linli/internal/person"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 	"linli/internal/platform/wechat"
@@ -251,7 +252,7 @@ func (s *Service) Mine(ctx context.Context, a actor.Actor, role Role, cur page.C
 		cursorOf = func(w Wish) page.Cursor { return page.Cursor{Key: w.Claim.At.UnixMilli(), ID: w.ID} }
 	default:
 		return page.Page[View]{}, apperr.ErrValidation.WithFields(apperr.FieldError{
-			Field: "role", Code: "oneof", Message: "role须为 posted 或 claimed",
+			Field: "role", Code: "oneof", Message: "请选择查看范围：我发布的或我认领的",
 		})
 	}
 	if err != nil {
@@ -332,7 +333,7 @@ func personOf(a actor.Actor) Person { return Person{UserID: a.UserID, Nickname: 
 func staffPersonOf(a actor.Actor) Person {
 	p := Person{UserID: a.UserID, Nickname: a.Nickname, StaffID: a.StaffID, StaffName: a.StaffName, StaffPosition: a.StaffPosition}
 	if p.StaffName == "" {
-		p.StaffName, p.StaffPosition = "街道工作人员", "街道管理员"
+		p.StaffName, p.StaffPosition = person.StreetAdminName, person.StreetAdminPosition
 	}
 	return p
 }

@@ -3,7 +3,6 @@ package wish
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,20 +12,34 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/platform/store"
+	plain "linli/internal/platform/text"
 )
 
 // Settings are a community's rules for its micro-wishes.
 type Settings struct {
-	CommunityID string `bson:"_id" json:"communityId"`
+	CommunityID string `bson:"_id"`
 	// ValueCap is the largest estimated value of a wish, in whole yuan.
-	ValueCap int `bson:"valueCap" json:"valueCap"`
+	ValueCap int `bson:"valueCap"`
 	// ContactNote tells a claimer how to reach the beneficiary through the
 	// community: the service centre's address and hours, an office line.
 	// It is what the community chooses to publish to its volunteers; a
 	// beneficiary's own phone never appears.
-	ContactNote string     `bson:"contactNote" json:"contactNote"`
-	UpdatedAt   *time.Time `bson:"updatedAt,omitempty" json:"updatedAt"`
-	UpdatedBy   *Person    `bson:"updatedBy,omitempty" json:"-"`
+	ContactNote string     `bson:"contactNote"`
+	UpdatedAt   *time.Time `bson:"updatedAt,omitempty"`
+	UpdatedBy   *Person    `bson:"updatedBy,omitempty"`
+}
+
+// SettingsView is a community's wish settings as answers show them.
+type SettingsView struct {
+	CommunityID string     `json:"communityId"`
+	ValueCap    int        `json:"valueCap"`
+	ContactNote string     `json:"contactNote"`
+	UpdatedAt   *time.Time `json:"updatedAt"`
+}
+
+// View shows the settings.
+func (st Settings) View() SettingsView {
+	return SettingsView{CommunityID: st.CommunityID, ValueCap: st.ValueCap, ContactNote: st.ContactNote, UpdatedAt: st.UpdatedAt}
 }
 
 func defaultSettings(communityID string) Settings {
@@ -81,13 +94,13 @@ func (s *Service) SetSettings(ctx context.Context, a actor.Actor, communityID st
 	if _, err := s.places.Community(ctx, communityID); err != nil {
 		return Settings{}, err
 	}
-	in.ContactNote = strings.TrimSpace(in.ContactNote)
+	in.ContactNote = plain.Body(in.ContactNote)
 	var fields []apperr.FieldError
 	if in.ValueCap < 1 || in.ValueCap > MaxValueCap {
-		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "valueCap须为1到2000元"})
+		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "价值上限（元）应在1到2000之间"})
 	}
 	if utf8.RuneCountInString(in.ContactNote) > MaxContactNote {
-		fields = append(fields, apperr.FieldError{Field: "contactNote", Code: "max", Message: "contactNote长度不能超过200个字符"})
+		fields = append(fields, apperr.FieldError{Field: "contactNote", Code: "max", Message: "联系说明不能超过200个字"})
 	}
 	if len(fields) > 0 {
 		return Settings{}, apperr.ErrValidation.WithFields(fields...)

@@ -126,24 +126,6 @@ func scoped(filter bson.M, communities []string) bson.M {
 	return filter
 }
 
-// after adds the keyset condition "after cursor" for a sort on field
-// (descending when desc) then _id in the same direction.
-func after(filter bson.M, field string, cur page.Cursor, desc bool) bson.M {
-	if cur.ID == "" {
-		return filter
-	}
-	op := "$gt"
-	if desc {
-		op = "$lt"
-	}
-	t := time.UnixMilli(cur.Key)
-	filter["$or"] = bson.A{
-		bson.M{field: bson.M{op: t}},
-		bson.M{field: t, "_id": bson.M{op: cur.ID}},
-	}
-	return filter
-}
-
 func sorted(field string, desc bool, limit int) *options.FindOptions {
 	dir := 1
 	if desc {
@@ -156,7 +138,7 @@ func sorted(field string, desc bool, limit int) *options.FindOptions {
 // published first, after the cursor.
 func (s *Store) Feed(ctx context.Context, communityID string, now time.Time, cur page.Cursor, limit int) ([]Wish, error) {
 	filter := bson.M{"communityId": communityID, "state": Open, "expiresAt": bson.M{"$gt": now}}
-	return store.FindAll[Wish](ctx, s.wishes, after(filter, "publishedAt", cur, true), sorted("publishedAt", true, limit))
+	return store.FindAll[Wish](ctx, s.wishes, cur.Apply(filter, "publishedAt", true), sorted("publishedAt", true, limit))
 }
 
 // Queue returns wishes in state of the communities (nil: all), oldest
@@ -164,19 +146,19 @@ func (s *Store) Feed(ctx context.Context, communityID string, now time.Time, cur
 func (s *Store) Queue(ctx context.Context, communities []string, state State, cur page.Cursor, limit int) ([]Wish, error) {
 	desc := state != PendingReview
 	filter := scoped(bson.M{"state": state}, communities)
-	return store.FindAll[Wish](ctx, s.wishes, after(filter, "createdAt", cur, desc), sorted("createdAt", desc, limit))
+	return store.FindAll[Wish](ctx, s.wishes, cur.Apply(filter, "createdAt", desc), sorted("createdAt", desc, limit))
 }
 
 // PostedBy returns the wishes userID posted, newest first.
 func (s *Store) PostedBy(ctx context.Context, userID string, cur page.Cursor, limit int) ([]Wish, error) {
 	filter := bson.M{"poster.userId": userID}
-	return store.FindAll[Wish](ctx, s.wishes, after(filter, "createdAt", cur, true), sorted("createdAt", true, limit))
+	return store.FindAll[Wish](ctx, s.wishes, cur.Apply(filter, "createdAt", true), sorted("createdAt", true, limit))
 }
 
 // ClaimedBy returns the wishes userID holds or held to fulfilment, latest claim first.
 func (s *Store) ClaimedBy(ctx context.Context, userID string, cur page.Cursor, limit int) ([]Wish, error) {
 	filter := bson.M{"claim.by.userId": userID}
-	return store.FindAll[Wish](ctx, s.wishes, after(filter, "claim.at", cur, true), sorted("claim.at", true, limit))
+	return store.FindAll[Wish](ctx, s.wishes, cur.Apply(filter, "claim.at", true), sorted("claim.at", true, limit))
 }
 
 // DueClaims returns up to limit claimed wishes whose claim is due.

@@ -3,13 +3,13 @@ package wish
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/notify"
+	plain "linli/internal/platform/text"
 )
 
 // ErrChanged is a wish that changed between the caller's read and write in
@@ -80,13 +80,6 @@ func (s *Service) after(ctx context.Context, w *Wish, feed bool) {
 	}
 }
 
-func requireStaff(a actor.Actor) error {
-	if !a.IsStaff() && !a.IsAdmin() {
-		return apperr.ErrForbidden.New()
-	}
-	return nil
-}
-
 // asStaff admits only staff of the wish's community; to others the wish
 // is not found (its ID tells nothing).
 func asStaff(v Viewer) error {
@@ -99,7 +92,7 @@ func asStaff(v Viewer) error {
 // Approve publishes a pending wish in its community's feed. Staff of the
 // community and admins.
 func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return View{}, err
 	}
 	now := s.clock.Now()
@@ -126,12 +119,12 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, 
 // Reject refuses a pending wish with a reason the poster sees. Staff of
 // the community and admins.
 func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) (View, error) {
-	if err := requireStaff(a); err != nil {
+	if err := a.RequireStaff(); err != nil {
 		return View{}, err
 	}
-	reason = strings.TrimSpace(reason)
+	reason = plain.Body(reason)
 	var fields []apperr.FieldError
-	if fields = text(fields, "reason", reason, true, MaxReason); len(fields) > 0 {
+	if fields = text(fields, "reason", "驳回原因", reason, true, MaxReason); len(fields) > 0 {
 		return View{}, apperr.ErrValidation.WithFields(fields...)
 	}
 	return s.run(ctx, a, id, EvRejected, staffPersonOf(a), reason, step{
@@ -230,9 +223,9 @@ type FulfilmentReport struct {
 // Fulfil reports a claimed wish fulfilled, with a note and photos. The
 // claimer only; the poster or staff then confirm.
 func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in FulfilmentReport) (View, error) {
-	in.Note = strings.TrimSpace(in.Note)
+	in.Note = plain.Body(in.Note)
 	var fields []apperr.FieldError
-	fields = text(fields, "note", in.Note, true, MaxNote)
+	fields = text(fields, "note", "完成说明", in.Note, true, MaxNote)
 	if fields = images(fields, "images", in.Images); len(fields) > 0 {
 		return View{}, apperr.ErrValidation.WithFields(fields...)
 	}

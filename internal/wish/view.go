@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"linli/internal/actor"
+	"linli/internal/person"
 )
 
 // Viewer is how the caller stands to a wish; it decides what they see.
@@ -38,24 +39,24 @@ func visible(v Viewer, w *Wish) bool { return v != AsPublic || w.public() }
 // View is a wish as one viewer sees it. Sub-objects a viewer may not see
 // are null.
 type View struct {
-	ID             string   `json:"id"`
-	CommunityID    string   `json:"communityId"`
-	CommunityName  string   `json:"communityName"`
-	GridName       string   `json:"gridName,omitempty"`
-	Title          string   `json:"title"`
-	Description    string   `json:"description"`
-	Category       Category `json:"category"`
-	Beneficiary    string   `json:"beneficiaryName"`
-	EstimatedValue int      `json:"estimatedValue"`
-	Images         []string `json:"images"`
-	State          State    `json:"state"`
-	OnBehalf       bool     `json:"onBehalf"`
+	ID             string       `json:"id"`
+	CommunityID    string       `json:"communityId"`
+	CommunityName  string       `json:"communityName"`
+	GridName       string       `json:"gridName,omitempty"`
+	Title          string       `json:"title"`
+	Description    string       `json:"description"`
+	Category       CategoryView `json:"category"`
+	Beneficiary    string       `json:"beneficiaryName"`
+	EstimatedValue int          `json:"estimatedValue"`
+	Images         []string     `json:"images"`
+	State          State        `json:"state"`
+	OnBehalf       bool         `json:"onBehalf"`
 	// Viewer says how the caller sees this wish.
 	Viewer Viewer `json:"viewer"`
 	// Actions are what the caller may do now: claim, release, fulfil,
 	// confirm, approve, reject.
 	Actions      []string          `json:"actions"`
-	Poster       *PersonView       `json:"poster"`
+	Poster       *person.View      `json:"poster"`
 	Review       *ReviewView       `json:"review"`
 	Claim        *ClaimView        `json:"claim"`
 	Contact      *Contact          `json:"contact"`
@@ -68,38 +69,28 @@ type View struct {
 	CreatedAt    time.Time         `json:"createdAt"`
 }
 
-// PersonView is someone who acted on a wish. Staff appear by real name and
-// position; residents by nickname; user IDs only to staff.
-type PersonView struct {
-	UserID        string `json:"userId,omitempty"`
-	Nickname      string `json:"nickname,omitempty"`
-	StaffName     string `json:"staffName,omitempty"`
-	StaffPosition string `json:"staffPosition,omitempty"`
-}
-
 // ReviewView is the moderator's decision (the poster sees a rejection's reason).
 type ReviewView struct {
-	Approved bool       `json:"approved"`
-	Reason   string     `json:"reason,omitempty"`
-	By       PersonView `json:"by"`
-	At       time.Time  `json:"at"`
+	Approved bool        `json:"approved"`
+	Reason   string      `json:"reason,omitempty"`
+	By       person.View `json:"by"`
+	At       time.Time   `json:"at"`
 }
 
 // ClaimView is the claim.
 type ClaimView struct {
-	By    PersonView `json:"by"`
-	At    time.Time  `json:"at"`
-	DueAt time.Time  `json:"dueAt"`
+	By    person.View `json:"by"`
+	At    time.Time   `json:"at"`
+	DueAt time.Time   `json:"dueAt"`
 }
 
 // Contact is how a claimer reaches the beneficiary: through the community,
 // never by the beneficiary's own phone.
 type Contact struct {
 	CommunityName string `json:"communityName"`
-	// StaffName and StaffPosition name the staff member to ask: who posted
-	// the wish on behalf of the beneficiary, else who approved it.
-	StaffName     string `json:"staffName"`
-	StaffPosition string `json:"staffPosition"`
+	// Staff is the staff member to ask: who posted the wish on behalf of
+	// the beneficiary, else who approved it (null before either).
+	Staff *person.View `json:"staff"`
 	// Note is the community's own contact note (service centre, hours).
 	Note  string `json:"note"`
 	Guide string `json:"guide"`
@@ -114,18 +105,30 @@ type FulfilmentView struct {
 
 // ConfirmationView is who confirmed, and when.
 type ConfirmationView struct {
-	By      PersonView `json:"by"`
-	AsStaff bool       `json:"asStaff"`
-	At      time.Time  `json:"at"`
+	By      person.View `json:"by"`
+	AsStaff bool        `json:"asStaff"`
+	At      time.Time   `json:"at"`
 }
 
 // EventView is one step of the history (staff only).
 type EventView struct {
-	Type EventType   `json:"type"`
-	At   time.Time   `json:"at"`
-	By   *PersonView `json:"by"`
-	Note string      `json:"note,omitempty"`
+	Type EventType    `json:"type"`
+	At   time.Time    `json:"at"`
+	By   *person.View `json:"by"`
+	Note string       `json:"note,omitempty"`
 }
+
+// CategoryView is a category as answers show it: its identifier and its
+// Chinese label (the same shape as a message's category).
+type CategoryView struct {
+	ID    Category `json:"id"`
+	Label string   `json:"label"`
+}
+
+// categoryLabels are the Chinese labels of the categories.
+var categoryLabels = map[Category]string{CategoryItem: "物品", CategoryService: "服务"}
+
+func categoryView(c Category) CategoryView { return CategoryView{ID: c, Label: categoryLabels[c]} }
 
 const contactGuide = "请联系社区工作人员，由社区协助您与受助人对接并转交心愿。"
 
@@ -134,13 +137,14 @@ const contactGuide = "请联系社区工作人员，由社区协助您与受助�
 func view(a actor.Actor, v Viewer, w *Wish, settings Settings, now time.Time) View {
 	out := View{
 		ID: w.ID, CommunityID: w.CommunityID, CommunityName: w.Place.CommunityName,
-		Title: w.Title, Description: w.Description, Category: w.Category,
+		Title: w.Title, Description: w.Description, Category: categoryView(w.Category),
 		Beneficiary: Mask(w.Beneficiary), EstimatedValue: w.EstimatedValue, Images: nonNil(w.Images),
 		State: w.EffectiveState(now), OnBehalf: w.OnBehalf, Viewer: v, Actions: actions(a, v, w, now),
 		ExpiresAt: w.ExpiresAt, PublishedAt: w.PublishedAt, CreatedAt: w.CreatedAt,
 	}
 	if w.OnBehalf { // staff names are public by design: they answer for the community
-		out.Poster = &PersonView{StaffName: w.Poster.StaffName, StaffPosition: w.Poster.StaffPosition}
+		p := shown(w.Poster, false)
+		out.Poster = &p
 	}
 	if v == AsPublic {
 		return out
@@ -180,15 +184,21 @@ func view(a actor.Actor, v Viewer, w *Wish, settings Settings, now time.Time) Vi
 	return out
 }
 
-// shown is a person as a viewer sees them: staff by name and position,
-// residents by nickname; the user ID only to staff.
-func shown(p Person, withID bool) PersonView {
-	out := PersonView{Nickname: p.Nickname, StaffName: p.StaffName, StaffPosition: p.StaffPosition}
-	if p.StaffName != "" {
-		out.Nickname = ""
+// shown is a person as a viewer sees them, in the one shape of a person:
+// staff by name and position (verified only when they acted from a staff
+// profile), residents by nickname; the user ID only to staff.
+func shown(p Person, withID bool) person.View {
+	var out person.View
+	switch {
+	case p.StaffName != "" && p.StaffID != "":
+		out = person.Staff(p.UserID, p.StaffID, p.StaffName, p.StaffPosition)
+	case p.StaffName != "": // a street admin without a staff profile: named by role, not verified
+		out = person.View{UserID: p.UserID, Name: p.StaffName, Position: p.StaffPosition}
+	default:
+		out = person.Resident(p.UserID, p.Nickname)
 	}
-	if withID {
-		out.UserID = p.UserID
+	if !withID {
+		out = out.Public()
 	}
 	return out
 }
@@ -197,9 +207,11 @@ func contactOf(w *Wish, settings Settings) *Contact {
 	c := &Contact{CommunityName: w.Place.CommunityName, Note: settings.ContactNote, Guide: contactGuide}
 	switch {
 	case w.OnBehalf:
-		c.StaffName, c.StaffPosition = w.Poster.StaffName, w.Poster.StaffPosition
+		p := shown(w.Poster, false)
+		c.Staff = &p
 	case w.Review != nil:
-		c.StaffName, c.StaffPosition = w.Review.By.StaffName, w.Review.By.StaffPosition
+		p := shown(w.Review.By, false)
+		c.Staff = &p
 	}
 	return c
 }
@@ -230,19 +242,19 @@ func actions(a actor.Actor, v Viewer, w *Wish, now time.Time) []string {
 // Card is a wish in the public feed: what a phone lists, nothing more. The
 // beneficiary's name is masked; no address, no phone, no poster.
 type Card struct {
-	ID             string    `json:"id"`
-	Title          string    `json:"title"`
-	Summary        string    `json:"summary"`
-	Category       Category  `json:"category"`
-	Beneficiary    string    `json:"beneficiaryName"`
-	EstimatedValue int       `json:"estimatedValue"`
-	Cover          string    `json:"cover"`
-	ImageCount     int       `json:"imageCount"`
-	OnBehalf       bool      `json:"onBehalf"`
-	CommunityID    string    `json:"communityId"`
-	CommunityName  string    `json:"communityName"`
-	PublishedAt    time.Time `json:"publishedAt"`
-	ExpiresAt      time.Time `json:"expiresAt"`
+	ID             string       `json:"id"`
+	Title          string       `json:"title"`
+	Summary        string       `json:"summary"`
+	Category       CategoryView `json:"category"`
+	Beneficiary    string       `json:"beneficiaryName"`
+	EstimatedValue int          `json:"estimatedValue"`
+	Cover          string       `json:"cover"`
+	ImageCount     int          `json:"imageCount"`
+	OnBehalf       bool         `json:"onBehalf"`
+	CommunityID    string       `json:"communityId"`
+	CommunityName  string       `json:"communityName"`
+	PublishedAt    time.Time    `json:"publishedAt"`
+	ExpiresAt      time.Time    `json:"expiresAt"`
 }
 
 // summaryLength is how much of a description a card shows, in characters.
@@ -250,7 +262,7 @@ const summaryLength = 60
 
 func cardOf(w *Wish) Card {
 	c := Card{
-		ID: w.ID, Title: w.Title, Summary: summary(w.Description), Category: w.Category,
+		ID: w.ID, Title: w.Title, Summary: summary(w.Description), Category: categoryView(w.Category),
 		Beneficiary: Mask(w.Beneficiary), EstimatedValue: w.EstimatedValue, ImageCount: len(w.Images),
 		OnBehalf: w.OnBehalf, CommunityID: w.CommunityID, CommunityName: w.Place.CommunityName, ExpiresAt: w.ExpiresAt,
 	}

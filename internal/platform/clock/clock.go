@@ -3,6 +3,7 @@
 package clock
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -53,4 +54,15 @@ func NewID() string { return primitive.NewObjectID().Hex() }
 func ValidID(s string) bool {
 	_, err := primitive.ObjectIDFromHex(s)
 	return err == nil
+}
+
+// ParseTime reads a time a client sent: RFC 3339 with any offset ("Z"
+// included, as JavaScript's toISOString writes it), fractional seconds
+// allowed. The time is returned in China's zone: answers always carry +08:00.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.In(China), nil
 }

@@ -4,9 +4,12 @@
 package page
 
 import (
+	"time"
+
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"go.mongodb.org/mongo-driver/bson"
 	"strconv"
 
 	"linli/internal/apperr"
@@ -47,6 +50,27 @@ func Decode(s string) (Cursor, error) {
 		return Cursor{}, apperr.ErrBadCursor.Wrap(err)
 	}
 	return c, nil
+}
+
+// Apply adds to filter the keyset condition "after c" for a list sorted
+// on field (a time; c.Key is its Unix milliseconds), then _id, both in the
+// same direction (descending when desc). The first page (no cursor) leaves
+// the filter as it is. This is the one place the condition is written: a
+// list that repeats it gets a page wrong in one copy.
+func (c Cursor) Apply(filter bson.M, field string, desc bool) bson.M {
+	if c.ID == "" {
+		return filter
+	}
+	op := "$gt"
+	if desc {
+		op = "$lt"
+	}
+	t := time.UnixMilli(c.Key)
+	filter["$or"] = bson.A{
+		bson.M{field: bson.M{op: t}},
+		bson.M{field: t, "_id": bson.M{op: c.ID}},
+	}
+	return filter
 }
 
 // Limit reads a limit parameter: empty is DefaultLimit; otherwise 1 to MaxLimit.

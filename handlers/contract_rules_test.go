@@ -1,0 +1,249 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"linli/internal/message"
+	"linli/internal/testenv"
+	"linli/internal/wish"
+)
+
+type errorJSON struct {
+	Error struct {
+		Code    string
+		Message string
+		Fields  []struct{ Field, Code, Message string }
+	}
+}
+
+func errorOf(t *testing.T, r *testenv.Resp) errorJSON {
+	t.Helper()
+	var e errorJSON
+	r.Decode(t, &e)
+	return e
+}
+
+// A malformed ID names nothing, wherever it is sent: the path, the query
+// and the body answer alike (404 INVALID_ID, the field named).
+func TestABadIDIsTheSameAnswerEverywhere(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, r := range []*testenv.Resp{
+		env.Get("/api/v1/wishes/nope", s.ResidentA.Token),
+		env.Get("/api/v1/wishes?communityId=nope", s.ResidentA.Token),
+		env.Get("/api/v1/staff/queue?communityId=nope", s.StaffA.Token),
+		env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"communityId": "nope"})),
+		env.Put("/api/v1/me/home", s.ResidentA.Token, map[string]any{"communityId": "nope", "gridId": s.A1.GridID}),
+	} {
+		e := errorOf(t, r)
+		if r.Status != http.StatusNotFound || e.Error.Code != "INVALID_ID" || len(e.Error.Fields) != 1 ||
+			e.Error.Fields[0].Code != "objectid" || e.Error.Fields[0].Message == "" {
+			t.Errorf("status %d %s", r.Status, r.Body)
+		}
+	}
+	// Missing is not malformed: it says what to choose.
+	r := env.Get("/api/v1/wishes", s.ResidentA.Token).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); e.Error.Fields[0].Message != "请选择社区" {
+		t.Errorf("missing community: %s", r.Body)
+	}
+}
+
+// A body may start with a UTF-8 byte-order mark (some tools write one).
+func TestAByteOrderMarkIsAccepted(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	body, _ := json.Marshal(map[string]any{"category": "物业维修", "content": "楼道灯坏了"})
+	env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages", Token: s.ResidentA.Token,
+		Body: append([]byte("\xEF\xBB\xBF"), body...)}).Want(t, http.StatusCreated)
+}
+
+// Text that shows as nothing is no text; names lose the characters that
+// would change how they are drawn.
+func TestInvisibleTextIsEmptyAndNamesAreClean(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, blank := range []string{"\u200B", "\x00", "\u200B\u200C\uFEFF", "\u3164", "\u202E \u3000"} {
+		env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "物业维修", "content": blank}).
+			Want(t, http.StatusUnprocessableEntity, "MESSAGE_CONTENT_EMPTY")
+		env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": blank})).
+			Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+		env.Put("/api/v1/me/profile", s.ResidentA.Token, map[string]any{"nickname": blank}).
+			Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	}
+	var me struct{ Nickname string }
+	env.Put("/api/v1/me/profile", s.ResidentA.Token, map[string]any{"nickname": "王秀英\u202E记书委党\u202C\x07"}).
+		Want(t, http.StatusOK).Decode(t, &me)
+	if me.Nickname != "王秀英记书委党" {
+		t.Fatalf("nickname stored as %q", me.Nickname)
+	}
+}
+
+// Input times take any RFC 3339 offset; answers are in +08:00.
+func TestInputTimesTakeAnyOffset(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var w struct{ ExpiresAt string }
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"expiresAt": "2026-03-20T10:00:00.000Z"})).
+		Want(t, http.StatusCreated).Decode(t, &w)
+	if w.ExpiresAt != "2026-03-20T18:00:00+08:00" {
+		t.Fatalf("expiresAt %q", w.ExpiresAt)
+	}
+}
+
+// Grids and buildings are listed in the order staff created them, not by
+// the code points of their names (一 三 二).
+func TestGridsAndBuildingsInTheOrderStaffGaveThem(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var c struct{ ID string }
+	env.Post("/api/v1/admin/communities", s.Admin, map[string]string{"name": "顺序社区", "street": "测试街道"}).
+		Want(t, http.StatusCreated).Decode(t, &c)
+	names := []string{"第一网格", "第二网格", "第三网格", "第十网格"}
+	var first string
+	for _, n := range names {
+		var g struct{ ID string }
+		env.Post("/api/v1/admin/communities/"+c.ID+"/grids", s.Admin, map[string]string{"name": n}).
+			Want(t, http.StatusCreated).Decode(t, &g)
+		if first == "" {
+			first = g.ID
+		}
+	}
+	buildings := []string{"9号楼", "10号楼", "2号楼"}
+	for _, n := range buildings {
+		env.Post("/api/v1/admin/grids/"+first+"/buildings", s.Admin, map[string]string{"name": n}).Want(t, http.StatusCreated)
+	}
+	var list struct {
+		Items []struct {
+			ID    string
+			Grids []struct {
+				Name      string
+				Buildings []struct{ Name string }
+			}
+		}
+	}
+	env.Get("/api/v1/communities?limit=50", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &list)
+	for _, item := range list.Items {
+		if item.ID != c.ID {
+			continue
+		}
+		var got, gotB []string
+		for _, g := range item.Grids {
+			got = append(got, g.Name)
+		}
+		for _, b := range item.Grids[0].Buildings {
+			gotB = append(gotB, b.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(names, ",") || strings.Join(gotB, ",") != strings.Join(buildings, ",") {
+			t.Fatalf("grids %v, buildings %v", got, gotB)
+		}
+		return
+	}
+	t.Fatal("community not listed")
+}
+
+// A body that is not JSON is 415; a method the path does not take is 405,
+// signed in or not; a rate limit says its wait as a number.
+func TestContentTypeAndMethodAnswers(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "nonsense/"} {
+		env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages", Token: s.ResidentA.Token,
+			Body: `{"category":"物业维修","content":"灯坏了"}`, Header: map[string]string{"Content-Type": ct}}).
+			Want(t, http.StatusUnsupportedMediaType, "UNSUPPORTED_CONTENT_TYPE")
+	}
+	env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages", Token: s.ResidentA.Token,
+		Body: `{"category":"物业维修","content":"灯坏了"}`, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}).
+		Want(t, http.StatusCreated)
+	for _, tok := range []string{s.ResidentA.Token, ""} {
+		env.Do(testenv.Req{Method: http.MethodDelete, Path: "/api/v1/messages/mine", Token: tok}).Want(t, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+		env.Do(testenv.Req{Method: http.MethodPatch, Path: "/api/v1/wishes", Token: tok}).Want(t, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+	}
+}
+
+func TestRetryAfterIsANumber(t *testing.T) {
+	env := testenv.New(t, testenv.WithRateLimit(1))
+	tok := env.Login("dev-resident-rate", "赵大爷")
+	var last *testenv.Resp
+	for range 3 {
+		last = env.Put("/api/v1/me/profile", tok, map[string]any{"nickname": "赵大爷"})
+	}
+	last.Want(t, http.StatusTooManyRequests)
+	var e struct {
+		Error struct{ Details map[string]any }
+	}
+	last.Decode(t, &e)
+	if n, ok := e.Error.Details["retryAfterSeconds"].(float64); !ok || n < 1 || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("retryAfterSeconds %#v, Retry-After %q", e.Error.Details["retryAfterSeconds"], last.Header.Get("Retry-After"))
+	}
+}
+
+// A resident's nickname cannot pass for staff: staff answers carry the
+// verified profile, a nickname never does.
+func TestANicknameIsNeverVerified(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	env.Put("/api/v1/me/profile", s.ResidentA.Token, map[string]any{"nickname": "王秀英（社区党委书记）"}).Want(t, http.StatusOK)
+	m := lamp(t, env, s.ResidentA.Token)
+	var acc entry
+	env.Post(staffPath(m.ID, "accept"), s.StaffA.Token, nil).Want(t, http.StatusOK).Decode(t, &acc)
+	author, first := acc.Message.Author, acc.Message.Thread[0]
+	if author == nil || author.Name != "王秀英（社区党委书记）" || first.By == nil || first.By.Verified || first.Actor != "resident" {
+		t.Fatalf("author %+v, first entry %+v", author, first)
+	}
+	last := acc.Message.Thread[len(acc.Message.Thread)-1]
+	if last.By == nil || !last.By.Verified || last.By.Position == "" || acc.Message.Owner == nil || !acc.Message.Owner.Verified {
+		t.Fatalf("staff entry %+v, owner %+v", last, acc.Message.Owner)
+	}
+}
+
+// The validator's limits are the domain's constants: one more than the
+// limit is refused with the limit in words, the limit itself passes.
+func TestValidatorLimitsComeFromTheDomain(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	r := env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": strings.Repeat("字", wish.MaxTitle+1)})).
+		Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); len(e.Error.Fields) != 1 || e.Error.Fields[0].Message != "标题不能超过"+strconv.Itoa(wish.MaxTitle)+"个字" {
+		t.Fatalf("too long: %s", r.Body)
+	}
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": strings.Repeat("字", wish.MaxTitle)})).Want(t, http.StatusCreated)
+	images := make([]string, message.MaxImages+1)
+	for i := range images {
+		images[i] = "https://img.example.cn/" + strconv.Itoa(i) + ".jpg"
+	}
+	r = env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "repair", "content": "灯坏了", "images": images}).
+		Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); e.Error.Fields[0].Message != "图片最多"+strconv.Itoa(message.MaxImages)+"个" {
+		t.Fatalf("too many images: %s", r.Body)
+	}
+}
+
+// A bad cursor is 422 INVALID_CURSOR on every list that takes one (the
+// lists are found in the document: every operation with a cursor).
+func TestABadCursorIsInvalidEverywhere(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	doc := loadSpec(t)
+	n := 0
+	for path, item := range doc.Paths.Map() {
+		op := item.Get
+		if op == nil || op.Parameters.GetByInAndName("query", "cursor") == nil {
+			continue
+		}
+		p := strings.NewReplacer("{id}", s.A.CommunityID).Replace(path)
+		for _, tok := range []string{s.Admin, s.StaffA.Token} {
+			r := env.Get(p+"?communityId="+s.A.CommunityID+"&cursor=not*a*cursor", tok)
+			if r.Status != http.StatusUnprocessableEntity || r.Code() != "INVALID_CURSOR" {
+				t.Errorf("%s: %d %s", path, r.Status, r.Body)
+			}
+		}
+		n++
+	}
+	if n < 5 {
+		t.Fatalf("only %d lists with a cursor found", n)
+	}
+}

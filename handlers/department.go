@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/department"
+	"linli/internal/platform/page"
+)
+
+// The street's departments (吹哨报到): admins manage them, staff choose
+// one when escalating a message.
+
+type departmentRequest struct {
+	Name         string `json:"name" zh:"部门名称" validate:"required,max=64"`
+	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,max=32"`
+	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"max=32"`
+}
+
+func (s *server) createDepartment(c echo.Context) error {
+	var req departmentRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	d, err := s.App.Departments.Create(c.Request().Context(), callerOf(c), department.Fields{
+		Name: req.Name, LiaisonName: req.LiaisonName, LiaisonPhone: req.LiaisonPhone,
+	})
+	if err != nil {
+		return err
+	}
+	return created(c, department.ViewOf(d))
+}
+
+type updateDepartmentRequest struct {
+	Name         string `json:"name" zh:"部门名称" validate:"required,max=64"`
+	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,max=32"`
+	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"max=32"`
+	Active       *bool  `json:"active" zh:"是否启用" validate:"required"`
+}
+
+func (s *server) updateDepartment(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req updateDepartmentRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	d, err := s.App.Departments.Update(c.Request().Context(), callerOf(c), id, department.Fields{
+		Name: req.Name, LiaisonName: req.LiaisonName, LiaisonPhone: req.LiaisonPhone, Active: *req.Active,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, department.ViewOf(d))
+}
+
+func (s *server) listDepartments(c echo.Context) error {
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.App.Departments.List(c.Request().Context(), callerOf(c), cur.ID, limit+1)
+	if err != nil {
+		return err
+	}
+	p := page.Of(list, limit, func(d department.Department) page.Cursor { return page.Cursor{ID: d.ID} })
+	out := page.Page[department.View]{Items: make([]department.View, len(p.Items)), NextCursor: p.NextCursor}
+	for i, d := range p.Items {
+		out.Items[i] = department.ViewOf(d)
+	}
+	return cached(c, out)
+}

@@ -1,0 +1,267 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"linli/handlers"
+	"linli/internal/platform/clock"
+	"linli/internal/testenv"
+)
+
+// latinWord is a word a resident cannot read: a JSON field name, a Go
+// layout, an English code. "https" is allowed (an image address starts so).
+var latinWord = regexp.MustCompile(`[A-Za-z]{2,}`)
+
+// badFieldMessage says what is wrong with a field message, or "".
+func badFieldMessage(msg string) string {
+	for _, w := range latinWord.FindAllString(msg, -1) {
+		if w != "https" {
+			return "Latin word " + strconv.Quote(w)
+		}
+	}
+	switch {
+	case strings.TrimSpace(msg) == "":
+		return "empty"
+	case strings.Contains(msg, "2006"), strings.Contains(msg, "15:04"):
+		return "a Go layout"
+	case strings.ContainsAny(msg, "[]{}"):
+		return "a bracketed list or placeholder"
+	}
+	return ""
+}
+
+// wrongBodies builds, for a request type, bodies with every field wrong in
+// each way its rules allow: missing, the wrong JSON type, blank, too long,
+// out of range, not one of the choices, not a time, not an ID, not an
+// https address, too many items, elements wrong.
+func wrongBodies(t reflect.Type) []map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	bodies := []map[string]any{{}} // every required field missing
+	all := map[string]any{}        // every field wrong at once
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		for _, v := range wrongValues(f.Type, f.Tag.Get("validate")) {
+			bodies = append(bodies, map[string]any{name: v})
+			all[name] = v
+		}
+		bodies = append(bodies, map[string]any{name: wrongType(f.Type)})
+	}
+	return append(bodies, all)
+}
+
+func rule(tag, name string) (string, bool) {
+	main, _, _ := strings.Cut(tag, ",dive")
+	for _, r := range strings.Split(main, ",") {
+		k, v, _ := strings.Cut(r, "=")
+		if k == "lim" { // a domain limit: max by another name
+			k, v = "max", strconv.Itoa(handlers.LimitOf(v))
+		}
+		if k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func wrongValues(t reflect.Type, tag string) []any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		out := []any{"", " \u200B\u3000", "不是有效的值-x"}
+		if m, ok := rule(tag, "max"); ok {
+			n, _ := strconv.Atoi(m)
+			out = append(out, strings.Repeat("字", n+1))
+		}
+		return out
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		out := []any{0, -1}
+		if m, ok := rule(tag, "max"); ok {
+			n, _ := strconv.Atoi(m)
+			out = append(out, n+1)
+		}
+		return out
+	case reflect.Bool:
+		return nil
+	case reflect.Slice:
+		el := t.Elem()
+		var bad any = "ftp://例子"
+		if el.Kind() == reflect.Struct {
+			bad = map[string]any{}
+		}
+		out := []any{[]any{bad}, []any{""}, []any{}}
+		if m, ok := rule(tag, "max"); ok {
+			n, _ := strconv.Atoi(m)
+			many := make([]any, n+1)
+			for i := range many {
+				many[i] = bad
+			}
+			out = append(out, many)
+		}
+		if el.Kind() == reflect.Struct {
+			for _, b := range wrongBodies(el) {
+				out = append(out, []any{b})
+			}
+		}
+		return out
+	case reflect.Struct:
+		out := []any{}
+		for _, b := range wrongBodies(t) {
+			out = append(out, b)
+		}
+		return out
+	}
+	return nil
+}
+
+// wrongType is a value of the wrong JSON type for t.
+func wrongType(t reflect.Type) any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return 12345
+	case reflect.Bool, reflect.Slice, reflect.Struct:
+		return "文字"
+	}
+	return "文字"
+}
+
+// missingLabels lists the fields of t (nested too) without a `zh` label.
+func missingLabels(t reflect.Type, prefix string) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Tag.Get("zh") == "" {
+			out = append(out, prefix+name)
+		}
+		out = append(out, missingLabels(f.Type, prefix+name+".")...)
+	}
+	return out
+}
+
+// TestEveryFieldMessageReadsInChinese sends every request type with every
+// field wrong, as an admin, a staff member and a resident, and fails on any
+// field message a resident could not read. Request types are found by
+// walking the registered routes: a route of a new area is covered once it
+// is registered, and a route the document says takes a body must bind one.
+func TestEveryFieldMessageReadsInChinese(t *testing.T) {
+	env := testenv.New(t)
+	st := env.Street()
+	tokens := []string{st.Admin, st.StaffA.Token, st.ResidentA.Token}
+	param := regexp.MustCompile(`:(\w+)`)
+	var failures []string
+	checked := 0
+	send := func(method, path, token string, body any) {
+		r := env.Do(testenv.Req{Method: method, Path: path, Token: token, Body: body})
+		if r.Status == http.StatusInternalServerError {
+			failures = append(failures, fmt.Sprintf("%s %s %v: status %d %s", method, path, body, r.Status, r.Body))
+			return
+		}
+		var e struct {
+			Error struct {
+				Message string
+				Fields  []struct{ Field, Code, Message string }
+			}
+		}
+		_ = json.Unmarshal(r.Body, &e)
+		if e.Error.Message != "" && badFieldMessage(e.Error.Message) != "" && r.Status != http.StatusNotFound {
+			failures = append(failures, fmt.Sprintf("%s %s: message %q", method, path, e.Error.Message))
+		}
+		for _, f := range e.Error.Fields {
+			checked++
+			if why := badFieldMessage(f.Message); why != "" {
+				b, _ := json.Marshal(body)
+				failures = append(failures, fmt.Sprintf("%s %s %s: field %s (%s) %q has %s", method, path, b, f.Field, f.Code, f.Message, why))
+			}
+		}
+	}
+	// Walk the routes: every body route binds its request type.
+	bodyRoutes := map[string]string{} // "METHOD /route" → a path to send to
+	for _, r := range env.Echo.Routes() {
+		if strings.HasPrefix(r.Name, "github.com/labstack/echo") || !strings.HasPrefix(r.Path, "/api/") {
+			continue
+		}
+		path := param.ReplaceAllStringFunc(r.Path, func(string) string { return clock.NewID() })
+		switch r.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch:
+			bodyRoutes[r.Method+" "+r.Path] = path
+			for _, tok := range tokens {
+				send(r.Method, path, tok, map[string]any{})
+			}
+		case http.MethodGet:
+			q := "?limit=0&cursor=%E5%AD%97&state=zz&scope=zz&communityId=zz&role=zz&format=zz&from=zz&to=zz&groupBy=zz"
+			for _, tok := range tokens {
+				send(r.Method, path+q, tok, nil)
+			}
+		}
+	}
+	types := handlers.RequestTypes()
+	doc := loadSpec(t)
+	for route := range bodyRoutes {
+		method, path, _ := strings.Cut(route, " ")
+		op := doc.Paths.Find(param.ReplaceAllString(path, "{$1}")).GetOperation(method)
+		if op != nil && op.RequestBody != nil && types[route] == nil {
+			failures = append(failures, route+": the document says it takes a body, but it bound no request struct (use bind)")
+		}
+	}
+	if len(types) < 20 {
+		t.Fatalf("only %d request types found: the walk proves nothing", len(types))
+	}
+	keys := make([]string, 0, len(types))
+	for k := range types {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, route := range keys {
+		typ := types[route]
+		if missing := missingLabels(typ, ""); len(missing) > 0 {
+			failures = append(failures, fmt.Sprintf("%s (%s): fields without a zh label: %s", route, typ, strings.Join(missing, ", ")))
+		}
+		method, _, _ := strings.Cut(route, " ")
+		for _, body := range wrongBodies(typ) {
+			for _, tok := range tokens {
+				send(method, bodyRoutes[route], tok, body)
+			}
+		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d field messages seen: the wrong bodies did not reach the validator", checked)
+	}
+	slices.Sort(failures)
+	failures = slices.Compact(failures)
+	for i, f := range failures {
+		if i == 60 {
+			t.Errorf("… and %d more", len(failures)-60)
+			break
+		}
+		t.Error(f)
+	}
+	t.Logf("%d request types, %d field messages checked", len(types), checked)
+}

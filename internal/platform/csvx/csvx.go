@@ -1,0 +1,59 @@
+// Package csvx writes the CSV files staff open in a spreadsheet: UTF-8 with
+// a byte-order mark (so that Excel shows the Chinese), and no cell that a
+// spreadsheet would run as a formula. Every export uses it, so that a
+// resident's nickname "=HYPERLINK(…)" or "@SUM(…)" arrives as text.
+package csvx
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Writer writes rows of cells.
+type Writer struct {
+	w   *csv.Writer
+	err error
+}
+
+// NewWriter starts a file on w with the byte-order mark.
+func NewWriter(w io.Writer) *Writer {
+	_, err := io.WriteString(w, "\uFEFF")
+	return &Writer{w: csv.NewWriter(w), err: err}
+}
+
+// Write writes one row, each cell made safe (see Cell).
+func (w *Writer) Write(cells ...string) {
+	if w.err != nil {
+		return
+	}
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = Cell(c)
+	}
+	w.err = w.w.Write(row)
+}
+
+// Flush ends the file; it returns the first error met while writing.
+func (w *Writer) Flush() error {
+	w.w.Flush()
+	if w.err != nil {
+		return w.err
+	}
+	return w.w.Error()
+}
+
+// Cell returns s as a cell that a spreadsheet shows as text: one that
+// starts with =, +, -, @, a tab or a carriage return (what spreadsheets
+// read as the start of a formula) gets a leading apostrophe. A plain
+// number ("-3", "+1.5") is left as it is: it cannot be a formula.
+func Cell(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] != '\t' && s[0] != '\r' {
+		return s
+	}
+	return "'" + s
+}
