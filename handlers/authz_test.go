@@ -199,7 +199,7 @@ func (f *authzFixture) staffID() string {
 }
 
 var messageConfigBody = map[string]any{
-	"categories":          []map[string]any{{"name": "物业维修", "urgency": "normal", "active": true}, {"name": "其他", "urgency": "normal", "active": true}},
+	"categories":          []map[string]any{{"label": "物业维修", "urgency": "normal", "active": true}, {"label": "其他", "urgency": "normal", "active": true}},
 	"urgent":              map[string]any{"responseHours": 1, "resolveHours": 24},
 	"normal":              map[string]any{"responseHours": 12, "resolveHours": 120},
 	"complexResolveHours": 360,
