@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 // The answer to a write leaves only once the writes before it are on disk;
@@ -22,7 +23,7 @@ func TestAnswersWaitForDurableWrites(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			waited := 0
 			e := echo.New()
-			e.Use(durable(func() error { waited++; return tc.err }))
+			e.Use(middleware.RequestID(), durable(func() error { waited++; return tc.err }, nil))
 			e.POST("/x", func(c echo.Context) error { return c.JSON(http.StatusCreated, map[string]string{"id": "1"}) })
 			e.GET("/y", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"id": "1"}) })
 			rec := httptest.NewRecorder()
@@ -35,7 +36,8 @@ func TestAnswersWaitForDurableWrites(t *testing.T) {
 			if waited != 1 {
 				t.Fatal("a read waited for the disk")
 			}
-			if tc.err != nil && (strings.Contains(rec.Body.String(), `"id"`) || !strings.Contains(rec.Body.String(), "SERVICE_UNAVAILABLE")) {
+			if tc.err != nil && (strings.Contains(rec.Body.String(), `"id"`) || !strings.Contains(rec.Body.String(), "SERVICE_UNAVAILABLE") ||
+				!strings.Contains(rec.Body.String(), `"requestId":"`+rec.Header().Get(echo.HeaderXRequestID)+`"`) || rec.Header().Get(echo.HeaderXRequestID) == "") {
 				t.Fatalf("body %s", rec.Body)
 			}
 		})

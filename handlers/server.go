@@ -57,7 +57,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(
 		middleware.RequestID(),
 		accessLog(d.Log),
-		durable(d.Durable),
+		durable(d.Durable, d.Log),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
 			return precompressed[c.Path()]
