@@ -82,6 +82,7 @@ func (w *durableWriter) Write(b []byte) (int, error) {
 }
 
 func (w *durableWriter) Flush() {
+	w.check() // a flush sends the status line: it waits like a write
 	if f, ok := w.ResponseWriter.(http.Flusher); ok && !w.failed {
 		f.Flush()
 	}

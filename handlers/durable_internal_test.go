@@ -43,3 +43,20 @@ func TestAnswersWaitForDurableWrites(t *testing.T) {
 		})
 	}
 }
+
+// A handler that flushes before it writes sends the status line: that
+// waits for the disk too, and a failed flush still answers 503.
+func TestAFlushWaitsForDurableWrites(t *testing.T) {
+	waited := 0
+	e := echo.New()
+	e.Use(durable(func() error { waited++; return errors.New("disk full") }, nil))
+	e.POST("/x", func(c echo.Context) error {
+		c.Response().Flush()
+		return c.JSON(http.StatusCreated, map[string]string{"id": "1"})
+	})
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/x", nil))
+	if rec.Code != http.StatusServiceUnavailable || waited != 1 || strings.Contains(rec.Body.String(), `"id"`) {
+		t.Fatalf("status %d after %d waits, body %s", rec.Code, waited, rec.Body)
+	}
+}
