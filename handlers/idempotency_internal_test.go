@@ -278,3 +278,45 @@ func TestIdempotencyKeyReusedForAnotherBodyIsRefused(t *testing.T) {
 		t.Fatalf("%d runs, want 1", runs.Load())
 	}
 }
+
+// The answer leaves only once its outcome is recorded: whoever received
+// it finds it kept, even if the process dies right after answering.
+func TestIdempotencyAnswerLeavesAfterItsOutcomeIsRecorded(t *testing.T) {
+	db := memDB(t)
+	var runs atomic.Int32
+	e, _ := idemServer(t, db, counting(&runs))
+	var outcome string
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Response().Writer = &onFirstByte{ResponseWriter: c.Response().Writer, at: func() {
+				var rec idem.Record
+				_ = db.Collection("idempotency").FindOne(context.Background(), map[string]string{"_id": "u-1:k-1"}).Decode(&rec)
+				outcome = string(rec.Outcome)
+			}}
+			return next(c)
+		}
+	})
+	if r := idemPost(e, context.Background()); r.Code != http.StatusCreated {
+		t.Fatalf("first: %d %s", r.Code, r.Body)
+	}
+	if outcome != string(idem.Done) {
+		t.Fatalf("outcome when the answer left: %q, want %q", outcome, idem.Done)
+	}
+}
+
+type onFirstByte struct {
+	http.ResponseWriter
+	at   func()
+	done bool
+}
+
+func (w *onFirstByte) first() {
+	if !w.done {
+		w.done = true
+		w.at()
+	}
+}
+
+func (w *onFirstByte) WriteHeader(code int) { w.first(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *onFirstByte) Write(b []byte) (int, error) { w.first(); return w.ResponseWriter.Write(b) }
