@@ -1,9 +1,14 @@
 package handlers
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
+
+	"linli/internal/apperr"
 )
 
 // durable holds the answer to every write request until the writes made
@@ -14,7 +19,10 @@ import (
 // failed the answer is replaced by 503: whatever the handler says was done
 // is not safely stored. Reads do not wait: like a read on MongoDB's
 // primary, one may see a write whose own answer has not left yet.
-func durable(wait func() error) echo.MiddlewareFunc {
+// The first failure is logged (the store refuses every write after it, so
+// later ones say nothing new).
+func durable(wait func() error, log *slog.Logger) echo.MiddlewareFunc {
+	var logged atomic.Bool
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if wait == nil {
 			return next
@@ -23,7 +31,14 @@ func durable(wait func() error) echo.MiddlewareFunc {
 			if isSafe(c.Request().Method) {
 				return next(c)
 			}
-			c.Response().Writer = &durableWriter{ResponseWriter: c.Response().Writer, wait: wait}
+			c.Response().Writer = &durableWriter{ResponseWriter: c.Response().Writer, wait: func() error {
+				err := wait()
+				if err != nil && log != nil && logged.CompareAndSwap(false, true) {
+					log.ErrorContext(c.Request().Context(), "writes not stored; every write now answers 503 until a restart",
+						"requestId", requestID(c), "err", err)
+				}
+				return err
+			}}
 			return next(c)
 		}
 	}
@@ -36,8 +51,6 @@ type durableWriter struct {
 	failed  bool
 }
 
-var unavailable = []byte(`{"error":{"code":"SERVICE_UNAVAILABLE","message":"服务暂时不可用，请稍后再试","requestId":""}}`)
-
 func (w *durableWriter) check() {
 	if w.checked {
 		return
@@ -49,7 +62,7 @@ func (w *durableWriter) check() {
 		w.Header().Del("ETag")
 		w.Header().Set("Content-Type", echo.MIMEApplicationJSON)
 		w.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.ResponseWriter.Write(unavailable)
+		_, _ = w.ResponseWriter.Write(unavailable(w.Header().Get(echo.HeaderXRequestID)))
 	}
 }
 
@@ -69,9 +82,18 @@ func (w *durableWriter) Write(b []byte) (int, error) {
 }
 
 func (w *durableWriter) Flush() {
+	w.check() // a flush sends the status line: it waits like a write
 	if f, ok := w.ResponseWriter.(http.Flusher); ok && !w.failed {
 		f.Flush()
 	}
 }
 
 func (w *durableWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// unavailable is the error envelope of SERVICE_UNAVAILABLE.
+func unavailable(requestID string) []byte {
+	body, _ := json.Marshal(envelope{Error: envelopeBody{
+		Code: apperr.ErrUnavailable.Code, Message: apperr.ErrUnavailable.Message, RequestID: requestID,
+	}})
+	return body
+}

@@ -124,19 +124,25 @@ func (k keyed) serve(c echo.Context, next echo.HandlerFunc, now time.Time) error
 	work, cancel := context.WithTimeout(keep, idemPendingTTL)
 	defer cancel()
 	c.SetRequest(c.Request().WithContext(work))
+	// The answer is held until its outcome is recorded, so that whoever
+	// received it finds it kept: the record's write is queued before the
+	// answer leaves (embedded mode waits for the disk then), and a
+	// process that dies after answering leaves a record to replay.
+	w := &holder{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = w
 	defer func() {
 		if p := recover(); p != nil { // answered 500 by the recover middleware
+			w.discard(c.Response())
 			if err := k.records.Fail(keep, k.id, owner); err != nil {
 				k.log.ErrorContext(keep, "idempotency record not decided", "err", err)
 			}
 			panic(p)
 		}
 	}()
-	w := &recorder{ResponseWriter: c.Response().Writer}
-	c.Response().Writer = w
 	if err := next(c); err != nil {
 		c.Error(err)
 	}
+	defer w.send(c.Response())
 	status := c.Response().Status
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -263,6 +269,42 @@ func fingerprint(method, path string, body []byte) string {
 	h.Write([]byte(method + " " + path + "\n"))
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// holder keeps what the handler writes and sends it only when told.
+type holder struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (h *holder) WriteHeader(code int) { h.status = code }
+
+func (h *holder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.buf.Write(b)
+}
+
+// Flush sends nothing: the answer is held.
+func (h *holder) Flush() {}
+
+// send writes the held answer and gives the response its writer back.
+func (h *holder) send(r *echo.Response) {
+	r.Writer = h.ResponseWriter
+	if h.status == 0 {
+		return
+	}
+	h.ResponseWriter.WriteHeader(h.status)
+	_, _ = h.ResponseWriter.Write(h.buf.Bytes())
+}
+
+// discard drops the held answer and undoes its commit, so that the error
+// handler can answer instead (a panic after the handler wrote).
+func (h *holder) discard(r *echo.Response) {
+	r.Writer = h.ResponseWriter
+	r.Committed, r.Status, r.Size = false, 0, 0
 }
 
 // recorder keeps a copy of what the handler writes.

@@ -245,3 +245,79 @@ func TestIdempotencyReleasesTheKeyOfARateLimit(t *testing.T) {
 		t.Fatalf("retry after 429: %d, %d runs", again.Code, runs.Load())
 	}
 }
+
+// The same key with another body is refused whichever copy decides: the
+// database's record (Redis down, or a new process with an empty Redis) as
+// well as Redis's copy.
+func TestIdempotencyKeyReusedForAnotherBodyIsRefused(t *testing.T) {
+	other := func(e *echo.Echo) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/things", strings.NewReader(`{"n":2}`))
+		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		req.Header.Set(idemHeader, "k-1")
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	db := memDB(t)
+	var runs atomic.Int32
+	a, m := idemServer(t, db, counting(&runs))
+	if first := idemPost(a, context.Background()); first.Code != http.StatusCreated {
+		t.Fatalf("first: %d %s", first.Code, first.Body)
+	}
+	b, _ := idemServer(t, db, counting(&runs)) // another process: its Redis has no copy
+	if r := other(b); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "IDEMPOTENCY_KEY_REUSED") {
+		t.Fatalf("other body through the database's record: %d %s", r.Code, r.Body)
+	}
+	if r := other(a); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "IDEMPOTENCY_KEY_REUSED") {
+		t.Fatalf("other body through Redis's copy: %d %s", r.Code, r.Body)
+	}
+	m.Close()
+	if r := other(a); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "IDEMPOTENCY_KEY_REUSED") {
+		t.Fatalf("other body while Redis is down: %d %s", r.Code, r.Body)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("%d runs, want 1", runs.Load())
+	}
+}
+
+// The answer leaves only once its outcome is recorded: whoever received
+// it finds it kept, even if the process dies right after answering.
+func TestIdempotencyAnswerLeavesAfterItsOutcomeIsRecorded(t *testing.T) {
+	db := memDB(t)
+	var runs atomic.Int32
+	e, _ := idemServer(t, db, counting(&runs))
+	var outcome string
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Response().Writer = &onFirstByte{ResponseWriter: c.Response().Writer, at: func() {
+				var rec idem.Record
+				_ = db.Collection("idempotency").FindOne(context.Background(), map[string]string{"_id": "u-1:k-1"}).Decode(&rec)
+				outcome = string(rec.Outcome)
+			}}
+			return next(c)
+		}
+	})
+	if r := idemPost(e, context.Background()); r.Code != http.StatusCreated {
+		t.Fatalf("first: %d %s", r.Code, r.Body)
+	}
+	if outcome != string(idem.Done) {
+		t.Fatalf("outcome when the answer left: %q, want %q", outcome, idem.Done)
+	}
+}
+
+type onFirstByte struct {
+	http.ResponseWriter
+	at   func()
+	done bool
+}
+
+func (w *onFirstByte) first() {
+	if !w.done {
+		w.done = true
+		w.at()
+	}
+}
+
+func (w *onFirstByte) WriteHeader(code int) { w.first(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *onFirstByte) Write(b []byte) (int, error) { w.first(); return w.ResponseWriter.Write(b) }

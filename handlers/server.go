@@ -65,7 +65,7 @@ func New(d Deps) *echo.Echo {
 		middleware.RequestID(),
 		requestContext(d.Metrics),
 		accessLog(d.Log, d.Metrics),
-		durable(d.Durable),
+		durable(d.Durable, d.Log),
 		methodNotAllowed(e),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {

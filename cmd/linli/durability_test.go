@@ -159,3 +159,120 @@ func post(url, token, body string) (int, map[string]any, error) {
 	}
 	return res.StatusCode, m, nil
 }
+
+// Posts carrying an Idempotency-Key, killed with SIGKILL under load: after
+// the restart, the retry of every acknowledged post is answered with the
+// same message (replayed: its outcome was on disk before its answer left),
+// never run again and never told "unknown"; the retry of a post that was
+// in flight creates at most one.
+func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills child processes")
+	}
+	dir := t.TempDir()
+	cmd, base := child(t, dir)
+	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
+	if code != 200 {
+		t.Fatalf("dev-login: %d %v", code, login)
+	}
+	token := login["token"].(string)
+	type sent struct{ key, body, id string }
+	var mu sync.Mutex
+	var acked, inFlight []sent
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s := sent{key: fmt.Sprintf("key-%d-%d", w, i), body: fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)}
+				code, m, err := keyedPost(base, token, s.key, s.body)
+				mu.Lock()
+				if err != nil { // the process is gone
+					inFlight = append(inFlight, s)
+					mu.Unlock()
+					return
+				}
+				if code != 201 {
+					mu.Unlock()
+					t.Errorf("post: %d %v", code, m)
+					return
+				}
+				s.id = m["id"].(string)
+				acked = append(acked, s)
+				mu.Unlock()
+			}
+		})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 60 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) < 10 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+
+	_, base = child(t, dir)
+	outcomes := map[string]int{}
+	for _, s := range acked {
+		code, m, err := keyedPost(base, token, s.key, s.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case code == 201 && m["id"] == s.id:
+			outcomes["replayed"]++
+		default:
+			t.Fatalf("retry of acknowledged %s after SIGKILL: %d, id %v error %v (first answer %s)", s.key, code, m["id"], m["error"], s.id)
+		}
+	}
+	for _, s := range inFlight {
+		code, m, err := keyedPost(base, token, s.key, s.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != 201 && code != 409 {
+			t.Fatalf("retry of in-flight %s after SIGKILL: %d %v", s.key, code, m)
+		}
+		if code == 201 { // created now or before: once either way
+			again, m2, err := keyedPost(base, token, s.key, s.body)
+			if err != nil || again != 201 || m2["id"] != m["id"] {
+				t.Fatalf("second retry of in-flight %s: %d %v %v, first retry %v", s.key, again, m2, err, m)
+			}
+		}
+	}
+	t.Logf("%d acknowledged keyed posts retried after SIGKILL: %v; %d in flight", len(acked), outcomes, len(inFlight))
+}
+
+func keyedPost(base, token, key, body string) (int, map[string]any, error) {
+	req, _ := http.NewRequest("POST", base+"/api/v1/messages", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		return 0, nil, err
+	}
+	return res.StatusCode, m, nil
+}

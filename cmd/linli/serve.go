@@ -237,10 +237,40 @@ func jwtSecret(cfg config.Config) ([]byte, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
+	if err := writeDurably(path, []byte(secret), 0o600); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	return []byte(secret), nil
+}
+
+// writeDurably writes a new file whole and on disk (a temporary file
+// fsynced, renamed, and its directory fsynced), so that a power cut cannot
+// leave it empty, torn, or missing once anything signed with it went out.
+func writeDurably(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
