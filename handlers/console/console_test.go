@@ -130,14 +130,27 @@ func TestSessionCookieFlags(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
 	for _, tc := range []struct {
-		host   string
-		secure bool
-	}{{"127.0.0.1:8080", false}, {"localhost:8080", false}, {"linli.example.cn", true}} {
+		host, peer string
+		header     http.Header
+		secure     bool
+	}{
+		{"127.0.0.1:8080", "127.0.0.1:50000", nil, false},
+		{"localhost:8080", "[::1]:50000", nil, false},
+		{"linli.example.cn", "127.0.0.1:50000", nil, true},
+		// A reverse proxy on the same machine that passes Host 127.0.0.1.
+		{"127.0.0.1:8080", "127.0.0.1:50000", http.Header{"X-Forwarded-Proto": {"https"}}, true},
+		{"127.0.0.1:8080", "127.0.0.1:50000", http.Header{"X-Real-Ip": {"203.0.113.9"}}, true},
+		// Someone else on the network who sends Host 127.0.0.1.
+		{"127.0.0.1:8080", "203.0.113.9:50000", nil, true},
+	} {
 		b := newBrowser(t, env)
 		b.get("/console/login")
 		form := url.Values{"staffId": {s.StaffA.StaffID}, "_csrf": {b.csrf}}
 		req := httptest.NewRequest(http.MethodPost, "/console/login/dev", strings.NewReader(form.Encode()))
-		req.Host = tc.host
+		req.Host, req.RemoteAddr = tc.host, tc.peer
+		for k, v := range tc.header {
+			req.Header[k] = v
+		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
 			req.AddCookie(c)
@@ -154,7 +167,7 @@ func TestSessionCookieFlags(t *testing.T) {
 			t.Fatalf("%s: no session cookie (%d)", tc.host, rec.Code)
 		}
 		if !got.HttpOnly || got.SameSite != http.SameSiteStrictMode || got.Secure != tc.secure {
-			t.Errorf("%s: HttpOnly=%v SameSite=%v Secure=%v, want true, Strict, %v", tc.host, got.HttpOnly, got.SameSite, got.Secure, tc.secure)
+			t.Errorf("%s from %s %v: HttpOnly=%v SameSite=%v Secure=%v, want true, Strict, %v", tc.host, tc.peer, tc.header, got.HttpOnly, got.SameSite, got.Secure, tc.secure)
 		}
 	}
 }
@@ -454,4 +467,33 @@ func TestWishModeration(t *testing.T) {
 	other.signIn(s.StaffB.StaffID)
 	want(t, other.get("/console/wishes"), http.StatusOK, "没有待审核的心愿")
 	want(t, other.post("/console/wishes/"+keep+"/approve", nil, true), http.StatusNotFound)
+}
+
+// Signing in always starts a new session: a token the browser held before
+// (planted or left over) is neither kept nor valid afterwards.
+func TestSignInStartsANewSession(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA2.StaffID)
+	sessionOf := func() string {
+		for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
+			if c.Name == "linli_console" {
+				return c.Value
+			}
+		}
+		return ""
+	}
+	first := sessionOf()
+	b.signIn(s.StaffA.StaffID)
+	second := sessionOf()
+	if first == "" || second == "" || first == second {
+		t.Fatalf("sign-in kept the session token (%q → %q)", first, second)
+	}
+	old := newBrowser(t, env)
+	old.http.Jar.SetCookies(mustURL(t, env.Server.URL+"/console"), []*http.Cookie{{Name: "linli_console", Value: first, Path: "/console"}})
+	if p := old.get("/console/queue"); p.status != http.StatusSeeOther {
+		t.Fatalf("the session held before signing in again still works: %d", p.status)
+	}
+	want(t, b.get("/console/queue"), http.StatusOK, "王红")
 }
