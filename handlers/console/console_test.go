@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -496,4 +497,44 @@ func TestSignInStartsANewSession(t *testing.T) {
 		t.Fatalf("the session held before signing in again still works: %d", p.status)
 	}
 	want(t, b.get("/console/queue"), http.StatusOK, "王红")
+}
+
+// A queue longer than a screen pages with the API's cursor: the next
+// screen goes on where the first stopped (no message twice, none left
+// out), and its polling keeps to it; the state counts keep the filters.
+func TestQueuePagesOn(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	const n = 53
+	for i := range n {
+		postMessage(t, env, s.ResidentA.Token, fmt.Sprintf("第%02d号留言", i))
+		env.Clock.Advance(time.Minute) // distinct deadlines
+	}
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	seen := map[string]int{}
+	rowRe := regexp.MustCompile(`第(\d\d)号留言`)
+	first := b.get("/console/queue?scope=community&urgency=normal")
+	want(t, first, http.StatusOK, `href="/console/queue?scope=community&amp;urgency=normal&amp;state=accepted"`)
+	for _, m := range rowRe.FindAllStringSubmatch(first.body, -1) {
+		seen[m[1]]++
+	}
+	next := regexp.MustCompile(`href="(/console/queue\?[^"]*cursor=[^"]+)" id="next-page"`).FindStringSubmatch(first.body)
+	if len(seen) != 50 || next == nil {
+		t.Fatalf("first screen: %d messages, next link %v", len(seen), next)
+	}
+	second := b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
+	want(t, second, http.StatusOK, "回到最紧迫的 50 条", `hx-get="/console/queue/live?cursor=`)
+	if strings.Contains(second.body, `id="next-page"`) {
+		t.Fatal("a next page after the last")
+	}
+	for _, m := range rowRe.FindAllStringSubmatch(second.body, -1) {
+		seen[m[1]]++
+	}
+	for i := range n {
+		if k := fmt.Sprintf("%02d", i); seen[k] != 1 {
+			t.Fatalf("message %s shown %d times over the two screens", k, seen[k])
+		}
+	}
+	want(t, b.get("/console/queue?scope=community&cursor=not-a-cursor"), http.StatusUnprocessableEntity, "INVALID_CURSOR", "分页参数无效")
 }
