@@ -17,13 +17,13 @@ import (
 
 // browser is one browser: its own cookies, redirects not followed.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	env  *testenv.Env
 	http *http.Client
 	csrf string
 }
 
-func newBrowser(t *testing.T, env *testenv.Env) *browser {
+func newBrowser(t testing.TB, env *testenv.Env) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, env: env, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
@@ -86,7 +86,7 @@ func (b *browser) signIn(staffID string) {
 	}
 }
 
-func want(t *testing.T, p page, status int, contains ...string) {
+func want(t testing.TB, p page, status int, contains ...string) {
 	t.Helper()
 	if p.status != status {
 		t.Fatalf("status %d, want %d:\n%s", p.status, status, p.body)
@@ -98,7 +98,7 @@ func want(t *testing.T, p page, status int, contains ...string) {
 	}
 }
 
-func postMessage(t *testing.T, env *testenv.Env, token, content string) string {
+func postMessage(t testing.TB, env *testenv.Env, token, content string) string {
 	t.Helper()
 	var m struct{ ID string }
 	env.Post("/api/v1/messages", token, map[string]any{"category": "物业维修", "content": content}).
@@ -353,7 +353,7 @@ func TestFrontDoorAndDocs(t *testing.T) {
 	want(t, b.get("/openapi.yaml"), http.StatusOK, "console-sessions")
 }
 
-func mustURL(t *testing.T, s string) *url.URL {
+func mustURL(t testing.TB, s string) *url.URL {
 	u, err := url.Parse(s)
 	if err != nil {
 		t.Fatal(err)
