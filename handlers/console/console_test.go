@@ -538,3 +538,35 @@ func TestQueuePagesOn(t *testing.T) {
 	}
 	want(t, b.get("/console/queue?scope=community&cursor=not-a-cursor"), http.StatusUnprocessableEntity, "INVALID_CURSOR", "分页参数无效")
 }
+
+// What a resident wrote is escaped wherever a page puts it, attributes
+// included: a nickname in the thread, a message's text, and what staff
+// typed shown back in a form's value after a refusal.
+func TestResidentsTextIsEscapedInAttributesToo(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	const evil = `"><img src=x onerror=alert(1)>`
+	r := env.AddResident("resident-evil", `赵"><script>alert(1)</script>`, s.A1)
+	id := postMessage(t, env, r.Token, "楼道灯坏了"+evil)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	p := b.get("/console/messages/" + id)
+	want(t, p, http.StatusOK, "赵&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;", "楼道灯坏了&#34;&gt;&lt;img src=x onerror=alert(1)&gt;")
+	b.post("/console/messages/"+id+"/accept", nil, true)
+	b.get("/console/messages/" + id)
+	// A transfer to nobody is refused; the reason typed comes back in the
+	// input's value, escaped.
+	p = b.post("/console/messages/"+id+"/transfer", url.Values{"staffId": {"000000000000000000000000"}, "reason": {evil}}, true)
+	want(t, p, http.StatusUnprocessableEntity, `value="&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"`)
+	var w struct{ ID string }
+	env.Post("/api/v1/wishes", r.Token, map[string]any{"category": "item", "title": `老花镜"><i>`,
+		"description": "看报纸看不清字，想要一副老花镜。" + evil, "estimatedValue": 80}).Want(t, http.StatusCreated).Decode(t, &w)
+	b.get("/console/wishes")
+	p = b.post("/console/wishes/"+w.ID+"/reject", url.Values{"reason": {strings.Repeat("长", 201) + evil}}, true)
+	want(t, p, http.StatusUnprocessableEntity, "老花镜&#34;&gt;&lt;i&gt;", `&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"`)
+	for _, page := range []string{p.body, b.get("/console/messages/" + id).body} {
+		if strings.Contains(page, "<img src=x") || strings.Contains(page, "<script>alert") || strings.Contains(page, `"><i>`) {
+			t.Fatalf("a resident's markup is rendered:\n%s", page)
+		}
+	}
+}
