@@ -570,3 +570,16 @@ func TestResidentsTextIsEscapedInAttributesToo(t *testing.T) {
 		}
 	}
 }
+
+// The sign-in page and the development sign-in share the API's login
+// limit per client address: the page stores a scan-to-login code for
+// whoever asks, so asking without end is refused, as a page.
+func TestSignInIsRateLimited(t *testing.T) {
+	env := testenv.New(t, testenv.WithRateLimit(5), testenv.WithWeChat())
+	b := newBrowser(t, env)
+	var p page
+	for range 6 {
+		p = b.get("/console/login")
+	}
+	want(t, p, http.StatusTooManyRequests, "RATE_LIMITED", "出错了")
+}
