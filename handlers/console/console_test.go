@@ -307,6 +307,9 @@ func TestScanToSignIn(t *testing.T) {
 		t.Fatalf("QR image: %d", qr.status)
 	}
 	want(t, b.get("/console/login/wait?code="+code), http.StatusOK, "等待扫码确认")
+	// Only codes of the right shape are drawn (a long text would not fit a
+	// QR image: never a 500).
+	want(t, b.get("/console/login/qr/"+strings.Repeat("x", 4000)), http.StatusNotFound, "CONSOLE_LOGIN_NOT_FOUND")
 	for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
 		if c.Name == "linli_console_pre" {
 			b.csrf = c.Value

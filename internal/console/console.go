@@ -89,6 +89,16 @@ func Token() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// LooksLikeCode reports whether s has the shape of a code Token makes (32
+// random bytes, base64url): what is not can be refused before any work.
+func LooksLikeCode(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}
+
 func hash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
