@@ -586,3 +586,30 @@ func TestSignInIsRateLimited(t *testing.T) {
 	}
 	want(t, p, http.StatusTooManyRequests, "RATE_LIMITED", "出错了")
 }
+
+// Whatever a browser sends, the answer is a page with a code, never a 500.
+func TestBadInputIsNeverAnInternalError(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	b.get("/console/queue")
+	for _, path := range []string{
+		"/console/messages/xyz", "/console/messages/000000000000000000000000", "/console/queue?scope=bad",
+		"/console/queue?state=bad", "/console/queue?category=" + strings.Repeat("长", 300), "/console/queue/live?cursor=e30",
+		"/console/figures?groupBy=bad", "/console/figures?from=2026-01-01&to=2020-01-01", "/console/figures.csv?to=bad",
+		"/console/nothing", "/console/login/wait?code=",
+	} {
+		if p := b.get(path); p.status >= 500 || p.status == http.StatusOK && strings.Contains(path, "bad") {
+			t.Errorf("GET %s: %d", path, p.status)
+		}
+	}
+	for _, path := range []string{
+		"/console/messages/xyz/accept", "/console/messages/xyz/nothing", "/console/wishes/xyz/approve",
+		"/console/wishes/000000000000000000000000/reject",
+	} {
+		if p := b.post(path, url.Values{"dueAt": {"soon"}}, true); p.status >= 500 {
+			t.Errorf("POST %s: %d %s", path, p.status, p.body)
+		}
+	}
+}

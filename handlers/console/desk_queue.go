@@ -4,9 +4,11 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
+	"linli/internal/apperr"
 	"linli/internal/message"
 	"linli/internal/platform/page"
 )
@@ -87,6 +89,9 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 		if d.CommunityID = ec.QueryParam("communityId"); d.CommunityID == "" && len(trees) > 0 {
 			d.CommunityID = trees[0].ID
 		}
+	}
+	if d.State != "" && !slices.Contains(message.States, d.State) { // the API's refusal of an unknown state
+		return d, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "请选择列表中的状态"})
 	}
 	cur, err := page.Decode(ec.QueryParam("cursor"))
 	if err != nil {
