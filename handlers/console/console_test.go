@@ -613,3 +613,29 @@ func TestBadInputIsNeverAnInternalError(t *testing.T) {
 		}
 	}
 }
+
+// A console left open on a desk polls the queue every few seconds: that
+// does not keep the session alive; it ends SessionTTL after its holder's
+// last request.
+func TestPollingDoesNotKeepASessionAlive(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	poll := func() page {
+		req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/console/queue/live?scope=community", nil)
+		req.Header.Set("HX-Request", "true")
+		return b.do(req)
+	}
+	for range 13 { // an hour at a time, past half the session's life and past its end
+		env.Clock.Advance(time.Hour)
+		if p := poll(); p.status != http.StatusOK {
+			want(t, p, http.StatusUnauthorized)
+			if p.header.Get("HX-Redirect") != "/console/login" {
+				t.Fatalf("polling after the session ended: %v", p.header)
+			}
+			return
+		}
+	}
+	t.Fatal("13 hours of polling kept a 12-hour session alive")
+}

@@ -93,7 +93,10 @@ func (c *console) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := ec.Cookie(sessionCookie); err == nil {
 			token = ck.Value
 		}
-		s, ok, err := c.sessions.Find(ctx, token)
+		// htmx's GETs are the page refreshing itself, not its holder.
+		r := ec.Request()
+		polled := r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true"
+		s, ok, err := c.sessions.Find(ctx, token, !polled)
 		if err != nil {
 			return err
 		}
