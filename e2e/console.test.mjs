@@ -125,7 +125,7 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
   const resident = await login('dev-resident-1');
   await api('POST', '/api/v1/messages', resident, { category: '物业维修', content: text });
   const row = page.locator('table.queue tr', { hasText: text });
-  await row.waitFor({ timeout: 15_000 }); // polled in, no reload
+  await row.waitFor({ timeout: 45_000 }); // polled in (every 5 s), no reload; a loaded CI machine is slow
   assert.equal(await page.locator('table.queue b').count(), 0, 'the resident\'s markup is shown as text');
   await shot('03-queue');
   await page.setViewportSize({ width: 1920, height: 1080 });
@@ -189,7 +189,7 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
 
   // The API reference renders the contract.
   await page.goto(base + '/docs');
-  await page.locator('.swagger-ui .info .title').waitFor({ timeout: 15_000 });
+  await page.locator('.swagger-ui .info .title').waitFor({ timeout: 45_000 });
   await shot('08-docs');
 
   // Sign out.
