@@ -350,6 +350,13 @@ func TestFrontDoorAndDocs(t *testing.T) {
 	env := testenv.New(t)
 	b := newBrowser(t, env)
 	want(t, b.get("/"), http.StatusOK, `href="/console"`, `href="/docs"`, `href="/healthz"`)
+	// The console's keyboard help is for the signed in, not the front door
+	// or the sign-in page.
+	for _, path := range []string{"/", "/console/login"} {
+		if p := b.get(path); strings.Contains(p.body, "上下选择留言") {
+			t.Fatalf("%s shows the queue's keyboard help", path)
+		}
+	}
 	want(t, b.get("/docs"), http.StatusOK, "swagger-ui-bundle.js", "/console/static/docs.js")
 	want(t, b.get("/console/static/vendor/htmx.min.js"), http.StatusOK, "htmx")
 	want(t, b.get("/console/static/vendor/"), http.StatusNotFound)
