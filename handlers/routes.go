@@ -85,6 +85,7 @@ func (s *server) routes(e *echo.Echo) {
 	// The staff console (/console), the front door (/) and the API
 	// reference (/docs): server-rendered pages, see handlers/console. The
 	// mini-program approves a console sign-in it scanned.
-	console.Mount(e, console.Deps{Log: s.Log, App: s.App, StatusOf: StatusOf})
+	console.Mount(e, console.Deps{Log: s.Log, App: s.App, StatusOf: StatusOf,
+		LoginLimit: rateLimit(s.limiter, s.Log, "login", s.LoginRateLimit, false)})
 	in.POST("/staff/console-sessions/:code/approve", s.approveConsoleSession)
 }

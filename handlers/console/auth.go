@@ -62,7 +62,11 @@ func (c *console) devLogin(ec echo.Context) error {
 
 // loginQR is the code as a QR image; what the mini-program reads from it.
 func (c *console) loginQR(ec echo.Context) error {
-	png, err := qrImage(loginPayload(ec.Param("code")))
+	code := ec.Param("code")
+	if !sessions.LooksLikeCode(code) {
+		return sessions.ErrLoginNotFound.New()
+	}
+	png, err := qrImage(loginPayload(code))
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,10 @@ type Deps struct {
 	App *app.App
 	// StatusOf maps an error kind to its HTTP status (the API's mapping).
 	StatusOf func(apperr.Kind) int
+	// LoginLimit limits sign-in attempts per client address (the API's
+	// login limit): the sign-in page stores a scan-to-login code for
+	// anyone who asks. Nil: no limit.
+	LoginLimit echo.MiddlewareFunc
 }
 
 type console struct {
@@ -66,8 +70,12 @@ func Mount(e *echo.Echo, d Deps) {
 	e.GET("/docs", c.page(c.docs), securityHeaders(cspDocs))
 
 	pub := e.Group("/console", securityHeaders(cspConsole))
-	pub.GET("/login", c.page(c.loginPage))
-	pub.POST("/login/dev", c.page(c.devLogin), c.preCSRF)
+	limited := d.LoginLimit
+	if limited == nil {
+		limited = func(h echo.HandlerFunc) echo.HandlerFunc { return h }
+	}
+	pub.GET("/login", c.page(limited(c.loginPage)))
+	pub.POST("/login/dev", c.page(limited(c.devLogin)), c.preCSRF)
 	pub.GET("/login/qr/:code", c.page(c.loginQR))
 	pub.GET("/login/wait", c.page(c.loginWait))
 

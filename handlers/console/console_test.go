@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,13 +17,13 @@ import (
 
 // browser is one browser: its own cookies, redirects not followed.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	env  *testenv.Env
 	http *http.Client
 	csrf string
 }
 
-func newBrowser(t *testing.T, env *testenv.Env) *browser {
+func newBrowser(t testing.TB, env *testenv.Env) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, env: env, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
@@ -85,7 +86,7 @@ func (b *browser) signIn(staffID string) {
 	}
 }
 
-func want(t *testing.T, p page, status int, contains ...string) {
+func want(t testing.TB, p page, status int, contains ...string) {
 	t.Helper()
 	if p.status != status {
 		t.Fatalf("status %d, want %d:\n%s", p.status, status, p.body)
@@ -97,7 +98,7 @@ func want(t *testing.T, p page, status int, contains ...string) {
 	}
 }
 
-func postMessage(t *testing.T, env *testenv.Env, token, content string) string {
+func postMessage(t testing.TB, env *testenv.Env, token, content string) string {
 	t.Helper()
 	var m struct{ ID string }
 	env.Post("/api/v1/messages", token, map[string]any{"category": "物业维修", "content": content}).
@@ -130,14 +131,27 @@ func TestSessionCookieFlags(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
 	for _, tc := range []struct {
-		host   string
-		secure bool
-	}{{"127.0.0.1:8080", false}, {"localhost:8080", false}, {"linli.example.cn", true}} {
+		host, peer string
+		header     http.Header
+		secure     bool
+	}{
+		{"127.0.0.1:8080", "127.0.0.1:50000", nil, false},
+		{"localhost:8080", "[::1]:50000", nil, false},
+		{"linli.example.cn", "127.0.0.1:50000", nil, true},
+		// A reverse proxy on the same machine that passes Host 127.0.0.1.
+		{"127.0.0.1:8080", "127.0.0.1:50000", http.Header{"X-Forwarded-Proto": {"https"}}, true},
+		{"127.0.0.1:8080", "127.0.0.1:50000", http.Header{"X-Real-Ip": {"203.0.113.9"}}, true},
+		// Someone else on the network who sends Host 127.0.0.1.
+		{"127.0.0.1:8080", "203.0.113.9:50000", nil, true},
+	} {
 		b := newBrowser(t, env)
 		b.get("/console/login")
 		form := url.Values{"staffId": {s.StaffA.StaffID}, "_csrf": {b.csrf}}
 		req := httptest.NewRequest(http.MethodPost, "/console/login/dev", strings.NewReader(form.Encode()))
-		req.Host = tc.host
+		req.Host, req.RemoteAddr = tc.host, tc.peer
+		for k, v := range tc.header {
+			req.Header[k] = v
+		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
 			req.AddCookie(c)
@@ -154,7 +168,7 @@ func TestSessionCookieFlags(t *testing.T) {
 			t.Fatalf("%s: no session cookie (%d)", tc.host, rec.Code)
 		}
 		if !got.HttpOnly || got.SameSite != http.SameSiteStrictMode || got.Secure != tc.secure {
-			t.Errorf("%s: HttpOnly=%v SameSite=%v Secure=%v, want true, Strict, %v", tc.host, got.HttpOnly, got.SameSite, got.Secure, tc.secure)
+			t.Errorf("%s from %s %v: HttpOnly=%v SameSite=%v Secure=%v, want true, Strict, %v", tc.host, tc.peer, tc.header, got.HttpOnly, got.SameSite, got.Secure, tc.secure)
 		}
 	}
 }
@@ -293,6 +307,9 @@ func TestScanToSignIn(t *testing.T) {
 		t.Fatalf("QR image: %d", qr.status)
 	}
 	want(t, b.get("/console/login/wait?code="+code), http.StatusOK, "等待扫码确认")
+	// Only codes of the right shape are drawn (a long text would not fit a
+	// QR image: never a 500).
+	want(t, b.get("/console/login/qr/"+strings.Repeat("x", 4000)), http.StatusNotFound, "CONSOLE_LOGIN_NOT_FOUND")
 	for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
 		if c.Name == "linli_console_pre" {
 			b.csrf = c.Value
@@ -333,13 +350,20 @@ func TestFrontDoorAndDocs(t *testing.T) {
 	env := testenv.New(t)
 	b := newBrowser(t, env)
 	want(t, b.get("/"), http.StatusOK, `href="/console"`, `href="/docs"`, `href="/healthz"`)
+	// The console's keyboard help is for the signed in, not the front door
+	// or the sign-in page.
+	for _, path := range []string{"/", "/console/login"} {
+		if p := b.get(path); strings.Contains(p.body, "上下选择留言") {
+			t.Fatalf("%s shows the queue's keyboard help", path)
+		}
+	}
 	want(t, b.get("/docs"), http.StatusOK, "swagger-ui-bundle.js", "/console/static/docs.js")
 	want(t, b.get("/console/static/vendor/htmx.min.js"), http.StatusOK, "htmx")
 	want(t, b.get("/console/static/vendor/"), http.StatusNotFound)
 	want(t, b.get("/openapi.yaml"), http.StatusOK, "console-sessions")
 }
 
-func mustURL(t *testing.T, s string) *url.URL {
+func mustURL(t testing.TB, s string) *url.URL {
 	u, err := url.Parse(s)
 	if err != nil {
 		t.Fatal(err)
@@ -454,4 +478,171 @@ func TestWishModeration(t *testing.T) {
 	other.signIn(s.StaffB.StaffID)
 	want(t, other.get("/console/wishes"), http.StatusOK, "没有待审核的心愿")
 	want(t, other.post("/console/wishes/"+keep+"/approve", nil, true), http.StatusNotFound)
+}
+
+// Signing in always starts a new session: a token the browser held before
+// (planted or left over) is neither kept nor valid afterwards.
+func TestSignInStartsANewSession(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA2.StaffID)
+	sessionOf := func() string {
+		for _, c := range b.http.Jar.Cookies(mustURL(t, env.Server.URL+"/console")) {
+			if c.Name == "linli_console" {
+				return c.Value
+			}
+		}
+		return ""
+	}
+	first := sessionOf()
+	b.signIn(s.StaffA.StaffID)
+	second := sessionOf()
+	if first == "" || second == "" || first == second {
+		t.Fatalf("sign-in kept the session token (%q → %q)", first, second)
+	}
+	old := newBrowser(t, env)
+	old.http.Jar.SetCookies(mustURL(t, env.Server.URL+"/console"), []*http.Cookie{{Name: "linli_console", Value: first, Path: "/console"}})
+	if p := old.get("/console/queue"); p.status != http.StatusSeeOther {
+		t.Fatalf("the session held before signing in again still works: %d", p.status)
+	}
+	want(t, b.get("/console/queue"), http.StatusOK, "王红")
+}
+
+// A queue longer than a screen pages with the API's cursor: the next
+// screen goes on where the first stopped (no message twice, none left
+// out), and its polling keeps to it; the state counts keep the filters.
+func TestQueuePagesOn(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	const n = 53
+	for i := range n {
+		postMessage(t, env, s.ResidentA.Token, fmt.Sprintf("第%02d号留言", i))
+		env.Clock.Advance(time.Minute) // distinct deadlines
+	}
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	seen := map[string]int{}
+	rowRe := regexp.MustCompile(`第(\d\d)号留言`)
+	first := b.get("/console/queue?scope=community&urgency=normal")
+	want(t, first, http.StatusOK, `href="/console/queue?scope=community&amp;urgency=normal&amp;state=accepted"`)
+	for _, m := range rowRe.FindAllStringSubmatch(first.body, -1) {
+		seen[m[1]]++
+	}
+	next := regexp.MustCompile(`href="(/console/queue\?[^"]*cursor=[^"]+)" id="next-page"`).FindStringSubmatch(first.body)
+	if len(seen) != 50 || next == nil {
+		t.Fatalf("first screen: %d messages, next link %v", len(seen), next)
+	}
+	second := b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
+	want(t, second, http.StatusOK, "回到最紧迫的 50 条", `hx-get="/console/queue/live?cursor=`)
+	if strings.Contains(second.body, `id="next-page"`) {
+		t.Fatal("a next page after the last")
+	}
+	for _, m := range rowRe.FindAllStringSubmatch(second.body, -1) {
+		seen[m[1]]++
+	}
+	for i := range n {
+		if k := fmt.Sprintf("%02d", i); seen[k] != 1 {
+			t.Fatalf("message %s shown %d times over the two screens", k, seen[k])
+		}
+	}
+	want(t, b.get("/console/queue?scope=community&cursor=not-a-cursor"), http.StatusUnprocessableEntity, "INVALID_CURSOR", "分页参数无效")
+}
+
+// What a resident wrote is escaped wherever a page puts it, attributes
+// included: a nickname in the thread, a message's text, and what staff
+// typed shown back in a form's value after a refusal.
+func TestResidentsTextIsEscapedInAttributesToo(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	const evil = `"><img src=x onerror=alert(1)>`
+	r := env.AddResident("resident-evil", `赵"><script>alert(1)</script>`, s.A1)
+	id := postMessage(t, env, r.Token, "楼道灯坏了"+evil)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	p := b.get("/console/messages/" + id)
+	want(t, p, http.StatusOK, "赵&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;", "楼道灯坏了&#34;&gt;&lt;img src=x onerror=alert(1)&gt;")
+	b.post("/console/messages/"+id+"/accept", nil, true)
+	b.get("/console/messages/" + id)
+	// A transfer to nobody is refused; the reason typed comes back in the
+	// input's value, escaped.
+	p = b.post("/console/messages/"+id+"/transfer", url.Values{"staffId": {"000000000000000000000000"}, "reason": {evil}}, true)
+	want(t, p, http.StatusUnprocessableEntity, `value="&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"`)
+	var w struct{ ID string }
+	env.Post("/api/v1/wishes", r.Token, map[string]any{"category": "item", "title": `老花镜"><i>`,
+		"description": "看报纸看不清字，想要一副老花镜。" + evil, "estimatedValue": 80}).Want(t, http.StatusCreated).Decode(t, &w)
+	b.get("/console/wishes")
+	p = b.post("/console/wishes/"+w.ID+"/reject", url.Values{"reason": {strings.Repeat("长", 201) + evil}}, true)
+	want(t, p, http.StatusUnprocessableEntity, "老花镜&#34;&gt;&lt;i&gt;", `&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"`)
+	for _, page := range []string{p.body, b.get("/console/messages/" + id).body} {
+		if strings.Contains(page, "<img src=x") || strings.Contains(page, "<script>alert") || strings.Contains(page, `"><i>`) {
+			t.Fatalf("a resident's markup is rendered:\n%s", page)
+		}
+	}
+}
+
+// The sign-in page and the development sign-in share the API's login
+// limit per client address: the page stores a scan-to-login code for
+// whoever asks, so asking without end is refused, as a page.
+func TestSignInIsRateLimited(t *testing.T) {
+	env := testenv.New(t, testenv.WithRateLimit(5), testenv.WithWeChat())
+	b := newBrowser(t, env)
+	var p page
+	for range 6 {
+		p = b.get("/console/login")
+	}
+	want(t, p, http.StatusTooManyRequests, "RATE_LIMITED", "出错了")
+}
+
+// Whatever a browser sends, the answer is a page with a code, never a 500.
+func TestBadInputIsNeverAnInternalError(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	b.get("/console/queue")
+	for _, path := range []string{
+		"/console/messages/xyz", "/console/messages/000000000000000000000000", "/console/queue?scope=bad",
+		"/console/queue?state=bad", "/console/queue?category=" + strings.Repeat("长", 300), "/console/queue/live?cursor=e30",
+		"/console/figures?groupBy=bad", "/console/figures?from=2026-01-01&to=2020-01-01", "/console/figures.csv?to=bad",
+		"/console/nothing", "/console/login/wait?code=",
+	} {
+		if p := b.get(path); p.status >= 500 || p.status == http.StatusOK && strings.Contains(path, "bad") {
+			t.Errorf("GET %s: %d", path, p.status)
+		}
+	}
+	for _, path := range []string{
+		"/console/messages/xyz/accept", "/console/messages/xyz/nothing", "/console/wishes/xyz/approve",
+		"/console/wishes/000000000000000000000000/reject",
+	} {
+		if p := b.post(path, url.Values{"dueAt": {"soon"}}, true); p.status >= 500 {
+			t.Errorf("POST %s: %d %s", path, p.status, p.body)
+		}
+	}
+}
+
+// A console left open on a desk polls the queue every few seconds: that
+// does not keep the session alive; it ends SessionTTL after its holder's
+// last request.
+func TestPollingDoesNotKeepASessionAlive(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	poll := func() page {
+		req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/console/queue/live?scope=community", nil)
+		req.Header.Set("HX-Request", "true")
+		return b.do(req)
+	}
+	for range 13 { // an hour at a time, past half the session's life and past its end
+		env.Clock.Advance(time.Hour)
+		if p := poll(); p.status != http.StatusOK {
+			want(t, p, http.StatusUnauthorized)
+			if p.header.Get("HX-Redirect") != "/console/login" {
+				t.Fatalf("polling after the session ended: %v", p.header)
+			}
+			return
+		}
+	}
+	t.Fatal("13 hours of polling kept a 12-hour session alive")
 }

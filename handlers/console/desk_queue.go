@@ -1,11 +1,14 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
+	"linli/internal/apperr"
 	"linli/internal/message"
 	"linli/internal/platform/page"
 )
@@ -34,11 +37,15 @@ type queueData struct {
 	Counts     map[message.State]int64
 	Items      []message.Summary
 	Names      map[string]string
-	// Query is the filters, for the polling URL and the scope tabs.
-	Query string
-	// More: the queue has more than one screen.
-	More bool
-	Tabs []tab
+	// Filters are the scope, community, category and urgency, for the
+	// state counts' links; Query adds the state, for the pages; Live adds
+	// the page's cursor, for the polling URL.
+	Filters, Query, Live template.URL
+	// Next is the API's cursor of the next screen, when there is one;
+	// Paged: this is not the first screen.
+	Next  string
+	Paged bool
+	Tabs  []tab
 	// CommunityID and Communities: an admin without a community of their
 	// own chooses which community's queue to read.
 	CommunityID string
@@ -83,7 +90,15 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 			d.CommunityID = trees[0].ID
 		}
 	}
-	q := message.QueueQuery{Scope: d.Scope, Category: d.Category, Urgency: d.Urgency, Limit: queueSize + 1, CommunityID: d.CommunityID}
+	if d.State != "" && !slices.Contains(message.States, d.State) { // the API's refusal of an unknown state
+		return d, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "请选择列表中的状态"})
+	}
+	cur, err := page.Decode(ec.QueryParam("cursor"))
+	if err != nil {
+		return d, err
+	}
+	d.Paged = cur.ID != ""
+	q := message.QueueQuery{Scope: d.Scope, Category: d.Category, Urgency: d.Urgency, Limit: queueSize + 1, CommunityID: d.CommunityID, Cursor: cur}
 	if d.State != "" {
 		q.States = []message.State{d.State}
 	}
@@ -95,7 +110,9 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 		return d, err
 	}
 	if len(list) > queueSize {
-		list, d.More = list[:queueSize], true
+		list = list[:queueSize]
+		last := list[len(list)-1] // the API's cursor: the queue's sort key and ID
+		d.Next = page.Cursor{Key: last.SortDueAt.UnixMilli(), ID: last.ID}.Encode()
 	}
 	now := c.App.Clock.Now()
 	for _, m := range list {
@@ -110,16 +127,24 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 			d.Categories = append(d.Categories, cat.Label)
 		}
 	}
-	v := url.Values{}
-	for k, s := range map[string]string{"scope": string(d.Scope), "state": string(d.State), "category": d.Category, "urgency": string(d.Urgency)} {
-		if k == "scope" && len(d.Communities) > 0 {
-			v.Set("communityId", d.CommunityID)
-		}
+	v := url.Values{"scope": {string(d.Scope)}}
+	if len(d.Communities) > 0 {
+		v.Set("communityId", d.CommunityID)
+	}
+	for k, s := range map[string]string{"category": d.Category, "urgency": string(d.Urgency)} {
 		if s != "" {
 			v.Set(k, s)
 		}
 	}
-	d.Query = v.Encode()
+	d.Filters = template.URL(v.Encode())
+	if d.State != "" {
+		v.Set("state", string(d.State))
+	}
+	d.Query = template.URL(v.Encode())
+	if d.Paged {
+		v.Set("cursor", ec.QueryParam("cursor"))
+	}
+	d.Live = template.URL(v.Encode())
 	return d, nil
 }
 

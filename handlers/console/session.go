@@ -41,9 +41,22 @@ func callerOf(ec echo.Context) actor.Actor {
 
 // secure reports whether cookies must be Secure: always, except when the
 // browser talks to the server on its own machine (development, the
-// browser test).
+// browser test): the Host is a loopback name, the connection comes from
+// this machine and no proxy forwarded it (a reverse proxy on the same
+// machine often sends Host 127.0.0.1: the forwarding headers give it away).
 func secure(ec echo.Context) bool {
-	host := ec.Request().Host
+	r := ec.Request()
+	for _, h := range []string{"X-Forwarded-Proto", "X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	if peer, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if ip := net.ParseIP(peer); ip == nil || !ip.IsLoopback() {
+			return true
+		}
+	}
+	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -80,7 +93,10 @@ func (c *console) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := ec.Cookie(sessionCookie); err == nil {
 			token = ck.Value
 		}
-		s, ok, err := c.sessions.Find(ctx, token)
+		// htmx's GETs are the page refreshing itself, not its holder.
+		r := ec.Request()
+		polled := r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true"
+		s, ok, err := c.sessions.Find(ctx, token, !polled)
 		if err != nil {
 			return err
 		}
@@ -190,7 +206,15 @@ func cacheFor(h http.Handler) http.Handler {
 
 // startSession signs userID in on this browser.
 func (c *console) startSession(ec echo.Context, userID string) error {
-	token, _, err := c.sessions.Start(ec.Request().Context(), userID)
+	ctx := ec.Request().Context()
+	// A session this browser held before is ended: signing in always
+	// yields a new session, never one whose token was known before.
+	if ck, err := ec.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if err := c.sessions.End(ctx, ck.Value); err != nil {
+			return err
+		}
+	}
+	token, _, err := c.sessions.Start(ctx, userID)
 	if err != nil {
 		return err
 	}

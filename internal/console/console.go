@@ -89,6 +89,16 @@ func Token() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// LooksLikeCode reports whether s has the shape of a code Token makes (32
+// random bytes, base64url): what is not can be refused before any work.
+func LooksLikeCode(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
+}
+
 func hash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -106,9 +116,11 @@ func (s *Sessions) Start(ctx context.Context, userID string) (string, Session, e
 }
 
 // Find returns the live session of a cookie's token; ok is false when
-// there is none (never was, expired, signed out). A session past half its
-// life is extended.
-func (s *Sessions) Find(ctx context.Context, token string) (Session, bool, error) {
+// there is none (never was, expired, signed out). A session used by its
+// holder (used: not a page refreshing itself) past half its life is
+// extended: a console left open on a desk ends SessionTTL after its last
+// use however long it polls.
+func (s *Sessions) Find(ctx context.Context, token string, used bool) (Session, bool, error) {
 	if token == "" {
 		return Session{}, false, nil
 	}
@@ -120,7 +132,7 @@ func (s *Sessions) Find(ctx context.Context, token string) (Session, bool, error
 	if err != nil {
 		return Session{}, false, err
 	}
-	if sess.ExpiresAt.Sub(now) < SessionTTL/2 {
+	if used && sess.ExpiresAt.Sub(now) < SessionTTL/2 {
 		sess.ExpiresAt = now.Add(SessionTTL)
 		if _, err := s.sessions.UpdateOne(ctx, bson.M{"_id": sess.ID}, bson.M{"$set": bson.M{"expiresAt": sess.ExpiresAt}}); err != nil {
 			return Session{}, false, fmt.Errorf("console: extend session: %w", err)

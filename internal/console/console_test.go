@@ -28,30 +28,35 @@ func TestSessionsLiveUntilEndedOrExpired(t *testing.T) {
 	if sess.ID == token || sess.CSRF == "" {
 		t.Fatal("the stored ID must be the token's hash, with a CSRF token")
 	}
-	if got, ok, err := s.Find(ctx, token); err != nil || !ok || got.UserID != "u-1" {
+	if got, ok, err := s.Find(ctx, token, true); err != nil || !ok || got.UserID != "u-1" {
 		t.Fatalf("Find: %v %v %v", got, ok, err)
 	}
-	if _, ok, _ := s.Find(ctx, token+"x"); ok {
+	if _, ok, _ := s.Find(ctx, token+"x", true); ok {
 		t.Fatal("another token found the session")
 	}
 	// Used past half its life, it is extended; unused for its whole life, gone.
 	clk.Advance(console.SessionTTL * 3 / 4)
-	if _, ok, _ := s.Find(ctx, token); !ok {
+	if _, ok, _ := s.Find(ctx, token, true); !ok {
 		t.Fatal("session gone before its time")
 	}
 	clk.Advance(console.SessionTTL * 3 / 4)
-	if _, ok, _ := s.Find(ctx, token); !ok {
+	if _, ok, _ := s.Find(ctx, token, true); !ok {
 		t.Fatal("a used session was not extended")
 	}
-	clk.Advance(console.SessionTTL + time.Second)
-	if _, ok, _ := s.Find(ctx, token); ok {
-		t.Fatal("an expired session still signs in")
+	// Only looked at (a page polling), it is not extended.
+	clk.Advance(console.SessionTTL * 3 / 4)
+	if _, ok, _ := s.Find(ctx, token, false); !ok {
+		t.Fatal("session gone before its time")
+	}
+	clk.Advance(console.SessionTTL/4 + time.Second)
+	if _, ok, _ := s.Find(ctx, token, true); ok {
+		t.Fatal("an expired session still signs in, or polling extended it")
 	}
 	token2, _, _ := s.Start(ctx, "u-2")
 	if err := s.End(ctx, token2); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Find(ctx, token2); ok {
+	if _, ok, _ := s.Find(ctx, token2, true); ok {
 		t.Fatal("a signed-out session still signs in")
 	}
 }

@@ -36,17 +36,26 @@
       case 'j': if (rows().length) { e.preventDefault(); select(selected + 1, true); } break;
       case 'k': if (rows().length) { e.preventDefault(); select(selected - 1, true); } break;
       case 'r': {
+        // On a message: to the reply. In the queue: open the selected
+        // message at its reply.
         var reply = document.getElementById('reply');
+        var rs = rows();
         if (reply) { e.preventDefault(); reply.focus(); }
+        else if (selected >= 0 && rs[selected]) {
+          var a = rs[selected].querySelector('a.row-link');
+          if (a) { e.preventDefault(); window.location.href = a.href + '#reply'; }
+        }
         break;
       }
       case 'g': e.preventDefault(); window.location.href = '/console/queue'; break;
-      case '?': e.preventDefault(); window.alert('j / k：上下选择留言\nEnter：打开选中的留言\nr：在留言页回复居民\ng：回到留言队列\n访问键 Q / F / W（Chrome 为 Alt+键，Firefox 为 Alt+Shift+键）：队列、三率、心愿审核'); break;
+      case '?': e.preventDefault(); window.alert('j / k：上下选择留言\nEnter：打开选中的留言\nr：回复居民（在队列中打开选中的留言并回复）\ng：回到留言队列\n访问键 Q / F / W（Chrome 为 Alt+键，Firefox 为 Alt+Shift+键）：队列、三率、心愿审核'); break;
     }
   });
 
   document.addEventListener('DOMContentLoaded', function () {
     restore();
+    var reply = document.getElementById('reply');
+    if (reply && window.location.hash === '#reply') { reply.focus(); }
     document.body.addEventListener('htmx:configRequest', function (e) {
       var token = document.body.dataset.csrf;
       if (token) { e.detail.headers['X-CSRF-Token'] = token; }
