@@ -34,9 +34,15 @@ func badFieldMessage(msg string) string {
 		return "a Go layout"
 	case strings.ContainsAny(msg, "[]{}"):
 		return "a bracketed list or placeholder"
+	case strings.Contains(msg, "该项"):
+		return "no label (the field's zh tag was not found or not used)"
 	}
 	return ""
 }
+
+// labelOf is the zh label of the field a field error names, on the route
+// of a request type already seen ("" when unknown).
+var labelOf func(method, path, field string) string
 
 // wrongBodies builds, for a request type, bodies with every field wrong in
 // each way its rules allow: missing, the wrong JSON type, blank, too long,
@@ -143,6 +149,33 @@ func wrongType(t reflect.Type) any {
 	return "文字"
 }
 
+// wordlessChoices lists the oneof values of t's fields (nested too) that
+// have no Chinese word: a field message would have to leave them out.
+func wordlessChoices(t reflect.Type, prefix string) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		for _, r := range strings.Split(f.Tag.Get("validate"), ",") {
+			if vals, ok := strings.CutPrefix(r, "oneof="); ok {
+				for _, v := range strings.Fields(vals) {
+					if _, ok := handlers.ChoiceWord(f, v); !ok {
+						out = append(out, prefix+name+"="+v)
+					}
+				}
+			}
+		}
+		out = append(out, wordlessChoices(f.Type, prefix+name+".")...)
+	}
+	return out
+}
+
 // missingLabels lists the fields of t (nested too) without a `zh` label.
 func missingLabels(t reflect.Type, prefix string) []string {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
@@ -196,7 +229,11 @@ func TestEveryFieldMessageReadsInChinese(t *testing.T) {
 		}
 		for _, f := range e.Error.Fields {
 			checked++
-			if why := badFieldMessage(f.Message); why != "" {
+			why := badFieldMessage(f.Message)
+			if label := labelOf(method, path, f.Field); why == "" && label != "" && !strings.Contains(f.Message, label) {
+				why = "not the field's label " + strconv.Quote(label)
+			}
+			if why != "" {
 				b, _ := json.Marshal(body)
 				failures = append(failures, fmt.Sprintf("%s %s %s: field %s (%s) %q has %s", method, path, b, f.Field, f.Code, f.Message, why))
 			}
@@ -204,6 +241,15 @@ func TestEveryFieldMessageReadsInChinese(t *testing.T) {
 	}
 	// Walk the routes: every body route binds its request type.
 	bodyRoutes := map[string]string{} // "METHOD /route" → a path to send to
+	sentTo := map[string]string{}     // "METHOD path" → "METHOD /route"
+	index := regexp.MustCompile(`\[\d+\]`)
+	labelOf = func(method, path, field string) string {
+		typ := handlers.RequestTypes()[sentTo[method+" "+path]]
+		if typ == nil || field == "" {
+			return ""
+		}
+		return handlers.LabelOfJSON(typ, index.ReplaceAllString(field, ""))
+	}
 	for _, r := range env.Echo.Routes() {
 		if strings.HasPrefix(r.Name, "github.com/labstack/echo") || !strings.HasPrefix(r.Path, "/api/") {
 			continue
@@ -212,6 +258,7 @@ func TestEveryFieldMessageReadsInChinese(t *testing.T) {
 		switch r.Method {
 		case http.MethodPost, http.MethodPut, http.MethodPatch:
 			bodyRoutes[r.Method+" "+r.Path] = path
+			sentTo[r.Method+" "+path] = r.Method + " " + r.Path
 			for _, tok := range tokens {
 				send(r.Method, path, tok, map[string]any{})
 			}
@@ -242,7 +289,10 @@ func TestEveryFieldMessageReadsInChinese(t *testing.T) {
 	for _, route := range keys {
 		typ := types[route]
 		if missing := missingLabels(typ, ""); len(missing) > 0 {
-			failures = append(failures, fmt.Sprintf("%s (%s): fields without a zh label: %s", route, typ, strings.Join(missing, ", ")))
+			failures = append(failures, fmt.Sprintf("%s (%s): fields without a zh label: %s — give each a `zh:\"…\"` tag with the Chinese name a resident knows it by", route, typ, strings.Join(missing, ", ")))
+		}
+		if wordless := wordlessChoices(typ, ""); len(wordless) > 0 {
+			failures = append(failures, fmt.Sprintf("%s (%s): choices without a Chinese word: %s — add them to the field's `zhoneof:\"value=词 …\"` tag (or to choiceLabels when several areas share them)", route, typ, strings.Join(wordless, ", ")))
 		}
 		method, _, _ := strings.Cut(route, " ")
 		for _, body := range wrongBodies(typ) {
@@ -264,4 +314,36 @@ func TestEveryFieldMessageReadsInChinese(t *testing.T) {
 		t.Error(f)
 	}
 	t.Logf("%d request types, %d field messages checked", len(types), checked)
+}
+
+// The checks the walk applies to every request type catch what a new area
+// could forget: a field without a Chinese label, a choice without a
+// Chinese word (here, as an activities request might be written).
+func TestFieldMessageChecksCatchANewAreasForgottenTags(t *testing.T) {
+	type slot struct {
+		Start string `json:"start" zh:"开始时间" validate:"required,rfc3339"`
+		Place string `json:"place"`
+	}
+	type newAreaRequest struct {
+		Title string `json:"title" zh:"标题" validate:"required"`
+		Kind  string `json:"kind" zh:"类型" validate:"required,oneof=volunteer lecture"`
+		Mode  string `json:"mode" zh:"方式" zhoneof:"online=线上 offline=线下" validate:"required,oneof=online offline"`
+		Slots []slot `json:"slots" zh:"时段" validate:"dive"`
+		Note  string `json:"note"`
+	}
+	typ := reflect.TypeOf(newAreaRequest{})
+	if got := missingLabels(typ, ""); !slices.Equal(got, []string{"slots.place", "note"}) {
+		t.Errorf("missing labels found: %v", got)
+	}
+	if got := wordlessChoices(typ, ""); !slices.Equal(got, []string{"kind=volunteer", "kind=lecture"}) {
+		t.Errorf("wordless choices found: %v", got)
+	}
+	for _, msg := range []string{"title为必填字段", "截止时间格式应为2006-01-02T15:04:05Z07:00", "请选择[urgent normal]", "请填写该项"} {
+		if badFieldMessage(msg) == "" {
+			t.Errorf("%q passed", msg)
+		}
+	}
+	if why := badFieldMessage("请选择紧急程度：紧急或一般"); why != "" {
+		t.Errorf("a good message refused: %s", why)
+	}
 }

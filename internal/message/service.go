@@ -154,13 +154,14 @@ func (s *Service) settle(ctx context.Context, m *Message) {
 }
 
 // checkContent trims text and checks it is there and not too long.
-func checkContent(field, text string) (string, error) {
+// noun is what the resident or staff member is asked for ("回复内容").
+func checkContent(field, noun, text string) (string, error) {
 	text = plain.Body(text)
 	switch {
 	case text == "":
-		return "", ErrContentEmpty.WithFields(fieldError(field, "required", "请填写内容"))
+		return "", ErrContentEmpty.WithFields(fieldError(field, "required", "请填写"+noun))
 	case utf8.RuneCountInString(text) > MaxContent:
-		return "", ErrContentTooLong.WithFields(fieldError(field, "max", "内容不能超过2000字"))
+		return "", ErrContentTooLong.WithFields(fieldError(field, "max", fmt.Sprintf("%s不能超过%d字", noun, MaxContent)))
 	}
 	return text, nil
 }
@@ -190,7 +191,7 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 	if a.HomeCommunityID == "" || a.HomeGridID == "" {
 		return Message{}, community.ErrHomeRequired.WithDetails(map[string]any{"setHome": "PUT /api/v1/me/home"})
 	}
-	content, err := checkContent("content", d.Content)
+	content, err := checkContent("content", "内容", d.Content)
 	if err != nil {
 		return Message{}, err
 	}
@@ -348,7 +349,7 @@ func (s *Service) Mine(ctx context.Context, a actor.Actor, states []State, cur p
 
 // FollowUp adds the author's words to their open message.
 func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content string, images []string) (Message, Event, error) {
-	content, err := checkContent("content", content)
+	content, err := checkContent("content", "补充内容", content)
 	if err != nil {
 		return Message{}, Event{}, err
 	}

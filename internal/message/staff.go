@@ -199,7 +199,7 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message
 // ask makes it a question that waits on the resident (the resolution clock
 // pauses).
 func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, images []string, ask bool) (Message, Event, error) {
-	content, err := checkContent("content", content)
+	content, err := checkContent("content", "回复内容", content)
 	if err != nil {
 		return Message{}, Event{}, err
 	}
@@ -225,7 +225,7 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 
 // Resolve resolves the message: only its owner, only after a named reply.
 func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution string) (Message, Event, error) {
-	text, err := checkContent("resolution", resolution)
+	text, err := checkContent("resolution", "办结说明", resolution)
 	if err != nil {
 		return Message{}, Event{}, err
 	}
@@ -316,7 +316,7 @@ func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in Esc
 // RecordAnswer records a department's answer to an escalation, as a staff
 // member of the community took it from the liaison.
 func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalationID, content string) (Message, Event, error) {
-	content, err := checkContent("content", content)
+	content, err := checkContent("content", "部门答复内容", content)
 	if err != nil {
 		return Message{}, Event{}, err
 	}

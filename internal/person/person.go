@@ -4,6 +4,8 @@
 // claimer, an activity's sign-ups, a Party member's registration).
 package person
 
+import "linli/internal/platform/text"
+
 // View is a person as an answer shows them.
 type View struct {
 	// UserID is shown to staff and to the person themself; empty otherwise.
@@ -22,14 +24,18 @@ type View struct {
 	Verified bool `json:"verified"`
 }
 
-// Staff is a staff member as answers show them: verified.
+// Staff is a staff member as answers show them: verified. Names are
+// cleaned again as they are shown (control and bidirectional-override
+// characters dropped): names stored before input was cleaned cannot turn
+// the text around them on another person's screen.
 func Staff(userID, staffID, name, position string) View {
-	return View{UserID: userID, StaffID: staffID, Name: name, Position: position, Verified: true}
+	return View{UserID: userID, StaffID: staffID, Name: text.Name(name), Position: text.Name(position), Verified: true}
 }
 
-// Resident is a resident as answers show them: by nickname, not verified.
+// Resident is a resident as answers show them: by nickname (cleaned as
+// Staff's), not verified.
 func Resident(userID, nickname string) View {
-	return View{UserID: userID, Name: nickname}
+	return View{UserID: userID, Name: text.Name(nickname)}
 }
 
 // A street admin acting without a staff profile (an assignment, a review)
