@@ -28,7 +28,7 @@ func idemServer(t *testing.T, h echo.HandlerFunc) *echo.Echo {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
 	e.HTTPErrorHandler = errorHandler(log)
-	e.Use(middleware.RequestID(), accessLog(log, metrics.New(nil)), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
+	e.Use(middleware.RequestID(), accessLog(log, metrics.New(nil), map[string]bool{"/things": true}), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
 	e.POST("/things", h, idempotency(rdb, log))
 	return e
 }
