@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,6 +44,12 @@ func FuzzRoutes(f *testing.F) {
 	fx, targets := fuzzTargets(f)
 	for i, tg := range targets {
 		f.Add(uint8(i), uint8(len(authzRoles)-1), tg.query, tg.body)
+		if fuzzing() {
+			// -fuzz first runs every seed to gather its coverage, within
+			// -fuzztime: with all 342 CI's few seconds ended before any
+			// new input was tried. The mutator finds the variants below.
+			continue
+		}
 		f.Add(uint8(i), uint8(8), tg.query+"&cursor=e30&limit=0", []byte("{}"))
 		if tg.method != http.MethodGet {
 			for _, b := range []string{`{"unknownField":1}`, `{"a":1} trailing`, `[`, `""`, "\xef\xbb\xbf{}", `{"name":null}`} {
@@ -71,6 +78,13 @@ func FuzzRoutes(f *testing.F) {
 			t.Fatalf("%s %s?%s as %s with %q: %d, not as documented: %v", tg.method, tg.path, query, role, body, rec.Code, err)
 		}
 	})
+}
+
+// fuzzing reports whether this run fuzzes (go test -fuzz) rather than
+// runs the seeds as tests.
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
 }
 
 // FuzzTimeInput puts any string where the API takes a time (a wish's

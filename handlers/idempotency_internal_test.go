@@ -37,7 +37,7 @@ func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *mi
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := echo.New()
 	e.HTTPErrorHandler = errorHandler(log)
-	e.Use(middleware.RequestID(), accessLog(log, metrics.New(nil)), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
+	e.Use(middleware.RequestID(), accessLog(log, metrics.New(nil), map[string]bool{"/things": true}), middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(log)}))
 	caller := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { c.Set(actorKey, actor.Actor{UserID: "u-1"}); return next(c) }
 	}

@@ -107,7 +107,10 @@ func requestContext(reg *metrics.Registry) echo.MiddlewareFunc {
 
 // accessLog writes one structured line per request and counts it by route
 // pattern and status (never by path: IDs would each become a series).
-func accessLog(log *slog.Logger, reg *metrics.Registry) echo.MiddlewareFunc {
+// A path no route knows (Echo's own not-found routes included) is counted
+// as "unmatched", so that neither a scanner's paths nor its methods grow
+// the series.
+func accessLog(log *slog.Logger, reg *metrics.Registry, routes map[string]bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -122,7 +125,7 @@ func accessLog(log *slog.Logger, reg *metrics.Registry) echo.MiddlewareFunc {
 			}
 			took := time.Since(start)
 			route := c.Path()
-			if route == "" {
+			if !routes[route] {
 				route = "unmatched"
 			}
 			reg.Request(route, req.Method, res.Status, took)

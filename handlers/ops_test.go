@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -32,6 +33,39 @@ func TestRequestsCountedByRouteAndStatus(t *testing.T) {
 	if n := env.Metrics.Value("linli_http_requests_total", "route", "/api/v1/auth/dev-login", "status", "200"); n != 1 {
 		t.Errorf("the login counted %v times, want 1", n)
 	}
+
+	// A scanner makes no series: paths under /api/v1 that no route knows
+	// (Echo answers them through its group's own not-found route) and
+	// methods of its own invention are all "unmatched" and "OTHER".
+	before := seriesOf(t, env)
+	for i := range 20 {
+		env.Get(fmt.Sprintf("/api/v1/probe-%d/x", i), token)
+		env.Do(testenv.Req{Method: fmt.Sprintf("SCAN%d", i), Path: "/api/v1/wishes/0123456789abcdef01234567", Token: token})
+	}
+	if added := seriesOf(t, env) - before; added > 4 {
+		t.Errorf("20 unknown paths and 20 invented methods added %d series", added)
+	}
+	// (An invented method matches no route either.)
+	if n := env.Metrics.Value("linli_http_requests_total", "route", "unmatched"); n != 41 {
+		t.Errorf("unmatched counted %v times, want 41", n)
+	}
+	if n := env.Metrics.Value("linli_http_requests_total", "method", "OTHER"); n != 20 {
+		t.Errorf("invented methods counted %v times as OTHER, want 20", n)
+	}
+}
+
+// seriesOf counts the request counter's series.
+func seriesOf(t *testing.T, env *testenv.Env) int {
+	families, err := env.Metrics.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "linli_http_requests_total" {
+			return len(f.GetMetric())
+		}
+	}
+	return 0
 }
 
 // The gauge of messages overdue now moves with the clock and with the

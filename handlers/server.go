@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -61,10 +62,14 @@ func New(d Deps) *echo.Echo {
 	if d.Metrics == nil {
 		d.Metrics = metrics.Default()
 	}
+	// routes are the patterns of the routes registered below (filled
+	// before the server serves, read-only after): what requests are counted
+	// by. Echo's own not-found routes ("/api/v1/*") are not among them.
+	routes := map[string]bool{}
 	e.Use(
 		middleware.RequestID(),
 		requestContext(d.Metrics),
-		accessLog(d.Log, d.Metrics),
+		accessLog(d.Log, d.Metrics, routes),
 		durable(d.Durable, d.Log),
 		methodNotAllowed(e),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: logPanic(d.Log)}),
@@ -76,6 +81,11 @@ func New(d Deps) *echo.Echo {
 	)
 	h := &server{Deps: d, limiter: redis_rate.NewLimiter(d.Redis)}
 	h.routes(e)
+	for _, r := range e.Routes() {
+		if !strings.HasPrefix(r.Method, "echo_route") {
+			routes[r.Path] = true
+		}
+	}
 	return e
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 )
 
 // The contract check is what holds every answer of the suite to the
@@ -69,5 +71,24 @@ func TestDoNeverFatal(t *testing.T) {
 	env.Post("/x", "", map[string]any{"f": func() {}}) // cannot be encoded
 	if rec.fatals != 0 || rec.errors != 2 {
 		t.Fatalf("an unencodable body: fatals %d, errors %d", rec.fatals, rec.errors)
+	}
+}
+
+// New wires the check: an answer of the product's server that the document
+// does not allow fails the test that caused it (here, a /healthz answer
+// outside its enum, put in place of the real handler).
+func TestEveryAnswerOfTheServerIsChecked(t *testing.T) {
+	rec := &recorder{TB: t}
+	env := New(rec)
+	env.Echo.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "nope"})
+	})
+	env.Get("/healthz", "")
+	if rec.errors != 1 {
+		t.Fatalf("an undocumented answer of the server was reported %d times, want 1", rec.errors)
+	}
+	env.Get("/readyz", "")
+	if rec.errors != 1 || rec.fatals != 0 {
+		t.Fatalf("a documented answer was reported: errors %d, fatals %d", rec.errors, rec.fatals)
 	}
 }

@@ -91,7 +91,10 @@ func New(t testing.TB, opts ...Option) *Env {
 
 	env.Logs = &LogBuffer{}
 	var out io.Writer = env.Logs
-	if testing.Verbose() {
+	// With -v warnings show in the test's log; not a fuzz test's (a
+	// testing.F may not log from inside its fuzz target, where the
+	// requests are sent).
+	if _, fuzz := t.(*testing.F); testing.Verbose() && !fuzz {
 		out = io.MultiWriter(env.Logs, testWriter{t})
 	}
 	log := slog.New(logging.NewHandler(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})))

@@ -123,14 +123,24 @@ func (r *Registry) Handler() http.Handler {
 func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
 
 // Request counts one answered request. route is the pattern ("/api/v1/wishes/:id"),
-// never the path, so that IDs do not become series.
+// never the path, so that IDs do not become series; a method outside the
+// standard ones is counted as "OTHER".
 func (r *Registry) Request(route, method string, status int, took time.Duration) {
 	if r == nil {
 		return
 	}
+	if !knownMethods[method] {
+		method = "OTHER" // any token is a method: a client must not make series
+	}
 	s := strconv.Itoa(status)
 	r.requests.WithLabelValues(route, method, s).Inc()
 	r.latency.WithLabelValues(route, method, s).Observe(took.Seconds())
+}
+
+// knownMethods are the methods counted by name; any other is "OTHER".
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
 }
 
 // CacheFallback counts one fallback from Redis in area, and reports
