@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"log/slog"
 	"slices"
 	"sync"
@@ -13,9 +15,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"linli/internal/account"
+	"linli/internal/activity"
 	"linli/internal/community"
 	"linli/internal/demo"
 	"linli/internal/department"
+	"linli/internal/ledger"
 	"linli/internal/message"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
@@ -48,6 +52,7 @@ type App struct {
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
+	Activities  *activity.Service
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -63,7 +68,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Clock = clock.System{}
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
-		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
+		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes,
+		activity.Indexes, ledger.Indexes)); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -97,7 +103,20 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Notifier: a.Inbox, Clock: o.Clock, Log: o.Log,
 	})
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
+	a.Activities = activity.NewService(activity.Options{
+		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log, Places: communities, People: a.Accounts,
+		Ledger: ledger.New(o.DB), Notifier: a.Inbox, CheckinKey: derivedKey(o.JWTSecret, "activity-checkin"),
+	})
+	a.Jobs = append(a.Jobs, a.Activities.Job())
 	return a, nil
+}
+
+// derivedKey is a key for one purpose derived from the deployment's secret,
+// so that every process signs alike and no key is used for two things.
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("linli/" + purpose))
+	return m.Sum(nil)
 }
 
 // Run runs every background job under its lease until ctx ends.
