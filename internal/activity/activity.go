@@ -103,6 +103,9 @@ type Activity struct {
 	// Signups are every sign-up in order of arrival; an entry is never
 	// removed or moved, a leave sets Active false (see the package doc).
 	Signups []Signup `bson:"signups"`
+	// Members are the user IDs of Signups, index for index, a left entry's
+	// blanked: "not signed up yet" is then a plain $nin (lungo has no $pull).
+	Members []string `bson:"members"`
 	// Active is how many entries are active: confirmed plus waiting.
 	Active int `bson:"active"`
 	// Entries is len(Signups), for the MaxEntries bound in a filter.

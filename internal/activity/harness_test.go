@@ -92,7 +92,12 @@ func (h *harness) exact(id string) activity.Signups {
 		}
 		seen[s.UserID] = true
 	}
-	if a.Active != active || a.Entries != len(a.Signups) {
+	for i, s := range a.Signups {
+		if m := a.Members[i]; (s.Active && m != s.UserID) || (!s.Active && m != "") {
+			h.t.Fatalf("member %d is %q for sign-up %+v", i, m, s)
+		}
+	}
+	if a.Active != active || a.Entries != len(a.Signups) || len(a.Members) != len(a.Signups) {
 		h.t.Fatalf("counts: active %d entries %d, records: active %d entries %d", a.Active, a.Entries, active, len(a.Signups))
 	}
 	l, err := h.svc.Signups(context.Background(), h.staff, id)

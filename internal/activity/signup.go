@@ -26,13 +26,17 @@ func (s *Service) SignUp(ctx context.Context, who actor.Actor, id string) (MySig
 	for range retries {
 		now := s.clock.Now()
 		su := Signup{ID: clock.NewID(), UserID: who.UserID, Name: name, At: now, Active: true}
-		after, ok, err := s.store.signUp(ctx, id, su, audiencesOf(who), now)
+		before, ok, err := s.store.signUp(ctx, id, su, audiencesOf(who), now)
 		if err != nil {
 			return MySignup{}, err
 		}
 		if ok {
-			s.feed.invalidate(ctx, after.CommunityID)
-			return *mySignupOf(&after, who.UserID), nil
+			s.feed.invalidate(ctx, before.CommunityID)
+			m := MySignup{Status: string(StatusConfirmed), SignedUpAt: &su.At}
+			if rank := before.Active; rank >= before.Capacity {
+				m.Status, m.Position = string(StatusWaitlisted), rank-before.Capacity+1
+			}
+			return m, nil
 		}
 		a, err := s.store.Get(ctx, id)
 		if err != nil {

@@ -72,27 +72,49 @@ func (s *Store) write(ctx context.Context, op string, filter, update bson.M, bef
 }
 
 // noActiveSignup is "userID has no active sign-up", written as lungo and
-// MongoDB read it alike (never $ne on an array).
+// MongoDB read it alike (never $ne on an array): a $nin over the flat
+// list of active members, which stays cheap on a busy activity where an
+// $elemMatch over every sign-up would be evaluated on every write.
 func noActiveSignup(userID string) bson.M {
-	return bson.M{"$not": bson.M{"$elemMatch": bson.M{"userId": userID, "active": true}}}
+	return bson.M{"$nin": bson.A{userID}}
 }
 
-// signUp appends s to the sign-ups of activity id if the window is open at
+// placed is what a sign-up needs to know of the activity just before its
+// entry was appended: the entry is the last, so its rank among the active
+// is Active, which says confirmed or waiting, and where.
+type placed struct {
+	CommunityID string `bson:"communityId"`
+	Capacity    int    `bson:"capacity"`
+	Active      int    `bson:"active"`
+}
+
+// signUp appends su to the sign-ups of activity id if the window is open at
 // now, its audience is one of audiences (those of the person), the entries
-// are below MaxEntries and s.UserID has no active sign-up. It returns the activity after.
-func (s *Store) signUp(ctx context.Context, id string, su Signup, audiences []Audience, now time.Time) (Activity, bool, error) {
+// are below MaxEntries and su.UserID has no active sign-up. It returns the
+// activity as it was just before (only what placed needs: the sign-ups of
+// a busy activity are not read back on every sign-up).
+func (s *Store) signUp(ctx context.Context, id string, su Signup, audiences []Audience, now time.Time) (placed, bool, error) {
 	filter := bson.M{
 		"_id": id, "state": Scheduled, "audience": bson.M{"$in": audiences},
 		"signupOpensAt": bson.M{"$lte": now}, "signupClosesAt": bson.M{"$gt": now}, "endAt": bson.M{"$gt": now},
 		"entries": bson.M{"$lt": MaxEntries},
-		"signups": noActiveSignup(su.UserID),
+		"members": noActiveSignup(su.UserID),
 	}
 	update := bson.M{
-		"$push": bson.M{"signups": su},
+		"$push": bson.M{"signups": su, "members": su.UserID},
 		"$inc":  bson.M{"active": 1, "entries": 1},
 		"$set":  bson.M{"updatedAt": now},
 	}
-	return s.write(ctx, "sign up", filter, update, false)
+	var p placed
+	err := s.c.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().
+		SetReturnDocument(options.Before).SetProjection(bson.M{"communityId": 1, "capacity": 1, "active": 1})).Decode(&p)
+	switch {
+	case store.IsNoDocuments(err):
+		return placed{}, false, nil
+	case err != nil:
+		return placed{}, false, fmt.Errorf("activity: sign up: %w", err)
+	}
+	return p, true, nil
 }
 
 // leave marks entry index (userID's, active) inactive if the activity has
@@ -106,7 +128,7 @@ func (s *Store) leave(ctx context.Context, id string, index int, userID string, 
 		"attended.userId": bson.M{"$nin": bson.A{userID}},
 	}
 	update := bson.M{
-		"$set": bson.M{entry + ".active": false, entry + ".leftAt": now, "updatedAt": now},
+		"$set": bson.M{entry + ".active": false, entry + ".leftAt": now, "members." + strconv.Itoa(index): "", "updatedAt": now},
 		"$inc": bson.M{"active": -1},
 	}
 	return s.write(ctx, "leave", filter, update, true)
