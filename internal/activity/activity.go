@@ -106,6 +106,10 @@ type Activity struct {
 	// Members are the user IDs of Signups, index for index, a left entry's
 	// blanked: "not signed up yet" is then a plain $nin (lungo has no $pull).
 	Members []string `bson:"members"`
+	// Joined are the times of Signups, index for index: a refused sign-up
+	// (the retry of someone signed up already) answers from Members and
+	// Joined alone, without reading every sign-up of a busy activity.
+	Joined []time.Time `bson:"joined"`
 	// Active is how many entries are active: confirmed plus waiting.
 	Active int `bson:"active"`
 	// Entries is len(Signups), for the MaxEntries bound in a filter.

@@ -96,8 +96,11 @@ func (h *harness) exact(id string) activity.Signups {
 		if m := a.Members[i]; (s.Active && m != s.UserID) || (!s.Active && m != "") {
 			h.t.Fatalf("member %d is %q for sign-up %+v", i, m, s)
 		}
+		if !a.Joined[i].Equal(s.At) {
+			h.t.Fatalf("joined %d is %v for sign-up %+v", i, a.Joined[i], s)
+		}
 	}
-	if a.Active != active || a.Entries != len(a.Signups) || len(a.Members) != len(a.Signups) {
+	if a.Active != active || a.Entries != len(a.Signups) || len(a.Members) != len(a.Signups) || len(a.Joined) != len(a.Signups) {
 		h.t.Fatalf("counts: active %d entries %d, records: active %d entries %d", a.Active, a.Entries, active, len(a.Signups))
 	}
 	l, err := h.svc.Signups(context.Background(), h.staff, id)

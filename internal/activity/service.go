@@ -121,7 +121,7 @@ func (s *Service) Create(ctx context.Context, who actor.Actor, d Draft) (View, e
 		Title: d.Title, Description: d.Description, Location: d.Location,
 		StartAt: d.StartAt, EndAt: d.EndAt, SignupOpensAt: d.SignupOpensAt, SignupClosesAt: d.SignupClosesAt,
 		Capacity: d.Capacity, Audience: d.Audience, Images: d.Images, ServiceMinutes: d.ServiceMinutes,
-		State: Scheduled, CreatedBy: staffOf(who), Signups: []Signup{}, Members: []string{}, Attended: []Attendance{}, Settled: []string{},
+		State: Scheduled, CreatedBy: staffOf(who), Signups: []Signup{}, Members: []string{}, Joined: []time.Time{}, Attended: []Attendance{}, Settled: []string{},
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.store.Insert(ctx, a); err != nil {

@@ -38,12 +38,12 @@ func (s *Service) SignUp(ctx context.Context, who actor.Actor, id string) (MySig
 			}
 			return m, nil
 		}
-		a, err := s.store.Get(ctx, id)
+		a, err := s.store.brief(ctx, id)
 		if err != nil {
 			return MySignup{}, err
 		}
-		if m := mySignupOf(&a, who.UserID); m != nil && m.SignedUpAt != nil {
-			return *m, nil // already signed up: unchanged
+		if m, ok := a.briefSignupOf(who.UserID); ok {
+			return m, nil // already signed up: unchanged
 		}
 		if err := a.whyNotSignup(now); err != nil {
 			return MySignup{}, err
@@ -54,6 +54,35 @@ func (s *Service) SignUp(ctx context.Context, who actor.Actor, id string) (MySig
 		// The caller left between the write and the read: try again.
 	}
 	return MySignup{}, fmt.Errorf("activity %s: sign-up did not settle after %d attempts", id, retries)
+}
+
+// briefSignupOf is userID's active sign-up on a read of briefFields: its
+// entry is where Members names them (a left entry is blanked), its rank the
+// members named before it.
+func (a *Activity) briefSignupOf(userID string) (MySignup, bool) {
+	rank := 0
+	for i, m := range a.Members {
+		switch m {
+		case "":
+			continue
+		case userID:
+			if i >= len(a.Joined) {
+				return MySignup{}, false // written before Joined existed: never in this product
+			}
+			at := a.Joined[i]
+			my := MySignup{Status: string(StatusConfirmed), SignedUpAt: &at}
+			if rank >= a.Capacity {
+				my.Status, my.Position = string(StatusWaitlisted), rank-a.Capacity+1
+			}
+			if att, ok := a.attendanceOf(userID); ok {
+				t := att.At
+				my.CheckedInAt = &t
+			}
+			return my, true
+		}
+		rank++
+	}
+	return MySignup{}, false
 }
 
 // Leave withdraws the caller's sign-up before the start. A confirmed

@@ -186,6 +186,18 @@ func TestLeavesAndCapacityPromoteStrictlyInOrder(t *testing.T) {
 	if got := order(); !slices.Equal(got, uid(0, 2, 3, 5, 6, 7, 8, 1)) {
 		t.Fatalf("after the raise: %v", got)
 	}
+	// With left entries in the queue, signing up again still answers each
+	// person's own standing unchanged, as the activity shows it.
+	for _, p := range people {
+		if p.UserID == people[4].UserID {
+			continue
+		}
+		v, _ := h.svc.Get(ctx, p, a.ID)
+		again, err := h.svc.SignUp(ctx, p, a.ID)
+		if err != nil || again.Status != v.MySignup.Status || again.Position != v.MySignup.Position || !again.SignedUpAt.Equal(*v.MySignup.SignedUpAt) {
+			t.Fatalf("%s signs up again: %+v %v, shown %+v", p.Nickname, again, err, v.MySignup)
+		}
+	}
 	// Never below the confirmed.
 	if _, err := h.svc.Edit(ctx, h.staff, a.ID, h.draft(4)); !activity.ErrCapacityBelow.Is(err) {
 		t.Fatalf("capacity below the confirmed: %v", err)

@@ -101,7 +101,7 @@ func (s *Store) signUp(ctx context.Context, id string, su Signup, audiences []Au
 		"members": noActiveSignup(su.UserID),
 	}
 	update := bson.M{
-		"$push": bson.M{"signups": su, "members": su.UserID},
+		"$push": bson.M{"signups": su, "members": su.UserID, "joined": su.At},
 		"$inc":  bson.M{"active": 1, "entries": 1},
 		"$set":  bson.M{"updatedAt": now},
 	}
@@ -115,6 +115,22 @@ func (s *Store) signUp(ctx context.Context, id string, su Signup, audiences []Au
 		return placed{}, false, fmt.Errorf("activity: sign up: %w", err)
 	}
 	return p, true, nil
+}
+
+// briefFields are what a refused sign-up reads to say why, or to answer a
+// retry with the sign-up the caller has: every rule's field, the flat
+// member list and join times, the attendance; not the sign-ups themselves
+// (on a busy activity those are most of the document, and a thousand
+// phones retrying at once would each copy them). An inclusion projection:
+// lungo applies only the last of several exclusions.
+var briefFields = bson.M{
+	"communityId": 1, "state": 1, "audience": 1, "signupOpensAt": 1, "signupClosesAt": 1, "startAt": 1, "endAt": 1,
+	"capacity": 1, "active": 1, "entries": 1, "members": 1, "joined": 1, "attended": 1,
+}
+
+// brief returns activity id with only briefFields (Signups is nil).
+func (s *Store) brief(ctx context.Context, id string) (Activity, error) {
+	return store.FindOne[Activity](ctx, s.c, bson.M{"_id": id}, ErrNotFound.New(), options.FindOne().SetProjection(briefFields))
 }
 
 // leave marks entry index (userID's, active) inactive if the activity has
