@@ -116,6 +116,7 @@ func (s *Service) CheckIn(ctx context.Context, who actor.Actor, id, code string)
 		// (leaves only move people forward; the capacity never drops below
 		// the confirmed), so "entry st.Index is still theirs and active" is
 		// the whole precondition.
+		s.betweenReadAndWrite("checkin")
 		after, ok, err := s.store.attend(ctx, id, Attendance{UserID: who.UserID, Name: st.Name, At: now, By: ByCheckin}, st.Index)
 		if err != nil {
 			return MySignup{}, err

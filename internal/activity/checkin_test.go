@@ -222,3 +222,94 @@ func equalSets(a, b []string) bool {
 	}
 	return true
 }
+
+// Whatever slips in between a check-in's read and its write, the write's
+// own filter keeps the rules: a second check-in of the same person landing
+// there counts once, and a leave landing there loses to the check-in (or
+// the check-in to the leave), never both.
+func TestCheckinRacesKeepTheRules(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := h.create(2)
+	p1, p2 := resident(1), resident(2)
+	for _, p := range []actor.Actor{p1, p2} {
+		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.env.Clock.Advance(72*time.Hour - 20*time.Minute)
+	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// p1's check-in read sees them absent; their other phone checks in first.
+	once := true
+	h.svc.SetBeforeWrite(func(op string) {
+		if op == "checkin" && once {
+			once = false
+			if _, err := h.svc.CheckIn(ctx, p1, a.ID, code.Code); err != nil {
+				t.Errorf("the other phone: %v", err)
+			}
+		}
+	})
+	if m, err := h.svc.CheckIn(ctx, p1, a.ID, code.Code); err != nil || m.CheckedInAt == nil {
+		t.Fatalf("check-in: %+v %v", m, err)
+	}
+	if st := h.stored(a.ID); len(st.Attended) != 1 || st.Unsettled != 1 {
+		t.Fatalf("a check-in racing another of the same person: %d present, %d unsettled", len(st.Attended), st.Unsettled)
+	}
+	// p2's leave reads them not present; they check in before its write.
+	once = true
+	h.svc.SetBeforeWrite(func(op string) {
+		if op == "leave" && once {
+			once = false
+			if _, err := h.svc.CheckIn(ctx, p2, a.ID, code.Code); err != nil {
+				t.Errorf("check-in during the leave: %v", err)
+			}
+		}
+	})
+	_, leaveErr := h.svc.Leave(ctx, p2, a.ID)
+	h.svc.SetBeforeWrite(nil)
+	st := h.stored(a.ID)
+	_, present := attendance(st, p2.UserID)
+	active := false
+	for _, s := range st.Signups {
+		active = active || (s.UserID == p2.UserID && s.Active)
+	}
+	if !present || !active || !activity.ErrCheckedIn.Is(leaveErr) {
+		t.Fatalf("a leave racing a check-in: present %v, still signed up %v, leave: %v", present, active, leaveErr)
+	}
+}
+
+// A code read at the door just before the end is still within its period
+// after the end, but the door is closed: the check-in is refused.
+func TestCheckinClosesAtTheEnd(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := h.create(1)
+	p := resident(1)
+	if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.env.Clock.Advance(72*time.Hour + 2*time.Hour - time.Minute) // a minute before the end
+	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.env.Clock.Advance(2 * time.Minute)
+	if _, err := h.svc.CheckIn(ctx, p, a.ID, code.Code); !activity.ErrCheckinNotOpen.Is(err) {
+		t.Fatalf("a check-in after the end with a code still in its period: %v", err)
+	}
+	if n := len(h.stored(a.ID).Attended); n != 0 {
+		t.Fatalf("%d present after a refused check-in", n)
+	}
+}
+
+func attendance(a activity.Activity, userID string) (activity.Attendance, bool) {
+	for _, at := range a.Attended {
+		if at.UserID == userID {
+			return at, true
+		}
+	}
+	return activity.Attendance{}, false
+}

@@ -70,6 +70,16 @@ type Service struct {
 	// beforeFill, when set (by tests), runs between reading a feed page
 	// from MongoDB and offering it to the cache: where a writer can slip in.
 	beforeFill func()
+	// beforeWrite, when set (by tests), runs in Leave and CheckIn between
+	// reading the activity and the conditional write: where another
+	// request can slip in, so that the write's own filter must hold.
+	beforeWrite func(op string)
+}
+
+func (s *Service) betweenReadAndWrite(op string) {
+	if s.beforeWrite != nil {
+		s.beforeWrite(op)
+	}
 }
 
 // NewService returns the service.

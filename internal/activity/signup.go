@@ -107,6 +107,7 @@ func (s *Service) Leave(ctx context.Context, who actor.Actor, id string) (View, 
 		case present:
 			return View{}, ErrCheckedIn.New()
 		}
+		s.betweenReadAndWrite("leave")
 		before, ok, err := s.store.leave(ctx, id, st.Index, who.UserID, now)
 		if err != nil {
 			return View{}, err
