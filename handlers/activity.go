@@ -42,15 +42,15 @@ func (r activityRequest) draft() (activity.Draft, error) {
 	}
 	var fields []apperr.FieldError
 	for _, f := range []struct {
-		name, value string
-		to          *time.Time
+		name, label, value string
+		to                 *time.Time
 	}{
-		{"startAt", r.StartAt, &d.StartAt}, {"endAt", r.EndAt, &d.EndAt},
-		{"signupOpensAt", r.SignupOpensAt, &d.SignupOpensAt}, {"signupClosesAt", r.SignupClosesAt, &d.SignupClosesAt},
+		{"startAt", "开始时间", r.StartAt, &d.StartAt}, {"endAt", "结束时间", r.EndAt, &d.EndAt},
+		{"signupOpensAt", "开始报名时间", r.SignupOpensAt, &d.SignupOpensAt}, {"signupClosesAt", "报名截止时间", r.SignupClosesAt, &d.SignupClosesAt},
 	} {
 		t, err := time.Parse(time.RFC3339, f.value)
 		if err != nil {
-			fields = append(fields, apperr.FieldError{Field: f.name, Code: "datetime", Message: f.name + "须为 RFC 3339 时间，如 2026-03-08T09:00:00+08:00"})
+			fields = append(fields, apperr.FieldError{Field: f.name, Code: "datetime", Message: f.label + "格式不对，应为 2026-03-08T09:00:00+08:00 这样的时间"})
 		}
 		*f.to = t
 	}
@@ -128,7 +128,7 @@ func whenParam(c echo.Context) (activity.When, error) {
 	case activity.Upcoming, activity.Past:
 		return w, nil
 	}
-	return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: "when须为 upcoming 或 past"})
+	return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: activity.WhenMessage})
 }
 
 // activityFeed is public, like the wish feed: cards carry nothing private.

@@ -112,6 +112,23 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 	env.Post("/api/v1/staff/activities/"+a.ID+"/cancel", s.StaffB.Token, map[string]string{"reason": "x"}).Want(t, 404, "ACTIVITY_NOT_FOUND")
 	env.Get("/api/v1/staff/activities/"+a.ID+"/checkin-code", s.StaffB.Token).Want(t, 404, "ACTIVITY_NOT_FOUND")
 	env.Post("/api/v1/staff/activities/"+a.ID+"/attendance/"+s.ResidentA.UserID, s.StaffB.Token, nil).Want(t, 404, "ACTIVITY_NOT_FOUND")
+	env.Get("/api/v1/staff/activities/"+a.ID+"/attendance", s.StaffB.Token).Want(t, 404, "ACTIVITY_NOT_FOUND")
+	// A resident of the same community cannot reach the staff's side.
+	env.Get("/api/v1/staff/activities?communityId="+s.A.CommunityID, s.ResidentA.Token).Want(t, 403, "FORBIDDEN")
+	for _, r := range []testenv.Req{
+		{Method: http.MethodGet, Path: "/api/v1/staff/activities/" + a.ID + "/signups"},
+		{Method: http.MethodPut, Path: "/api/v1/staff/activities/" + a.ID, Body: anActivity(nil)},
+		{Method: http.MethodPost, Path: "/api/v1/staff/activities/" + a.ID + "/cancel", Body: map[string]string{"reason": "x"}},
+		{Method: http.MethodGet, Path: "/api/v1/staff/activities/" + a.ID + "/checkin-code"},
+		{Method: http.MethodGet, Path: "/api/v1/staff/activities/" + a.ID + "/attendance"},
+		{Method: http.MethodPost, Path: "/api/v1/staff/activities/" + a.ID + "/attendance/" + s.ResidentA.UserID},
+	} {
+		r.Token = s.ResidentA.Token
+		env.Do(r).Want(t, 404, "ACTIVITY_NOT_FOUND")
+	}
+	if v := env.Get("/api/v1/activities/"+a.ID, s.ResidentA.Token).Want(t, 200).Map(t); v["phase"] != "upcoming" || v["capacity"] != 2.0 {
+		t.Fatalf("refused staff requests changed the activity: %v %v", v["phase"], v["capacity"])
+	}
 	env.Get("/api/v1/activities/0123456789abcdef01234567", s.ResidentA.Token).Want(t, 404, "ACTIVITY_NOT_FOUND")
 	// Sign-up after the close.
 	env.Clock.Advance(72*time.Hour - 30*time.Minute)

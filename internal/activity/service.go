@@ -98,8 +98,11 @@ func (s *Service) AsOf(c clock.Clock) *Service {
 	return &cp
 }
 
+// WhenMessage is what a wrong "when" is told.
+const WhenMessage = "请选择查看即将开始（upcoming）或往期（past）的活动"
+
 func errWhen() error {
-	return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: "when须为 upcoming 或 past"})
+	return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: WhenMessage})
 }
 
 // Create publishes an activity in a community the caller serves as staff
