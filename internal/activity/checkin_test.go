@@ -142,6 +142,9 @@ func TestSweepRemindsOnceAndCreditsOnce(t *testing.T) {
 	if got := h.noticed(a.ID, "activity.reminder"); !equalSets(got, []string{volunteer.UserID, plain.UserID}) {
 		t.Fatalf("reminded: %v, want the two confirmed, once each", got)
 	}
+	if !h.stored(a.ID).Reminded { // else every sweep would read it again
+		t.Fatal("the reminder went out but the activity is not marked reminded")
+	}
 	h.env.Clock.Advance(30 * time.Minute) // the door opens
 	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
 	if err != nil {
