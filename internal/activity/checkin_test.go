@@ -51,6 +51,7 @@ func TestCheckinCodeExpiresAndCannotBeForged(t *testing.T) {
 		"an unsigned window":      w + "-",
 		"garbage":                 "签到",
 		"a window ahead":          "zzzzzzzz-" + sig,
+		"a signed window ahead":   h.svc.CodeFor(a.ID, h.env.Clock.Now().Add(10*activity.CodePeriod)),
 	} {
 		if _, err := h.svc.CheckIn(ctx, in, a.ID, forged); !activity.ErrCodeInvalid.Is(err) {
 			t.Errorf("%s: %v, want CHECKIN_CODE_INVALID", name, err)
