@@ -49,6 +49,22 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/staff/wishes/:id/reject", s.rejectWish)
 	in.PUT("/staff/communities/:id/wish-settings", s.setWishSettings)
 
+	// Community activities (党群服务中心活动); the feed is public, like the wish feed.
+	v1.GET("/activities", s.activityFeed)
+	in.GET("/activities/mine", s.myActivities)
+	in.GET("/activities/:id", s.getActivity)
+	in.POST("/activities/:id/signup", s.signUpActivity)
+	in.DELETE("/activities/:id/signup", s.leaveActivity)
+	in.POST("/activities/:id/checkin", s.checkInActivity)
+	in.POST("/staff/activities", s.createActivity)
+	in.GET("/staff/activities", s.staffActivities)
+	in.PUT("/staff/activities/:id", s.editActivity)
+	in.POST("/staff/activities/:id/cancel", s.cancelActivity)
+	in.GET("/staff/activities/:id/signups", s.activitySignups)
+	in.GET("/staff/activities/:id/checkin-code", s.activityCheckinCode)
+	in.GET("/staff/activities/:id/attendance", s.activityAttendance)
+	in.POST("/staff/activities/:id/attendance/:userId", s.markPresent)
+
 	// Street-level administration.
 	in.POST("/admin/communities", s.createCommunity)
 	in.POST("/admin/communities/:id/grids", s.createGrid)

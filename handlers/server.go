@@ -48,7 +48,7 @@ type Deps struct {
 // precompressed are the routes that send bodies they keep compressed (the
 // wish feed is gzipped once, when cached, not on every read); the gzip
 // middleware leaves them alone.
-var precompressed = map[string]bool{"/api/v1/wishes": true}
+var precompressed = map[string]bool{"/api/v1/wishes": true, "/api/v1/activities": true}
 
 // BodyLimit is the largest request body accepted.
 const BodyLimit = "1M"

@@ -191,7 +191,9 @@ var (
 	idPath = regexp.MustCompile(`[0-9a-f]{24}`)
 	// inviteRe is the shape of a generated invite code (see account.newInviteCode).
 	inviteRe = regexp.MustCompile(`^[ABCDEFGHJKMNPQRSTUVWXYZ2-9]{10}$`)
-	timeRe   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+	// checkinRe is the shape of an activity check-in code (window-signature).
+	checkinRe = regexp.MustCompile(`^[0-9a-z]+-[A-Z2-7]{16}$`)
+	timeRe    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
 )
 
 // volatile names the fields whose values change from run to run.
@@ -225,6 +227,9 @@ func normalise(v any, key string) any {
 		}
 		if key == "code" && inviteRe.MatchString(x) {
 			return "<inviteCode>"
+		}
+		if key == "code" && checkinRe.MatchString(x) {
+			return "<checkinCode>"
 		}
 		if idRe.MatchString(x) {
 			return "<id>"

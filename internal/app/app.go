@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"log/slog"
 	"slices"
 	"sync"
@@ -13,10 +15,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"linli/internal/account"
+	"linli/internal/activity"
 	"linli/internal/community"
 	"linli/internal/console"
 	"linli/internal/demo"
 	"linli/internal/department"
+	"linli/internal/ledger"
 	"linli/internal/message"
 	"linli/internal/notify"
 	"linli/internal/platform/cache"
@@ -59,6 +63,8 @@ type App struct {
 	Console *console.Sessions
 	// Idempotency keeps keyed requests exactly once (the HTTP layer's).
 	Idempotency *idem.Store
+	// Activities are the service centre's activities (党群服务中心活动).
+	Activities  *activity.Service
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -81,7 +87,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
 		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes,
-		console.Indexes, idem.Indexes)); err != nil {
+		console.Indexes, idem.Indexes, activity.Indexes, ledger.Indexes)); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -121,12 +127,25 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
+	a.Activities = activity.NewService(activity.Options{
+		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log, Places: communities, People: a.Accounts,
+		Ledger: ledger.New(o.DB), Notifier: a.Inbox, CheckinKey: derivedKey(o.JWTSecret, "activity-checkin"),
+	})
+	a.Jobs = append(a.Jobs, a.Activities.Job())
 	o.Metrics.Gauge("linli_messages_overdue", "Messages whose response or resolution clock runs and is past due, now.",
 		func(ctx context.Context) (float64, error) {
 			n, err := a.Messages.OverdueNow(ctx)
 			return float64(n), err
 		})
 	return a, nil
+}
+
+// derivedKey is a key for one purpose derived from the deployment's secret,
+// so that every process signs alike and no key is used for two things.
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("linli/" + purpose))
+	return m.Sum(nil)
 }
 
 // Run runs every background job under its lease until ctx ends (their
@@ -143,5 +162,7 @@ func (a *App) Run(ctx context.Context) {
 
 // LoadDemo loads the demo street into an empty database.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
-	return demo.Load(ctx, a.Communities, demo.Services{Accounts: a.Accounts, Wishes: a.Wishes, Messages: a.Messages})
+	return demo.Load(ctx, a.Communities, demo.Services{
+		Accounts: a.Accounts, Wishes: a.Wishes, Messages: a.Messages, Activities: a.Activities, Clock: a.Clock,
+	})
 }

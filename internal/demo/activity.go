@@ -5,16 +5,20 @@ import (
 	"fmt"
 
 	"linli/internal/account"
+	"linli/internal/activity"
 	"linli/internal/actor"
 	"linli/internal/message"
+	"linli/internal/platform/clock"
 	"linli/internal/wish"
 )
 
-// Services are what the demo's wishes and messages go through.
+// Services are what the demo's wishes, messages and activities go through.
 type Services struct {
-	Accounts *account.Service
-	Wishes   *wish.Service
-	Messages *message.Service
+	Accounts   *account.Service
+	Wishes     *wish.Service
+	Messages   *message.Service
+	Activities *activity.Service
+	Clock      clock.Clock
 }
 
 // loadActivity gives the demo street some life, each thing in a different

@@ -93,6 +93,9 @@ func Load(ctx context.Context, communities *community.Service, s Services) (bool
 	if err := loadActivity(ctx, s); err != nil {
 		return false, fmt.Errorf("demo: %w", err)
 	}
+	if err := loadActivities(ctx, s); err != nil {
+		return false, fmt.Errorf("demo: activities: %w", err)
+	}
 	return true, nil
 }
 

@@ -55,6 +55,19 @@ func TestDemoStreetLoadsOnceWithBoundStaffAndHomes(t *testing.T) {
 			t.Errorf("demo wishes in state %s: %d, want %d (%v)", state, n, want, err)
 		}
 	}
+	// Activities: upcoming with free places, full with a waitlist, past with attendance.
+	for name, filter := range map[string]bson.M{
+		"upcoming with free places": {"capacity": 20, "active": 2},
+		"full with a waitlist":      {"capacity": 2, "active": 4},
+		"past with attendance":      {"attended.2": bson.M{"$exists": true}, "unsettled": 0},
+	} {
+		if n, err := db.Collection("activities").CountDocuments(ctx, filter); err != nil || n != 1 {
+			t.Errorf("demo activity %s: %d (%v)", name, n, err)
+		}
+	}
+	if n, err := db.Collection("service_record").CountDocuments(ctx, bson.M{"source": "activity", "minutes": 120}); err != nil || n != 1 {
+		t.Errorf("the demo volunteer's credit for the past activity: %d (%v)", n, err)
+	}
 	for state, want := range map[string]int64{"submitted": 1, "accepted": 1, "closed": 1} {
 		if n, err := db.Collection("messages").CountDocuments(ctx, bson.M{"state": state}); err != nil || n != want {
 			t.Errorf("demo messages in state %s: %d, want %d (%v)", state, n, want, err)

@@ -1,0 +1,366 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/activity"
+	"linli/internal/apperr"
+	"linli/internal/platform/clock"
+)
+
+// Community activities (党群服务中心活动): decode, validate the shape, call
+// activity.Service. The rules (capacity, waitlist, windows, who may do
+// what) live in internal/activity; the limits of texts and numbers too, so
+// the tags here only say what is required and what shape a time has.
+
+type activityRequest struct {
+	CommunityID    string   `json:"communityId" zh:"社区" validate:"omitempty,objectid"`
+	Title          string   `json:"title" zh:"标题" validate:"required"`
+	Description    string   `json:"description" zh:"活动介绍" validate:"required"`
+	Location       string   `json:"location" zh:"地点" validate:"required"`
+	StartAt        string   `json:"startAt" zh:"开始时间" validate:"required"`
+	EndAt          string   `json:"endAt" zh:"结束时间" validate:"required"`
+	SignupOpensAt  string   `json:"signupOpensAt" zh:"开始报名时间" validate:"required"`
+	SignupClosesAt string   `json:"signupClosesAt" zh:"报名截止时间" validate:"required"`
+	Capacity       int      `json:"capacity" zh:"名额"`
+	Audience       string   `json:"audience" zh:"报名对象"`
+	Images         []string `json:"images" zh:"图片"`
+	ServiceMinutes int      `json:"serviceMinutes" zh:"服务时长（分钟）"`
+}
+
+// draft converts the request; a time that is not RFC 3339 is a field error.
+func (r activityRequest) draft() (activity.Draft, error) {
+	d := activity.Draft{
+		CommunityID: r.CommunityID, Title: r.Title, Description: r.Description, Location: r.Location,
+		Capacity: r.Capacity, Audience: activity.Audience(r.Audience), Images: r.Images, ServiceMinutes: r.ServiceMinutes,
+	}
+	var fields []apperr.FieldError
+	for _, f := range []struct {
+		name, label, value string
+		to                 *time.Time
+	}{
+		{"startAt", "开始时间", r.StartAt, &d.StartAt}, {"endAt", "结束时间", r.EndAt, &d.EndAt},
+		{"signupOpensAt", "开始报名时间", r.SignupOpensAt, &d.SignupOpensAt}, {"signupClosesAt", "报名截止时间", r.SignupClosesAt, &d.SignupClosesAt},
+	} {
+		t, err := time.Parse(time.RFC3339, f.value)
+		if err != nil {
+			fields = append(fields, apperr.FieldError{Field: f.name, Code: "datetime", Message: f.label + "格式不对，应为 2026-03-08T09:00:00+08:00 这样的时间"})
+		}
+		*f.to = t
+	}
+	if len(fields) > 0 {
+		return d, apperr.ErrValidation.WithFields(fields...)
+	}
+	return d, nil
+}
+
+func (s *server) createActivity(c echo.Context) error {
+	var req activityRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	d, err := req.draft()
+	if err != nil {
+		return err
+	}
+	v, err := s.App.Activities.Create(c.Request().Context(), callerOf(c), d)
+	if err != nil {
+		return err
+	}
+	return created(c, v)
+}
+
+func (s *server) editActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req activityRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	d, err := req.draft()
+	if err != nil {
+		return err
+	}
+	v, err := s.App.Activities.Edit(c.Request().Context(), callerOf(c), id, d)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+type cancelActivityRequest struct {
+	Reason string `json:"reason" zh:"取消原因" validate:"required,notblank"`
+}
+
+func (s *server) cancelActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req cancelActivityRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if len([]rune(reason)) > activity.MaxReason {
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "max", Message: "取消原因不能超过200个字符"})
+	}
+	v, err := s.App.Activities.Cancel(c.Request().Context(), callerOf(c), id, reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// whenParam reads when=upcoming|past (default upcoming).
+func whenParam(c echo.Context) (activity.When, error) {
+	switch w := activity.When(c.QueryParam("when")); w {
+	case "":
+		return activity.Upcoming, nil
+	case activity.Upcoming, activity.Past:
+		return w, nil
+	}
+	return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: activity.WhenMessage})
+}
+
+// activityFeed is public, like the wish feed: cards carry nothing private.
+func (s *server) activityFeed(c echo.Context) error {
+	communityID, err := queryID(c, "communityId", true)
+	if err != nil {
+		return err
+	}
+	when, err := whenParam(c)
+	if err != nil {
+		return err
+	}
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.App.Activities.Feed(c.Request().Context(), communityID, when, cur, limit)
+	if err != nil {
+		return err
+	}
+	return cachedGzip(c, p.ETag, p.Gzip, p.JSON)
+}
+
+func (s *server) staffActivities(c echo.Context) error {
+	communityID, err := queryID(c, "communityId", false)
+	if err != nil {
+		return err
+	}
+	when, err := whenParam(c)
+	if err != nil {
+		return err
+	}
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.App.Activities.StaffList(c.Request().Context(), callerOf(c), communityID, when, cur, limit)
+	if err != nil {
+		return err
+	}
+	return cached(c, p)
+}
+
+func (s *server) myActivities(c echo.Context) error {
+	when, err := whenParam(c)
+	if err != nil {
+		return err
+	}
+	limit, cur, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.App.Activities.Mine(c.Request().Context(), callerOf(c), when, cur, limit)
+	if err != nil {
+		return err
+	}
+	return cached(c, p)
+}
+
+func (s *server) getActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.App.Activities.Get(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return cached(c, v)
+}
+
+func (s *server) signUpActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.App.Activities.SignUp(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (s *server) leaveActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.App.Activities.Leave(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+type checkinRequest struct {
+	Code string `json:"code" zh:"签到码" validate:"required,max=64"`
+}
+
+func (s *server) checkInActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req checkinRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	m, err := s.App.Activities.CheckIn(c.Request().Context(), callerOf(c), id, req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (s *server) activitySignups(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	l, err := s.App.Activities.Signups(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	return cached(c, l)
+}
+
+// activityCheckinCode is never cached: it rotates.
+func (s *server) activityCheckinCode(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	code, err := s.App.Activities.CheckinCode(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, code)
+}
+
+func (s *server) markPresent(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	userID, err := pathID(c, "userId")
+	if err != nil {
+		return err
+	}
+	l, err := s.App.Activities.MarkPresent(c.Request().Context(), callerOf(c), id, userID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+func (s *server) activityAttendance(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "format须为 json 或 csv"})
+	}
+	l, err := s.App.Activities.Attendance(c.Request().Context(), callerOf(c), id)
+	if err != nil {
+		return err
+	}
+	if format != "csv" {
+		return cached(c, l)
+	}
+	b, err := attendanceCSV(l)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="attendance-`+l.ActivityID+`.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
+}
+
+// attendanceCSV renders the attendance for a spreadsheet: UTF-8 with a BOM
+// (so that Excel reads the Chinese), Chinese headers, and every cell a
+// spreadsheet would take for a formula neutralised.
+func attendanceCSV(l activity.AttendanceList) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	w := csv.NewWriter(&buf)
+	rows := [][]string{{"出席情况", "姓名", "用户编号", "报名时间", "签到时间", "签到方式", "登记人"}}
+	add := func(state string, es []activity.Entry) {
+		for _, e := range es {
+			rows = append(rows, []string{state, e.Person.Name, e.Person.UserID, timeCell(e.SignedUpAt),
+				timeCell(e.CheckedInAt), byCell(e.By), e.MarkedBy})
+		}
+	}
+	add("出席", l.Present)
+	add("缺席", l.Absent)
+	add("未报名到场", l.WalkIns)
+	for _, r := range rows {
+		for i := range r {
+			r[i] = cell(r[i])
+		}
+		if err := w.Write(r); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// cell neutralises a text a spreadsheet would run as a formula (= + - @,
+// or a leading tab or carriage return) by putting a quote before it.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func timeCell(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(clock.China).Format("2006-01-02 15:04")
+}
+
+func byCell(by string) string {
+	switch by {
+	case activity.ByCheckin:
+		return "扫码签到"
+	case activity.ByStaff:
+		return "工作人员登记"
+	}
+	return ""
+}
