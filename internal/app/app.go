@@ -64,7 +64,7 @@ type App struct {
 	// Idempotency keeps keyed requests exactly once (the HTTP layer's).
 	Idempotency *idem.Store
 	// Activities are the service centre's activities (党群服务中心活动).
-	Activities  *activity.Service
+	Activities *activity.Service
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
