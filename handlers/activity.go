@@ -120,15 +120,22 @@ func (s *server) cancelActivity(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
+// activityListQuery is the when of a list, validated like a body so that
+// its message reads in Chinese ("请选择查看范围：即将开始或往期").
+type activityListQuery struct {
+	When string `json:"when" zh:"查看范围" zhoneof:"upcoming=即将开始 past=往期" validate:"omitempty,oneof=upcoming past"`
+}
+
 // whenParam reads when=upcoming|past (default upcoming).
 func whenParam(c echo.Context) (activity.When, error) {
-	switch w := activity.When(c.QueryParam("when")); w {
-	case "":
-		return activity.Upcoming, nil
-	case activity.Upcoming, activity.Past:
-		return w, nil
+	q := activityListQuery{When: c.QueryParam("when")}
+	if err := check(q); err != nil {
+		return "", err
 	}
-	return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: activity.WhenMessage})
+	if q.When == "" {
+		return activity.Upcoming, nil
+	}
+	return activity.When(q.When), nil
 }
 
 // activityFeed is public, like the wish feed: cards carry nothing private.
@@ -286,15 +293,22 @@ func (s *server) markPresent(c echo.Context) error {
 	return c.JSON(http.StatusOK, l)
 }
 
+// attendanceQuery is the format of the attendance: the same words as the
+// statistics' export ("请选择导出格式：数据或表格文件").
+type attendanceQuery struct {
+	Format string `json:"format" zh:"导出格式" zhoneof:"json=数据 csv=表格文件" validate:"omitempty,oneof=json csv"`
+}
+
 func (s *server) activityAttendance(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	format := c.QueryParam("format")
-	if format != "" && format != "json" && format != "csv" {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "format须为 json 或 csv"})
+	q := attendanceQuery{Format: c.QueryParam("format")}
+	if err := check(q); err != nil {
+		return err
 	}
+	format := q.Format
 	l, err := s.App.Activities.Attendance(c.Request().Context(), callerOf(c), id)
 	if err != nil {
 		return err

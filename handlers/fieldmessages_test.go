@@ -263,7 +263,7 @@ func TestEveryFieldMessageReadsInChinese(t *testing.T) {
 				send(r.Method, path, tok, map[string]any{})
 			}
 		case http.MethodGet:
-			q := "?limit=0&cursor=%E5%AD%97&state=zz&scope=zz&communityId=zz&role=zz&format=zz&from=zz&to=zz&groupBy=zz"
+			q := "?limit=0&cursor=%E5%AD%97&state=zz&scope=zz&communityId=zz&role=zz&format=zz&from=zz&to=zz&groupBy=zz&when=zz"
 			for _, tok := range tokens {
 				send(r.Method, path+q, tok, nil)
 			}

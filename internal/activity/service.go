@@ -99,7 +99,7 @@ func (s *Service) AsOf(c clock.Clock) *Service {
 }
 
 // WhenMessage is what a wrong "when" is told.
-const WhenMessage = "请选择查看即将开始（upcoming）或往期（past）的活动"
+const WhenMessage = "请选择查看范围：即将开始或往期"
 
 func errWhen() error {
 	return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "when", Code: "oneof", Message: WhenMessage})
