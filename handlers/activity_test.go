@@ -113,7 +113,8 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 	env.Get("/api/v1/staff/activities/"+a.ID+"/checkin-code", s.StaffB.Token).Want(t, 404, "ACTIVITY_NOT_FOUND")
 	env.Post("/api/v1/staff/activities/"+a.ID+"/attendance/"+s.ResidentA.UserID, s.StaffB.Token, nil).Want(t, 404, "ACTIVITY_NOT_FOUND")
 	env.Get("/api/v1/staff/activities/"+a.ID+"/attendance", s.StaffB.Token).Want(t, 404, "ACTIVITY_NOT_FOUND")
-	// A resident of the same community cannot reach the staff's side.
+	// A resident of the same community cannot reach the staff's side:
+	// forbidden (as every area's staff routes), the activity unchanged.
 	env.Get("/api/v1/staff/activities?communityId="+s.A.CommunityID, s.ResidentA.Token).Want(t, 403, "FORBIDDEN")
 	for _, r := range []testenv.Req{
 		{Method: http.MethodGet, Path: "/api/v1/staff/activities/" + a.ID + "/signups"},
@@ -124,7 +125,7 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 		{Method: http.MethodPost, Path: "/api/v1/staff/activities/" + a.ID + "/attendance/" + s.ResidentA.UserID},
 	} {
 		r.Token = s.ResidentA.Token
-		env.Do(r).Want(t, 404, "ACTIVITY_NOT_FOUND")
+		env.Do(r).Want(t, 403, "FORBIDDEN")
 	}
 	if v := env.Get("/api/v1/activities/"+a.ID, s.ResidentA.Token).Want(t, 200).Map(t); v["phase"] != "upcoming" || v["capacity"] != 2.0 {
 		t.Fatalf("refused staff requests changed the activity: %v %v", v["phase"], v["capacity"])

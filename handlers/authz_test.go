@@ -209,6 +209,38 @@ func (f *authzFixture) staffID() string {
 	return created.Staff.ID
 }
 
+// activityBody is an activity of community A starting 20 minutes after
+// testenv.Start: sign-up open and check-in open now, so that every
+// activity route can succeed on the shared street's clock.
+func activityBody(f *authzFixture) map[string]any {
+	at := func(d time.Duration) string { return testenv.Start.Add(d).Format(time.RFC3339) }
+	return anActivity(map[string]any{
+		"communityId": f.s.A.CommunityID, "title": f.uniq("义务理发"), "capacity": 50,
+		"startAt": at(20 * time.Minute), "endAt": at(2 * time.Hour),
+		"signupOpensAt": at(-time.Hour), "signupClosesAt": at(10 * time.Minute),
+	})
+}
+
+// activity publishes a new activity in A as its secretary and, when
+// signedUp, signs the caller up (anonymous: nobody) so that the routes on
+// the caller's own sign-up have one to act on.
+func (f *authzFixture) activity(signedUp bool) string {
+	t := f.env.T
+	var a struct{ ID string }
+	f.env.Post("/api/v1/staff/activities", f.s.StaffA.Token, activityBody(f)).Want(t, http.StatusCreated).Decode(t, &a)
+	if signedUp && f.tokens[f.caller] != "" {
+		f.env.Post("/api/v1/activities/"+a.ID+"/signup", f.tokens[f.caller], nil).Want(t, http.StatusOK)
+	}
+	return a.ID
+}
+
+// checkinCode is the code shown at the door of activity id now.
+func (f *authzFixture) checkinCode(id string) string {
+	var c struct{ Code string }
+	f.env.Get("/api/v1/staff/activities/"+id+"/checkin-code", f.s.StaffA.Token).Want(f.env.T, http.StatusOK).Decode(f.env.T, &c)
+	return c.Code
+}
+
 var messageConfigBody = map[string]any{
 	"categories":          []map[string]any{{"label": "物业维修", "urgency": "normal", "active": true}, {"label": "其他", "urgency": "normal", "active": true}},
 	"urgent":              map[string]any{"responseHours": 1, "resolveHours": 24},
@@ -295,6 +327,54 @@ var authzRows = []authzRow{
 	}, "401 403 403 403 403 200 404 403 200 200"},
 	{"PUT /api/v1/staff/communities/:id/wish-settings", func(f *authzFixture) testenv.Req {
 		return req("PUT", "/api/v1/staff/communities/"+f.s.A.CommunityID+"/wish-settings", map[string]any{"valueCap": 300, "contactNote": "党群服务中心"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+
+	// Community activities (党群服务中心活动): the feed is public, an
+	// activity is seen by everyone signed in (the feed shows it to anyone),
+	// a sign-up and a check-in are the caller's own; the staff's side is
+	// for staff of the activity's community and admins.
+	{"GET /api/v1/activities", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/activities?communityId="+f.s.A.CommunityID, nil)
+	}, "200 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/activities/mine", func(f *authzFixture) testenv.Req { return req("GET", "/api/v1/activities/mine", nil) }, "401 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/activities/:id", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/activities/"+f.activity(false), nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/activities/:id/signup", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/activities/"+f.activity(false)+"/signup", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"DELETE /api/v1/activities/:id/signup", func(f *authzFixture) testenv.Req {
+		return req("DELETE", "/api/v1/activities/"+f.activity(true)+"/signup", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/activities/:id/checkin", func(f *authzFixture) testenv.Req {
+		id := f.activity(true)
+		return req("POST", "/api/v1/activities/"+id+"/checkin", map[string]any{"code": f.checkinCode(id)})
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/staff/activities", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/activities", activityBody(f))
+	}, "401 403 403 403 403 201 404 403 201 201"},
+	{"GET /api/v1/staff/activities", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"PUT /api/v1/staff/activities/:id", func(f *authzFixture) testenv.Req {
+		body := activityBody(f)
+		body["capacity"] = 60
+		return req("PUT", "/api/v1/staff/activities/"+f.activity(false), body)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/activities/:id/cancel", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/activities/"+f.activity(false)+"/cancel", map[string]any{"reason": "理发师临时有事"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/activities/:id/signups", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity(false)+"/signups", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/activities/:id/checkin-code", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity(false)+"/checkin-code", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/activities/:id/attendance", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity(false)+"/attendance", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/activities/:id/attendance/:userId", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/activities/"+f.activity(false)+"/attendance/"+f.s.ResidentA.UserID, nil)
 	}, "401 403 403 403 403 200 404 403 200 200"},
 
 	// Street-level administration.

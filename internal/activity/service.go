@@ -108,8 +108,8 @@ func errWhen() error {
 // Create publishes an activity in a community the caller serves as staff
 // (an admin: any, named by communityID).
 func (s *Service) Create(ctx context.Context, who actor.Actor, d Draft) (View, error) {
-	if !who.IsStaff() && !who.IsAdmin() {
-		return View{}, apperr.ErrForbidden.New()
+	if err := who.RequireStaff(); err != nil {
+		return View{}, err
 	}
 	now := s.clock.Now()
 	if err := d.normalise(now); err != nil {
@@ -153,8 +153,13 @@ func staffOf(who actor.Actor) Staff {
 }
 
 // managed returns activity id if who manages it (staff of its community,
-// admins); not found otherwise.
+// admins). Anyone who is neither staff nor an admin is refused the staff's
+// side (forbidden, as in every area); staff of another community are told
+// it does not exist.
 func (s *Service) managed(ctx context.Context, who actor.Actor, id string) (Activity, error) {
+	if err := who.RequireStaff(); err != nil {
+		return Activity{}, err
+	}
 	a, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Activity{}, err
@@ -170,6 +175,9 @@ func (s *Service) managed(ctx context.Context, who actor.Actor, id string) (Acti
 // confirmed count; when the time or place changes, everyone signed up is
 // told.
 func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft) (View, error) {
+	if err := who.RequireStaff(); err != nil {
+		return View{}, err
+	}
 	now := s.clock.Now()
 	if err := d.normalise(now); err != nil {
 		return View{}, err
@@ -277,8 +285,8 @@ func (s *Service) Get(ctx context.Context, who actor.Actor, id string) (View, er
 // StaffList lists the activities of the caller's communities (one of them
 // when communityID is set; every one for an admin).
 func (s *Service) StaffList(ctx context.Context, who actor.Actor, communityID string, when When, cur page.Cursor, limit int) (page.Page[View], error) {
-	if !who.IsStaff() && !who.IsAdmin() {
-		return page.Page[View]{}, apperr.ErrForbidden.New()
+	if err := who.RequireStaff(); err != nil {
+		return page.Page[View]{}, err
 	}
 	if when != Upcoming && when != Past {
 		return page.Page[View]{}, errWhen()
