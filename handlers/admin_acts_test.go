@@ -55,17 +55,31 @@ func TestAdminDispatchesButStaffActByName(t *testing.T) {
 		t.Errorf("refused acts changed the message:\n%s\n%s", before, after)
 	}
 
+	// The answer is the entry recorded and the message now (as every act
+	// on a message answers).
+	type entry struct {
+		Type, Actor string
+		By          map[string]any
+	}
 	var moved struct {
-		Owner  struct{ StaffID string }
-		Thread []struct {
-			Type string
-			By   map[string]any
+		entry
+		Message struct {
+			Owner  struct{ StaffID string }
+			Thread []entry
 		}
 	}
 	env.Post(staffPath(m.ID, "transfer"), s.Admin, map[string]any{"staffId": s.StaffA.StaffID, "reason": "请书记协调"}).
 		Want(t, http.StatusOK).Decode(t, &moved)
-	last := moved.Thread[len(moved.Thread)-1]
-	if moved.Owner.StaffID != s.StaffA.StaffID || last.Type != "transferred" || last.By["kind"] != "admin" {
-		t.Errorf("the admin's transfer: owner %s, last entry %+v; want the secretary, transferred by the admin", moved.Owner.StaffID, last)
+	if len(moved.Message.Thread) == 0 {
+		t.Fatalf("the admin's transfer answered a message without a thread")
+	}
+	last := moved.Message.Thread[len(moved.Message.Thread)-1]
+	for _, e := range []entry{moved.entry, last} {
+		if e.Type != "transferred" || e.Actor != "admin" || e.By["staffId"] != nil || e.By["verified"] != false {
+			t.Errorf("the admin's transfer recorded as %+v; want transferred by the admin (no staff profile, unverified)", e)
+		}
+	}
+	if moved.Message.Owner.StaffID != s.StaffA.StaffID {
+		t.Errorf("the admin's transfer: owner %s, want the secretary %s", moved.Message.Owner.StaffID, s.StaffA.StaffID)
 	}
 }
