@@ -32,6 +32,8 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)
 	in.GET("/me/notifications", s.listNotifications)
 	in.POST("/me/notifications/:id/read", s.readNotification)
+	in.POST("/me/notifications/read-all", s.readAllNotifications)
+	in.POST("/me/subscriptions", s.subscribe)
 	in.POST("/me/volunteer", s.becomeVolunteer)
 	in.GET("/me/service-record", s.serviceRecord)
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"linli/configs"
 	"linli/internal/account"
 	"linli/internal/community"
 	"linli/internal/demo"
@@ -38,6 +39,9 @@ type Options struct {
 	AdminOpenIDs []string
 	// ActorTTL bounds how late a role change is seen (default 30 s).
 	ActorTTL time.Duration
+	// Templates are the WeChat subscribe-message templates (nil: the
+	// default configs/subscribe-templates.json).
+	Templates *notify.Templates
 }
 
 // App is the product's services.
@@ -45,6 +49,9 @@ type App struct {
 	Accounts    *account.Service
 	Communities *community.Service
 	Inbox       *notify.Inbox
+	Credits     *notify.Credits
+	Sender      *notify.Sender
+	Templates   *notify.Templates
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
@@ -66,6 +73,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
 		return nil, err
 	}
+	if o.Templates == nil {
+		t, err := notify.ParseTemplates(configs.SubscribeTemplates)
+		if err != nil {
+			return nil, err
+		}
+		o.Templates = t
+	}
 	places := community.NewStore(o.DB)
 	communities := community.NewService(places, o.Clock)
 	accounts := account.NewStore(o.DB)
@@ -79,7 +93,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a := &App{
 		Accounts: account.NewService(opts), Communities: communities,
-		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock,
+		Inbox: notify.NewInbox(o.DB, o.Clock, o.Templates), Clock: o.Clock,
+		Credits: notify.NewCredits(o.DB, o.Clock, o.Templates), Templates: o.Templates,
 		Departments: department.NewService(o.DB, o.Clock),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
@@ -90,6 +105,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
 		wo.Checker = o.WeChat
 	}
+	var wc notify.WeChat
+	if o.WeChat != nil {
+		wc = o.WeChat
+	}
+	a.Sender = notify.NewSender(a.Inbox, a.Credits, wc, openIDs{accounts}, clock.NewID(), o.Log)
+	a.Jobs = append(a.Jobs, a.Sender.Job())
 	a.Wishes = wish.NewService(wo)
 	a.Jobs = append(a.Jobs, a.Wishes.Job())
 	a.Messages = message.NewService(message.Options{
@@ -98,6 +119,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 	})
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
 	return a, nil
+}
+
+// openIDs finds the openId a subscribe message goes to.
+type openIDs struct{ s *account.Store }
+
+func (o openIDs) OpenIDOf(ctx context.Context, userID string) (string, error) {
+	u, err := o.s.User(ctx, userID)
+	return u.OpenID, err
 }
 
 // Run runs every background job under its lease until ctx ends.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"linli/internal/apperr"
+	"linli/internal/notify"
 )
 
 // State is where a message stands.
@@ -178,6 +179,10 @@ type Message struct {
 	// have been applied; Pending holds them by version ("v3").
 	TallyDirty bool             `bson:"tallyDirty"`
 	Pending    map[string]Delta `bson:"pending,omitempty"`
+	// Outbox holds the notices transitions owe and that were not handed
+	// to the notifier yet, oldest first (written with the transition).
+	Outbox     []notify.Notice `bson:"outbox,omitempty"`
+	OutboxSize int             `bson:"outboxSize,omitempty"`
 
 	Events []Event `bson:"events"`
 }

@@ -14,6 +14,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
+	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 )
@@ -136,30 +137,30 @@ func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Messa
 }
 
 // staffChange runs a transition for staff.
-func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error)) (Message, Event, error) {
+func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error),
+	tell func(context.Context, *Message, Event) []notify.Notice) (Message, Event, error) {
 	if err := requireStaff(a); err != nil {
 		return Message{}, Event{}, err
 	}
-	return s.change(ctx, id, step{see: staffSee(a), decide: decide})
+	return s.change(ctx, id, step{see: staffSee(a), decide: decide, tell: tell})
 }
 
 // Accept makes the caller the message's owner (首接负责). The first of
 // several staff accepting at once wins; the others get
 // ErrAlreadyAccepted naming the owner. Accepting one's own again is fine.
 func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message, error) {
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
 		}
 		return m.accept(by, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		return toResident(m, ev, "message.accepted", "您的留言已受理",
+			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	})
 	if errors.Is(err, errAlreadyYours) {
 		return m, nil
-	}
-	if err == nil {
-		s.tellResident(ctx, &m, ev, "message.accepted", "您的留言已受理",
-			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	}
 	return m, err
 }
@@ -175,21 +176,19 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 	if images, err = cleanImages(images); err != nil {
 		return Message{}, Event{}, err
 	}
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
 		}
 		return m.reply(by, content, images, ask, now)
-	})
-	if err == nil {
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
 		title := "您的留言有了新回复"
 		if ask {
 			title = "社区工作人员请您补充信息"
 		}
-		s.tellResident(ctx, &m, ev, "message.reply", title, ev.By.Staff.Name+"（"+ev.By.Staff.Position+"）："+excerpt(content))
-	}
-	return m, ev, err
+		return toResident(m, ev, "message.reply", title, ev.By.Staff.Name+"（"+ev.By.Staff.Position+"）："+excerpt(content))
+	})
 }
 
 // Resolve resolves the message: only its owner, only after a named reply.
@@ -198,16 +197,15 @@ func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution str
 	if err != nil {
 		return Message{}, err
 	}
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
 		}
 		return m.resolve(by, text, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		return toResident(m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
 	})
-	if err == nil {
-		s.tellResident(ctx, &m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
-	}
 	return m, err
 }
 
@@ -226,7 +224,7 @@ func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reas
 	if err != nil && !account.ErrStaffNotFound.Is(err) {
 		return Message{}, err
 	}
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	m, _, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by := Who{Kind: ByAdmin, UserID: a.UserID}
 		switch {
 		case a.MemberOf(m.CommunityID) && m.Owner != nil && m.Owner.StaffID == a.StaffID,
@@ -241,10 +239,9 @@ func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reas
 		}
 		to := StaffRef{StaffID: target.ID, UserID: target.UserID, Name: target.Name, Position: target.Position}
 		return m.transfer(by, to, reason, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		return toStaff(m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
 	})
-	if err == nil {
-		s.tellStaff(ctx, &m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
-	}
 	return m, err
 }
 
@@ -279,7 +276,7 @@ func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in Esc
 			DepartmentID: dept.ID, DepartmentName: dept.Name, LiaisonName: dept.LiaisonName,
 			LiaisonPhone: dept.LiaisonPhone, Note: note, DueAt: due,
 		}, now)
-	})
+	}, nil)
 }
 
 // RecordAnswer records a department's answer to an escalation, as a staff
@@ -289,17 +286,18 @@ func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalatio
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
 		}
 		return m.recordAnswer(by, escalationID, content, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		if m.Owner == nil || m.Owner.StaffID == a.StaffID {
+			return nil
+		}
+		return toStaff(m, ev, []string{m.Owner.UserID}, "message.department_answer", ev.DepartmentName+"已答复", excerpt(content))
 	})
-	if err == nil && m.Owner != nil && m.Owner.StaffID != a.StaffID {
-		s.tellStaff(ctx, &m, ev, []string{m.Owner.UserID}, "message.department_answer", ev.DepartmentName+"已答复", excerpt(content))
-	}
-	return m, ev, err
 }
 
 // Classify changes a message's category, urgency or complexity, with a
@@ -335,7 +333,7 @@ func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Clas
 			}
 		}
 		return m.classify(by, c, cfg, now)
-	})
+	}, nil)
 	return m, err
 }
 

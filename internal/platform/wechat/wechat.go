@@ -15,6 +15,7 @@ import (
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
 	"github.com/silenceper/wechat/v2/miniprogram/security"
+	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 	"github.com/silenceper/wechat/v2/util"
 
 	"linli/internal/apperr"
@@ -101,5 +102,44 @@ func fromErrCode(code int, cause error) error {
 		return ErrRisky.Wrap(cause)
 	default:
 		return ErrUpstream.Wrap(cause)
+	}
+}
+
+// APIError is an errcode WeChat answered.
+type APIError struct {
+	Code int
+	Msg  string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("wechat errcode %d: %s", e.Code, e.Msg) }
+
+// WeChatCode is the errcode (notify.Coded).
+func (e *APIError) WeChatCode() int { return e.Code }
+
+// apiError turns silenceper's error into an APIError when it carries an errcode.
+func apiError(err error) error {
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return &APIError{Code: int(ce.ErrCode), Msg: ce.ErrMsg}
+	}
+	return err
+}
+
+// SendSubscribe sends a subscribe message (订阅消息) to openID with
+// template templateID, opening page in the mini-program (state "formal",
+// "trial" or "developer"). A refusal is an *APIError with WeChat's errcode.
+func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, state string, data map[string]string) error {
+	msg := &subscribe.Message{ToUser: openID, TemplateID: templateID, Page: page, MiniprogramState: state,
+		Lang: "zh_CN", Data: make(map[string]*subscribe.DataItem, len(data))}
+	for k, v := range data {
+		msg.Data[k] = &subscribe.DataItem{Value: v}
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.mp.GetSubscribe().Send(msg) }() // silenceper takes no context
+	select {
+	case err := <-done:
+		return apiError(err)
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
