@@ -123,3 +123,41 @@ func TestMessageNoticesLinkTheMessage(t *testing.T) {
 		t.Fatalf("resident inbox: %+v", p)
 	}
 }
+
+// Accepting templates adds one credit each; unknown IDs are listed, not
+// refused; the embedded sender then logs the resident's notice once and the
+// next notice, with no credit left, stays in the app.
+func TestSubscriptionsFeedTheSender(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var got struct {
+		Credits []struct {
+			TemplateID string
+			Credits    int
+		}
+		Ignored []string
+	}
+	env.Post("/api/v1/me/subscriptions", s.ResidentA.Token, map[string]any{"accepted": []string{"TMPL-MESSAGE-PROGRESS", "gone"}}).
+		Want(t, 200).Decode(t, &got)
+	if len(got.Credits) != 1 || got.Credits[0].Credits != 1 || len(got.Ignored) != 1 || got.Ignored[0] != "gone" {
+		t.Fatalf("%+v", got)
+	}
+	too := make([]string, 21)
+	for i := range too {
+		too[i] = fmt.Sprint("t", i)
+	}
+	env.Post("/api/v1/me/subscriptions", s.ResidentA.Token, map[string]any{"accepted": too}).Want(t, 422, "VALIDATION_FAILED")
+	var m struct{ ID string }
+	env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "物业维修", "content": "楼道灯坏了"}).Want(t, 201).Decode(t, &m)
+	env.Post("/api/v1/staff/messages/"+m.ID+"/accept", s.StaffA.Token, nil).Want(t, 200)
+	env.Post("/api/v1/staff/messages/"+m.ID+"/replies", s.StaffA.Token, map[string]any{"content": "明天来修"}).Want(t, 201)
+	if err := env.App.Sender.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Items []struct{ Kind, WeChat string } }
+	env.Get("/api/v1/me/notifications", s.ResidentA.Token).Want(t, 200).Decode(t, &p)
+	if len(p.Items) != 2 || p.Items[1].Kind != "message.accepted" || p.Items[1].WeChat != "logged" ||
+		p.Items[0].Kind != "message.reply" || p.Items[0].WeChat != "in_app_only" {
+		t.Fatalf("%+v", p)
+	}
+}

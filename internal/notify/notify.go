@@ -114,7 +114,7 @@ var Indexes = []store.Index{
 	{Collection: "notifications", Name: "key_unique", Keys: bson.D{{Key: "key", Value: 1}}, Unique: true,
 		Partial: bson.D{{Key: "key", Value: bson.M{"$type": "string"}}}},
 	// The sender's work: only records whose delivery is pending carry Due.
-	{Collection: "notifications", Name: "wechat_due", Keys: bson.D{{Key: "wechat.due", Value: 1}},
+	{Collection: "notifications", Name: "wechat_due", Keys: bson.D{{Key: "wechat.due", Value: 1}, {Key: "_id", Value: 1}},
 		Partial: bson.D{{Key: "wechat.due", Value: bson.M{"$exists": true}}}},
 	{Collection: "subscription_credits", Name: "user", Keys: bson.D{{Key: "userId", Value: 1}}},
 }

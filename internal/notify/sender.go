@@ -116,7 +116,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		now := s.inbox.clock.Now()
 		due, err := store.FindAll[idOnly](ctx, s.inbox.c,
 			bson.M{"wechat.due": bson.M{"$exists": true, "$lte": now}, "wechat.state": Queued},
-			options.Find().SetProjection(bson.M{"_id": 1}).SetSort(bson.D{{Key: "wechat.due", Value: 1}}).SetLimit(sendBatch))
+			options.Find().SetProjection(bson.M{"_id": 1}).SetSort(bson.D{{Key: "wechat.due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(sendBatch))
 		if err != nil {
 			return errors.Join(append(errs, err)...)
 		}
