@@ -103,6 +103,17 @@ type configRequest struct {
 	Urgent              limitsRequest     `json:"urgent" validate:"required"`
 	Normal              limitsRequest     `json:"normal" validate:"required"`
 	ComplexResolveHours int               `json:"complexResolveHours" validate:"required,min=1,max=2160"`
+	// Lifecycle is optional: omitted, the defaults.
+	Lifecycle *lifecycleRequest `json:"lifecycle" zh:"办理周期"`
+}
+
+// lifecycleRequest is a community's lifecycle periods, in days (checked by
+// message.Config.Check, one entry per field).
+type lifecycleRequest struct {
+	ResidentReminderDays int `json:"residentReminderDays" zh:"提醒居民答复（天）"`
+	ResidentSilentDays   int `json:"residentSilentDays" zh:"居民未答复转回承办人（天）"`
+	RateReminderDays     int `json:"rateReminderDays" zh:"提醒评价（天）"`
+	RateWindowDays       int `json:"rateWindowDays" zh:"评价期（天）"`
 }
 
 func (s *server) setMessageConfig(c echo.Context) error {
@@ -117,7 +128,12 @@ func (s *server) setMessageConfig(c echo.Context) error {
 	cfg := message.Config{
 		Urgent:              message.Limits{ResponseHours: req.Urgent.ResponseHours, ResolveHours: req.Urgent.ResolveHours},
 		Normal:              message.Limits{ResponseHours: req.Normal.ResponseHours, ResolveHours: req.Normal.ResolveHours},
-		ComplexResolveHours: req.ComplexResolveHours,
+		ComplexResolveHours: req.ComplexResolveHours, Lifecycle: message.DefaultLifecycle,
+	}
+	if req.Lifecycle != nil {
+		l := req.Lifecycle
+		cfg.Lifecycle = message.Lifecycle{ResidentReminderDays: l.ResidentReminderDays, ResidentSilentDays: l.ResidentSilentDays,
+			RateReminderDays: l.RateReminderDays, RateWindowDays: l.RateWindowDays}
 	}
 	for _, cat := range req.Categories {
 		cfg.Categories = append(cfg.Categories, message.Category{Name: cat.Name, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})

@@ -127,6 +127,20 @@ var deadlineNames = map[string]string{"response": "首次响应", "resolve": "�
 // key names the deadline (and the cycle, or the escalation), so that two
 // sweeps, or a retried one, store each notice once.
 func (s *Service) alert(ctx context.Context, m *Message, ev Event, al Alert) []notify.Notice {
+	switch al.Kind {
+	case EvResidentReminder:
+		return toResident(m, ev, "message.awaiting_reminder", "社区工作人员在等您的答复",
+			"您的留言"+subject(m)+"需要您补充信息，请打开留言回复。")
+	case EvResidentSilent:
+		return s.toOwner(ctx, m, ev, "message.resident_silent", "居民未答复，留言已转回您处理",
+			subject(m)+"：居民逾期未答复，请实名答复后再办结。")
+	case EvRateReminder:
+		return toResident(m, ev, "message.rate_reminder", "请为留言办理结果评价",
+			"您的留言"+subject(m)+"已办结，请评价办理结果。")
+	case EvRatingExpired:
+		return toResident(m, ev, "message.closed", "留言已关闭（评价期已过）",
+			"您的留言"+subject(m)+"评价期已过，已关闭。如问题仍未解决，可重新留言。")
+	}
 	key := fmt.Sprintf("%s:%s:c%d", al.Kind, al.Deadline, m.Cycle)
 	if al.Deadline == "response" {
 		key = fmt.Sprintf("%s:response", al.Kind)

@@ -181,7 +181,11 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 		if err != nil {
 			return Event{}, err
 		}
-		return m.reply(by, content, images, ask, now)
+		lc, err := s.lifecycle(ctx, m.CommunityID)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.reply(by, content, images, ask, lc, now)
 	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
 		title := "您的留言有了新回复"
 		if ask {
@@ -202,11 +206,21 @@ func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution str
 		if err != nil {
 			return Event{}, err
 		}
-		return m.resolve(by, text, now)
+		lc, err := s.lifecycle(ctx, m.CommunityID)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.resolve(by, text, lc, now)
 	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
 		return toResident(m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
 	})
 	return m, err
+}
+
+// lifecycle is a community's lifecycle periods.
+func (s *Service) lifecycle(ctx context.Context, communityID string) (Lifecycle, error) {
+	cfg, err := s.store.configs.get(ctx, communityID)
+	return cfg.Lifecycle, err
 }
 
 // Transfer moves the message to another active staff member of its
