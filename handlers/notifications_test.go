@@ -154,7 +154,9 @@ func TestSubscriptionsFeedTheSender(t *testing.T) {
 	if err := env.App.Sender.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var p struct{ Items []struct{ Kind, WeChat string } }
+	var p struct {
+		Items []struct{ Kind, WeChat string }
+	}
 	env.Get("/api/v1/me/notifications", s.ResidentA.Token).Want(t, 200).Decode(t, &p)
 	if len(p.Items) != 2 || p.Items[1].Kind != "message.accepted" || p.Items[1].WeChat != "logged" ||
 		p.Items[0].Kind != "message.reply" || p.Items[0].WeChat != "in_app_only" {

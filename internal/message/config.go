@@ -44,7 +44,7 @@ type Config struct {
 	// Lifecycle ends the waits that have no deadline of their own.
 	Lifecycle Lifecycle  `bson:"lifecycle" json:"lifecycle"`
 	UpdatedAt *time.Time `bson:"updatedAt" json:"updatedAt"`
-	UpdatedBy           string     `bson:"updatedBy" json:"-"`
+	UpdatedBy string     `bson:"updatedBy" json:"-"`
 }
 
 // Lifecycle is how long a message waits on its resident, in days: a

@@ -98,7 +98,9 @@ func TestNoResolveWithoutANamedReplyInTheCycle(t *testing.T) {
 	if _, err := m.resolve(gridStaff, "修好了", DefaultLifecycle, start.Add(time.Hour)); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve without reply: %v", err)
 	}
-	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) { return m.reply(secretary, "已派人", nil, false, DefaultLifecycle, now) })
+	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(secretary, "已派人", nil, false, DefaultLifecycle, now)
+	})
 	if !m.RespondedInTime || *m.FirstResponseAt != start.Add(2*time.Hour) {
 		t.Fatalf("first response %v in time %v", m.FirstResponseAt, m.RespondedInTime)
 	}
@@ -121,7 +123,9 @@ func TestNoResolveWithoutANamedReplyInTheCycle(t *testing.T) {
 	if _, err := m.resolve(gridStaff, "换了灯泡", DefaultLifecycle, start.Add(5*time.Hour)); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after reopening without a new reply: %v", err)
 	}
-	apply(t, &m, 5*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "换了灯泡", nil, false, DefaultLifecycle, now) })
+	apply(t, &m, 5*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "换了灯泡", nil, false, DefaultLifecycle, now)
+	})
 	apply(t, &m, 6*time.Hour, func(now time.Time) (Event, error) { return m.resolve(gridStaff, "换了灯泡", DefaultLifecycle, now) })
 	apply(t, &m, 7*time.Hour, func(now time.Time) (Event, error) { return m.rate(true, Basic, "", now) })
 	if m.State != Closed || m.Rating.Cycle != 2 {
@@ -138,7 +142,9 @@ func TestNoResolveWithoutANamedReplyInTheCycle(t *testing.T) {
 func TestQuestionPausesTheResolutionClock(t *testing.T) {
 	m := fresh(t, "物业维修", "")
 	apply(t, &m, time.Hour, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
-	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "几号楼？", nil, true, DefaultLifecycle, now) })
+	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "几号楼？", nil, true, DefaultLifecycle, now)
+	})
 	if m.State != AwaitingResident || m.SortDueAt != Never {
 		t.Fatalf("asking: %s %s", m.State, m.SortDueAt)
 	}
@@ -154,8 +160,12 @@ func TestQuestionPausesTheResolutionClock(t *testing.T) {
 		t.Fatalf("resumed: %s due %s", m.State, m.Deadlines.ResolveDueAt)
 	}
 	// A second pause adds up.
-	apply(t, &m, 11*24*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "哪个单元？", nil, true, DefaultLifecycle, now) })
-	apply(t, &m, 12*24*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "电话已问清", nil, false, DefaultLifecycle, now) })
+	apply(t, &m, 11*24*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "哪个单元？", nil, true, DefaultLifecycle, now)
+	})
+	apply(t, &m, 12*24*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "电话已问清", nil, false, DefaultLifecycle, now)
+	})
 	if m.State != Accepted || m.Deadlines.ResolveDueAt != start.Add(7*24*time.Hour+paused+24*time.Hour) {
 		t.Fatalf("second pause: due %s", m.Deadlines.ResolveDueAt)
 	}
@@ -228,7 +238,9 @@ func TestFiguresMoveWithTheOwner(t *testing.T) {
 		t.Fatalf("submitted: %+v", d)
 	}
 	apply(t, &m, time.Minute, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
-	apply(t, &m, 20*time.Minute, func(now time.Time) (Event, error) { return m.reply(gridStaff, "好", nil, false, DefaultLifecycle, now) })
+	apply(t, &m, 20*time.Minute, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "好", nil, false, DefaultLifecycle, now)
+	})
 	f1 := figuresOf(&m)
 	d := diff(f0, f1)
 	if len(d) != 2 || d[0].Bucket.StaffID != "" || d[1].Bucket.StaffID != "s2" {
