@@ -203,6 +203,9 @@ func (s *server) wishSettings(c echo.Context) error {
 type wishSettingsRequest struct {
 	ValueCap    int    `json:"valueCap" validate:"required,min=1,max=2000"`
 	ContactNote string `json:"contactNote" validate:"max=200"`
+	// The confirmation periods (checked by the service; omitted: the defaults).
+	ConfirmReminderDays int `json:"confirmReminderDays" zh:"提醒确认（天）"`
+	ConfirmDays         int `json:"confirmDays" zh:"自动确认（天）"`
 }
 
 func (s *server) setWishSettings(c echo.Context) error {
@@ -216,6 +219,7 @@ func (s *server) setWishSettings(c echo.Context) error {
 	}
 	st, err := s.App.Wishes.SetSettings(c.Request().Context(), callerOf(c), id, wish.SettingsChange{
 		ValueCap: req.ValueCap, ContactNote: req.ContactNote,
+		ConfirmReminderDays: req.ConfirmReminderDays, ConfirmDays: req.ConfirmDays,
 	})
 	if err != nil {
 		return err

@@ -45,6 +45,8 @@ var Indexes = []store.Index{
 	// The sweeper: claims due, wishes past expiry, effects owed.
 	{Collection: "wishes", Name: "claim_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "claim.dueAt", Value: 1}}},
 	{Collection: "wishes", Name: "state_expires", Keys: bson.D{{Key: "state", Value: 1}, {Key: "expiresAt", Value: 1}}},
+	{Collection: "wishes", Name: "confirm_remind", Keys: bson.D{{Key: "state", Value: 1}, {Key: "fulfilment.reminded", Value: 1}, {Key: "fulfilment.remindAt", Value: 1}}},
+	{Collection: "wishes", Name: "confirm_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "fulfilment.confirmBy", Value: 1}}},
 	{Collection: "wishes", Name: "outbox", Keys: bson.D{{Key: "outboxSize", Value: 1}},
 		Partial: bson.D{{Key: "outboxSize", Value: bson.M{"$gt": 0}}}},
 	// The per-person limits (see Wish.PosterSlot).
@@ -191,6 +193,16 @@ func (s *Store) Overdue(ctx context.Context, now time.Time, posterID string, lim
 	filter := bson.M{"state": bson.M{"$in": bson.A{PendingReview, Open}}, "expiresAt": bson.M{"$lte": now}}
 	if posterID != "" {
 		filter["poster.userId"] = posterID
+	}
+	return store.FindAll[Wish](ctx, s.wishes, filter, options.Find().SetLimit(int64(limit)))
+}
+
+// dueFulfilled returns up to limit fulfilled wishes whose field (a time of
+// the fulfilment) is due; with all false, only those not reminded yet.
+func (s *Store) dueFulfilled(ctx context.Context, field string, now time.Time, all bool, limit int) ([]Wish, error) {
+	filter := bson.M{"state": Fulfilled, field: bson.M{"$lte": now}}
+	if !all {
+		filter["fulfilment.reminded"] = false
 	}
 	return store.FindAll[Wish](ctx, s.wishes, filter, options.Find().SetLimit(int64(limit)))
 }

@@ -25,7 +25,60 @@ func (s *Service) Job() lease.Job {
 // step is one conditional write, an effect is keyed; running it twice, or
 // in two processes at once, does each thing once.
 func (s *Service) Sweep(ctx context.Context) error {
-	return errors.Join(s.releaseDue(ctx), s.expireOverdue(ctx, ""), s.flush(ctx))
+	return errors.Join(s.releaseDue(ctx), s.expireOverdue(ctx, ""), s.remindToConfirm(ctx), s.autoConfirm(ctx), s.flush(ctx))
+}
+
+// remindToConfirm reminds the poster of each fulfilled wish nobody
+// confirmed by its reminder day, once.
+func (s *Service) remindToConfirm(ctx context.Context) error {
+	now := s.clock.Now()
+	due, err := s.store.dueFulfilled(ctx, "fulfilment.remindAt", now, false, sweepBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range due {
+		w := &due[i]
+		ev := s.event(EvConfirmReminder, Person{}, "")
+		fx := s.effects(ev, notice(w, ev, w.Poster.UserID, "wish.confirm_reminder", "请确认心愿是否已完成",
+			"志愿者已完成您的心愿「"+w.Title+"」，请在小程序中确认；逾期未确认将由系统自动确认。"))
+		filter := bson.M{"_id": w.ID, "state": Fulfilled, "fulfilment.reminded": false, "fulfilment.remindAt": bson.M{"$lte": now}}
+		nw, ok, err := s.store.apply(ctx, filter, change{set: bson.M{"fulfilment.reminded": true}, event: ev, effects: fx})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			s.after(ctx, &nw, false)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// autoConfirm confirms each fulfilled wish nobody confirmed within its
+// period, through the same change as a person's confirmation (the claimer
+// is credited), once.
+func (s *Service) autoConfirm(ctx context.Context) error {
+	now := s.clock.Now()
+	due, err := s.store.dueFulfilled(ctx, "fulfilment.confirmBy", now, true, sweepBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range due {
+		w := &due[i]
+		ev := s.event(EvAutoConfirmed, Person{}, "完成后未在期限内确认，系统自动确认")
+		filter := bson.M{"_id": w.ID, "state": Fulfilled, "fulfilment.confirmBy": bson.M{"$lte": now}}
+		nw, ok, err := s.store.apply(ctx, filter, s.confirmation(w, ev, Confirmation{Auto: true, At: ev.At}))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			s.after(ctx, &nw, false)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // releaseDue releases every claim not fulfilled within ClaimPeriod and tells

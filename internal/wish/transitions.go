@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -255,12 +256,19 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 	if _, err := s.check(ctx, a, w.Title, in.Note); err != nil {
 		return View{}, err
 	}
+	st, err := s.store.settingsOf(ctx, w.CommunityID)
+	if err != nil {
+		return View{}, err
+	}
 	return s.run(ctx, a, id, EvFulfilled, personOf(a), in.Note, step{
 		check:  func(w *Wish, _ Viewer) error { return w.whyNotAsClaimer(a.UserID) },
 		filter: bson.M{"state": Claimed, "claim.by.userId": a.UserID},
 		change: func(w *Wish, _ Viewer, ev Event) change {
+			f := Fulfilment{Note: in.Note, Images: in.Images, At: ev.At,
+				RemindAt:  ev.At.Add(time.Duration(st.ConfirmReminderDays) * 24 * time.Hour),
+				ConfirmBy: ev.At.Add(time.Duration(st.ConfirmDays) * 24 * time.Hour)}
 			return change{
-				set:   bson.M{"state": Fulfilled, "fulfilment": Fulfilment{Note: in.Note, Images: in.Images, At: ev.At}},
+				set:   bson.M{"state": Fulfilled, "fulfilment": f},
 				unset: []string{"claimSlot", "posterSlot"},
 				event: ev,
 				effects: s.effects(ev, notice(w, ev, w.Poster.UserID, "wish.fulfilled", "心愿已完成，请确认",
@@ -281,16 +289,27 @@ func (s *Service) Confirm(ctx context.Context, a actor.Actor, id string) (View, 
 			if v == AsStaff {
 				ev.By = staffPersonOf(a)
 			}
-			fx := s.effects(ev, notice(w, ev, w.Claim.By.UserID, "wish.confirmed", "心愿已确认完成",
-				"您完成的心愿「"+w.Title+"」已确认送达，已记入您的服务记录。感谢您的付出！"))
-			fx.Credit = creditFor(*w, ev.At)
-			return change{
-				set:     bson.M{"state": Confirmed, "confirmation": Confirmation{By: ev.By, AsStaff: v == AsStaff, At: ev.At}},
-				event:   ev,
-				effects: fx,
-			}
+			return s.confirmation(w, ev, Confirmation{By: ev.By, AsStaff: v == AsStaff, At: ev.At})
 		},
 	})
+}
+
+// confirmation is the change that confirms w: the claimer told and
+// credited in the service record. The poster's, staff's and the system's
+// confirmation all take this one path.
+func (s *Service) confirmation(w *Wish, ev Event, c Confirmation) change {
+	fx := s.effects(ev, notice(w, ev, w.Claim.By.UserID, "wish.confirmed", "心愿已确认完成",
+		"您完成的心愿「"+w.Title+"」已确认送达，已记入您的服务记录。感谢您的付出！"))
+	if c.Auto {
+		fx.Notices = append(fx.Notices, notice(w, ev, w.Poster.UserID, "wish.auto_confirmed", "心愿已自动确认完成",
+			"您的心愿「"+w.Title+"」完成后未在期限内确认，系统已自动确认。如有问题请联系社区。"))
+	}
+	fx.Credit = creditFor(*w, ev.At)
+	return change{
+		set:     bson.M{"state": Confirmed, "confirmation": c},
+		event:   ev,
+		effects: fx,
+	}
 }
 
 // effects bundles the notices one event owes.

@@ -116,7 +116,9 @@ type FulfilmentView struct {
 type ConfirmationView struct {
 	By      PersonView `json:"by"`
 	AsStaff bool       `json:"asStaff"`
-	At      time.Time  `json:"at"`
+	// Auto: nobody confirmed within the community's period; the system did.
+	Auto bool      `json:"auto"`
+	At   time.Time `json:"at"`
 }
 
 // EventView is one step of the history (staff only).
@@ -151,7 +153,7 @@ func view(a actor.Actor, v Viewer, w *Wish, settings Settings, now time.Time) Vi
 		out.Fulfilment = &FulfilmentView{Note: w.Fulfilment.Note, Images: nonNil(w.Fulfilment.Images), At: w.Fulfilment.At}
 	}
 	if w.Confirmation != nil {
-		out.Confirmation = &ConfirmationView{By: shown(w.Confirmation.By, v == AsStaff), AsStaff: w.Confirmation.AsStaff, At: w.Confirmation.At}
+		out.Confirmation = &ConfirmationView{By: shown(w.Confirmation.By, v == AsStaff), AsStaff: w.Confirmation.AsStaff, Auto: w.Confirmation.Auto, At: w.Confirmation.At}
 	}
 	if w.Claim != nil {
 		out.Claim = &ClaimView{By: shown(w.Claim.By, v == AsStaff), At: w.Claim.At, DueAt: w.Claim.DueAt}

@@ -153,19 +153,26 @@ type Claim struct {
 	DueAt time.Time `bson:"dueAt"`
 }
 
-// Fulfilment is the claimer's report that the wish came true.
+// Fulfilment is the claimer's report that the wish came true. Nobody
+// confirming it is not the end: the poster is reminded at RemindAt, and the
+// system confirms it at ConfirmBy (the community's periods when reported).
 type Fulfilment struct {
-	Note   string    `bson:"note"`
-	Images []string  `bson:"images"`
-	At     time.Time `bson:"at"`
+	Note      string    `bson:"note"`
+	Images    []string  `bson:"images"`
+	At        time.Time `bson:"at"`
+	RemindAt  time.Time `bson:"remindAt"`
+	ConfirmBy time.Time `bson:"confirmBy"`
+	Reminded  bool      `bson:"reminded"`
 }
 
 // Confirmation is the poster's or staff's word that it reached the beneficiary.
 type Confirmation struct {
 	By Person `bson:"by"`
 	// AsStaff tells whether a staff member (rather than the poster) confirmed.
-	AsStaff bool      `bson:"asStaff"`
-	At      time.Time `bson:"at"`
+	AsStaff bool `bson:"asStaff"`
+	// Auto: nobody confirmed within the community's period; the system did.
+	Auto bool      `bson:"auto,omitempty"`
+	At   time.Time `bson:"at"`
 }
 
 // EventType names a step of a wish's history.
@@ -182,6 +189,10 @@ const (
 	EvFulfilled    EventType = "fulfilled"
 	EvConfirmed    EventType = "confirmed"
 	EvExpired      EventType = "expired"
+	// EvConfirmReminder: the poster was reminded to confirm.
+	EvConfirmReminder EventType = "confirm_reminder"
+	// EvAutoConfirmed: nobody confirmed in time; the system did.
+	EvAutoConfirmed EventType = "auto_confirmed"
 )
 
 // Event is one step of the history.
