@@ -21,6 +21,7 @@ import (
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/lease"
+	"linli/internal/platform/qrcode"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
 	"linli/internal/wish"
@@ -52,6 +53,8 @@ type App struct {
 	Credits     *notify.Credits
 	Sender      *notify.Sender
 	Templates   *notify.Templates
+	// Codes makes the check-in codes of activities and service points.
+	Codes *qrcode.Coder
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
@@ -109,6 +112,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.WeChat != nil {
 		wc = o.WeChat
 	}
+	var qc qrcode.WeChat
+	if o.WeChat != nil {
+		qc = o.WeChat
+	}
+	a.Codes = qrcode.New(qc, o.Redis, o.Log)
 	a.Sender = notify.NewSender(a.Inbox, a.Credits, wc, openIDs{accounts}, clock.NewID(), o.Log)
 	a.Jobs = append(a.Jobs, a.Sender.Job())
 	a.Wishes = wish.NewService(wo)

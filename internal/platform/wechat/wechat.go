@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
+	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
 	"github.com/silenceper/wechat/v2/miniprogram/security"
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 	"github.com/silenceper/wechat/v2/util"
@@ -141,5 +142,29 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 		return apiError(err)
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// WXACodeUnlimit makes a mini-program code (小程序码) opening page with
+// scene (at most 32 characters); WeChat answers a JPEG image.
+func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
+	checkPath := false
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { // silenceper takes no context
+		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width, CheckPath: &checkPath})
+		done <- result{b, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, ErrUpstream.Wrap(r.err)
+		}
+		return r.b, nil
+	case <-ctx.Done():
+		return nil, ErrUpstream.Wrap(ctx.Err())
 	}
 }
