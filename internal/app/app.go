@@ -54,7 +54,7 @@ type App struct {
 	Sender      *notify.Sender
 	Templates   *notify.Templates
 	// Codes makes the check-in codes of activities and service points.
-	Codes *qrcode.Coder
+	Codes       *qrcode.Coder
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
