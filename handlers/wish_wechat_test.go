@@ -1,15 +1,17 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"linli/internal/testenv"
 )
 
 // With WeChat configured every text a resident publishes goes through its
 // content security: a risky text is refused; WeChat failing does not stop a
-// resident, the wish waits for moderation marked unchecked.
+// resident, the wish waits (pending_check) for the sweep's re-check.
 func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
 	login := func(code, openID string) string {
@@ -36,7 +38,7 @@ func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 	checks := env.WeChat.Checks()
 	env.WeChat.FailNext(-1) // WeChat busy
 	unchecked := postWish(t, env, resident, aWish(map[string]any{"beneficiaryName": "赵大爷"}))
-	if v := getWish(t, env, unchecked.ID, admin); v.ContentCheck != "unchecked" || env.WeChat.Checks() != checks {
+	if v := getWish(t, env, unchecked.ID, admin); v.ContentCheck != "pending_check" || env.WeChat.Checks() != checks {
 		t.Fatalf("content check %q after WeChat failed", v.ContentCheck)
 	}
 	env.Post("/api/v1/staff/wishes/"+ok.ID+"/approve", admin, nil).Want(t, http.StatusOK)
@@ -52,4 +54,99 @@ func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 	env.Post("/api/v1/wishes/"+ok.ID+"/fulfil", vol, map[string]string{"note": "送到了违禁词"}).
 		Want(t, http.StatusUnprocessableEntity, "CONTENT_REJECTED")
 	env.Post("/api/v1/wishes/"+ok.ID+"/fulfil", vol, map[string]string{"note": "已送到"}).Want(t, http.StatusOK)
+}
+
+// Content that waits: WeChat unreachable, a resident's wish and note are
+// kept as pending_check (not approvable, the note withheld from the
+// poster), re-checked by the sweep when WeChat is back: passed goes on,
+// risky found later is rejected with the reason and told, review goes to
+// the moderator. Nothing is lost.
+func TestContentWaitsForWeChat(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	ctx := context.Background()
+	login := func(code, openID string) string {
+		t.Helper()
+		env.WeChat.AddCode(code, openID)
+		var s struct{ Token string }
+		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
+		return s.Token
+	}
+	sweep := func() {
+		t.Helper()
+		if err := env.App.Wishes.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := login("code-admin", "dev-admin")
+	var c, g struct{ ID string }
+	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, 201).Decode(t, &c)
+	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "甲一网格"}).Want(t, 201).Decode(t, &g)
+	resident := login("code-resident", "o-resident")
+	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	env.WeChat.Risky("违禁词")
+	env.WeChat.Review("待人工")
+
+	env.WeChat.CheckDown(true)
+	good := postWish(t, env, resident, aWish(map[string]any{"beneficiaryName": "赵大爷"}))
+	bad := postWish(t, env, resident, aWish(map[string]any{"beneficiaryName": "赵大爷", "description": "想要违禁词"}))
+	odd := postWish(t, env, resident, aWish(map[string]any{"beneficiaryName": "赵大爷", "description": "待人工看看"}))
+	for _, w := range []wishJSON{good, bad, odd} {
+		if v := getWish(t, env, w.ID, admin); v.ContentCheck != "pending_check" {
+			t.Fatalf("%s: %q", w.ID, v.ContentCheck)
+		}
+	}
+	env.Post("/api/v1/staff/wishes/"+good.ID+"/approve", admin, nil).Want(t, http.StatusConflict, "WISH_CONTENT_CHECK_PENDING")
+	env.Clock.Advance(2 * time.Minute)
+	sweep() // still down: the wishes wait, asked again later
+	if v := getWish(t, env, good.ID, admin); v.ContentCheck != "pending_check" || v.State != "pending_review" {
+		t.Fatalf("still down: %+v", v)
+	}
+	env.WeChat.CheckDown(false)
+	env.Clock.Advance(5 * time.Minute)
+	sweep()
+	sweep()
+	if v := getWish(t, env, good.ID, admin); v.ContentCheck != "passed" {
+		t.Fatalf("good: %q", v.ContentCheck)
+	}
+	if v := getWish(t, env, odd.ID, admin); v.ContentCheck != "review" || v.State != "pending_review" {
+		t.Fatalf("review goes to the moderator: %+v", v)
+	}
+	v := getWish(t, env, bad.ID, resident)
+	if v.State != "rejected" || v.Review == nil || v.Review.Reason != "内容未通过微信内容安全检测" {
+		t.Fatalf("risky found later: %+v", v)
+	}
+	rejected := 0
+	for _, n := range inboxOf(t, env, resident) {
+		if n.Kind == "wish.content_rejected" && n.RefID == bad.ID {
+			rejected++
+		}
+	}
+	if rejected != 1 {
+		t.Fatalf("%d rejection notices", rejected)
+	}
+	env.Post("/api/v1/staff/wishes/"+good.ID+"/approve", admin, nil).Want(t, http.StatusOK)
+
+	// A fulfilment note while WeChat is down: accepted, withheld from the
+	// poster until the re-check passes.
+	vol := login("code-vol", "o-vol")
+	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+good.ID+"/claim", vol, nil).Want(t, http.StatusOK)
+	env.WeChat.CheckDown(true)
+	env.Post("/api/v1/wishes/"+good.ID+"/fulfil", vol, map[string]string{"note": "已送到赵大爷家"}).Want(t, http.StatusOK)
+	var f struct{ Fulfilment struct{ Note, Check string } }
+	env.Get("/api/v1/wishes/"+good.ID, resident).Want(t, 200).Decode(t, &f)
+	if f.Fulfilment.Note != "" || f.Fulfilment.Check != "pending_check" {
+		t.Fatalf("poster sees a note not checked: %+v", f)
+	}
+	env.Get("/api/v1/wishes/"+good.ID, vol).Want(t, 200).Decode(t, &f)
+	if f.Fulfilment.Note != "已送到赵大爷家" {
+		t.Fatalf("the claimer sees their note: %+v", f)
+	}
+	env.WeChat.CheckDown(false)
+	env.Clock.Advance(2 * time.Minute)
+	sweep()
+	env.Get("/api/v1/wishes/"+good.ID, resident).Want(t, 200).Decode(t, &f)
+	if f.Fulfilment.Note != "已送到赵大爷家" || f.Fulfilment.Check != "passed" {
+		t.Fatalf("after the re-check: %+v", f)
+	}
 }

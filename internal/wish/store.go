@@ -46,6 +46,8 @@ var Indexes = []store.Index{
 	{Collection: "wishes", Name: "claim_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "claim.dueAt", Value: 1}}},
 	{Collection: "wishes", Name: "state_expires", Keys: bson.D{{Key: "state", Value: 1}, {Key: "expiresAt", Value: 1}}},
 	{Collection: "wishes", Name: "confirm_remind", Keys: bson.D{{Key: "state", Value: 1}, {Key: "fulfilment.reminded", Value: 1}, {Key: "fulfilment.remindAt", Value: 1}}},
+	{Collection: "wishes", Name: "check_due", Keys: bson.D{{Key: "checkDue", Value: 1}},
+		Partial: bson.D{{Key: "checkDue", Value: bson.M{"$exists": true}}}},
 	{Collection: "wishes", Name: "confirm_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "fulfilment.confirmBy", Value: 1}}},
 	{Collection: "wishes", Name: "outbox", Keys: bson.D{{Key: "outboxSize", Value: 1}},
 		Partial: bson.D{{Key: "outboxSize", Value: bson.M{"$gt": 0}}}},
@@ -90,12 +92,17 @@ type change struct {
 // state the precondition) and returns the wish as it now is. ok is false
 // when nothing matched; errSlotTaken when c takes a slot that is held.
 func (s *Store) apply(ctx context.Context, filter bson.M, c change) (Wish, bool, error) {
-	set := bson.M{"updatedAt": c.event.At}
+	set := bson.M{}
 	for k, v := range c.set {
 		set[k] = v
 	}
-	push := bson.M{"events": c.event}
-	update := bson.M{"$set": set, "$push": push}
+	push := bson.M{}
+	update := bson.M{"$set": set}
+	if c.event.ID != "" { // a step of the history (a re-check's pause is none)
+		set["updatedAt"] = c.event.At
+		push["events"] = c.event
+		update["$push"] = push
+	}
 	if c.effects != nil {
 		push["outbox"] = *c.effects
 		update["$inc"] = bson.M{"outboxSize": 1}

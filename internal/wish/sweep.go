@@ -25,7 +25,7 @@ func (s *Service) Job() lease.Job {
 // step is one conditional write, an effect is keyed; running it twice, or
 // in two processes at once, does each thing once.
 func (s *Service) Sweep(ctx context.Context) error {
-	return errors.Join(s.releaseDue(ctx), s.expireOverdue(ctx, ""), s.remindToConfirm(ctx), s.autoConfirm(ctx), s.flush(ctx))
+	return errors.Join(s.releaseDue(ctx), s.expireOverdue(ctx, ""), s.remindToConfirm(ctx), s.autoConfirm(ctx), s.recheck(ctx), s.flush(ctx))
 }
 
 // remindToConfirm reminds the poster of each fulfilled wish nobody

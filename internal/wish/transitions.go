@@ -11,6 +11,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/notify"
+	"linli/internal/platform/wechat"
 )
 
 // ErrChanged is a wish that changed between the caller's read and write in
@@ -109,9 +110,9 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, 
 			if err := asStaff(v); err != nil {
 				return err
 			}
-			return w.whyNotReview(s.clock.Now())
+			return w.whyNotApprove(s.clock.Now())
 		},
-		filter: bson.M{"state": PendingReview, "expiresAt": bson.M{"$gt": now}},
+		filter: bson.M{"state": PendingReview, "expiresAt": bson.M{"$gt": now}, "contentCheck": bson.M{"$ne": CheckPending}},
 		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set:   bson.M{"state": Open, "publishedAt": ev.At, "review": Review{By: ev.By, Approved: true, At: ev.At}},
@@ -253,7 +254,8 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 		}
 		return View{}, err
 	}
-	if _, err := s.check(ctx, a, w.Title, in.Note); err != nil {
+	noteCheck, err := s.check(ctx, a, wechat.SceneComment, w.Title, in.Note)
+	if err != nil {
 		return View{}, err
 	}
 	st, err := s.store.settingsOf(ctx, w.CommunityID)
@@ -266,9 +268,13 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 		change: func(w *Wish, _ Viewer, ev Event) change {
 			f := Fulfilment{Note: in.Note, Images: in.Images, At: ev.At,
 				RemindAt:  ev.At.Add(time.Duration(st.ConfirmReminderDays) * 24 * time.Hour),
-				ConfirmBy: ev.At.Add(time.Duration(st.ConfirmDays) * 24 * time.Hour)}
+				ConfirmBy: ev.At.Add(time.Duration(st.ConfirmDays) * 24 * time.Hour), Check: noteCheck}
+			set := bson.M{"state": Fulfilled, "fulfilment": f}
+			if noteCheck == CheckPending {
+				set["checkDue"], set["checkAttempts"] = ev.At.Add(recheckBase), 0
+			}
 			return change{
-				set:   bson.M{"state": Fulfilled, "fulfilment": f},
+				set:   set,
 				unset: []string{"claimSlot", "posterSlot"},
 				event: ev,
 				effects: s.effects(ev, notice(w, ev, w.Poster.UserID, "wish.fulfilled", "心愿已完成，请确认",

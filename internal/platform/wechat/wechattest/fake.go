@@ -24,6 +24,7 @@ type Server struct {
 	failNext   []int // errcodes answered by the next calls, in order
 	delay      time.Duration
 	risky      []string
+	review     []string
 	tokenCalls int
 	checks     int
 	checkDown  bool
@@ -88,6 +89,13 @@ func (s *Server) TokenCalls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tokenCalls
+}
+
+// Review makes msg_sec_check answer "review" for text containing word.
+func (s *Server) Review(word string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.review = append(s.review, word)
 }
 
 // Checks is how many texts were checked.
@@ -198,6 +206,16 @@ func (s *Server) msgSecCheck(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.checks++
 	suggest := "pass"
+	if len([]rune(req.Content)) > 2500 {
+		s.mu.Unlock()
+		write(w, map[string]any{"errcode": 47001, "errmsg": "content too long"})
+		return
+	}
+	for _, w := range s.review {
+		if strings.Contains(req.Content, w) || strings.Contains(req.Title, w) {
+			suggest = "review"
+		}
+	}
 	for _, w := range s.risky {
 		if strings.Contains(req.Content, w) || strings.Contains(req.Title, w) {
 			suggest = "risky"
