@@ -150,3 +150,54 @@ func TestContentWaitsForWeChat(t *testing.T) {
 		t.Fatalf("after the re-check: %+v", f)
 	}
 }
+
+// A nickname set while WeChat is down waits (the old one is shown) and
+// becomes the name once a re-check passes; a risky one found later is
+// dropped.
+func TestNicknameWaitsForWeChat(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	ctx := context.Background()
+	env.WeChat.AddCode("c1", "o-1")
+	var s struct{ Token string }
+	env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": "c1"}).Want(t, http.StatusOK).Decode(t, &s)
+	env.WeChat.Risky("违禁词")
+	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "老张"}).Want(t, http.StatusOK)
+	env.WeChat.CheckDown(true)
+	var p struct{ Nickname, PendingNickname string }
+	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "张大爷"}).Want(t, http.StatusOK).Decode(t, &p)
+	if p.Nickname != "老张" || p.PendingNickname != "张大爷" {
+		t.Fatalf("while WeChat is down: %+v", p)
+	}
+	env.Clock.Advance(2 * time.Minute)
+	if err := env.App.Accounts.RecheckNicknames(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p = struct{ Nickname, PendingNickname string }{}
+	env.Get("/api/v1/me", s.Token).Want(t, 200).Decode(t, &p)
+	if p.Nickname != "老张" || p.PendingNickname != "张大爷" {
+		t.Fatalf("still down: %+v", p)
+	}
+	env.WeChat.CheckDown(false)
+	env.Clock.Advance(5 * time.Minute)
+	if err := env.App.Accounts.RecheckNicknames(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p = struct{ Nickname, PendingNickname string }{}
+	env.Get("/api/v1/me", s.Token).Want(t, 200).Decode(t, &p)
+	if p.Nickname != "张大爷" || p.PendingNickname != "" {
+		t.Fatalf("after the re-check: %+v", p)
+	}
+	env.WeChat.CheckDown(true)
+	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusOK)
+	env.WeChat.CheckDown(false)
+	env.Clock.Advance(time.Hour)
+	if err := env.App.Accounts.RecheckNicknames(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p = struct{ Nickname, PendingNickname string }{}
+	env.Get("/api/v1/me", s.Token).Want(t, 200).Decode(t, &p)
+	if p.Nickname != "张大爷" || p.PendingNickname != "" {
+		t.Fatalf("risky found later is dropped: %+v", p)
+	}
+	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusUnprocessableEntity, "CONTENT_REJECTED")
+}

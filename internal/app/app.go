@@ -118,7 +118,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Codes = qrcode.New(qc, o.Redis, o.Log)
 	a.Sender = notify.NewSender(a.Inbox, a.Credits, wc, openIDs{accounts}, clock.NewID(), o.Log)
-	a.Jobs = append(a.Jobs, a.Sender.Job())
+	a.Jobs = append(a.Jobs, a.Sender.Job(), a.Accounts.NicknameJob())
 	a.Wishes = wish.NewService(wo)
 	a.Jobs = append(a.Jobs, a.Wishes.Job())
 	a.Messages = message.NewService(message.Options{
