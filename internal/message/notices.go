@@ -73,10 +73,11 @@ func (s *Service) toOwner(ctx context.Context, m *Message, ev Event, kind, title
 // newNotices tell the grid's staff that a message waits in their queue.
 func (s *Service) newNotices(ctx context.Context, m *Message) []notify.Notice {
 	title := "新留言待受理"
-	if m.Urgency == Urgent {
-		title = "紧急留言待受理"
+	fields := map[string]string{notify.BatchField: "message.new", "batchTitle": "新留言待受理"}
+	if m.Urgency == Urgent { // told at once
+		title, fields = "紧急留言待受理", nil
 	}
-	return notices(m, m.SubmittedAt, s.responsible(ctx, m), "message.new", "new", title, subject(m), nil)
+	return notices(m, m.SubmittedAt, s.responsible(ctx, m), "message.new", "new", title, subject(m), fields)
 }
 
 // deliver hands the outbox's notices to the notifier, oldest first, and

@@ -48,6 +48,15 @@ type Notice struct {
 	CreatedAt time.Time `bson:"createdAt" json:"createdAt"`
 }
 
+// BatchField, set in a notice's Fields, batches its WeChat copy: the
+// notices of one person with the same value are sent as one message at the
+// end of the BatchWindow they came in ("3条新留言待受理"); each stays in the
+// inbox. Staff's non-urgent new messages are batched; urgent ones go at once.
+const BatchField = "batch"
+
+// BatchWindow is how long batched notices gather.
+const BatchWindow = 30 * time.Minute
+
 // Notifier sends notices. Areas declare this interface where they use it.
 type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
@@ -134,7 +143,11 @@ func (i *Inbox) Notify(ctx context.Context, n Notice) error {
 	}
 	r := Record{Notice: n, WeChat: Delivery{State: InAppOnly, Reason: "no_template", At: &now}}
 	if t, ok := i.templates.For(n.Kind); ok {
-		r.WeChat = Delivery{State: Queued, Template: t.ID, Due: &now}
+		due := now
+		if n.Fields[BatchField] != "" { // not urgent: sent with the others of its window
+			due = now.Truncate(BatchWindow).Add(BatchWindow)
+		}
+		r.WeChat = Delivery{State: Queued, Template: t.ID, Due: &due}
 	}
 	_, err := i.c.InsertOne(ctx, r)
 	if store.IsDuplicate(err) {

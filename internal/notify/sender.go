@@ -220,6 +220,21 @@ func (s *Sender) one(ctx context.Context, id string) error {
 		return errors.Join(s.credits.refund(ctx, r.UserID, tp.ID),
 			s.finish(ctx, &r, bson.M{"state": InAppOnly, "reason": "no_openid"}, "credit"))
 	}
+	if b := r.Fields[BatchField]; b != "" {
+		// The others of the batch still queued ride with this one: marked
+		// in-app only (batched), and counted in its title.
+		res, err := s.inbox.c.UpdateMany(ctx, bson.M{"userId": r.UserID, "fields." + BatchField: b,
+			"wechat.state": Queued, "_id": bson.M{"$ne": r.ID}},
+			bson.M{"$set": bson.M{"wechat.state": InAppOnly, "wechat.reason": "batched:" + r.ID, "wechat.at": s.inbox.clock.Now()},
+				"$unset": bson.M{"wechat.due": ""}})
+		if err != nil {
+			return errors.Join(err, s.retry(ctx, &r, "store: "+err.Error()))
+		}
+		if res.ModifiedCount > 0 {
+			r.Title = fmt.Sprintf("%d条%s", res.ModifiedCount+1, r.Fields["batchTitle"])
+			r.Body = fmt.Sprintf("另有%d条，请打开小程序查看。", res.ModifiedCount) + r.Body
+		}
+	}
 	page, data := s.inbox.templates.Page(&r.Notice), tp.Data(&r.Notice)
 	if s.wechat == nil {
 		s.log.InfoContext(ctx, "subscribe message (no WeChat configured, not sent)",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -437,5 +438,44 @@ func TestTemplatesRefuseBadConfiguration(t *testing.T) {
 		if _, err := notify.ParseTemplates([]byte(js)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// Staff hear of an urgent new message at once; the others of a half hour
+// come as one message counting them, each still in the inbox.
+func TestNonUrgentNewMessagesAreBatched(t *testing.T) {
+	r := newRig(t)
+	for range 2 {
+		_, err := r.credits.Accept(r.ctx, "staff", []string{"TMPL-STAFF-TODO"})
+		r.must(err)
+	}
+	batch := map[string]string{notify.BatchField: "message.new", "batchTitle": "新留言待受理"}
+	for i := range 3 {
+		r.must(r.inbox.Notify(r.ctx, notify.Notice{UserID: "staff", Kind: "message.new", Title: "新留言待受理",
+			Body: fmt.Sprint("留言", i), RefType: "message", RefID: fmt.Sprint("m", i), Key: fmt.Sprint("n", i), Fields: batch}))
+		r.clock.Advance(time.Minute)
+	}
+	r.must(r.inbox.Notify(r.ctx, notify.Notice{UserID: "staff", Kind: "message.new", Title: "紧急留言待受理",
+		Body: "燃气泄漏", RefType: "message", RefID: "u", Key: "urgent"}))
+	s := r.sender("s1", r.client)
+	r.must(s.Run(r.ctx))
+	if sends := r.fake.Sends(); len(sends) != 1 || sends[0].Data["thing1"] != "紧急留言待受理" {
+		t.Fatalf("urgent at once, the others wait: %+v", sends)
+	}
+	r.clock.Advance(30 * time.Minute)
+	r.must(s.Run(r.ctx))
+	sends := r.fake.Sends()
+	if len(sends) != 2 || sends[1].Data["thing1"] != "3条新留言待受理" {
+		t.Fatalf("one message for the batch: %+v", sends)
+	}
+	batched := 0
+	for i := range 3 {
+		d := r.delivery(fmt.Sprint("n", i))
+		if d.State == notify.InAppOnly && strings.HasPrefix(d.Reason, "batched:") {
+			batched++
+		}
+	}
+	if batched != 2 {
+		t.Fatalf("%d batched into the sent one", batched)
 	}
 }
