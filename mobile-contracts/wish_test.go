@@ -75,3 +75,30 @@ func TestWishContracts(t *testing.T) {
 	env.Post("/api/v1/staff/wishes/"+claimed.ID+"/approve", s.StaffA.Token, nil).Want(t, 200)
 	Record(t, env, Example{Name: "wish-claim-with-contact", Status: 200, Req: post("/api/v1/wishes/"+claimed.ID+"/claim", other.Token, nil)})
 }
+
+// WeChat's content security unreachable: the wish is kept (pending_check)
+// and cannot be approved until the re-check passes.
+func TestContentWaitsContracts(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	login := func(code, openID string) string {
+		t.Helper()
+		env.WeChat.AddCode(code, openID)
+		var s struct{ Token string }
+		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
+		return s.Token
+	}
+	admin := login("code-admin", "dev-admin")
+	var c, g struct{ ID string }
+	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "幸福里社区", "street": "示范街道"}).Want(t, 201).Decode(t, &c)
+	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "第一网格"}).Want(t, 201).Decode(t, &g)
+	resident := login("code-resident", "o-resident")
+	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	env.WeChat.CheckDown(true)
+	var w struct{ ID string }
+	Record(t, env, Example{Name: "wish-post-pending-check", Status: 201, Req: post("/api/v1/wishes", resident, map[string]any{
+		"title": "想要一副老花镜", "description": "看报纸看不清字，想要一副300度的老花镜。", "category": "item",
+	})}).Decode(t, &w)
+	Record(t, env, Example{Name: "staff-wish-approve-check-pending", Status: 409, Req: post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil)})
+	Record(t, env, Example{Name: "me-set-profile-pending-check", Status: 200, Req: testenv.Req{Method: http.MethodPut, Path: "/api/v1/me/profile", Token: resident,
+		Body: map[string]string{"nickname": "赵大爷"}}})
+}
