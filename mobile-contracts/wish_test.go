@@ -96,7 +96,7 @@ func TestContentWaitsContracts(t *testing.T) {
 	env.WeChat.CheckDown(true)
 	var w struct{ ID string }
 	Record(t, env, Example{Name: "wish-post-pending-check", Status: 201, Req: post("/api/v1/wishes", resident, map[string]any{
-		"title": "想要一副老花镜", "description": "看报纸看不清字，想要一副300度的老花镜。", "category": "item",
+		"title": "想要一副老花镜", "description": "看报纸看不清字，想要一副300度的老花镜。", "category": "item", "beneficiaryName": "赵大爷",
 	})}).Decode(t, &w)
 	Record(t, env, Example{Name: "staff-wish-approve-check-pending", Status: 409, Req: post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil)})
 	Record(t, env, Example{Name: "me-set-profile-pending-check", Status: 200, Req: testenv.Req{Method: http.MethodPut, Path: "/api/v1/me/profile", Token: resident,
