@@ -32,8 +32,6 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/me/staff-invites/redeem", s.redeemInvite)
 	in.GET("/me/notifications", s.listNotifications)
 	in.POST("/me/notifications/:id/read", s.readNotification)
-	in.POST("/me/notifications/read-all", s.readAllNotifications)
-	in.POST("/me/subscriptions", s.subscribe)
 	in.POST("/me/volunteer", s.becomeVolunteer)
 	in.GET("/me/service-record", s.serviceRecord)
 
@@ -83,4 +81,10 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/staff/messages/:id/classify", s.classifyMessage)
 	in.PUT("/staff/communities/:id/message-config", s.setMessageConfig)
 	in.GET("/staff/stats", s.staffStats)
+
+	// Notifications: the inbox over the outbox, WeChat subscribe credits.
+	// (Check-in codes: the activity and Party-member routes serve
+	// s.App.Codes.Activity / ServicePoint with sendCode.)
+	in.POST("/me/notifications/read-all", s.readAllNotifications)
+	in.POST("/me/subscriptions", s.subscribe)
 }
