@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"linli/internal/wish"
 )
 
@@ -155,5 +157,94 @@ func TestConfirmPeriodsArePerCommunity(t *testing.T) {
 	}
 	if got, _ := w.svc.Get(ctx, w.staff, v.ID); got.State != wish.Confirmed {
 		t.Fatalf("day 3 of 3: %s", got.State)
+	}
+}
+
+// Two sweepers that both read the wish before either wrote remind the
+// poster once: the write is conditional on "not reminded yet".
+func TestTwoSweepersThatReadTogetherRemindOnce(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	v := w.fulfilled(t)
+	w.env.Clock.Advance(3 * day)
+	err := w.svc.RemindStale(ctx, func() {
+		if err := w.svc.RemindStale(ctx, func() {}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.Sweep(ctx); err != nil { // delivers what is owed
+		t.Fatal(err)
+	}
+	if n := w.kinds(t, w.resident.UserID, v.ID)["wish.confirm_reminder"]; n != 1 {
+		t.Fatalf("%d reminders", n)
+	}
+	got, err := w.svc.Get(ctx, w.staff, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range got.Events {
+		if e.Type == wish.EvConfirmReminder {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d reminder events", n)
+	}
+}
+
+// A wish fulfilled before the confirmation periods existed (no dates on
+// its fulfilment) still ends: the sweep dates it from its fulfilment, so
+// that one fulfilled 2 days ago is reminded on day 3 and confirmed on day
+// 7, and one fulfilled 10 days ago is confirmed at once, not reminded.
+func TestWishesFulfilledBeforeThePeriodsStillEnd(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	legacy := func(v wish.View) {
+		t.Helper()
+		_, err := w.env.DB.Collection("wishes").UpdateOne(ctx, bson.M{"_id": v.ID},
+			bson.M{"$unset": bson.M{"fulfilment.remindAt": "", "fulfilment.confirmBy": "", "fulfilment.reminded": ""}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := w.fulfilled(t)
+	legacy(old)
+	start := w.env.Clock.Now()
+	w.env.Clock.Advance(8 * day)
+	recent := w.fulfilled(t)
+	legacy(recent)
+	w.env.Clock.Advance(2 * day) // old: day 10; recent: day 2
+	sweep := func() {
+		t.Helper()
+		if err := w.svc.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweep()
+	sweep()
+	got, err := w.svc.Get(ctx, w.staff, old.ID)
+	if err != nil || got.State != wish.Confirmed || got.Confirmation == nil || !got.Confirmation.Auto {
+		t.Fatalf("fulfilled 10 days ago: %s %+v %v", got.State, got.Confirmation, err)
+	}
+	if k := w.kinds(t, w.resident.UserID, old.ID); k["wish.confirm_reminder"] != 0 || k["wish.auto_confirmed"] != 1 {
+		t.Fatalf("old: %v", k)
+	}
+	if got, _ := w.svc.Get(ctx, w.staff, recent.ID); got.State != wish.Fulfilled {
+		t.Fatalf("fulfilled 2 days ago: %s", got.State)
+	}
+	recentAt := start.Add(8 * day)
+	w.env.Clock.Advance(recentAt.Add(3 * day).Sub(w.env.Clock.Now()))
+	sweep()
+	if k := w.kinds(t, w.resident.UserID, recent.ID); k["wish.confirm_reminder"] != 1 {
+		t.Fatalf("recent, day 3: %v", k)
+	}
+	w.env.Clock.Advance(recentAt.Add(7 * day).Sub(w.env.Clock.Now()))
+	sweep()
+	if got, _ := w.svc.Get(ctx, w.staff, recent.ID); got.State != wish.Confirmed {
+		t.Fatalf("recent, day 7: %s", got.State)
 	}
 }

@@ -101,11 +101,13 @@ func (s *Store) apply(ctx context.Context, filter bson.M, c change) (Wish, bool,
 	if c.event.ID != "" { // a step of the history (a re-check's pause is none)
 		set["updatedAt"] = c.event.At
 		push["events"] = c.event
-		update["$push"] = push
 	}
 	if c.effects != nil {
 		push["outbox"] = *c.effects
 		update["$inc"] = bson.M{"outboxSize": 1}
+	}
+	if len(push) > 0 {
+		update["$push"] = push
 	}
 	if len(c.unset) > 0 {
 		u := bson.M{}
@@ -212,6 +214,13 @@ func (s *Store) dueFulfilled(ctx context.Context, field string, now time.Time, a
 		filter["fulfilment.reminded"] = false
 	}
 	return store.FindAll[Wish](ctx, s.wishes, filter, options.Find().SetLimit(int64(limit)))
+}
+
+// undated returns up to limit fulfilled wishes without confirmation dates
+// (fulfilled before the periods existed).
+func (s *Store) undated(ctx context.Context, limit int) ([]Wish, error) {
+	return store.FindAll[Wish](ctx, s.wishes, bson.M{"state": Fulfilled, "fulfilment.confirmBy": bson.M{"$exists": false}},
+		options.Find().SetLimit(int64(limit)))
 }
 
 // Owing returns up to limit wishes with effects not yet delivered.
