@@ -479,3 +479,39 @@ func TestNonUrgentNewMessagesAreBatched(t *testing.T) {
 		t.Fatalf("%d batched into the sent one", batched)
 	}
 }
+
+// down is a WeChat that cannot be reached.
+type down struct{}
+
+func (down) SendSubscribe(context.Context, string, string, string, string, map[string]string) error {
+	return fmt.Errorf("dial tcp: connection refused")
+}
+
+// Records that failed together are not retried together: each backoff has
+// its own jitter (within ±25 % of 30 s), so that a WeChat outage does not
+// come back as one burst.
+func TestBackoffsOfOneOutageAreSpread(t *testing.T) {
+	r := newRig(t)
+	const n = 20
+	for i := range n {
+		u := fmt.Sprint("u", i)
+		r.accept(u, 1)
+		r.notice(u, "k"+u)
+	}
+	r.must(r.sender("s1", down{}).Run(r.ctx))
+	dues := map[time.Duration]bool{}
+	for i := range n {
+		d := r.delivery(fmt.Sprint("ku", i))
+		if d.State != notify.Queued || d.Due == nil {
+			t.Fatalf("after the outage: %+v", d)
+		}
+		wait := d.Due.Sub(r.clock.Now())
+		if wait < 22500*time.Millisecond || wait > 37500*time.Millisecond {
+			t.Fatalf("backoff %s, want 30 s ± 25 %%", wait)
+		}
+		dues[wait] = true
+	}
+	if len(dues) < n/2 {
+		t.Fatalf("%d records retried at only %d different times", n, len(dues))
+	}
+}
