@@ -87,4 +87,6 @@ func (s *server) routes(e *echo.Echo) {
 	// s.App.Codes.Activity / ServicePoint with sendCode.)
 	in.POST("/me/notifications/read-all", s.readAllNotifications)
 	in.POST("/me/subscriptions", s.subscribe)
+	// A fulfilment note WeChat sent to a person: staff publish or withhold it.
+	in.POST("/staff/wishes/:id/fulfilment-note/moderate", s.moderateNote)
 }

@@ -167,6 +167,29 @@ func (s *server) rejectWish(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
+type moderateNoteRequest struct {
+	Publish *bool  `json:"publish" zh:"是否公开" validate:"required"`
+	Reason  string `json:"reason" zh:"不公开的原因" validate:"max=200"`
+}
+
+// moderateNote is staff's reading of a fulfilment note WeChat's content
+// security sent to a person (check "review").
+func (s *server) moderateNote(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req moderateNoteRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	v, err := s.App.Wishes.ModerateNote(c.Request().Context(), callerOf(c), id, *req.Publish, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
 type fulfilWishRequest struct {
 	Note   string   `json:"note" validate:"required,max=300"`
 	Images []string `json:"images" validate:"max=6,dive,required,max=512,url,startswith=https://"`

@@ -201,3 +201,69 @@ func TestNicknameWaitsForWeChat(t *testing.T) {
 	}
 	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusUnprocessableEntity, "CONTENT_REJECTED")
 }
+
+// A fulfilment note WeChat sends to a person (review) waits for staff:
+// withheld from the poster until staff publish it; withheld for good, with
+// the reason told to the claimer, when staff do not.
+func TestNoteInReviewWaitsForStaff(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	login := func(code, openID string) string {
+		t.Helper()
+		env.WeChat.AddCode(code, openID)
+		var s struct{ Token string }
+		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
+		return s.Token
+	}
+	admin := login("code-admin", "dev-admin")
+	var c, g struct{ ID string }
+	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, 201).Decode(t, &c)
+	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "甲一网格"}).Want(t, 201).Decode(t, &g)
+	resident := login("code-resident", "o-resident")
+	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	vol := login("code-vol", "o-vol")
+	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
+	env.WeChat.Review("待人工")
+	fulfilled := func(note string) string {
+		t.Helper()
+		w := postWish(t, env, resident, aWish(map[string]any{"beneficiaryName": "赵大爷"}))
+		env.Post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil).Want(t, http.StatusOK)
+		env.Post("/api/v1/wishes/"+w.ID+"/claim", vol, nil).Want(t, http.StatusOK)
+		env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol, map[string]string{"note": note}).Want(t, http.StatusOK)
+		return w.ID
+	}
+	var f struct{ Fulfilment struct{ Note, Check string } }
+	note := func(id, token string) (string, string) {
+		t.Helper()
+		env.Get("/api/v1/wishes/"+id, token).Want(t, 200).Decode(t, &f)
+		return f.Fulfilment.Note, f.Fulfilment.Check
+	}
+	path := func(id string) string { return "/api/v1/staff/wishes/" + id + "/fulfilment-note/moderate" }
+
+	ok := fulfilled("待人工：已送到赵大爷家")
+	if n, ch := note(ok, resident); n != "" || ch != "review" {
+		t.Fatalf("poster sees a note in review: %q %q", n, ch)
+	}
+	env.Post(path(ok), vol, map[string]any{"publish": true}).Want(t, http.StatusForbidden)
+	env.Post(path(ok), admin, map[string]any{}).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	env.Post(path(ok), admin, map[string]any{"publish": false}).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	env.Post(path(ok), admin, map[string]any{"publish": true}).Want(t, http.StatusOK)
+	if n, ch := note(ok, resident); n != "待人工：已送到赵大爷家" || ch != "passed" {
+		t.Fatalf("published: %q %q", n, ch)
+	}
+	env.Post(path(ok), admin, map[string]any{"publish": true}).Want(t, http.StatusConflict, "WISH_NOTE_NOT_IN_REVIEW")
+
+	no := fulfilled("待人工：给了点别的")
+	env.Post(path(no), admin, map[string]any{"publish": false, "reason": "说明与心愿无关"}).Want(t, http.StatusOK)
+	if n, ch := note(no, resident); n != "" || ch != "rejected" {
+		t.Fatalf("withheld: %q %q", n, ch)
+	}
+	told := 0
+	for _, n := range inboxOf(t, env, vol) {
+		if n.Kind == "wish.note_withheld" && n.RefID == no {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("claimer told %d times", told)
+	}
+}

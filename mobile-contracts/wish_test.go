@@ -1,8 +1,10 @@
 package contracts
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"linli/internal/testenv"
 )
@@ -101,4 +103,21 @@ func TestContentWaitsContracts(t *testing.T) {
 	Record(t, env, Example{Name: "staff-wish-approve-check-pending", Status: 409, Req: post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil)})
 	Record(t, env, Example{Name: "me-set-profile-pending-check", Status: 200, Req: testenv.Req{Method: http.MethodPut, Path: "/api/v1/me/profile", Token: resident,
 		Body: map[string]string{"nickname": "赵大爷"}}})
+
+	// A fulfilment note WeChat sends to a person waits for staff.
+	env.WeChat.CheckDown(false)
+	env.WeChat.Review("人工")
+	env.Clock.Advance(2 * time.Minute)
+	if err := env.App.Wishes.Sweep(context.Background()); err != nil { // the re-check passes the wish
+		t.Fatal(err)
+	}
+	env.Post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil).Want(t, http.StatusOK)
+	vol := login("code-vol", "o-vol")
+	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+w.ID+"/claim", vol, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol, map[string]string{"note": "已送到，人工看看"}).Want(t, http.StatusOK)
+	Record(t, env, Example{Name: "staff-wish-note-moderate", Status: 200, Req: post("/api/v1/staff/wishes/"+w.ID+"/fulfilment-note/moderate", admin,
+		map[string]any{"publish": true})})
+	Record(t, env, Example{Name: "staff-wish-note-moderate-not-in-review", Status: 409, Req: post("/api/v1/staff/wishes/"+w.ID+"/fulfilment-note/moderate", admin,
+		map[string]any{"publish": false, "reason": "说明与心愿无关"})})
 }

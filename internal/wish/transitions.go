@@ -156,6 +156,44 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	})
 }
 
+// ModerateNote is staff's reading of a fulfilment note that WeChat's
+// content security sent to a person (verdict review): publish shows it to
+// the poster; otherwise it stays withheld and the claimer is told why.
+// Staff of the community and admins; only a note in review.
+func (s *Service) ModerateNote(ctx context.Context, a actor.Actor, id string, publish bool, reason string) (View, error) {
+	if err := requireStaff(a); err != nil {
+		return View{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	var fields []apperr.FieldError
+	if fields = text(fields, "reason", reason, !publish, MaxReason); len(fields) > 0 {
+		return View{}, apperr.ErrValidation.WithFields(fields...)
+	}
+	return s.run(ctx, a, id, EvNoteModerated, staffPersonOf(a), reason, step{
+		check: func(w *Wish, v Viewer) error {
+			if err := asStaff(v); err != nil {
+				return err
+			}
+			if w.Fulfilment == nil || w.Fulfilment.Check != CheckReview {
+				return ErrNoteNotInReview.New()
+			}
+			return nil
+		},
+		filter: bson.M{"fulfilment.check": CheckReview},
+		change: func(w *Wish, _ Viewer, ev Event) change {
+			if publish {
+				return change{set: bson.M{"fulfilment.check": CheckPassed}, event: ev}
+			}
+			return change{
+				set:   bson.M{"fulfilment.check": CheckRejected},
+				event: ev,
+				effects: s.effects(ev, notice(w, ev, w.Fulfilment.By(w), "wish.note_withheld", "完成说明未通过审核",
+					"您为心愿「"+w.Title+"」填写的完成说明未通过社区审核："+reason+"。发布人看不到这段说明。")),
+			}
+		},
+	})
+}
+
 // Claim gives the wish to the caller, a volunteer or Party member: of all
 // who try at once exactly one wins, the others get WISH_ALREADY_CLAIMED. A
 // person holds at most MaxActiveClaims claims.

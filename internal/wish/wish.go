@@ -206,6 +206,9 @@ const (
 	EvAutoConfirmed EventType = "auto_confirmed"
 	// EvContentRejected: WeChat found a text risky when it could check it.
 	EvContentRejected EventType = "content_rejected"
+	// EvNoteModerated: staff read a fulfilment note WeChat asked a person
+	// to look at, and published it or withheld it (with the reason).
+	EvNoteModerated EventType = "note_moderated"
 )
 
 // Event is one step of the history.
@@ -246,6 +249,7 @@ var (
 	ErrNotPending      = apperr.Define(apperr.Conflict, "WISH_ALREADY_REVIEWED", "该心愿已审核过")
 	ErrValueOverCap    = apperr.Define(apperr.Invalid, "WISH_VALUE_OVER_CAP", "预估价值超过了本社区微心愿的上限")
 	ErrCommunityNeeded = apperr.Define(apperr.Invalid, "COMMUNITY_REQUIRED", "请选择代为发布心愿的社区")
+	ErrNoteNotInReview = apperr.Define(apperr.Conflict, "WISH_NOTE_NOT_IN_REVIEW", "该完成说明无需人工审核")
 	ErrCheckPending    = apperr.Define(apperr.Conflict, "WISH_CONTENT_CHECK_PENDING", "该心愿正在等待微信内容安全检测，检测通过后才能审核发布")
 )
 
