@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -25,6 +26,10 @@ import (
 // its own time-out and is marked), and a stopping worker claims nothing more,
 // so a worker stopped mid-batch loses nothing: what it did not claim stays
 // queued for the next one.
+//
+// A send that times out after reaching WeChat is the same case (WeChat may
+// have sent it) and is marked failed too; a failure that proves nothing was
+// sent (an errcode such as system busy, a connection never made) is retried.
 //
 // A process that dies between WeChat's answer and the mark leaves a record
 // in sending whose claim expires. We choose AT MOST ONCE: such a record is
@@ -259,7 +264,24 @@ func (s *Sender) one(ctx context.Context, id string) error {
 				bson.M{"state": Failed, "reason": fmt.Sprintf("%s (%d)", reason, coded.WeChatCode())}, "credit"))
 		}
 	}
+	if unknownOutcome(err) {
+		// WeChat may have sent it: at most once (see above), never again.
+		s.log.WarnContext(ctx, "subscribe message timed out, not sent again", "record", r.ID, "err", err)
+		return s.finish(ctx, &r, bson.M{"state": Failed, "reason": "timeout (outcome unknown): " + err.Error()})
+	}
 	return s.retry(ctx, &r, err.Error())
+}
+
+// unknownOutcome tells a send that may have reached WeChat without its
+// answer reaching us (a time-out after connecting) from a failure that
+// proves nothing was sent (an errcode answered, a connection never made).
+func unknownOutcome(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false // never connected: nothing was sent
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // retry queues a claimed record again after its backoff, keeping its

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -514,4 +515,53 @@ func TestBackoffsOfOneOutageAreSpread(t *testing.T) {
 	if len(dues) < n/2 {
 		t.Fatalf("%d records retried at only %d different times", n, len(dues))
 	}
+}
+
+// A send whose answer never came (WeChat slower than the client's
+// time-out) may have been delivered: it is marked failed and never sent
+// again; the inbox still has it.
+func TestTimedOutSendIsNotSentTwice(t *testing.T) {
+	r := newRig(t)
+	r.prime()
+	r.accept("u1", 2)
+	r.notice("u1", "k")
+	s := r.sender("s1", r.client)
+	r.fake.SetDelay(2500 * time.Millisecond) // the client gives up after 2 s
+	_ = s.Run(r.ctx)
+	r.fake.SetDelay(0)
+	for deadline := time.Now().Add(5 * time.Second); len(r.fake.Sends()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond) // WeChat sends it after all
+	}
+	d := r.delivery("k")
+	if d.State != notify.Failed || !strings.HasPrefix(d.Reason, "timeout") || d.Due != nil {
+		t.Fatalf("after a time-out: %+v", d)
+	}
+	r.clock.Advance(time.Hour)
+	r.must(s.Run(r.ctx))
+	if n := len(r.fake.Sends()); n != 1 {
+		t.Fatalf("%d sends, want 1", n)
+	}
+}
+
+// A connection never made sent nothing: retried.
+func TestConnectionRefusedIsRetried(t *testing.T) {
+	r := newRig(t)
+	r.accept("u1", 1)
+	r.notice("u1", "k")
+	s := r.sender("s1", refused{})
+	r.must(s.Run(r.ctx))
+	if d := r.delivery("k"); d.State != notify.Queued || d.Attempts != 1 {
+		t.Fatalf("%+v", d)
+	}
+}
+
+// refused is a WeChat whose address refuses connections.
+type refused struct{}
+
+func (refused) SendSubscribe(ctx context.Context, _, _, _, _ string, _ map[string]string) error {
+	_, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", "127.0.0.1:1")
+	if err == nil {
+		return fmt.Errorf("connected to port 1")
+	}
+	return err
 }
