@@ -99,7 +99,14 @@ func (s *server) readAllNotifications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"marked": n, "unread": 0})
+	return c.JSON(http.StatusOK, readAllView{Marked: n, Unread: 0})
+}
+
+// readAllView is the answer of read-all: how many were marked, and the
+// unread count after it.
+type readAllView struct {
+	Marked int64 `json:"marked"`
+	Unread int64 `json:"unread"`
 }
 
 type subscriptionsRequest struct {
