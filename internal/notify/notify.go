@@ -161,7 +161,8 @@ func (i *Inbox) Notify(ctx context.Context, n Notice) error {
 
 // Get returns the record of key (for tests and support).
 func (i *Inbox) Get(ctx context.Context, key string) (Record, error) {
-	return store.FindOne[Record](ctx, i.c, bson.M{"key": key}, ErrNotFound.New())
+	// $type states the unique index's partial filter, so that MongoDB uses it.
+	return store.FindOne[Record](ctx, i.c, bson.M{"key": bson.M{"$eq": key, "$type": "string"}}, ErrNotFound.New())
 }
 
 // List returns up to limit notices of userID, newest first, after the
