@@ -135,7 +135,16 @@ type ConfigView struct {
 	Urgent              LimitsView     `json:"urgent"`
 	Normal              LimitsView     `json:"normal"`
 	ComplexResolveHours int            `json:"complexResolveHours"`
+	Lifecycle           LifecycleView  `json:"lifecycle"`
 	UpdatedAt           *time.Time     `json:"updatedAt"`
+}
+
+// LifecycleView is a configuration's lifecycle periods, in days.
+type LifecycleView struct {
+	ResidentReminderDays int `json:"residentReminderDays"`
+	ResidentSilentDays   int `json:"residentSilentDays"`
+	RateReminderDays     int `json:"rateReminderDays"`
+	RateWindowDays       int `json:"rateWindowDays"`
 }
 
 // CategoryView is a category of a configuration.
@@ -159,6 +168,8 @@ func (c Config) View() ConfigView {
 		Urgent:              LimitsView{ResponseHours: c.Urgent.ResponseHours, ResolveHours: c.Urgent.ResolveHours},
 		Normal:              LimitsView{ResponseHours: c.Normal.ResponseHours, ResolveHours: c.Normal.ResolveHours},
 		ComplexResolveHours: c.ComplexResolveHours, UpdatedAt: c.UpdatedAt,
+		Lifecycle: LifecycleView{ResidentReminderDays: c.Lifecycle.ResidentReminderDays, ResidentSilentDays: c.Lifecycle.ResidentSilentDays,
+			RateReminderDays: c.Lifecycle.RateReminderDays, RateWindowDays: c.Lifecycle.RateWindowDays},
 	}
 	for i, cat := range c.Categories {
 		v.Categories[i] = CategoryView{ID: cat.ID, Label: cat.Name, Urgency: cat.Urgency, Active: cat.Active}
