@@ -565,3 +565,56 @@ func (refused) SendSubscribe(ctx context.Context, _, _, _, _ string, _ map[strin
 	}
 	return err
 }
+
+// In embedded mode the sender waits for the store's durable point before
+// each send: nobody hears of a change a crash could still lose. While the
+// disk fails nothing is sent and the record waits (queued, retried).
+func TestSendWaitsForTheDurablePoint(t *testing.T) {
+	r := newRig(t)
+	r.accept("u1", 1)
+	r.notice("u1", "k1")
+	var calls atomic.Int32
+	var diskErr error = fmt.Errorf("disk full")
+	s := r.sender("s1", r.client).WaitDurable(func() error {
+		calls.Add(1)
+		return diskErr
+	})
+	if err := s.Run(r.ctx); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("run with the disk failing: %v", err)
+	}
+	if n := len(r.fake.Sends()); n != 0 {
+		t.Fatalf("%d sent before the change was on disk", n)
+	}
+	if d := r.delivery("k1"); d.State != notify.Queued || d.Due == nil {
+		t.Fatalf("after the failed wait: %+v", d)
+	}
+	diskErr = nil
+	r.clock.Advance(time.Hour)
+	r.must(s.Run(r.ctx))
+	if n := len(r.fake.Sends()); n != 1 {
+		t.Fatalf("sent %d once durable", n)
+	}
+	if d := r.delivery("k1"); d.State != notify.Sent {
+		t.Fatalf("after the send: %+v", d)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("durable waited %d times for 2 send attempts", calls.Load())
+	}
+}
+
+// Depth counts the records whose WeChat copy waits (the linli_outbox_depth
+// gauge).
+func TestDepthCountsWhatWaits(t *testing.T) {
+	r := newRig(t)
+	r.accept("u1", 1)
+	r.notice("u1", "k1")
+	r.notice("u1", "k2")
+	s := r.sender("s1", r.client)
+	if n, err := s.Depth(r.ctx); err != nil || n != 2 {
+		t.Fatalf("depth before sending: %d, %v", n, err)
+	}
+	r.must(s.Run(r.ctx))
+	if n, err := s.Depth(r.ctx); err != nil || n != 0 {
+		t.Fatalf("depth after sending (one sent, one without credit): %d, %v", n, err)
+	}
+}
