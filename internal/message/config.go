@@ -269,19 +269,19 @@ func (c Config) Check() error {
 	}
 	lc := c.Lifecycle
 	for _, p := range []struct {
-		name string
-		n    int
-	}{{"residentReminderDays", lc.ResidentReminderDays}, {"residentSilentDays", lc.ResidentSilentDays},
-		{"rateReminderDays", lc.RateReminderDays}, {"rateWindowDays", lc.RateWindowDays}} {
+		name, label string
+		n           int
+	}{{"residentReminderDays", "提醒居民答复（天）", lc.ResidentReminderDays}, {"residentSilentDays", "居民未答复转回承办人（天）", lc.ResidentSilentDays},
+		{"rateReminderDays", "提醒评价（天）", lc.RateReminderDays}, {"rateWindowDays", "评价期（天）", lc.RateWindowDays}} {
 		if p.n < 1 || p.n > maxLifecycleDays {
-			bad("lifecycle."+p.name, "range", fmt.Sprintf("天数须为 1 到 %d", maxLifecycleDays))
+			bad("lifecycle."+p.name, "range", fmt.Sprintf("%s应在1到%d之间", p.label, maxLifecycleDays))
 		}
 	}
 	if lc.ResidentReminderDays >= lc.ResidentSilentDays {
-		bad("lifecycle.residentReminderDays", "order", "提醒须早于转回承办人")
+		bad("lifecycle.residentReminderDays", "order", "提醒居民答复（天）须早于居民未答复转回承办人（天）")
 	}
 	if lc.RateReminderDays >= lc.RateWindowDays {
-		bad("lifecycle.rateReminderDays", "order", "评价提醒须早于评价期结束")
+		bad("lifecycle.rateReminderDays", "order", "提醒评价（天）须早于评价期（天）结束")
 	}
 	if len(fields) > 0 {
 		return ErrConfigInvalid.WithFields(fields...)
