@@ -151,6 +151,17 @@ func (f *authzFixture) wishBy(token, state string) string {
 	return w.ID
 }
 
+// noteInReview is a fulfilled wish whose note WeChat's content security
+// sent to a person (set in the store: the fixture has no WeChat).
+func (f *authzFixture) noteInReview() string {
+	id := f.wish("fulfilled")
+	if _, err := f.env.DB.Collection("wishes").UpdateOne(context.Background(), bson.M{"_id": id},
+		bson.M{"$set": bson.M{"fulfilment.check": "review"}}); err != nil {
+		panic(err)
+	}
+	return id
+}
+
 // message sends a message in A1 as resident A and takes it to state:
 // "submitted", "accepted" (by staff A2), "answered" (A2 replied) or
 // "escalated" (returns "messageID/escalationID").
@@ -289,6 +300,13 @@ var authzRows = []authzRow{
 		return req("POST", "/api/v1/me/notifications/"+f.notification()+"/read", nil)
 	}, "401 204 404 404 404 404 404 404 404 404"},
 	{"POST /api/v1/me/volunteer", func(f *authzFixture) testenv.Req { return req("POST", "/api/v1/me/volunteer", nil) }, "401 200 200 200 200 200 200 200 200 200"},
+	// Notifications: read-all and subscription credits (the caller's own).
+	{"POST /api/v1/me/notifications/read-all", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/me/notifications/read-all", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/me/subscriptions", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/me/subscriptions", map[string]any{"accepted": []string{"TMPL-WISH-PROGRESS"}})
+	}, "401 200 200 200 200 200 200 200 200 200"},
 	{"GET /api/v1/me/service-record", func(f *authzFixture) testenv.Req { return req("GET", "/api/v1/me/service-record", nil) }, "401 200 200 200 200 200 200 200 200 200"},
 
 	// Micro-wishes.
@@ -324,6 +342,9 @@ var authzRows = []authzRow{
 	}, "401 403 403 403 403 200 404 403 200 200"},
 	{"POST /api/v1/staff/wishes/:id/reject", func(f *authzFixture) testenv.Req {
 		return req("POST", "/api/v1/staff/wishes/"+f.wish("pending")+"/reject", map[string]any{"reason": "请写清楚需要什么"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/wishes/:id/fulfilment-note/moderate", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/wishes/"+f.noteInReview()+"/fulfilment-note/moderate", map[string]any{"publish": true})
 	}, "401 403 403 403 403 200 404 403 200 200"},
 	{"PUT /api/v1/staff/communities/:id/wish-settings", func(f *authzFixture) testenv.Req {
 		return req("PUT", "/api/v1/staff/communities/"+f.s.A.CommunityID+"/wish-settings", map[string]any{"valueCap": 300, "contactNote": "党群服务中心"})

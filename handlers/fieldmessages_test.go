@@ -347,3 +347,49 @@ func TestFieldMessageChecksCatchANewAreasForgottenTags(t *testing.T) {
 		t.Errorf("a good message refused: %s", why)
 	}
 }
+
+// The periods the notify area added are checked by the services, not the
+// validator: their field messages still name their labels.
+func TestLifecycleAndConfirmPeriodMessagesNameTheirFields(t *testing.T) {
+	env := testenv.New(t)
+	st := env.Street()
+	type field struct{ Field, Code, Message string }
+	var e struct{ Error struct{ Fields []field } }
+	body := map[string]any{}
+	for k, v := range messageConfigBody {
+		body[k] = v
+	}
+	body["lifecycle"] = map[string]any{"residentReminderDays": 0, "residentSilentDays": 61, "rateReminderDays": 5, "rateWindowDays": 3}
+	env.Put("/api/v1/staff/communities/"+st.A.CommunityID+"/message-config", st.StaffA.Token, body).
+		Want(t, http.StatusUnprocessableEntity).Decode(t, &e)
+	want := map[string]string{
+		"lifecycle.residentReminderDays": "提醒居民答复（天）", "lifecycle.residentSilentDays": "居民未答复转回承办人（天）",
+		"lifecycle.rateReminderDays": "提醒评价（天）",
+	}
+	seen := map[string]bool{}
+	for _, f := range e.Error.Fields {
+		if label, ok := want[f.Field]; ok {
+			seen[f.Field] = true
+			if !strings.Contains(f.Message, label) {
+				t.Errorf("%s (%s): %q does not name %q", f.Field, f.Code, f.Message, label)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("fields reported %+v, want each of %v", e.Error.Fields, want)
+	}
+
+	e.Error.Fields = nil
+	env.Put("/api/v1/staff/communities/"+st.A.CommunityID+"/wish-settings", st.StaffA.Token,
+		map[string]any{"valueCap": 300, "contactNote": "", "confirmReminderDays": 0, "confirmDays": 80}).
+		Want(t, http.StatusUnprocessableEntity).Decode(t, &e)
+	labels := map[string]string{"confirmDays": "自动确认（天）", "confirmReminderDays": "提醒确认（天）"}
+	if len(e.Error.Fields) != 2 {
+		t.Fatalf("fields %+v, want confirmDays and confirmReminderDays", e.Error.Fields)
+	}
+	for _, f := range e.Error.Fields {
+		if !strings.Contains(f.Message, labels[f.Field]) {
+			t.Errorf("%s (%s): %q does not name %q", f.Field, f.Code, f.Message, labels[f.Field])
+		}
+	}
+}

@@ -46,6 +46,17 @@ type configRequest struct {
 	Urgent              limitsRequest     `json:"urgent" zh:"紧急事项时限" validate:"required"`
 	Normal              limitsRequest     `json:"normal" zh:"一般事项时限" validate:"required"`
 	ComplexResolveHours int               `json:"complexResolveHours" zh:"复杂事项办结时限（小时）" validate:"required,min=1,lim=message.hours"`
+	// Lifecycle is optional: omitted, the defaults.
+	Lifecycle *lifecycleRequest `json:"lifecycle" zh:"办理周期"`
+}
+
+// lifecycleRequest is a community's lifecycle periods, in days (checked by
+// message.Config.Check, one entry per field).
+type lifecycleRequest struct {
+	ResidentReminderDays int `json:"residentReminderDays" zh:"提醒居民答复（天）"`
+	ResidentSilentDays   int `json:"residentSilentDays" zh:"居民未答复转回承办人（天）"`
+	RateReminderDays     int `json:"rateReminderDays" zh:"提醒评价（天）"`
+	RateWindowDays       int `json:"rateWindowDays" zh:"评价期（天）"`
 }
 
 func (s *server) setMessageConfig(c echo.Context) error {
@@ -60,7 +71,12 @@ func (s *server) setMessageConfig(c echo.Context) error {
 	cfg := message.Config{
 		Urgent:              message.Limits{ResponseHours: req.Urgent.ResponseHours, ResolveHours: req.Urgent.ResolveHours},
 		Normal:              message.Limits{ResponseHours: req.Normal.ResponseHours, ResolveHours: req.Normal.ResolveHours},
-		ComplexResolveHours: req.ComplexResolveHours,
+		ComplexResolveHours: req.ComplexResolveHours, Lifecycle: message.DefaultLifecycle,
+	}
+	if req.Lifecycle != nil {
+		l := req.Lifecycle
+		cfg.Lifecycle = message.Lifecycle{ResidentReminderDays: l.ResidentReminderDays, ResidentSilentDays: l.ResidentSilentDays,
+			RateReminderDays: l.RateReminderDays, RateWindowDays: l.RateWindowDays}
 	}
 	for _, cat := range req.Categories {
 		cfg.Categories = append(cfg.Categories, message.Category{ID: cat.ID, Name: cat.Label, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})

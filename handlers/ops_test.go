@@ -89,6 +89,25 @@ func TestOverdueMessagesGauge(t *testing.T) {
 	}
 }
 
+// The outbox depth gauge counts the notices whose WeChat copy waits, and
+// falls when the sender has dealt with them.
+func TestOutboxDepthGauge(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	before := env.Metrics.Value("linli_outbox_depth")
+	lamp(t, env, s.ResidentA.Token) // staff are told of a new message
+	if n := env.Metrics.Value("linli_outbox_depth"); n <= before {
+		t.Fatalf("outbox depth %v after a new message, was %v", n, before)
+	}
+	env.Clock.Advance(time.Hour) // past the staff's batch window
+	if err := env.App.Sender.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := env.Metrics.Value("linli_outbox_depth"); n != 0 {
+		t.Fatalf("outbox depth %v after the sender ran", n)
+	}
+}
+
 // Background job runs and failures are counted by job.
 func TestJobRunsCounted(t *testing.T) {
 	env := testenv.New(t)

@@ -104,4 +104,12 @@ func (s *server) routes(e *echo.Echo) {
 	console.Mount(e, console.Deps{Log: s.Log, App: s.App, StatusOf: StatusOf,
 		LoginLimit: rateLimit(s.limiter, s.Log, "login", s.LoginRateLimit, false)})
 	in.POST("/staff/console-sessions/:code/approve", s.approveConsoleSession)
+
+	// Notifications: the inbox over the outbox, WeChat subscribe credits.
+	// (Check-in codes: the activity and Party-member routes serve
+	// s.App.Codes.Activity / ServicePoint with sendCode.)
+	in.POST("/me/notifications/read-all", s.readAllNotifications)
+	in.POST("/me/subscriptions", s.subscribe)
+	// A fulfilment note WeChat sent to a person: staff publish or withhold it.
+	in.POST("/staff/wishes/:id/fulfilment-note/moderate", s.moderateNote)
 }

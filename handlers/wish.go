@@ -152,6 +152,29 @@ func (s *server) rejectWish(c echo.Context) error {
 	return c.JSON(http.StatusOK, v)
 }
 
+type moderateNoteRequest struct {
+	Publish *bool  `json:"publish" zh:"是否公开" validate:"required"`
+	Reason  string `json:"reason" zh:"不公开的原因" validate:"lim=wish.reason"`
+}
+
+// moderateNote is staff's reading of a fulfilment note WeChat's content
+// security sent to a person (check "review").
+func (s *server) moderateNote(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req moderateNoteRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	v, err := s.App.Wishes.ModerateNote(c.Request().Context(), callerOf(c), id, *req.Publish, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
 type fulfilWishRequest struct {
 	Note   string   `json:"note" zh:"完成说明" validate:"required,lim=wish.note"`
 	Images []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
@@ -188,6 +211,9 @@ func (s *server) wishSettings(c echo.Context) error {
 type wishSettingsRequest struct {
 	ValueCap    int    `json:"valueCap" zh:"价值上限（元）" validate:"required,min=1,lim=wish.valueCap"`
 	ContactNote string `json:"contactNote" zh:"联系说明" validate:"lim=wish.contactNote"`
+	// The confirmation periods (checked by the service; omitted: the defaults).
+	ConfirmReminderDays int `json:"confirmReminderDays" zh:"提醒确认（天）"`
+	ConfirmDays         int `json:"confirmDays" zh:"自动确认（天）"`
 }
 
 func (s *server) setWishSettings(c echo.Context) error {
@@ -201,6 +227,7 @@ func (s *server) setWishSettings(c echo.Context) error {
 	}
 	st, err := s.App.Wishes.SetSettings(c.Request().Context(), callerOf(c), id, wish.SettingsChange{
 		ValueCap: req.ValueCap, ContactNote: req.ContactNote,
+		ConfirmReminderDays: req.ConfirmReminderDays, ConfirmDays: req.ConfirmDays,
 	})
 	if err != nil {
 		return err

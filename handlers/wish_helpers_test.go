@@ -111,12 +111,20 @@ func getWish(t *testing.T, env *testenv.Env, id, token string) wishJSON {
 	return w
 }
 
-type wishNoticeJSON struct{ Kind, Title, Body, RefID string }
+type wishNoticeJSON struct {
+	Kind, Title, Body, RefID string
+	Link                     *struct{ Kind, ID string }
+}
 
 func inboxOf(t *testing.T, env *testenv.Env, token string) []wishNoticeJSON {
 	t.Helper()
 	var p struct{ Items []wishNoticeJSON }
 	env.Get("/api/v1/me/notifications?limit=50", token).Want(t, http.StatusOK).Decode(t, &p)
+	for i, n := range p.Items {
+		if n.Link != nil {
+			p.Items[i].RefID = n.Link.ID
+		}
+	}
 	return p.Items
 }
 

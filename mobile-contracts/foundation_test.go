@@ -62,6 +62,12 @@ func TestMeContracts(t *testing.T) {
 	Record(t, env, Example{Name: "me-notifications", Req: get("/api/v1/me/notifications", fresh), Status: 200})
 	Record(t, env, Example{Name: "me-notification-read-not-found", Status: 404,
 		Req: post("/api/v1/me/notifications/"+strings.Repeat("0", 24)+"/read", fresh, nil)})
+	Record(t, env, Example{Name: "me-notifications-read-all", Status: 200,
+		Req: post("/api/v1/me/notifications/read-all", fresh, nil)})
+	Record(t, env, Example{Name: "me-subscriptions", Status: 200,
+		Req: post("/api/v1/me/subscriptions", fresh, map[string]any{"accepted": []string{"TMPL-MESSAGE-PROGRESS", "TMPL-WISH-PROGRESS", "an-old-template-id"}})})
+	Record(t, env, Example{Name: "me-subscriptions-missing", Status: 422,
+		Req: post("/api/v1/me/subscriptions", fresh, map[string]any{}), Invalid: true})
 }
 
 func TestCommunityAndStaffContracts(t *testing.T) {

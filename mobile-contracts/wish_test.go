@@ -1,8 +1,10 @@
 package contracts
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"linli/internal/testenv"
 )
@@ -74,4 +76,48 @@ func TestWishContracts(t *testing.T) {
 		Want(t, 201).Decode(t, &claimed)
 	env.Post("/api/v1/staff/wishes/"+claimed.ID+"/approve", s.StaffA.Token, nil).Want(t, 200)
 	Record(t, env, Example{Name: "wish-claim-with-contact", Status: 200, Req: post("/api/v1/wishes/"+claimed.ID+"/claim", other.Token, nil)})
+}
+
+// WeChat's content security unreachable: the wish is kept (pending_check)
+// and cannot be approved until the re-check passes.
+func TestContentWaitsContracts(t *testing.T) {
+	env := testenv.New(t, testenv.WithWeChat())
+	login := func(code, openID string) string {
+		t.Helper()
+		env.WeChat.AddCode(code, openID)
+		var s struct{ Token string }
+		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
+		return s.Token
+	}
+	admin := login("code-admin", "dev-admin")
+	var c, g struct{ ID string }
+	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "幸福里社区", "street": "示范街道"}).Want(t, 201).Decode(t, &c)
+	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "第一网格"}).Want(t, 201).Decode(t, &g)
+	resident := login("code-resident", "o-resident")
+	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	env.WeChat.CheckDown(true)
+	var w struct{ ID string }
+	Record(t, env, Example{Name: "wish-post-pending-check", Status: 201, Req: post("/api/v1/wishes", resident, map[string]any{
+		"title": "想要一副老花镜", "description": "看报纸看不清字，想要一副300度的老花镜。", "category": "item", "beneficiaryName": "赵大爷",
+	})}).Decode(t, &w)
+	Record(t, env, Example{Name: "staff-wish-approve-check-pending", Status: 409, Req: post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil)})
+	Record(t, env, Example{Name: "me-set-profile-pending-check", Status: 200, Req: testenv.Req{Method: http.MethodPut, Path: "/api/v1/me/profile", Token: resident,
+		Body: map[string]string{"nickname": "赵大爷"}}})
+
+	// A fulfilment note WeChat sends to a person waits for staff.
+	env.WeChat.CheckDown(false)
+	env.WeChat.Review("人工")
+	env.Clock.Advance(2 * time.Minute)
+	if err := env.App.Wishes.Sweep(context.Background()); err != nil { // the re-check passes the wish
+		t.Fatal(err)
+	}
+	env.Post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil).Want(t, http.StatusOK)
+	vol := login("code-vol", "o-vol")
+	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+w.ID+"/claim", vol, nil).Want(t, http.StatusOK)
+	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol, map[string]string{"note": "已送到，人工看看"}).Want(t, http.StatusOK)
+	Record(t, env, Example{Name: "staff-wish-note-moderate", Status: 200, Req: post("/api/v1/staff/wishes/"+w.ID+"/fulfilment-note/moderate", admin,
+		map[string]any{"publish": true})})
+	Record(t, env, Example{Name: "staff-wish-note-moderate-not-in-review", Status: 409, Req: post("/api/v1/staff/wishes/"+w.ID+"/fulfilment-note/moderate", admin,
+		map[string]any{"publish": false, "reason": "说明与心愿无关"})})
 }

@@ -40,6 +40,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		`linli_http_requests_total{method="GET",route="/api/v1/communities",status="200"} 1`,
 		`# TYPE linli_http_request_duration_seconds histogram`,
 		`linli_messages_overdue `,
+		`linli_outbox_depth `,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(string(body), want) {

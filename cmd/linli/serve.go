@@ -21,6 +21,7 @@ import (
 	"linli/api"
 	"linli/handlers"
 	"linli/internal/app"
+	"linli/internal/notify"
 	"linli/internal/platform/cache"
 	"linli/internal/platform/config"
 	"linli/internal/platform/logging"
@@ -70,9 +71,16 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 	if cfg.WeChatConfigured() {
 		wc = wechat.New(cfg.WeChatAppID, cfg.WeChatSecret, rdb, nil)
 	}
+	var templates *notify.Templates
+	if cfg.SubscribeTemplates != "" {
+		if templates, err = notify.LoadTemplates(cfg.SubscribeTemplates); err != nil {
+			return err
+		}
+	}
 	a, err := app.New(ctx, app.Options{
 		DB: db, Redis: rdb, WeChat: wc, Log: log, JWTSecret: secret,
 		TokenTTL: cfg.TokenTTL, AdminOpenIDs: cfg.AdminOpenIDs, Metrics: reg,
+		Templates: templates, Durable: db.WaitDurable,
 	})
 	if err != nil {
 		return err

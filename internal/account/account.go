@@ -16,7 +16,12 @@ type User struct {
 	OpenID   string `bson:"openId"`
 	UnionID  string `bson:"unionId,omitempty"`
 	Nickname string `bson:"nickname"`
-	Home     *Home  `bson:"home,omitempty"`
+	// PendingNickname waits for WeChat's content security (unreachable when
+	// it was set): others see Nickname until the re-check passes it.
+	PendingNickname  string     `bson:"pendingNickname,omitempty"`
+	NicknameCheckDue *time.Time `bson:"nicknameCheckDue,omitempty"`
+	NicknameAttempts int        `bson:"nicknameAttempts,omitempty"`
+	Home             *Home      `bson:"home,omitempty"`
 	// Volunteer is set when the resident signed up to volunteer.
 	Volunteer bool `bson:"volunteer"`
 	// PartyMember is set when staff approved a Party-member registration.

@@ -26,8 +26,9 @@ type Places interface {
 // WeChat exchanges a login code for an openId.
 type WeChat interface {
 	Code2Session(ctx context.Context, code string) (wechat.Session, error)
-	// CheckText is WeChat's content security for text others will see.
-	CheckText(ctx context.Context, openID, title, text string) error
+	// Verdict is WeChat's content security for text others will see:
+	// wechat.Pass, Review or Risky; an error when WeChat could not say.
+	Verdict(ctx context.Context, openID string, scene int, title, text string) (string, error)
 }
 
 // Service is the account area's operations.

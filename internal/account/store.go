@@ -25,6 +25,8 @@ func NewStore(db lungo.IDatabase) *Store {
 
 // Indexes are the indexes this store's queries need.
 var Indexes = []store.Index{
+	{Collection: "users", Name: "nickname_check", Keys: bson.D{{Key: "nicknameCheckDue", Value: 1}},
+		Partial: bson.D{{Key: "nicknameCheckDue", Value: bson.M{"$exists": true}}}},
 	{Collection: "users", Name: "openId_unique", Keys: bson.D{{Key: "openId", Value: 1}}, Unique: true},
 	// One active staff profile per user. (The filter is a bson.D: a map's
 	// random key order made the same index look different on a restart.)

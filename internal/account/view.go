@@ -10,11 +10,14 @@ import (
 
 // Profile is what a user sees of themself.
 type Profile struct {
-	ID       string           `json:"id"`
-	Nickname string           `json:"nickname"`
-	Roles    []actor.Role     `json:"roles"`
-	Home     *community.Place `json:"home"`
-	Staff    *StaffView       `json:"staff"`
+	ID       string `json:"id"`
+	Nickname string `json:"nickname"`
+	// PendingNickname is the caller's new name while WeChat's content
+	// security could not check it yet (others still see nickname).
+	PendingNickname string           `json:"pendingNickname,omitempty"`
+	Roles           []actor.Role     `json:"roles"`
+	Home            *community.Place `json:"home"`
+	Staff           *StaffView       `json:"staff"`
 }
 
 // StaffView is a staff profile as the API shows it.
@@ -38,7 +41,7 @@ func viewStaff(st Staff) StaffView {
 }
 
 func (s *Service) profile(ctx context.Context, u User, a actor.Actor) (Profile, error) {
-	p := Profile{ID: u.ID, Nickname: u.Nickname, Roles: a.Roles}
+	p := Profile{ID: u.ID, Nickname: u.Nickname, PendingNickname: u.PendingNickname, Roles: a.Roles}
 	if u.Home != nil {
 		place, err := s.places.Resolve(ctx, u.Home.CommunityID, u.Home.GridID, u.Home.BuildingID)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"linli/configs"
 	"linli/internal/account"
 	"linli/internal/activity"
 	"linli/internal/community"
@@ -28,6 +29,7 @@ import (
 	"linli/internal/platform/idem"
 	"linli/internal/platform/lease"
 	"linli/internal/platform/metrics"
+	"linli/internal/platform/qrcode"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
 	"linli/internal/wish"
@@ -49,6 +51,13 @@ type Options struct {
 	// Metrics is the process's registry (nil: metrics.Default()); areas
 	// register their gauges on it in New.
 	Metrics *metrics.Registry
+	// Templates are the WeChat subscribe-message templates (nil: the
+	// default configs/subscribe-templates.json).
+	Templates *notify.Templates
+	// Durable, when set, returns once every write made before the call is
+	// on disk (embedded mode: the store's WaitDurable); the WeChat sender
+	// calls it before each send.
+	Durable func() error
 }
 
 // App is the product's services.
@@ -56,6 +65,11 @@ type App struct {
 	Accounts    *account.Service
 	Communities *community.Service
 	Inbox       *notify.Inbox
+	Credits     *notify.Credits
+	Sender      *notify.Sender
+	Templates   *notify.Templates
+	// Codes makes the check-in codes of activities and service points.
+	Codes       *qrcode.Coder
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
@@ -90,6 +104,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		console.Indexes, idem.Indexes, activity.Indexes, ledger.Indexes)); err != nil {
 		return nil, err
 	}
+	if o.Templates == nil {
+		t, err := notify.ParseTemplates(configs.SubscribeTemplates)
+		if err != nil {
+			return nil, err
+		}
+		o.Templates = t
+	}
 	places := community.NewStore(o.DB)
 	communities := community.NewService(places, o.Clock)
 	accounts := account.NewStore(o.DB)
@@ -103,7 +124,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a := &App{
 		Accounts: account.NewService(opts), Communities: communities,
-		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock, Metrics: o.Metrics,
+		Inbox: notify.NewInbox(o.DB, o.Clock, o.Templates), Clock: o.Clock, Metrics: o.Metrics,
+		Credits: notify.NewCredits(o.DB, o.Clock, o.Templates), Templates: o.Templates,
 		Departments: department.NewService(o.DB, o.Clock),
 		Console:     console.New(o.DB, o.Clock),
 		Idempotency: idem.New(o.DB),
@@ -117,6 +139,22 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
 		wo.Checker = o.WeChat
 	}
+	var wc notify.WeChat
+	if o.WeChat != nil {
+		wc = o.WeChat
+	}
+	var qc qrcode.WeChat
+	if o.WeChat != nil {
+		qc = o.WeChat
+	}
+	a.Codes = qrcode.New(qc, o.Redis, o.Log)
+	a.Sender = notify.NewSender(a.Inbox, a.Credits, wc, openIDs{accounts}, clock.NewID(), o.Log).WaitDurable(o.Durable)
+	o.Metrics.Gauge("linli_outbox_depth", "Notices whose WeChat copy waits to be sent (or is being sent), now.",
+		func(ctx context.Context) (float64, error) {
+			n, err := a.Sender.Depth(ctx)
+			return float64(n), err
+		})
+	a.Jobs = append(a.Jobs, a.Sender.Job(), a.Accounts.NicknameJob())
 	a.Wishes = wish.NewService(wo)
 	a.Jobs = append(a.Jobs, a.Wishes.Job())
 	a.Messages = message.NewService(message.Options{
@@ -146,6 +184,14 @@ func derivedKey(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("linli/" + purpose))
 	return m.Sum(nil)
+}
+
+// openIDs finds the openId a subscribe message goes to.
+type openIDs struct{ s *account.Store }
+
+func (o openIDs) OpenIDOf(ctx context.Context, userID string) (string, error) {
+	u, err := o.s.User(ctx, userID)
+	return u.OpenID, err
 }
 
 // Run runs every background job under its lease until ctx ends (their

@@ -101,10 +101,12 @@ func TestAQuestionIsNotAnAnswer(t *testing.T) {
 func TestAnOldAnsweredMarkFromAQuestionDoesNotResolve(t *testing.T) {
 	m := fresh(t, "物业维修", "")
 	apply(t, &m, time.Minute, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
-	apply(t, &m, 2*time.Minute, func(now time.Time) (Event, error) { return m.reply(gridStaff, "几楼？", nil, true, now) })
+	apply(t, &m, 2*time.Minute, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "几楼？", nil, true, DefaultLifecycle, now)
+	})
 	apply(t, &m, 3*time.Minute, func(now time.Time) (Event, error) { return m.followUp("3楼", nil, now) })
 	m.Answered = true // as the old code stored it
-	if _, err := m.resolve(gridStaff, "修好了", start.Add(time.Hour)); !ErrNotAnswered.Is(err) {
+	if _, err := m.resolve(gridStaff, "修好了", DefaultLifecycle, start.Add(time.Hour)); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve on the old mark: %v", err)
 	}
 }
@@ -128,7 +130,7 @@ func TestStaffWithoutNameOrPositionCannotAnswer(t *testing.T) {
 		by := StaffRef{StaffID: h.GridA2.StaffID, UserID: h.GridA2.UserID, Name: "李强", Position: "网格员"}
 		a(&by)
 		cp := h.get(m.ID)
-		if _, err := cp.reply(by, "好的", nil, false, start); !ErrStaffIncomplete.Is(err) {
+		if _, err := cp.reply(by, "好的", nil, false, DefaultLifecycle, start); !ErrStaffIncomplete.Is(err) {
 			t.Fatalf("reply by %+v: %v", by, err)
 		}
 	}

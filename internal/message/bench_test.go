@@ -145,10 +145,10 @@ func simulate(h *harness, staff []actor.Actor, n, days int) ([]any, []any) {
 			do(time.Duration(r.IntN(120))*time.Minute, func(now time.Time) (Event, error) { return m.accept(by, now) })
 			if r.IntN(10) > 0 {
 				do(time.Duration(120+r.IntN(36*60))*time.Minute, func(now time.Time) (Event, error) {
-					return m.reply(by, "已联系物业，明天上午维修。", nil, false, now)
+					return m.reply(by, "已联系物业，明天上午维修。", nil, false, DefaultLifecycle, now)
 				})
 				if r.IntN(5) > 0 {
-					do(3*24*time.Hour, func(now time.Time) (Event, error) { return m.resolve(by, "路灯已修复。", now) })
+					do(3*24*time.Hour, func(now time.Time) (Event, error) { return m.resolve(by, "路灯已修复。", DefaultLifecycle, now) })
 					if r.IntN(4) > 0 {
 						v := []Satisfaction{Satisfied, Satisfied, Basic, Unsatisfied}[r.IntN(4)]
 						do(4*24*time.Hour, func(now time.Time) (Event, error) { return m.rate(v != Unsatisfied, v, "", now) })

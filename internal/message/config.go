@@ -46,10 +46,32 @@ type Config struct {
 	Normal      Limits     `bson:"normal"`
 	// ComplexResolveHours replaces the resolution deadline of a message
 	// that staff marked complex.
-	ComplexResolveHours int        `bson:"complexResolveHours"`
-	UpdatedAt           *time.Time `bson:"updatedAt"`
-	UpdatedBy           string     `bson:"updatedBy"`
+	ComplexResolveHours int `bson:"complexResolveHours"`
+	// Lifecycle ends the waits that have no deadline of their own.
+	Lifecycle Lifecycle  `bson:"lifecycle"`
+	UpdatedAt *time.Time `bson:"updatedAt"`
+	UpdatedBy string     `bson:"updatedBy"`
 }
+
+// Lifecycle is how long a message waits on its resident, in days: a
+// question unanswered is reminded, then goes back to its owner flagged
+// resident_silent (never closed by silence); a resolution not rated is
+// reminded, then closes unrated.
+type Lifecycle struct {
+	ResidentReminderDays int `bson:"residentReminderDays"`
+	ResidentSilentDays   int `bson:"residentSilentDays"`
+	RateReminderDays     int `bson:"rateReminderDays"`
+	RateWindowDays       int `bson:"rateWindowDays"`
+}
+
+// DefaultLifecycle: reminded on day 3, back to the owner after 7 days;
+// rating reminded on day 2, closed after 7 days.
+var DefaultLifecycle = Lifecycle{ResidentReminderDays: 3, ResidentSilentDays: 7, RateReminderDays: 2, RateWindowDays: 7}
+
+// maxLifecycleDays bounds each period.
+const maxLifecycleDays = 60
+
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
 // DefaultConfig is what a community has until its staff change it: the
 // categories of the issue, and 接诉即办 deadlines — urgent (risk to life or
@@ -68,6 +90,7 @@ func DefaultConfig(communityID string) Config {
 		Urgent:              Limits{ResponseHours: 2, ResolveHours: 24},
 		Normal:              Limits{ResponseHours: 24, ResolveHours: 7 * 24},
 		ComplexResolveHours: 15 * 24,
+		Lifecycle:           DefaultLifecycle,
 	}
 }
 
@@ -112,7 +135,16 @@ type ConfigView struct {
 	Urgent              LimitsView     `json:"urgent"`
 	Normal              LimitsView     `json:"normal"`
 	ComplexResolveHours int            `json:"complexResolveHours"`
+	Lifecycle           LifecycleView  `json:"lifecycle"`
 	UpdatedAt           *time.Time     `json:"updatedAt"`
+}
+
+// LifecycleView is a configuration's lifecycle periods, in days.
+type LifecycleView struct {
+	ResidentReminderDays int `json:"residentReminderDays"`
+	ResidentSilentDays   int `json:"residentSilentDays"`
+	RateReminderDays     int `json:"rateReminderDays"`
+	RateWindowDays       int `json:"rateWindowDays"`
 }
 
 // CategoryView is a category of a configuration.
@@ -136,6 +168,8 @@ func (c Config) View() ConfigView {
 		Urgent:              LimitsView{ResponseHours: c.Urgent.ResponseHours, ResolveHours: c.Urgent.ResolveHours},
 		Normal:              LimitsView{ResponseHours: c.Normal.ResponseHours, ResolveHours: c.Normal.ResolveHours},
 		ComplexResolveHours: c.ComplexResolveHours, UpdatedAt: c.UpdatedAt,
+		Lifecycle: LifecycleView{ResidentReminderDays: c.Lifecycle.ResidentReminderDays, ResidentSilentDays: c.Lifecycle.ResidentSilentDays,
+			RateReminderDays: c.Lifecycle.RateReminderDays, RateWindowDays: c.Lifecycle.RateWindowDays},
 	}
 	for i, cat := range c.Categories {
 		v.Categories[i] = CategoryView{ID: cat.ID, Label: cat.Name, Urgency: cat.Urgency, Active: cat.Active}
@@ -233,6 +267,22 @@ func (c Config) Check() error {
 	if c.ComplexResolveHours < c.Normal.ResolveHours || c.ComplexResolveHours > maxHours {
 		bad("complexResolveHours", "range", "复杂事项办结时限不得短于一般类，且不超过 2160 小时")
 	}
+	lc := c.Lifecycle
+	for _, p := range []struct {
+		name, label string
+		n           int
+	}{{"residentReminderDays", "提醒居民答复（天）", lc.ResidentReminderDays}, {"residentSilentDays", "居民未答复转回承办人（天）", lc.ResidentSilentDays},
+		{"rateReminderDays", "提醒评价（天）", lc.RateReminderDays}, {"rateWindowDays", "评价期（天）", lc.RateWindowDays}} {
+		if p.n < 1 || p.n > maxLifecycleDays {
+			bad("lifecycle."+p.name, "range", fmt.Sprintf("%s应在1到%d之间", p.label, maxLifecycleDays))
+		}
+	}
+	if lc.ResidentReminderDays >= lc.ResidentSilentDays {
+		bad("lifecycle.residentReminderDays", "order", "提醒居民答复（天）须早于居民未答复转回承办人（天）")
+	}
+	if lc.RateReminderDays >= lc.RateWindowDays {
+		bad("lifecycle.rateReminderDays", "order", "提醒评价（天）须早于评价期（天）结束")
+	}
 	if len(fields) > 0 {
 		return ErrConfigInvalid.WithFields(fields...)
 	}
@@ -258,7 +308,10 @@ func (s configs) get(ctx context.Context, communityID string) (Config, error) {
 	if err == errNoConfig {
 		return DefaultConfig(communityID), nil
 	}
-	cfg.normalise() // a configuration stored before categories had identifiers
+	cfg.normalise()                     // a configuration stored before categories had identifiers
+	if cfg.Lifecycle == (Lifecycle{}) { // stored before lifecycles were configurable
+		cfg.Lifecycle = DefaultLifecycle
+	}
 	return cfg, err
 }
 

@@ -122,6 +122,18 @@ func (m *Message) refreshKeys() {
 			next(d.ResolveDueAt)
 		}
 	}
+	if w := m.Waiting; w != nil && m.State == AwaitingResident {
+		if !w.Reminded {
+			next(w.RemindAt)
+		}
+		next(w.SilentAt)
+	}
+	if r := m.RatingWindow; r != nil && m.State == Resolved {
+		if !r.Reminded {
+			next(r.RemindAt)
+		}
+		next(r.CloseAt)
+	}
 	// A department owes its answer whatever became of the message since
 	// (one that never answers is late even on a closed message).
 	for _, e := range m.Escalations {
@@ -134,7 +146,7 @@ func (m *Message) refreshKeys() {
 // Alert is what a sweep found due on a message: whom to tell is the
 // service's business.
 type Alert struct {
-	Kind     EventType // EvWarning or EvOverdue
+	Kind     EventType // EvWarning, EvOverdue, or a lifecycle event
 	Deadline string    // "response", "resolve" or "department"
 	// Escalation is the late department's escalation, for "department".
 	Escalation *Escalation
@@ -171,6 +183,22 @@ func (m *Message) check(now time.Time) (Event, Alert, bool) {
 		if !d.ResolveWarned && !now.Before(d.ResolveWarnAt) {
 			d.ResolveWarned = true
 			return mark(EvWarning, "resolve", d.ResolveDueAt)
+		}
+	}
+	if w := m.Waiting; w != nil && m.State == AwaitingResident {
+		if !now.Before(w.SilentAt) {
+			return m.residentSilent(now), Alert{Kind: EvResidentSilent}, true
+		}
+		if !w.Reminded && !now.Before(w.RemindAt) {
+			return m.remindResident(now), Alert{Kind: EvResidentReminder}, true
+		}
+	}
+	if r := m.RatingWindow; r != nil && m.State == Resolved {
+		if !now.Before(r.CloseAt) {
+			return m.expireRating(now), Alert{Kind: EvRatingExpired}, true
+		}
+		if !r.Reminded && !now.Before(r.RemindAt) {
+			return m.remindRating(now), Alert{Kind: EvRateReminder}, true
 		}
 	}
 	for i := range m.Escalations {

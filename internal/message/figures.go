@@ -45,6 +45,9 @@ type Counts struct {
 	Reopened        int64 `bson:"reopened" json:"reopened"`
 	Escalated       int64 `bson:"escalated" json:"escalated"`
 	DeptOverdue     int64 `bson:"departmentOverdue" json:"departmentOverdue"`
+	// ClosedUnrated: closed because its rating window passed; it counts as
+	// not rated (the rates' denominators are the rated ones).
+	ClosedUnrated int64 `bson:"closedUnrated" json:"closedUnrated"`
 }
 
 // fields lists the counts by their stored names, for differences and sums.
@@ -60,7 +63,7 @@ func (c *Counts) fields() []struct {
 		{"resolved", &c.Resolved}, {"rated", &c.Rated}, {"ratedSolved", &c.RatedSolved},
 		{"satisfied", &c.Satisfied}, {"basic", &c.Basic}, {"unsatisfied", &c.Unsatisfied},
 		{"overdue", &c.Overdue}, {"reopened", &c.Reopened}, {"escalated", &c.Escalated},
-		{"departmentOverdue", &c.DeptOverdue},
+		{"departmentOverdue", &c.DeptOverdue}, {"closedUnrated", &c.ClosedUnrated},
 	}
 }
 
@@ -166,6 +169,7 @@ func figuresOf(m *Message) Figures {
 		c.Basic = b(r.Satisfaction == Basic)
 		c.Unsatisfied = b(r.Satisfaction == Unsatisfied)
 	}
+	c.ClosedUnrated = b(m.State == Closed && m.RatingExpired)
 	c.Overdue = b(m.OverdueAt != nil)
 	c.Reopened = b(m.Reopens > 0)
 	c.Escalated = b(len(m.Escalations) > 0)

@@ -52,7 +52,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	h := &harness{t: t, ctx: ctx, db: db, clock: clock.NewManual(start)}
 	h.accounts, h.places = account.NewStore(db), community.NewStore(db)
-	h.depts, h.inbox = department.NewService(db, h.clock), notify.NewInbox(db, h.clock)
+	h.depts, h.inbox = department.NewService(db, h.clock), notify.NewInbox(db, h.clock, nil)
 	h.svc = h.service()
 	h.A, h.B = h.community("甲社区"), h.community("乙社区")
 	h.A1, h.A2, h.B1 = h.grid(h.A, "甲一网格"), h.grid(h.A, "甲二网格"), h.grid(h.B, "乙一网格")

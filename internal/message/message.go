@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"linli/internal/apperr"
+	"linli/internal/notify"
 )
 
 // State is where a message stands.
@@ -27,7 +28,8 @@ const (
 	AwaitingResident State = "awaiting_resident"
 	// Resolved: answered and resolved by its owner; the resident may rate.
 	Resolved State = "resolved"
-	// Closed: the resident rated the resolution as solved and acceptable.
+	// Closed: the resident rated the resolution as solved and acceptable,
+	// or did not rate it within the rating window (RatingExpired).
 	Closed State = "closed"
 )
 
@@ -177,6 +179,16 @@ type Message struct {
 	Escalations []Escalation `bson:"escalations"`
 
 	Deadlines Deadlines `bson:"deadlines"`
+	// Waiting runs while staff wait on the resident (awaiting_resident).
+	Waiting *Waiting `bson:"waiting"`
+	// ResidentSilent: the resident did not answer staff's question in time;
+	// the message went back to its owner, who owes a named answer. Cleared
+	// by the next word of either.
+	ResidentSilent bool `bson:"residentSilent"`
+	// RatingWindow runs while a resolved message waits for its rating.
+	RatingWindow *RatingWindow `bson:"ratingWindow"`
+	// RatingExpired: closed because the resolution was not rated in time.
+	RatingExpired bool `bson:"ratingExpired"`
 	// OverdueAt is when the message first missed one of its deadlines.
 	OverdueAt *time.Time `bson:"overdueAt"`
 	// SortDueAt orders the queues: the deadline that matters now, or
@@ -194,8 +206,27 @@ type Message struct {
 	// have been applied; Pending holds them by version ("v3").
 	TallyDirty bool             `bson:"tallyDirty"`
 	Pending    map[string]Delta `bson:"pending,omitempty"`
+	// Outbox holds the notices transitions owe and that were not handed
+	// to the notifier yet, oldest first (written with the transition).
+	Outbox     []notify.Notice `bson:"outbox,omitempty"`
+	OutboxSize int             `bson:"outboxSize,omitempty"`
 
 	Events []Event `bson:"events"`
+}
+
+// Waiting is the wait on the resident's answer.
+type Waiting struct {
+	Since    time.Time `bson:"since"`
+	RemindAt time.Time `bson:"remindAt"`
+	SilentAt time.Time `bson:"silentAt"`
+	Reminded bool      `bson:"reminded"`
+}
+
+// RatingWindow is the time a resolution may be rated in.
+type RatingWindow struct {
+	RemindAt time.Time `bson:"remindAt"`
+	CloseAt  time.Time `bson:"closeAt"`
+	Reminded bool      `bson:"reminded"`
 }
 
 // EventType names what happened.
@@ -215,6 +246,11 @@ const (
 	EvRated       EventType = "rated"
 	EvWarning     EventType = "deadline_warning"
 	EvOverdue     EventType = "overdue"
+	// The lifecycle's ends (system events).
+	EvResidentReminder EventType = "resident_reminder"
+	EvResidentSilent   EventType = "resident_silent"
+	EvRateReminder     EventType = "rate_reminder"
+	EvRatingExpired    EventType = "rating_expired"
 )
 
 // ActorKind says who caused an event.

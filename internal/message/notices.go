@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"linli/internal/notify"
 )
 
-// Telling people. Notices land in the in-app inbox; each has a key made of
-// the message, what happened and the recipient, so that a retried sweep or
-// a repeated call stores it once. A failure to tell is logged: the change
-// itself stands, and the queue and the thread show it anyway.
+// Telling people. The notices a transition owes are decided with it and
+// written in the same conditional update, into the message's outbox (see
+// Store.commit): a process that stops after the write loses none of them.
+// They are handed to the notifier right after the write, and by the sweep
+// when that did not happen; each has a key made of the message, what
+// happened and the recipient, so that handing one over twice stores it once.
+// Each is removed from the outbox once handed over.
 
 // excerpt shortens a text for a notice.
 func excerpt(s string) string {
@@ -23,42 +27,73 @@ func excerpt(s string) string {
 	return string(r)
 }
 
-func (s *Service) send(ctx context.Context, m *Message, userIDs []string, kind, key, title, body string) {
-	var sent []string
+// notices builds one notice per person of userIDs (each once).
+func notices(m *Message, at time.Time, userIDs []string, kind, key, title, body string, fields map[string]string) []notify.Notice {
+	var out []notify.Notice
+	var seen []string
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	fields["subject"] = subject(m)
 	for _, uid := range userIDs {
-		if uid == "" || slices.Contains(sent, uid) {
+		if uid == "" || slices.Contains(seen, uid) {
 			continue
 		}
-		sent = append(sent, uid)
-		err := s.notifier.Notify(ctx, notify.Notice{
-			UserID: uid, Kind: kind, Title: title, Body: body, RefType: "message", RefID: m.ID,
-			Key: "message:" + m.ID + ":" + key + ":" + uid,
+		seen = append(seen, uid)
+		out = append(out, notify.Notice{
+			UserID: uid, Kind: kind, Title: title, Body: body, RefType: "message", RefID: m.ID, Fields: fields,
+			Key: "message:" + m.ID + ":" + key + ":" + uid, CreatedAt: at,
 		})
-		if err != nil {
-			s.log.WarnContext(ctx, "notice not stored", "message", m.ID, "kind", kind, "err", err)
+	}
+	return out
+}
+
+// subject names a message in a notice: its category and first words.
+func subject(m *Message) string { return fmt.Sprintf("【%s】%s", m.Category, excerpt(m.Content)) }
+
+// toStaff is a notice of an event to staff members.
+func toStaff(m *Message, ev Event, userIDs []string, kind, title, body string) []notify.Notice {
+	return notices(m, ev.At, userIDs, kind, ev.ID, title, body, nil)
+}
+
+// toResident is a notice of an event to the author.
+func toResident(m *Message, ev Event, kind, title, body string) []notify.Notice {
+	var fields map[string]string
+	if ev.By.Staff != nil {
+		fields = map[string]string{"who": ev.By.Staff.Name}
+	}
+	return notices(m, ev.At, []string{m.Author.UserID}, kind, ev.ID, title, body, fields)
+}
+
+// toOwner is a notice of an event to the owner (the grid's staff when nobody owns it).
+func (s *Service) toOwner(ctx context.Context, m *Message, ev Event, kind, title, body string) []notify.Notice {
+	return notices(m, ev.At, s.responsible(ctx, m), kind, ev.ID, title, body, nil)
+}
+
+// newNotices tell the grid's staff that a message waits in their queue.
+func (s *Service) newNotices(ctx context.Context, m *Message) []notify.Notice {
+	title := "新留言待受理"
+	fields := map[string]string{notify.BatchField: "message.new", "batchTitle": "新留言待受理"}
+	if m.Urgency == Urgent { // told at once
+		title, fields = "紧急留言待受理", nil
+	}
+	return notices(m, m.SubmittedAt, s.responsible(ctx, m), "message.new", "new", title, subject(m), fields)
+}
+
+// deliver hands the outbox's notices to the notifier, oldest first, and
+// removes each once handed over. A failure leaves the rest to the sweep.
+func (s *Service) deliver(ctx context.Context, m *Message) {
+	for _, n := range m.Outbox {
+		if err := s.notifier.Notify(ctx, n); err != nil {
+			s.log.WarnContext(ctx, "notice left for the sweep", "message", m.ID, "kind", n.Kind, "err", err)
+			return
+		}
+		if err := s.store.delivered(ctx, m.ID, n.Key); err != nil {
+			s.log.WarnContext(ctx, "notice left for the sweep", "message", m.ID, "kind", n.Kind, "err", err)
+			return
 		}
 	}
-}
-
-// tellStaff tells staff members of an event.
-func (s *Service) tellStaff(ctx context.Context, m *Message, ev Event, userIDs []string, kind, title, body string) {
-	s.send(ctx, m, userIDs, kind, ev.ID, title, body)
-}
-
-// tellResident tells the author of an event.
-func (s *Service) tellResident(ctx context.Context, m *Message, ev Event, kind, title, body string) {
-	s.send(ctx, m, []string{m.Author.UserID}, kind, ev.ID, title, body)
-}
-
-// tellOwner tells the owner of an event (the grid's staff when nobody owns it).
-func (s *Service) tellOwner(ctx context.Context, m *Message, ev Event, kind, title, body string) {
-	s.send(ctx, m, s.responsible(ctx, m), kind, ev.ID, title, body)
-}
-
-// tellNew tells the grid's staff that a message waits in their queue.
-func (s *Service) tellNew(ctx context.Context, m *Message) {
-	s.send(ctx, m, s.responsible(ctx, m), "message.new", "new", "新留言待受理",
-		fmt.Sprintf("【%s】%s", m.Category, excerpt(m.Content)))
+	m.Outbox = nil
 }
 
 // responsible is who answers for a message now: its owner; while nobody
@@ -92,7 +127,21 @@ var deadlineNames = map[string]string{"response": "首次响应", "resolve": "�
 // responsible; an overdue to them and to the community's secretaries. The
 // key names the deadline (and the cycle, or the escalation), so that two
 // sweeps, or a retried one, store each notice once.
-func (s *Service) alert(ctx context.Context, m *Message, al Alert) {
+func (s *Service) alert(ctx context.Context, m *Message, ev Event, al Alert) []notify.Notice {
+	switch al.Kind {
+	case EvResidentReminder:
+		return toResident(m, ev, "message.awaiting_reminder", "社区工作人员在等您的答复",
+			"您的留言"+subject(m)+"需要您补充信息，请打开留言回复。")
+	case EvResidentSilent:
+		return s.toOwner(ctx, m, ev, "message.resident_silent", "居民未答复，留言已转回您处理",
+			subject(m)+"：居民逾期未答复，请实名答复后再办结。")
+	case EvRateReminder:
+		return toResident(m, ev, "message.rate_reminder", "请为留言办理结果评价",
+			"您的留言"+subject(m)+"已办结，请评价办理结果。")
+	case EvRatingExpired:
+		return toResident(m, ev, "message.closed", "留言已关闭（评价期已过）",
+			"您的留言"+subject(m)+"评价期已过，已关闭。如问题仍未解决，可重新留言。")
+	}
 	key := fmt.Sprintf("%s:%s:c%d", al.Kind, al.Deadline, m.Cycle)
 	if al.Deadline == "response" {
 		key = fmt.Sprintf("%s:response", al.Kind)
@@ -109,5 +158,5 @@ func (s *Service) alert(ctx context.Context, m *Message, al Alert) {
 		key += ":" + al.Escalation.ID
 		body = fmt.Sprintf("%s（联络人%s）未在期限内答复：%s", al.Escalation.DepartmentName, al.Escalation.LiaisonName, body)
 	}
-	s.send(ctx, m, to, kind, key, title, body)
+	return notices(m, ev.At, to, kind, key, title, body, nil)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,8 +92,8 @@ type step struct {
 	see func(*Message) error
 	// decide applies the transition to the message (a copy) at now.
 	decide func(m *Message, now time.Time) (Event, error)
-	// before runs before the write, on every attempt: only idempotent work.
-	before func(ctx context.Context, m *Message)
+	// tell decides the notices the transition owes, written with it.
+	tell func(ctx context.Context, m *Message, ev Event) []notify.Notice
 }
 
 // change runs one transition: read the message, decide, and write the
@@ -125,15 +126,19 @@ func (s *Service) change(ctx context.Context, id string, st step) (Message, Even
 		next.finish(ev, now)
 		ev = next.Events[len(next.Events)-1]
 		delta := tallyOf(&next, m.Figures)
-		if st.before != nil {
-			st.before(ctx, &next)
+		var told []notify.Notice
+		if st.tell != nil {
+			told = st.tell(ctx, &next, ev)
 		}
-		ok, err := s.store.commit(ctx, &m, next, ev, delta)
+		ok, err := s.store.commit(ctx, &m, next, ev, delta, told)
 		if err != nil {
 			return Message{}, Event{}, err
 		}
 		if ok {
+			next.Outbox = append(slices.Clone(m.Outbox), told...)
+			next.OutboxSize = len(next.Outbox)
 			s.settle(ctx, &next)
+			s.deliver(ctx, &next)
 			return next, ev, nil
 		}
 	}
@@ -215,12 +220,14 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 		return Message{}, err
 	}
 	m.Version = 1
+	m.Outbox = s.newNotices(ctx, &m)
+	m.OutboxSize = len(m.Outbox)
 	delta := tallyOf(&m, Figures{})
 	if err := s.store.insert(ctx, m, delta); err != nil {
 		return Message{}, err
 	}
 	s.settle(ctx, &m)
-	s.tellNew(ctx, &m)
+	s.deliver(ctx, &m)
 	return m, nil
 }
 
@@ -356,13 +363,11 @@ func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content strin
 	if images, err = cleanImages(images); err != nil {
 		return Message{}, Event{}, err
 	}
-	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
+	return s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.followUp(content, images, now)
+	}, tell: func(ctx context.Context, m *Message, ev Event) []notify.Notice {
+		return s.toOwner(ctx, m, ev, "message.follow_up", "居民补充了留言", excerpt(content))
 	}})
-	if err == nil {
-		s.tellOwner(ctx, &m, ev, "message.follow_up", "居民补充了留言", excerpt(content))
-	}
-	return m, ev, err
 }
 
 // RatingInput is a resident's rating.
@@ -382,13 +387,14 @@ func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingIn
 	if utf8.RuneCountInString(comment) > MaxComment {
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("comment", "max", "评价内容不能超过500字"))
 	}
-	m, ev, err := s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
+	return s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.rate(r.Solved, r.Satisfaction, comment, now)
+	}, tell: func(ctx context.Context, m *Message, ev Event) []notify.Notice {
+		if !ev.Reopened {
+			return nil
+		}
+		return s.toOwner(ctx, m, ev, "message.reopened", "居民对办理结果不满意，留言已重新打开", excerpt(comment))
 	}})
-	if err == nil && ev.Reopened {
-		s.tellOwner(ctx, &m, ev, "message.reopened", "居民对办理结果不满意，留言已重新打开", excerpt(comment))
-	}
-	return m, ev, err
 }
 
 // errNothingDue ends a sweep of one message.

@@ -15,6 +15,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
+	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
 	plain "linli/internal/platform/text"
@@ -162,11 +163,12 @@ func (s *Service) StaffGet(ctx context.Context, a actor.Actor, id string) (Messa
 }
 
 // staffChange runs a transition for staff.
-func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error)) (Message, Event, error) {
+func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, decide func(*Message, time.Time) (Event, error),
+	tell func(context.Context, *Message, Event) []notify.Notice) (Message, Event, error) {
 	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
-	return s.change(ctx, id, step{see: staffSee(a), decide: decide})
+	return s.change(ctx, id, step{see: staffSee(a), decide: decide, tell: tell})
 }
 
 // Accept makes the caller the message's owner (首接负责). The first of
@@ -179,6 +181,9 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message
 			return Event{}, err
 		}
 		return m.accept(by, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		return toResident(m, ev, "message.accepted", "您的留言已受理",
+			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	})
 	if errors.Is(err, errAlreadyYours) { // a retry: the acceptance that was made
 		for i := len(m.Events) - 1; i >= 0; i-- {
@@ -187,10 +192,6 @@ func (s *Service) Accept(ctx context.Context, a actor.Actor, id string) (Message
 			}
 		}
 		return m, Event{}, nil
-	}
-	if err == nil {
-		s.tellResident(ctx, &m, ev, "message.accepted", "您的留言已受理",
-			"由"+a.StaffName+"（"+a.StaffPosition+"）负责办理")
 	}
 	return m, ev, err
 }
@@ -206,21 +207,23 @@ func (s *Service) Reply(ctx context.Context, a actor.Actor, id, content string, 
 	if images, err = cleanImages(images); err != nil {
 		return Message{}, Event{}, err
 	}
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
 		}
-		return m.reply(by, content, images, ask, now)
-	})
-	if err == nil {
+		lc, err := s.lifecycle(ctx, m.CommunityID)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.reply(by, content, images, ask, lc, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
 		title := "您的留言有了新回复"
 		if ask {
 			title = "社区工作人员请您补充信息"
 		}
-		s.tellResident(ctx, &m, ev, "message.reply", title, ev.By.Staff.Name+"（"+ev.By.Staff.Position+"）："+excerpt(content))
-	}
-	return m, ev, err
+		return toResident(m, ev, "message.reply", title, ev.By.Staff.Name+"（"+ev.By.Staff.Position+"）："+excerpt(content))
+	})
 }
 
 // Resolve resolves the message: only its owner, only after a named reply.
@@ -234,12 +237,21 @@ func (s *Service) Resolve(ctx context.Context, a actor.Actor, id, resolution str
 		if err != nil {
 			return Event{}, err
 		}
-		return m.resolve(by, text, now)
+		lc, err := s.lifecycle(ctx, m.CommunityID)
+		if err != nil {
+			return Event{}, err
+		}
+		return m.resolve(by, text, lc, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		return toResident(m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
 	})
-	if err == nil {
-		s.tellResident(ctx, &m, ev, "message.resolved", "您的留言已办结，请评价", excerpt(text))
-	}
 	return m, ev, err
+}
+
+// lifecycle is a community's lifecycle periods.
+func (s *Service) lifecycle(ctx context.Context, communityID string) (Lifecycle, error) {
+	cfg, err := s.store.configs.get(ctx, communityID)
+	return cfg.Lifecycle, err
 }
 
 // Transfer moves the message to another active staff member of its
@@ -272,10 +284,9 @@ func (s *Service) Transfer(ctx context.Context, a actor.Actor, id, staffID, reas
 		}
 		to := StaffRef{StaffID: target.ID, UserID: target.UserID, Name: target.Name, Position: target.Position}
 		return m.transfer(by, to, reason, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		return toStaff(m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
 	})
-	if err == nil {
-		s.tellStaff(ctx, &m, ev, []string{target.UserID}, "message.transferred", "有一条留言转交给您", "转交原因："+excerpt(reason))
-	}
 	return m, ev, err
 }
 
@@ -310,7 +321,7 @@ func (s *Service) Escalate(ctx context.Context, a actor.Actor, id string, in Esc
 			DepartmentID: dept.ID, DepartmentName: dept.Name, LiaisonName: dept.LiaisonName,
 			LiaisonPhone: dept.LiaisonPhone, Note: note, DueAt: due,
 		}, now)
-	})
+	}, nil)
 }
 
 // RecordAnswer records a department's answer to an escalation, as a staff
@@ -320,17 +331,18 @@ func (s *Service) RecordAnswer(ctx context.Context, a actor.Actor, id, escalatio
 	if err != nil {
 		return Message{}, Event{}, err
 	}
-	m, ev, err := s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
+	return s.staffChange(ctx, a, id, func(m *Message, now time.Time) (Event, error) {
 		by, err := named(a, m)
 		if err != nil {
 			return Event{}, err
 		}
 		return m.recordAnswer(by, escalationID, content, now)
+	}, func(_ context.Context, m *Message, ev Event) []notify.Notice {
+		if m.Owner == nil || m.Owner.StaffID == a.StaffID {
+			return nil
+		}
+		return toStaff(m, ev, []string{m.Owner.UserID}, "message.department_answer", ev.DepartmentName+"已答复", excerpt(content))
 	})
-	if err == nil && m.Owner != nil && m.Owner.StaffID != a.StaffID {
-		s.tellStaff(ctx, &m, ev, []string{m.Owner.UserID}, "message.department_answer", ev.DepartmentName+"已答复", excerpt(content))
-	}
-	return m, ev, err
 }
 
 // Classify changes a message's category, urgency or complexity, with a
@@ -366,7 +378,7 @@ func (s *Service) Classify(ctx context.Context, a actor.Actor, id string, c Clas
 			}
 		}
 		return m.classify(by, c, cfg, now)
-	})
+	}, nil)
 }
 
 // Config returns a community's categories and deadlines. Anyone signed in

@@ -240,7 +240,7 @@ func (s *Service) name(ctx context.Context, by GroupBy, r *Row) error {
 func WriteCSV(w io.Writer, r Report) error {
 	cw := csvx.NewWriter(w)
 	cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
-		"满意", "基本满意", "不满意", "超期", "重新打开", "吹哨", "部门超期",
+		"满意", "基本满意", "不满意", "超期", "重新打开", "吹哨", "部门超期", "逾期未评价",
 		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"}...)
 	pct := func(p *float64) string {
 		if p == nil {
@@ -256,7 +256,7 @@ func WriteCSV(w io.Writer, r Report) error {
 		n := func(v int64) string { return strconv.FormatInt(v, 10) }
 		return []string{r.From, r.To, x.Key, x.Name, x.Position, n(x.Received), n(x.Responded), n(x.RespondedInTime), n(x.Resolved),
 			n(x.Rated), n(x.RatedSolved), n(x.Satisfied), n(x.Basic), n(x.Unsatisfied), n(x.Overdue), n(x.Reopened),
-			n(x.Escalated), n(x.DeptOverdue), pct(x.ResponseRate), pct(x.ResolutionRate), pct(x.SatisfactionRate), med}
+			n(x.Escalated), n(x.DeptOverdue), n(x.ClosedUnrated), pct(x.ResponseRate), pct(x.ResolutionRate), pct(x.SatisfactionRate), med}
 	}
 	for _, x := range r.Rows {
 		cw.Write(row(x)...)

@@ -146,7 +146,7 @@ func TestStatsOfADataSetKnownByConstruction(t *testing.T) {
 	recs, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
 	h.must(err)
 	if len(recs) != 1+3+1 || recs[0][3] != "名称" || recs[1][0] != "2026-03-01" || recs[1][3] != "李强" || recs[1][5] != "2" ||
-		recs[1][18] != "50.0%" || recs[4][3] != "合计" || recs[4][21] != "60" {
+		recs[1][19] != "50.0%" || recs[4][3] != "合计" || recs[4][22] != "60" {
 		t.Fatalf("csv: %q", recs)
 	}
 }

@@ -3,12 +3,14 @@ package message
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/256dpi/lungo"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"linli/internal/notify"
 	"linli/internal/platform/page"
 	"linli/internal/platform/store"
 )
@@ -46,6 +48,8 @@ var Indexes = []store.Index{
 	// no document.
 	{Collection: "messages", Name: "category_backfill", Keys: bson.D{{Key: "categoryId", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "messages", Name: "place_backfill", Keys: bson.D{{Key: "place.communityName", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: "messages", Name: "outbox", Keys: bson.D{{Key: "outboxSize", Value: 1}, {Key: "updatedAt", Value: 1}},
+		Partial: bson.D{{Key: "outboxSize", Value: bson.M{"$gt": 0}}}},
 	{Collection: "message_counters", Name: "community_day", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "day", Value: 1}}},
 	{Collection: "message_counters", Name: "day", Keys: bson.D{{Key: "day", Value: 1}}},
 }
@@ -112,13 +116,20 @@ func pendingKey(version int64) string { return fmt.Sprintf("v%d", version) }
 // still as the decision saw it — its version (every transition bumps it)
 // and, said outright, its state. It reports false when it was not
 // (somebody changed it meanwhile).
-func (s *Store) commit(ctx context.Context, prev *Message, next Message, ev Event, delta Delta) (bool, error) {
+func (s *Store) commit(ctx context.Context, prev *Message, next Message, ev Event, delta Delta, told []notify.Notice) (bool, error) {
 	set, err := head(next)
 	if err != nil {
 		return false, err
 	}
 	if len(delta) > 0 {
 		set = append(set, bson.E{Key: "pending." + pendingKey(next.Version), Value: delta})
+	}
+	if len(told) > 0 {
+		// The outbox is rewritten whole ($each is not in every driver we
+		// run on): a notice handed over meanwhile may come back, and is then
+		// handed over again, which stores nothing (its key).
+		outbox := append(slices.Clone(prev.Outbox), told...)
+		set = append(set, bson.E{Key: "outbox", Value: outbox}, bson.E{Key: "outboxSize", Value: len(outbox)})
 	}
 	res, err := s.messages.UpdateOne(ctx, bson.M{"_id": prev.ID, "version": prev.Version, "state": prev.State},
 		bson.M{"$set": set, "$push": bson.M{"events": ev}})
@@ -128,9 +139,10 @@ func (s *Store) commit(ctx context.Context, prev *Message, next Message, ev Even
 	return res.MatchedCount == 1, nil
 }
 
-// head is every field a transition rewrites: all but _id, events, pending.
+// head is every field a transition rewrites: all but _id, events, pending
+// and the outbox.
 func head(m Message) (bson.D, error) {
-	m.Events, m.Pending = nil, nil
+	m.Events, m.Pending, m.Outbox, m.OutboxSize = nil, nil, nil, 0
 	raw, err := bson.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("message: encode: %w", err)
@@ -141,7 +153,7 @@ func head(m Message) (bson.D, error) {
 	}
 	out := d[:0]
 	for _, e := range d {
-		if e.Key != "_id" && e.Key != "events" && e.Key != "pending" {
+		if e.Key != "_id" && e.Key != "events" && e.Key != "pending" && e.Key != "outbox" && e.Key != "outboxSize" {
 			out = append(out, e)
 		}
 	}
@@ -212,4 +224,21 @@ func (s *Store) countByState(ctx context.Context, scope bson.M) (map[State]int64
 		out[st] = n
 	}
 	return out, nil
+}
+
+// owing lists messages whose outbox still holds notices, last changed
+// before the given time.
+func (s *Store) owing(ctx context.Context, before time.Time, limit int) ([]Message, error) {
+	return store.FindAll[Message](ctx, s.messages, bson.M{"outboxSize": bson.M{"$gt": 0}, "updatedAt": bson.M{"$lte": before}},
+		options.Find().SetProjection(bson.M{"_id": 1, "outbox": 1, "outboxSize": 1}).SetLimit(int64(limit)))
+}
+
+// delivered removes the oldest notice of a message's outbox when it is key.
+func (s *Store) delivered(ctx context.Context, id, key string) error {
+	_, err := s.messages.UpdateOne(ctx, bson.M{"_id": id, "outbox.0.key": key},
+		bson.M{"$pop": bson.M{"outbox": -1}, "$inc": bson.M{"outboxSize": -1}})
+	if err != nil {
+		return fmt.Errorf("message: outbox: %w", err)
+	}
+	return nil
 }

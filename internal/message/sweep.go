@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"linli/internal/notify"
 )
 
 // The sweep: warnings at 75 % of the allowed time, overdue marks, late
@@ -11,8 +13,7 @@ import (
 // It runs under a lease in one process at a time, but is safe if two run
 // at once: each mark is a transition written only on the version it was
 // decided on, and each notice has a key, so that it is stored once (the
-// notice is stored before the mark is written: a sweep that dies between
-// the two leaves the mark to the next sweep, which stores nothing twice).
+// notices are written with the mark, in its outbox).
 
 const (
 	sweepBatch      = 200
@@ -43,6 +44,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 			break
 		}
 	}
+	if err := s.flush(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
 	ids, err := s.store.dirty(ctx, now.Add(-settleGrace), sweepBatch)
 	if err != nil {
 		return err
@@ -53,6 +57,19 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// flush hands over the notices a stopped process left in outboxes (those
+// of the last grace period are left to the request that wrote them).
+func (s *Service) flush(ctx context.Context, now time.Time) error {
+	list, err := s.store.owing(ctx, now.Add(-settleGrace), sweepBatch)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		s.deliver(ctx, &list[i])
+	}
+	return nil
 }
 
 // sweepOne marks what is due on one message, one deadline per transition.
@@ -68,7 +85,7 @@ func (s *Service) sweepOne(ctx context.Context, id string) error {
 				alert = al
 				return ev, nil
 			},
-			before: func(ctx context.Context, m *Message) { s.alert(ctx, m, alert) },
+			tell: func(ctx context.Context, m *Message, ev Event) []notify.Notice { return s.alert(ctx, m, ev, alert) },
 		})
 		if errors.Is(err, errNothingDue) {
 			return nil

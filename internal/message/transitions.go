@@ -129,7 +129,7 @@ func (m *Message) accept(by StaffRef, now time.Time) (Event, error) {
 
 // reply adds a named staff answer. ask makes it a question to the resident:
 // the resolution clock pauses until the resident (or staff) continues.
-func (m *Message) reply(by StaffRef, content string, images []string, ask bool, now time.Time) (Event, error) {
+func (m *Message) reply(by StaffRef, content string, images []string, ask bool, lc Lifecycle, now time.Time) (Event, error) {
 	switch m.State {
 	case Submitted:
 		return Event{}, ErrNotAccepted.New()
@@ -151,12 +151,15 @@ func (m *Message) reply(by StaffRef, content string, images []string, ask bool, 
 		m.FirstResponseAt = &now
 		m.RespondedInTime = !now.After(m.Deadlines.ResponseDueAt)
 	}
+	m.ResidentSilent = false
 	if ask {
 		m.State = AwaitingResident
 		m.Deadlines.pause(now)
+		m.Waiting = &Waiting{Since: now, RemindAt: now.Add(days(lc.ResidentReminderDays)), SilentAt: now.Add(days(lc.ResidentSilentDays))}
 	} else if m.State == AwaitingResident {
 		m.State = Accepted
 		m.Deadlines.resume(now, m.SubmittedAt)
+		m.Waiting = nil
 	}
 	ev := m.event(EvReply, staffWho(by), now)
 	ev.Content, ev.Images, ev.AskResident = content, images, ask
@@ -213,6 +216,7 @@ func (m *Message) followUp(content string, images []string, now time.Time) (Even
 		m.State = Accepted
 		m.Deadlines.resume(now, m.SubmittedAt)
 	}
+	m.Waiting, m.ResidentSilent = nil, false
 	ev := m.event(EvFollowUp, Who{Kind: ByResident, UserID: m.Author.UserID}, now)
 	ev.Content, ev.Images = content, images
 	return ev, nil
@@ -221,7 +225,7 @@ func (m *Message) followUp(content string, images []string, now time.Time) (Even
 // resolve closes the current cycle: only the owner, only after a named
 // answer in this cycle that is not a question, and not while a question to
 // the resident is still open.
-func (m *Message) resolve(by StaffRef, text string, now time.Time) (Event, error) {
+func (m *Message) resolve(by StaffRef, text string, lc Lifecycle, now time.Time) (Event, error) {
 	switch m.State {
 	case Submitted:
 		return Event{}, ErrNotAccepted.New()
@@ -242,6 +246,8 @@ func (m *Message) resolve(by StaffRef, text string, now time.Time) (Event, error
 	}
 	m.Deadlines.resume(now, m.SubmittedAt)
 	m.State = Resolved
+	m.Waiting, m.ResidentSilent = nil, false
+	m.RatingWindow = &RatingWindow{RemindAt: now.Add(days(lc.RateReminderDays)), CloseAt: now.Add(days(lc.RateWindowDays))}
 	m.Resolution = &Resolution{Text: text, By: by, Cycle: m.Cycle, At: now}
 	ev := m.event(EvResolved, staffWho(by), now)
 	ev.Content = text
@@ -259,6 +265,7 @@ func (m *Message) rate(solved bool, v Satisfaction, comment string, now time.Tim
 		return Event{}, ErrNotResolved.New()
 	}
 	m.Rating = &Rating{Solved: solved, Satisfaction: v, Comment: comment, Cycle: m.Cycle, At: now}
+	m.RatingWindow = nil
 	reopen := !solved || v == Unsatisfied
 	if reopen {
 		m.State, m.Cycle, m.Answered = Accepted, m.Cycle+1, false
@@ -270,6 +277,38 @@ func (m *Message) rate(solved bool, v Satisfaction, comment string, now time.Tim
 	ev := m.event(EvRated, Who{Kind: ByResident, UserID: m.Author.UserID}, now)
 	ev.Solved, ev.Satisfaction, ev.Content, ev.Reopened = &solved, v, comment, reopen
 	return ev, nil
+}
+
+// The lifecycle's ends, decided by the sweep (see check).
+
+// remindResident marks the reminder of an unanswered question.
+func (m *Message) remindResident(now time.Time) Event {
+	m.Waiting.Reminded = true
+	return m.event(EvResidentReminder, Who{Kind: BySystem}, now)
+}
+
+// residentSilent gives a message whose question went unanswered back to
+// its owner: the resolution clock restarts, and a named answer is owed
+// again before it can be resolved (silence never closes a message).
+func (m *Message) residentSilent(now time.Time) Event {
+	m.State, m.Waiting, m.ResidentSilent, m.Answered = Accepted, nil, true, false
+	d := &m.Deadlines
+	d.CycleStartedAt, d.PausedMs, d.PausedAt = now, 0, nil
+	d.ResolveWarned, d.ResolveOverdue = false, false
+	d.recompute(m.SubmittedAt)
+	return m.event(EvResidentSilent, Who{Kind: BySystem}, now)
+}
+
+// remindRating marks the reminder to rate.
+func (m *Message) remindRating(now time.Time) Event {
+	m.RatingWindow.Reminded = true
+	return m.event(EvRateReminder, Who{Kind: BySystem}, now)
+}
+
+// expireRating closes a resolution not rated in its window.
+func (m *Message) expireRating(now time.Time) Event {
+	m.State, m.RatingWindow, m.RatingExpired = Closed, nil, true
+	return m.event(EvRatingExpired, Who{Kind: BySystem}, now)
 }
 
 // transfer moves ownership to another staff member; the thread keeps both

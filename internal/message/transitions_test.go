@@ -88,26 +88,28 @@ func TestOnlyTheFirstAcceptWins(t *testing.T) {
 
 func TestNoResolveWithoutANamedReplyInTheCycle(t *testing.T) {
 	m := fresh(t, "物业维修", "")
-	if _, err := m.reply(gridStaff, "x", nil, false, start); !ErrNotAccepted.Is(err) {
+	if _, err := m.reply(gridStaff, "x", nil, false, DefaultLifecycle, start); !ErrNotAccepted.Is(err) {
 		t.Fatalf("reply before accept: %v", err)
 	}
-	if _, err := m.resolve(gridStaff, "x", start); !ErrNotAccepted.Is(err) {
+	if _, err := m.resolve(gridStaff, "x", DefaultLifecycle, start); !ErrNotAccepted.Is(err) {
 		t.Fatalf("resolve before accept: %v", err)
 	}
 	apply(t, &m, time.Minute, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
-	if _, err := m.resolve(gridStaff, "修好了", start.Add(time.Hour)); !ErrNotAnswered.Is(err) {
+	if _, err := m.resolve(gridStaff, "修好了", DefaultLifecycle, start.Add(time.Hour)); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve without reply: %v", err)
 	}
-	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) { return m.reply(secretary, "已派人", nil, false, now) })
+	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(secretary, "已派人", nil, false, DefaultLifecycle, now)
+	})
 	if !m.RespondedInTime || *m.FirstResponseAt != start.Add(2*time.Hour) {
 		t.Fatalf("first response %v in time %v", m.FirstResponseAt, m.RespondedInTime)
 	}
-	if _, err := m.resolve(secretary, "修好了", start.Add(3*time.Hour)); !ErrNotOwner.Is(err) {
+	if _, err := m.resolve(secretary, "修好了", DefaultLifecycle, start.Add(3*time.Hour)); !ErrNotOwner.Is(err) {
 		t.Fatalf("resolve by another: %v", err)
 	}
-	apply(t, &m, 3*time.Hour, func(now time.Time) (Event, error) { return m.resolve(gridStaff, "修好了", now) })
-	if m.State != Resolved || m.SortDueAt != Never || m.NextCheckAt != Never {
-		t.Fatalf("resolved: %s %s %s", m.State, m.SortDueAt, m.NextCheckAt)
+	apply(t, &m, 3*time.Hour, func(now time.Time) (Event, error) { return m.resolve(gridStaff, "修好了", DefaultLifecycle, now) })
+	if m.State != Resolved || m.SortDueAt != Never || !m.NextCheckAt.Equal(start.Add(3*time.Hour+2*24*time.Hour)) {
+		t.Fatalf("resolved (next: the rating reminder on day 2): %s %s %s", m.State, m.SortDueAt, m.NextCheckAt)
 	}
 	// Unsatisfied: reopened, a fresh clock, a new named reply owed.
 	apply(t, &m, 4*time.Hour, func(now time.Time) (Event, error) { return m.rate(true, Unsatisfied, "灯还是不亮", now) })
@@ -118,11 +120,13 @@ func TestNoResolveWithoutANamedReplyInTheCycle(t *testing.T) {
 	if _, err := m.rate(true, Satisfied, "", start.Add(5*time.Hour)); !ErrNotResolved.Is(err) {
 		t.Fatalf("rating a reopened message: %v", err)
 	}
-	if _, err := m.resolve(gridStaff, "换了灯泡", start.Add(5*time.Hour)); !ErrNotAnswered.Is(err) {
+	if _, err := m.resolve(gridStaff, "换了灯泡", DefaultLifecycle, start.Add(5*time.Hour)); !ErrNotAnswered.Is(err) {
 		t.Fatalf("resolve after reopening without a new reply: %v", err)
 	}
-	apply(t, &m, 5*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "换了灯泡", nil, false, now) })
-	apply(t, &m, 6*time.Hour, func(now time.Time) (Event, error) { return m.resolve(gridStaff, "换了灯泡", now) })
+	apply(t, &m, 5*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "换了灯泡", nil, false, DefaultLifecycle, now)
+	})
+	apply(t, &m, 6*time.Hour, func(now time.Time) (Event, error) { return m.resolve(gridStaff, "换了灯泡", DefaultLifecycle, now) })
 	apply(t, &m, 7*time.Hour, func(now time.Time) (Event, error) { return m.rate(true, Basic, "", now) })
 	if m.State != Closed || m.Rating.Cycle != 2 {
 		t.Fatalf("closed: %s %+v", m.State, m.Rating)
@@ -138,12 +142,14 @@ func TestNoResolveWithoutANamedReplyInTheCycle(t *testing.T) {
 func TestQuestionPausesTheResolutionClock(t *testing.T) {
 	m := fresh(t, "物业维修", "")
 	apply(t, &m, time.Hour, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
-	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "几号楼？", nil, true, now) })
+	apply(t, &m, 2*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "几号楼？", nil, true, DefaultLifecycle, now)
+	})
 	if m.State != AwaitingResident || m.SortDueAt != Never {
 		t.Fatalf("asking: %s %s", m.State, m.SortDueAt)
 	}
-	if m.NextCheckAt != Never {
-		t.Fatalf("nothing to check while paused: %s", m.NextCheckAt)
+	if !m.NextCheckAt.Equal(start.Add(2*time.Hour + 3*24*time.Hour)) {
+		t.Fatalf("only the reminder to check while paused: %s", m.NextCheckAt)
 	}
 	// Ten days later the resident answers: the resolution deadline moves by
 	// the ten days less two hours it stood still.
@@ -154,8 +160,12 @@ func TestQuestionPausesTheResolutionClock(t *testing.T) {
 		t.Fatalf("resumed: %s due %s", m.State, m.Deadlines.ResolveDueAt)
 	}
 	// A second pause adds up.
-	apply(t, &m, 11*24*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "哪个单元？", nil, true, now) })
-	apply(t, &m, 12*24*time.Hour, func(now time.Time) (Event, error) { return m.reply(gridStaff, "电话已问清", nil, false, now) })
+	apply(t, &m, 11*24*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "哪个单元？", nil, true, DefaultLifecycle, now)
+	})
+	apply(t, &m, 12*24*time.Hour, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "电话已问清", nil, false, DefaultLifecycle, now)
+	})
 	if m.State != Accepted || m.Deadlines.ResolveDueAt != start.Add(7*24*time.Hour+paused+24*time.Hour) {
 		t.Fatalf("second pause: due %s", m.Deadlines.ResolveDueAt)
 	}
@@ -228,7 +238,9 @@ func TestFiguresMoveWithTheOwner(t *testing.T) {
 		t.Fatalf("submitted: %+v", d)
 	}
 	apply(t, &m, time.Minute, func(now time.Time) (Event, error) { return m.accept(gridStaff, now) })
-	apply(t, &m, 20*time.Minute, func(now time.Time) (Event, error) { return m.reply(gridStaff, "好", nil, false, now) })
+	apply(t, &m, 20*time.Minute, func(now time.Time) (Event, error) {
+		return m.reply(gridStaff, "好", nil, false, DefaultLifecycle, now)
+	})
 	f1 := figuresOf(&m)
 	d := diff(f0, f1)
 	if len(d) != 2 || d[0].Bucket.StaffID != "" || d[1].Bucket.StaffID != "s2" {

@@ -46,6 +46,11 @@ type Summary struct {
 	// Reopened: the resident was not satisfied with a resolution.
 	Reopened bool `json:"reopened"`
 	CanRate  bool `json:"canRate"`
+	// ResidentSilent: the resident did not answer staff's question in
+	// time; the owner owes a named answer.
+	ResidentSilent bool `json:"residentSilent"`
+	// RatingClosesAt is when a resolved message closes unrated.
+	RatingClosesAt *time.Time `json:"ratingClosesAt"`
 }
 
 // Detail is one message with its thread.
@@ -168,6 +173,11 @@ func summarise(m Message, now time.Time, staff bool) Summary {
 		CommunityID: m.CommunityID, GridID: m.GridID, Owner: staffPersonPtr(m.Owner, staff), SubmittedAt: m.SubmittedAt, UpdatedAt: m.UpdatedAt,
 		AgeMinutes: int(now.Sub(m.SubmittedAt) / time.Minute), EverOverdue: m.OverdueAt != nil,
 		Paused: m.State == AwaitingResident, Reopened: m.Reopens > 0, CanRate: m.State == Resolved,
+		ResidentSilent: m.ResidentSilent,
+	}
+	if m.RatingWindow != nil && m.State == Resolved {
+		at := m.RatingWindow.CloseAt
+		s.RatingClosesAt = &at
 	}
 	if m.Place != nil {
 		s.CommunityName, s.GridName = m.Place.CommunityName, m.Place.GridName

@@ -36,3 +36,21 @@ func (c FeedCache) Fill(ctx context.Context, communityID, gen, field string, sta
 func (c FeedCache) Invalidate(ctx context.Context, communityID string) {
 	c.f.invalidate(ctx, communityID)
 }
+
+// RemindStale is one sweeper's reminder step on what it read before
+// another sweeper wrote: it reads the due wishes, then lets between run
+// (the other sweeper), then reminds what it read.
+func (s *Service) RemindStale(ctx context.Context, between func()) error {
+	now := s.clock.Now()
+	due, err := s.store.dueFulfilled(ctx, "fulfilment.remindAt", now, false, sweepBatch)
+	if err != nil {
+		return err
+	}
+	between()
+	for i := range due {
+		if err := s.remindOne(ctx, &due[i], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -30,9 +30,10 @@ type People interface {
 	OpenIDOf(ctx context.Context, userID string) (string, error)
 }
 
-// TextChecker asks WeChat whether a text may be published.
+// TextChecker asks WeChat whether a text may be published: its verdict
+// (wechat.Pass, Review, Risky), or an error when WeChat could not say.
 type TextChecker interface {
-	CheckText(ctx context.Context, openID, title, text string) error
+	Verdict(ctx context.Context, openID string, scene int, title, text string) (string, error)
 }
 
 // Notifier tells people what happened to their wishes.
@@ -111,8 +112,12 @@ func (s *Service) Post(ctx context.Context, a actor.Actor, d Draft) (View, error
 		e.Details = map[string]any{"valueCap": settings.ValueCap}
 		return View{}, e
 	}
-	if w.ContentCheck, err = s.check(ctx, a, w.Title, w.Description+"\n"+w.Beneficiary); err != nil {
+	if w.ContentCheck, err = s.check(ctx, a, wechat.SceneForum, w.Title, w.Description+"\n"+w.Beneficiary); err != nil {
 		return View{}, err
+	}
+	if w.ContentCheck == CheckPending {
+		due := now.Add(recheckBase)
+		w.CheckDue = &due
 	}
 	w.Events = append(w.Events, s.event(EvPosted, w.Poster, ""))
 	if err := s.insert(ctx, &w); err != nil {
@@ -196,26 +201,44 @@ func (s *Service) insert(ctx context.Context, w *Wish) error {
 	return ErrOpenLimit.WithDetails(map[string]any{"limit": MaxOpenPerPoster})
 }
 
-// check asks WeChat about a text. A risky verdict refuses it; WeChat being
-// unreachable does not stop a resident: the text is marked unchecked for
-// the moderator, who reads every wish before it is published anyway.
-func (s *Service) check(ctx context.Context, a actor.Actor, title, text string) (string, error) {
+// What WeChat said of a wish's texts (Wish.ContentCheck, Fulfilment.Check).
+const (
+	CheckPassed    = "passed"
+	CheckReview    = "review"
+	CheckPending   = "pending_check"
+	CheckUnchecked = "unchecked"
+	CheckRejected  = "rejected"
+)
+
+// check asks WeChat about a text a resident publishes. A risky verdict
+// refuses it at once (CONTENT_REJECTED); a review verdict lets it through
+// to the moderator, flagged; WeChat being unreachable does not stop a
+// resident: the text is kept and waits (pending_check) for the sweep to ask
+// again. Nothing a resident wrote is lost because WeChat was down.
+func (s *Service) check(ctx context.Context, a actor.Actor, scene int, title, text string) (string, error) {
 	if s.checker == nil {
-		return "unchecked", nil
+		return CheckUnchecked, nil
 	}
 	openID, err := s.people.OpenIDOf(ctx, a.UserID)
 	if err != nil {
 		return "", err
 	}
-	err = s.checker.CheckText(ctx, openID, title, text)
-	switch {
-	case err == nil:
-		return "passed", nil
-	case wechat.ErrRisky.Is(err):
-		return "", err
+	v, err := s.checker.Verdict(ctx, openID, scene, title, text)
+	if err != nil {
+		s.log.WarnContext(ctx, "content check unavailable; the text waits for a re-check", "err", err)
+		return CheckPending, nil
 	}
-	s.log.WarnContext(ctx, "content check unavailable; wish kept for moderation", "err", err)
-	return "unchecked", nil
+	return checkOf(v)
+}
+
+func checkOf(verdict string) (string, error) {
+	switch verdict {
+	case wechat.Risky:
+		return "", wechat.ErrRisky.New()
+	case wechat.Review:
+		return CheckReview, nil
+	}
+	return CheckPassed, nil
 }
 
 // Get returns a wish as the caller may see it.

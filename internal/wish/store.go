@@ -45,6 +45,10 @@ var Indexes = []store.Index{
 	// The sweeper: claims due, wishes past expiry, effects owed.
 	{Collection: "wishes", Name: "claim_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "claim.dueAt", Value: 1}}},
 	{Collection: "wishes", Name: "state_expires", Keys: bson.D{{Key: "state", Value: 1}, {Key: "expiresAt", Value: 1}}},
+	{Collection: "wishes", Name: "confirm_remind", Keys: bson.D{{Key: "state", Value: 1}, {Key: "fulfilment.reminded", Value: 1}, {Key: "fulfilment.remindAt", Value: 1}}},
+	{Collection: "wishes", Name: "check_due", Keys: bson.D{{Key: "checkDue", Value: 1}},
+		Partial: bson.D{{Key: "checkDue", Value: bson.M{"$exists": true}}}},
+	{Collection: "wishes", Name: "confirm_due", Keys: bson.D{{Key: "state", Value: 1}, {Key: "fulfilment.confirmBy", Value: 1}}},
 	{Collection: "wishes", Name: "outbox", Keys: bson.D{{Key: "outboxSize", Value: 1}},
 		Partial: bson.D{{Key: "outboxSize", Value: bson.M{"$gt": 0}}}},
 	// The per-person limits (see Wish.PosterSlot).
@@ -88,15 +92,22 @@ type change struct {
 // state the precondition) and returns the wish as it now is. ok is false
 // when nothing matched; errSlotTaken when c takes a slot that is held.
 func (s *Store) apply(ctx context.Context, filter bson.M, c change) (Wish, bool, error) {
-	set := bson.M{"updatedAt": c.event.At}
+	set := bson.M{}
 	for k, v := range c.set {
 		set[k] = v
 	}
-	push := bson.M{"events": c.event}
-	update := bson.M{"$set": set, "$push": push}
+	push := bson.M{}
+	update := bson.M{"$set": set}
+	if c.event.ID != "" { // a step of the history (a re-check's pause is none)
+		set["updatedAt"] = c.event.At
+		push["events"] = c.event
+	}
 	if c.effects != nil {
 		push["outbox"] = *c.effects
 		update["$inc"] = bson.M{"outboxSize": 1}
+	}
+	if len(push) > 0 {
+		update["$push"] = push
 	}
 	if len(c.unset) > 0 {
 		u := bson.M{}
@@ -175,6 +186,23 @@ func (s *Store) Overdue(ctx context.Context, now time.Time, posterID string, lim
 		filter["poster.userId"] = posterID
 	}
 	return store.FindAll[Wish](ctx, s.wishes, filter, options.Find().SetLimit(int64(limit)))
+}
+
+// dueFulfilled returns up to limit fulfilled wishes whose field (a time of
+// the fulfilment) is due; with all false, only those not reminded yet.
+func (s *Store) dueFulfilled(ctx context.Context, field string, now time.Time, all bool, limit int) ([]Wish, error) {
+	filter := bson.M{"state": Fulfilled, field: bson.M{"$lte": now}}
+	if !all {
+		filter["fulfilment.reminded"] = false
+	}
+	return store.FindAll[Wish](ctx, s.wishes, filter, options.Find().SetLimit(int64(limit)))
+}
+
+// undated returns up to limit fulfilled wishes without confirmation dates
+// (fulfilled before the periods existed).
+func (s *Store) undated(ctx context.Context, limit int) ([]Wish, error) {
+	return store.FindAll[Wish](ctx, s.wishes, bson.M{"state": Fulfilled, "fulfilment.confirmBy": bson.M{"$exists": false}},
+		options.Find().SetLimit(int64(limit)))
 }
 
 // Owing returns up to limit wishes with effects not yet delivered.

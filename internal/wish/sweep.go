@@ -25,7 +25,98 @@ func (s *Service) Job() lease.Job {
 // step is one conditional write, an effect is keyed; running it twice, or
 // in two processes at once, does each thing once.
 func (s *Service) Sweep(ctx context.Context) error {
-	return errors.Join(s.releaseDue(ctx), s.expireOverdue(ctx, ""), s.flush(ctx))
+	return errors.Join(s.releaseDue(ctx), s.expireOverdue(ctx, ""), s.datePeriods(ctx), s.remindToConfirm(ctx), s.autoConfirm(ctx),
+		s.recheck(ctx), s.flush(ctx))
+}
+
+// datePeriods gives the wishes fulfilled before the confirmation periods
+// existed their dates, derived from the fulfilment and the community's
+// periods (a fulfilment already past its end is not reminded: it is
+// confirmed by the next step). Without them such a wish would wait for
+// ever. One conditional write each, on the dates still missing: running it
+// again, or in two processes, changes nothing.
+func (s *Service) datePeriods(ctx context.Context) error {
+	now := s.clock.Now()
+	list, err := s.store.undated(ctx, sweepBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, w := range list {
+		st, err := s.store.settingsOf(ctx, w.CommunityID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		remindAt := w.Fulfilment.At.Add(time.Duration(st.ConfirmReminderDays) * 24 * time.Hour)
+		confirmBy := w.Fulfilment.At.Add(time.Duration(st.ConfirmDays) * 24 * time.Hour)
+		_, _, err = s.store.apply(ctx, bson.M{"_id": w.ID, "state": Fulfilled, "fulfilment.confirmBy": bson.M{"$exists": false}},
+			change{set: bson.M{"fulfilment.remindAt": remindAt, "fulfilment.confirmBy": confirmBy,
+				"fulfilment.reminded": !now.Before(confirmBy)}})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// remindToConfirm reminds the poster of each fulfilled wish nobody
+// confirmed by its reminder day, once.
+func (s *Service) remindToConfirm(ctx context.Context) error {
+	now := s.clock.Now()
+	due, err := s.store.dueFulfilled(ctx, "fulfilment.remindAt", now, false, sweepBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range due {
+		if err := s.remindOne(ctx, &due[i], now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// remindOne reminds the poster of w, as read by a sweep at now: written
+// only while it is still fulfilled and not reminded, so that a sweeper that
+// read it before another's write reminds nobody again.
+func (s *Service) remindOne(ctx context.Context, w *Wish, now time.Time) error {
+	ev := s.event(EvConfirmReminder, Person{}, "")
+	fx := s.effects(ev, notice(w, ev, w.Poster.UserID, "wish.confirm_reminder", "请确认心愿是否已完成",
+		"志愿者已完成您的心愿「"+w.Title+"」，请在小程序中确认；逾期未确认将由系统自动确认。"))
+	filter := bson.M{"_id": w.ID, "state": Fulfilled, "fulfilment.reminded": false, "fulfilment.remindAt": bson.M{"$lte": now}}
+	nw, ok, err := s.store.apply(ctx, filter, change{set: bson.M{"fulfilment.reminded": true}, event: ev, effects: fx})
+	if err != nil || !ok {
+		return err
+	}
+	s.after(ctx, &nw, false)
+	return nil
+}
+
+// autoConfirm confirms each fulfilled wish nobody confirmed within its
+// period, through the same change as a person's confirmation (the claimer
+// is credited), once.
+func (s *Service) autoConfirm(ctx context.Context) error {
+	now := s.clock.Now()
+	due, err := s.store.dueFulfilled(ctx, "fulfilment.confirmBy", now, true, sweepBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range due {
+		w := &due[i]
+		ev := s.event(EvAutoConfirmed, Person{}, "完成后未在期限内确认，系统自动确认")
+		filter := bson.M{"_id": w.ID, "state": Fulfilled, "fulfilment.confirmBy": bson.M{"$lte": now}}
+		nw, ok, err := s.store.apply(ctx, filter, s.confirmation(w, ev, Confirmation{Auto: true, At: ev.At}))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			s.after(ctx, &nw, false)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // releaseDue releases every claim not fulfilled within ClaimPeriod and tells

@@ -3,6 +3,7 @@ package wish
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -10,6 +11,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/notify"
 	plain "linli/internal/platform/text"
+	"linli/internal/platform/wechat"
 )
 
 // ErrChanged is a wish that changed between the caller's read and write in
@@ -101,9 +103,9 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id string) (View, 
 			if err := asStaff(v); err != nil {
 				return err
 			}
-			return w.whyNotReview(s.clock.Now())
+			return w.whyNotApprove(s.clock.Now())
 		},
-		filter: bson.M{"state": PendingReview, "expiresAt": bson.M{"$gt": now}},
+		filter: bson.M{"state": PendingReview, "expiresAt": bson.M{"$gt": now}, "contentCheck": bson.M{"$ne": CheckPending}},
 		change: func(w *Wish, _ Viewer, ev Event) change {
 			return change{
 				set:   bson.M{"state": Open, "publishedAt": ev.At, "review": Review{By: ev.By, Approved: true, At: ev.At}},
@@ -142,6 +144,44 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 				event: ev,
 				effects: s.effects(ev, notice(w, ev, w.Poster.UserID, "wish.rejected", "心愿未通过审核",
 					"您的心愿「"+w.Title+"」未通过审核："+reason)),
+			}
+		},
+	})
+}
+
+// ModerateNote is staff's reading of a fulfilment note that WeChat's
+// content security sent to a person (verdict review): publish shows it to
+// the poster; otherwise it stays withheld and the claimer is told why.
+// Staff of the community and admins; only a note in review.
+func (s *Service) ModerateNote(ctx context.Context, a actor.Actor, id string, publish bool, reason string) (View, error) {
+	if err := a.RequireStaff(); err != nil {
+		return View{}, err
+	}
+	reason = plain.Body(reason)
+	var fields []apperr.FieldError
+	if fields = text(fields, "reason", "不公开的原因", reason, !publish, MaxReason); len(fields) > 0 {
+		return View{}, apperr.ErrValidation.WithFields(fields...)
+	}
+	return s.run(ctx, a, id, EvNoteModerated, staffPersonOf(a), reason, step{
+		check: func(w *Wish, v Viewer) error {
+			if err := asStaff(v); err != nil {
+				return err
+			}
+			if w.Fulfilment == nil || w.Fulfilment.Check != CheckReview {
+				return ErrNoteNotInReview.New()
+			}
+			return nil
+		},
+		filter: bson.M{"fulfilment.check": CheckReview},
+		change: func(w *Wish, _ Viewer, ev Event) change {
+			if publish {
+				return change{set: bson.M{"fulfilment.check": CheckPassed}, event: ev}
+			}
+			return change{
+				set:   bson.M{"fulfilment.check": CheckRejected},
+				event: ev,
+				effects: s.effects(ev, notice(w, ev, w.Fulfilment.By(w), "wish.note_withheld", "完成说明未通过审核",
+					"您为心愿「"+w.Title+"」填写的完成说明未通过社区审核："+reason+"。发布人看不到这段说明。")),
 			}
 		},
 	})
@@ -245,15 +285,27 @@ func (s *Service) Fulfil(ctx context.Context, a actor.Actor, id string, in Fulfi
 		}
 		return View{}, err
 	}
-	if _, err := s.check(ctx, a, w.Title, in.Note); err != nil {
+	noteCheck, err := s.check(ctx, a, wechat.SceneComment, w.Title, in.Note)
+	if err != nil {
+		return View{}, err
+	}
+	st, err := s.store.settingsOf(ctx, w.CommunityID)
+	if err != nil {
 		return View{}, err
 	}
 	return s.run(ctx, a, id, EvFulfilled, personOf(a), in.Note, step{
 		check:  func(w *Wish, _ Viewer) error { return w.whyNotAsClaimer(a.UserID) },
 		filter: bson.M{"state": Claimed, "claim.by.userId": a.UserID},
 		change: func(w *Wish, _ Viewer, ev Event) change {
+			f := Fulfilment{Note: in.Note, Images: in.Images, At: ev.At,
+				RemindAt:  ev.At.Add(time.Duration(st.ConfirmReminderDays) * 24 * time.Hour),
+				ConfirmBy: ev.At.Add(time.Duration(st.ConfirmDays) * 24 * time.Hour), Check: noteCheck}
+			set := bson.M{"state": Fulfilled, "fulfilment": f}
+			if noteCheck == CheckPending {
+				set["checkDue"], set["checkAttempts"] = ev.At.Add(recheckBase), 0
+			}
 			return change{
-				set:   bson.M{"state": Fulfilled, "fulfilment": Fulfilment{Note: in.Note, Images: in.Images, At: ev.At}},
+				set:   set,
 				unset: []string{"claimSlot", "posterSlot"},
 				event: ev,
 				effects: s.effects(ev, notice(w, ev, w.Poster.UserID, "wish.fulfilled", "心愿已完成，请确认",
@@ -274,16 +326,27 @@ func (s *Service) Confirm(ctx context.Context, a actor.Actor, id string) (View, 
 			if v == AsStaff {
 				ev.By = staffPersonOf(a)
 			}
-			fx := s.effects(ev, notice(w, ev, w.Claim.By.UserID, "wish.confirmed", "心愿已确认完成",
-				"您完成的心愿「"+w.Title+"」已确认送达，已记入您的服务记录。感谢您的付出！"))
-			fx.Credit = creditFor(*w, ev.At)
-			return change{
-				set:     bson.M{"state": Confirmed, "confirmation": Confirmation{By: ev.By, AsStaff: v == AsStaff, At: ev.At}},
-				event:   ev,
-				effects: fx,
-			}
+			return s.confirmation(w, ev, Confirmation{By: ev.By, AsStaff: v == AsStaff, At: ev.At})
 		},
 	})
+}
+
+// confirmation is the change that confirms w: the claimer told and
+// credited in the service record. The poster's, staff's and the system's
+// confirmation all take this one path.
+func (s *Service) confirmation(w *Wish, ev Event, c Confirmation) change {
+	fx := s.effects(ev, notice(w, ev, w.Claim.By.UserID, "wish.confirmed", "心愿已确认完成",
+		"您完成的心愿「"+w.Title+"」已确认送达，已记入您的服务记录。感谢您的付出！"))
+	if c.Auto {
+		fx.Notices = append(fx.Notices, notice(w, ev, w.Poster.UserID, "wish.auto_confirmed", "心愿已自动确认完成",
+			"您的心愿「"+w.Title+"」完成后未在期限内确认，系统已自动确认。如有问题请联系社区。"))
+	}
+	fx.Credit = creditFor(*w, ev.At)
+	return change{
+		set:     bson.M{"state": Confirmed, "confirmation": c},
+		event:   ev,
+		effects: fx,
+	}
 }
 
 // effects bundles the notices one event owes.

@@ -98,6 +98,10 @@ type Contact struct {
 
 // FulfilmentView is the claimer's report.
 type FulfilmentView struct {
+	// Check is WeChat's verdict on the note: passed, unchecked,
+	// pending_check, review or rejected; the note is withheld from the
+	// poster until it passes.
+	Check  string    `json:"check,omitempty"`
 	Note   string    `json:"note"`
 	Images []string  `json:"images"`
 	At     time.Time `json:"at"`
@@ -107,7 +111,9 @@ type FulfilmentView struct {
 type ConfirmationView struct {
 	By      person.View `json:"by"`
 	AsStaff bool        `json:"asStaff"`
-	At      time.Time   `json:"at"`
+	// Auto: nobody confirmed within the community's period; the system did.
+	Auto bool      `json:"auto"`
+	At   time.Time `json:"at"`
 }
 
 // EventView is one step of the history (staff only).
@@ -152,10 +158,14 @@ func view(a actor.Actor, v Viewer, w *Wish, settings Settings, now time.Time) Vi
 	out.Beneficiary = w.Beneficiary
 	out.GridName = w.Place.GridName
 	if w.Fulfilment != nil {
-		out.Fulfilment = &FulfilmentView{Note: w.Fulfilment.Note, Images: nonNil(w.Fulfilment.Images), At: w.Fulfilment.At}
+		f := w.Fulfilment
+		out.Fulfilment = &FulfilmentView{Note: f.Note, Images: nonNil(f.Images), At: f.At, Check: f.Check}
+		if v != AsStaff && v != AsClaimer && f.Check != "" && f.Check != CheckPassed && f.Check != CheckUnchecked {
+			out.Fulfilment.Note = "" // not passed WeChat's check (yet): withheld from the poster
+		}
 	}
 	if w.Confirmation != nil {
-		out.Confirmation = &ConfirmationView{By: shown(w.Confirmation.By, v == AsStaff), AsStaff: w.Confirmation.AsStaff, At: w.Confirmation.At}
+		out.Confirmation = &ConfirmationView{By: shown(w.Confirmation.By, v == AsStaff), AsStaff: w.Confirmation.AsStaff, Auto: w.Confirmation.Auto, At: w.Confirmation.At}
 	}
 	if w.Claim != nil {
 		out.Claim = &ClaimView{By: shown(w.Claim.By, v == AsStaff), At: w.Claim.At, DueAt: w.Claim.DueAt}

@@ -94,14 +94,21 @@ type Wish struct {
 	Poster         Person   `bson:"poster"`
 	// OnBehalf is set when staff posted for a person in need.
 	OnBehalf bool `bson:"onBehalf"`
-	// ContentCheck is "passed" (WeChat found nothing risky) or "unchecked"
-	// (WeChat not configured or not reachable: the moderator reads it with care).
-	ContentCheck string        `bson:"contentCheck"`
-	Review       *Review       `bson:"review,omitempty"`
-	Claim        *Claim        `bson:"claim,omitempty"`
-	Fulfilment   *Fulfilment   `bson:"fulfilment,omitempty"`
-	Confirmation *Confirmation `bson:"confirmation,omitempty"`
-	ExpiresAt    time.Time     `bson:"expiresAt"`
+	// ContentCheck is WeChat's verdict on the texts: "passed", "review"
+	// (WeChat asks a person to look: the moderator reads it with care),
+	// "pending_check" (WeChat could not be reached: the wish waits, not
+	// approvable, until the sweep's re-check) or "unchecked" (WeChat not
+	// configured: the moderator's reading alone).
+	ContentCheck string `bson:"contentCheck"`
+	// CheckDue is set while a text of the wish (its own, or the fulfilment
+	// note) waits for WeChat: when the sweep asks again.
+	CheckDue      *time.Time    `bson:"checkDue,omitempty"`
+	CheckAttempts int           `bson:"checkAttempts"`
+	Review        *Review       `bson:"review,omitempty"`
+	Claim         *Claim        `bson:"claim,omitempty"`
+	Fulfilment    *Fulfilment   `bson:"fulfilment,omitempty"`
+	Confirmation  *Confirmation `bson:"confirmation,omitempty"`
+	ExpiresAt     time.Time     `bson:"expiresAt"`
 	// PublishedAt is when the wish was approved; the feed's order.
 	PublishedAt *time.Time `bson:"publishedAt,omitempty"`
 	CreatedAt   time.Time  `bson:"createdAt"`
@@ -153,19 +160,30 @@ type Claim struct {
 	DueAt time.Time `bson:"dueAt"`
 }
 
-// Fulfilment is the claimer's report that the wish came true.
+// Fulfilment is the claimer's report that the wish came true. Nobody
+// confirming it is not the end: the poster is reminded at RemindAt, and the
+// system confirms it at ConfirmBy (the community's periods when reported).
 type Fulfilment struct {
-	Note   string    `bson:"note"`
-	Images []string  `bson:"images"`
-	At     time.Time `bson:"at"`
+	Note      string    `bson:"note"`
+	Images    []string  `bson:"images"`
+	At        time.Time `bson:"at"`
+	RemindAt  time.Time `bson:"remindAt"`
+	ConfirmBy time.Time `bson:"confirmBy"`
+	Reminded  bool      `bson:"reminded"`
+	// Check is WeChat's verdict on the note (as ContentCheck, and
+	// "rejected": found risky later). Until it passes the poster does not
+	// see the note; the claimer and staff do.
+	Check string `bson:"check,omitempty"`
 }
 
 // Confirmation is the poster's or staff's word that it reached the beneficiary.
 type Confirmation struct {
 	By Person `bson:"by"`
 	// AsStaff tells whether a staff member (rather than the poster) confirmed.
-	AsStaff bool      `bson:"asStaff"`
-	At      time.Time `bson:"at"`
+	AsStaff bool `bson:"asStaff"`
+	// Auto: nobody confirmed within the community's period; the system did.
+	Auto bool      `bson:"auto,omitempty"`
+	At   time.Time `bson:"at"`
 }
 
 // EventType names a step of a wish's history.
@@ -182,6 +200,15 @@ const (
 	EvFulfilled    EventType = "fulfilled"
 	EvConfirmed    EventType = "confirmed"
 	EvExpired      EventType = "expired"
+	// EvConfirmReminder: the poster was reminded to confirm.
+	EvConfirmReminder EventType = "confirm_reminder"
+	// EvAutoConfirmed: nobody confirmed in time; the system did.
+	EvAutoConfirmed EventType = "auto_confirmed"
+	// EvContentRejected: WeChat found a text risky when it could check it.
+	EvContentRejected EventType = "content_rejected"
+	// EvNoteModerated: staff read a fulfilment note WeChat asked a person
+	// to look at, and published it or withheld it (with the reason).
+	EvNoteModerated EventType = "note_moderated"
 )
 
 // Event is one step of the history.
@@ -222,6 +249,8 @@ var (
 	ErrNotPending      = apperr.Define(apperr.Conflict, "WISH_ALREADY_REVIEWED", "该心愿已审核过")
 	ErrValueOverCap    = apperr.Define(apperr.Invalid, "WISH_VALUE_OVER_CAP", "预估价值超过了本社区微心愿的上限")
 	ErrCommunityNeeded = apperr.Define(apperr.Invalid, "COMMUNITY_REQUIRED", "请选择代为发布心愿的社区")
+	ErrNoteNotInReview = apperr.Define(apperr.Conflict, "WISH_NOTE_NOT_IN_REVIEW", "该完成说明无需人工审核")
+	ErrCheckPending    = apperr.Define(apperr.Conflict, "WISH_CONTENT_CHECK_PENDING", "该心愿正在等待微信内容安全检测，检测通过后才能审核发布")
 )
 
 // EffectiveState is the state a person sees now: an open or pending wish
@@ -297,6 +326,17 @@ func (w *Wish) whyNotReview(now time.Time) error {
 		return ErrExpired.New()
 	case w.State != PendingReview:
 		return ErrNotPending.New()
+	}
+	return nil
+}
+
+// whyNotApprove adds to whyNotReview: texts still waiting for WeChat.
+func (w *Wish) whyNotApprove(now time.Time) error {
+	if err := w.whyNotReview(now); err != nil {
+		return err
+	}
+	if w.ContentCheck == CheckPending {
+		return ErrCheckPending.New()
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ type Config struct {
 
 	WeChatAppID  string `env:"WECHAT_APPID"`
 	WeChatSecret string `env:"WECHAT_SECRET"`
+	// SubscribeTemplates is the file of subscribe-message templates (empty:
+	// the built-in configs/subscribe-templates.json, whose IDs are placeholders).
+	SubscribeTemplates string `env:"SUBSCRIBE_TEMPLATES"`
 
 	// JWTSecret signs tokens. Embedded mode generates one under DataDir.
 	JWTSecret string        `env:"JWT_SECRET"`

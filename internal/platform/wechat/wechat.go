@@ -14,7 +14,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
+	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
 	"github.com/silenceper/wechat/v2/miniprogram/security"
+	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
 	"github.com/silenceper/wechat/v2/util"
 
 	"linli/internal/apperr"
@@ -71,21 +73,67 @@ func (c *Client) Code2Session(ctx context.Context, code string) (Session, error)
 }
 
 // CheckText asks WeChat's content security whether text, written by openID,
-// may be published. A risky verdict is CONTENT_REJECTED.
+// may be published (forum scene). A risky verdict is CONTENT_REJECTED.
 func (c *Client) CheckText(ctx context.Context, openID, title, text string) error {
-	res, err := c.mp.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{
-		OpenID: openID, Scene: security.MsgScene(3), Content: text, Title: title,
-	})
-	if res.ErrCode != 0 {
-		return fromErrCode(int(res.ErrCode), err)
-	}
+	v, err := c.Verdict(ctx, openID, SceneForum, title, text)
 	if err != nil {
-		return ErrUpstream.Wrap(err)
+		return err
 	}
-	if res.Result.Suggest == "risky" {
+	if v == Risky {
 		return ErrRisky.New()
 	}
 	return nil
+}
+
+// Content-security scenes (msg_sec_check v2).
+const (
+	SceneProfile = 1 // 资料: nicknames
+	SceneComment = 2 // 评论: fulfilment notes
+	SceneForum   = 3 // 论坛: wish titles and descriptions
+)
+
+// The verdicts of content security.
+const (
+	Pass   = "pass"
+	Review = "review"
+	Risky  = "risky"
+)
+
+// MaxCheck is the most characters one msg_sec_check call takes.
+const MaxCheck = 2500
+
+// Verdict asks WeChat's content security about text written by openID in
+// scene, in calls of at most MaxCheck characters, and answers the worst
+// verdict: Pass, Review or Risky. An error means WeChat could not say
+// (unreachable, busy): the text waits, it is not refused.
+func (c *Client) Verdict(ctx context.Context, openID string, scene int, title, text string) (string, error) {
+	worst := Pass
+	r := []rune(text)
+	for start := 0; start == 0 || start < len(r); start += MaxCheck {
+		chunk := string(r[start:min(start+MaxCheck, len(r))])
+		res, err := c.mp.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{
+			OpenID: openID, Scene: security.MsgScene(scene), Content: chunk, Title: title,
+		})
+		if res.ErrCode == 87014 {
+			return Risky, nil
+		}
+		if res.ErrCode != 0 {
+			return "", fromErrCode(int(res.ErrCode), err)
+		}
+		if err != nil {
+			return "", ErrUpstream.Wrap(err)
+		}
+		switch string(res.Result.Suggest) {
+		case Risky:
+			return Risky, nil
+		case Review:
+			worst = Review
+		}
+		if len(r) == 0 {
+			break
+		}
+	}
+	return worst, nil
 }
 
 func fromErrCode(code int, cause error) error {
@@ -101,5 +149,68 @@ func fromErrCode(code int, cause error) error {
 		return ErrRisky.Wrap(cause)
 	default:
 		return ErrUpstream.Wrap(cause)
+	}
+}
+
+// APIError is an errcode WeChat answered.
+type APIError struct {
+	Code int
+	Msg  string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("wechat errcode %d: %s", e.Code, e.Msg) }
+
+// WeChatCode is the errcode (notify.Coded).
+func (e *APIError) WeChatCode() int { return e.Code }
+
+// apiError turns silenceper's error into an APIError when it carries an errcode.
+func apiError(err error) error {
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return &APIError{Code: int(ce.ErrCode), Msg: ce.ErrMsg}
+	}
+	return err
+}
+
+// SendSubscribe sends a subscribe message (订阅消息) to openID with
+// template templateID, opening page in the mini-program (state "formal",
+// "trial" or "developer"). A refusal is an *APIError with WeChat's errcode.
+func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, state string, data map[string]string) error {
+	msg := &subscribe.Message{ToUser: openID, TemplateID: templateID, Page: page, MiniprogramState: state,
+		Lang: "zh_CN", Data: make(map[string]*subscribe.DataItem, len(data))}
+	for k, v := range data {
+		msg.Data[k] = &subscribe.DataItem{Value: v}
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.mp.GetSubscribe().Send(msg) }() // silenceper takes no context
+	select {
+	case err := <-done:
+		return apiError(err)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// WXACodeUnlimit makes a mini-program code (小程序码) opening page with
+// scene (at most 32 characters); WeChat answers a JPEG image.
+func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
+	checkPath := false
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { // silenceper takes no context
+		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width, CheckPath: &checkPath})
+		done <- result{b, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, ErrUpstream.Wrap(r.err)
+		}
+		return r.b, nil
+	case <-ctx.Done():
+		return nil, ErrUpstream.Wrap(ctx.Err())
 	}
 }

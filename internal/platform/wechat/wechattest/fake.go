@@ -24,8 +24,21 @@ type Server struct {
 	failNext   []int // errcodes answered by the next calls, in order
 	delay      time.Duration
 	risky      []string
+	review     []string
 	tokenCalls int
 	checks     int
+	checkDown  bool
+	sends      []Sent
+	codes2     []string // scenes of the mini-program codes made
+}
+
+// Sent is one subscribe message the fake accepted.
+type Sent struct {
+	ToUser     string            `json:"touser"`
+	TemplateID string            `json:"template_id"`
+	Page       string            `json:"page"`
+	State      string            `json:"miniprogram_state"`
+	Data       map[string]string `json:"-"`
 }
 
 // New starts a fake server, stopped when the test ends.
@@ -36,6 +49,8 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("/cgi-bin/token", s.token)
 	mux.HandleFunc("/cgi-bin/stable_token", s.token)
 	mux.HandleFunc("/wxa/msg_sec_check", s.msgSecCheck)
+	mux.HandleFunc("/cgi-bin/message/subscribe/send", s.subscribeSend)
+	mux.HandleFunc("/wxa/getwxacodeunlimit", s.wxacode)
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -74,6 +89,13 @@ func (s *Server) TokenCalls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tokenCalls
+}
+
+// Review makes msg_sec_check answer "review" for text containing word.
+func (s *Server) Review(word string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.review = append(s.review, word)
 }
 
 // Checks is how many texts were checked.
@@ -156,6 +178,19 @@ func (s *Server) token(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) msgSecCheck(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	down := s.checkDown
+	s.mu.Unlock()
+	if down {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				_ = c.Close()
+				return
+			}
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
 	if s.begin(w) {
 		return
 	}
@@ -171,6 +206,16 @@ func (s *Server) msgSecCheck(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.checks++
 	suggest := "pass"
+	if len([]rune(req.Content)) > 2500 {
+		s.mu.Unlock()
+		write(w, map[string]any{"errcode": 47001, "errmsg": "content too long"})
+		return
+	}
+	for _, w := range s.review {
+		if strings.Contains(req.Content, w) || strings.Contains(req.Title, w) {
+			suggest = "review"
+		}
+	}
 	for _, w := range s.risky {
 		if strings.Contains(req.Content, w) || strings.Contains(req.Title, w) {
 			suggest = "risky"
@@ -183,4 +228,83 @@ func (s *Server) msgSecCheck(w http.ResponseWriter, r *http.Request) {
 func write(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Sends are the subscribe messages accepted so far.
+func (s *Server) Sends() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.sends...)
+}
+
+// CheckDown makes msg_sec_check unreachable (the connection is dropped)
+// until called with false.
+func (s *Server) CheckDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checkDown = down
+}
+
+// Codes are the scenes of the mini-program codes made so far.
+func (s *Server) Codes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.codes2...)
+}
+
+func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
+	if s.begin(w) {
+		return
+	}
+	if r.URL.Query().Get("access_token") != "fake-access-token" {
+		write(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+		return
+	}
+	var req struct {
+		Sent
+		Data map[string]struct {
+			Value string `json:"value"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ToUser == "" || req.TemplateID == "" {
+		write(w, map[string]any{"errcode": 47001, "errmsg": "data format error"})
+		return
+	}
+	sent := req.Sent
+	sent.Data = map[string]string{}
+	for k, v := range req.Data {
+		// WeChat's own check: a thing is at most 20 characters.
+		if strings.HasPrefix(k, "thing") && len([]rune(v.Value)) > 20 || v.Value == "" {
+			write(w, map[string]any{"errcode": 47003, "errmsg": "argument invalid! data." + k})
+			return
+		}
+		sent.Data[k] = v.Value
+	}
+	s.mu.Lock()
+	s.sends = append(s.sends, sent)
+	s.mu.Unlock()
+	write(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": len(s.Sends())})
+}
+
+// fakeJPEG is what the fake answers for a mini-program code: a JPEG header.
+var fakeJPEG = []byte{0xFF, 0xD8, 0xFF, 0xE0, 'f', 'a', 'k', 'e', 0xFF, 0xD9}
+
+func (s *Server) wxacode(w http.ResponseWriter, r *http.Request) {
+	if s.begin(w) {
+		return
+	}
+	var req struct {
+		Scene string `json:"scene"`
+		Page  string `json:"page"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	if len(req.Scene) > 32 {
+		write(w, map[string]any{"errcode": 40097, "errmsg": "invalid scene"})
+		return
+	}
+	s.mu.Lock()
+	s.codes2 = append(s.codes2, req.Scene)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "image/jpeg")
+	_, _ = w.Write(fakeJPEG)
 }
