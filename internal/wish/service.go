@@ -11,6 +11,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
+	"linli/internal/ledger"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
@@ -47,6 +48,8 @@ type Options struct {
 	Places   Places
 	People   People
 	Notifier Notifier
+	// Ledger is the service record a confirmed wish credits.
+	Ledger *ledger.Ledger
 	// Checker is WeChat's content security; nil when WeChat is not
 	// configured (embedded mode), and then no text can be checked: wishes
 	// are marked "unchecked" and rest on the moderator's reading alone.
@@ -64,6 +67,7 @@ type Service struct {
 	people   People
 	notifier Notifier
 	checker  TextChecker
+	ledger   *ledger.Ledger
 }
 
 // NewService returns the service.
@@ -71,6 +75,7 @@ func NewService(o Options) *Service {
 	return &Service{
 		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log},
 		clock: o.Clock, log: o.Log, places: o.Places, people: o.People, notifier: o.Notifier, checker: o.Checker,
+		ledger: o.Ledger,
 	}
 }
 
