@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"slices"
 	"sync"
@@ -16,9 +17,12 @@ import (
 	"linli/internal/community"
 	"linli/internal/demo"
 	"linli/internal/department"
+	"linli/internal/ledger"
 	"linli/internal/message"
 	"linli/internal/notify"
+	"linli/internal/party"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/fieldcrypt"
 	"linli/internal/platform/lease"
 	"linli/internal/platform/store"
 	"linli/internal/platform/wechat"
@@ -38,6 +42,9 @@ type Options struct {
 	AdminOpenIDs []string
 	// ActorTTL bounds how late a role change is seen (default 30 s).
 	ActorTTL time.Duration
+	// FieldKey encrypts personal fields (32 bytes); nil: a random key for
+	// this process only (tests), so nothing sealed survives a restart.
+	FieldKey []byte
 }
 
 // App is the product's services.
@@ -48,6 +55,9 @@ type App struct {
 	Wishes      *wish.Service
 	Messages    *message.Service
 	Departments *department.Service
+	// Ledger is the one service record; Party the Party-member area that owns it.
+	Ledger *ledger.Ledger
+	Party  *party.Service
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -63,7 +73,22 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Clock = clock.System{}
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
-		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes)); err != nil {
+		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes,
+		ledger.Indexes, party.Indexes)); err != nil {
+		return nil, err
+	}
+	if o.FieldKey == nil {
+		o.FieldKey = make([]byte, fieldcrypt.KeySize)
+		if _, err := rand.Read(o.FieldKey); err != nil {
+			return nil, err
+		}
+	}
+	box, err := fieldcrypt.New(o.FieldKey)
+	if err != nil {
+		return nil, err
+	}
+	book := ledger.New(o.DB)
+	if _, err := wish.MigrateCredits(ctx, o.DB, book); err != nil {
 		return nil, err
 	}
 	places := community.NewStore(o.DB)
@@ -72,7 +97,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	opts := account.Options{
 		Store: accounts, Places: communities,
 		Tokens: account.NewTokens(o.JWTSecret, o.TokenTTL, o.Clock), Clock: o.Clock,
-		AdminOpenIDs: o.AdminOpenIDs, ActorTTL: o.ActorTTL,
+		AdminOpenIDs: o.AdminOpenIDs, ActorTTL: o.ActorTTL, Memberships: party.NewStore(o.DB),
 	}
 	if o.WeChat != nil {
 		opts.WeChat = o.WeChat
@@ -80,12 +105,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a := &App{
 		Accounts: account.NewService(opts), Communities: communities,
 		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock,
-		Departments: department.NewService(o.DB, o.Clock),
+		Departments: department.NewService(o.DB, o.Clock), Ledger: book,
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
 	wo := wish.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
-		Places: communities, People: a.Accounts, Notifier: a.Inbox,
+		Places: communities, People: a.Accounts, Notifier: a.Inbox, Ledger: book,
 	}
 	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
 		wo.Checker = o.WeChat
@@ -97,6 +122,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Notifier: a.Inbox, Clock: o.Clock, Log: o.Log,
 	})
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
+	a.Party = party.NewService(party.Options{
+		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log, Ledger: book, Box: box,
+		Places: communities, Roles: a.Accounts, Notifier: a.Inbox,
+	})
+	a.Jobs = append(a.Jobs, lease.Job{Name: "party-sweep", Interval: time.Minute, Run: a.Party.Sweep})
 	return a, nil
 }
 

@@ -67,6 +67,9 @@ type Service struct {
 // NewService returns the service and has the ledger tell the leaderboard
 // of every change.
 func NewService(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
 	s := &Service{
 		store: NewStore(o.DB), ledger: o.Ledger, box: o.Box, codeKey: o.Box.Derive("linli/party/checkin-code"),
 		clock: o.Clock, log: o.Log, places: o.Places, roles: o.Roles, notifier: o.Notifier,
