@@ -230,7 +230,7 @@ func (s *Service) close(ctx context.Context, cur Checkin, now time.Time) (Checki
 		set["checkedOutAt"] = out
 		set["minutes"] = int(out.Sub(cur.CheckedInAt) / time.Minute)
 		set["flagged"] = true
-		update["$addToSet"] = bson.M{"flags": FlagAutoClosed}
+		update["$push"] = bson.M{"flags": FlagAutoClosed}
 	}
 	c, ok, err := s.store.updateCheckin(ctx, bson.M{"_id": cur.ID, "state": Open}, update)
 	if err != nil || !ok {
