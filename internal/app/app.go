@@ -106,7 +106,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Accounts: account.NewService(opts), Communities: communities,
 		Inbox: notify.NewInbox(o.DB, o.Clock), Clock: o.Clock,
 		Departments: department.NewService(o.DB, o.Clock), Ledger: book,
-		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
+		leases: lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
 	}
 	wo := wish.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
