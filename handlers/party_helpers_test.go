@@ -83,7 +83,7 @@ func checkIn(t *testing.T, env *testenv.Env, token, code string, status int, err
 	return c
 }
 
-func actorOf(t *testing.T, env *testenv.Env, userID string) actor.Actor {
+func actorOf(t testing.TB, env *testenv.Env, userID string) actor.Actor {
 	t.Helper()
 	a, err := env.App.Accounts.Actor(context.Background(), userID)
 	if err != nil {

@@ -134,15 +134,18 @@ func (l *Ledger) Revise(ctx context.Context, id string, minutes int) (bool, erro
 		return false, fmt.Errorf("ledger: revise %s: negative minutes", id)
 	}
 	var e Entry
-	err := l.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"minutes": minutes}}).Decode(&e)
-	if store.IsNoDocuments(err) {
-		return false, nil
+	err := l.c.FindOneAndUpdate(ctx, bson.M{"_id": id, "minutes": bson.M{"$ne": minutes}},
+		bson.M{"$set": bson.M{"minutes": minutes}}).Decode(&e)
+	if store.IsNoDocuments(err) { // already so, or not stored
+		n, err := l.c.CountDocuments(ctx, bson.M{"_id": id})
+		if err != nil {
+			return false, fmt.Errorf("ledger: revise %s: %w", id, err)
+		}
+		return n > 0, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("ledger: revise %s: %w", id, err)
 	}
-	if e.Minutes != minutes {
-		l.changed(ctx, e.CommunityID, e.Year)
-	}
+	l.changed(ctx, e.CommunityID, e.Year)
 	return true, nil
 }

@@ -242,21 +242,20 @@ func (s *Service) close(ctx context.Context, cur Checkin, now time.Time) (Checki
 	return c, true, nil
 }
 
-// credit makes the ledger say c's minutes, then clears its mark.
+// credit makes the ledger say c's minutes, then clears its mark: the
+// entry is stored once (its ID is the check-in's); a reviewed check-in's
+// entry is then revised to the reviewed minutes. A review racing a close
+// is safe either way: each credits after its own write, and the mark is
+// cleared only for the minutes the ledger was given.
 func (s *Service) credit(ctx context.Context, c Checkin) error {
 	id := ledger.EntryID(ledger.Checkin, c.ID, c.UserID)
-	ok, err := s.ledger.Revise(ctx, id, c.Minutes)
-	if err != nil {
+	if err := s.ledger.Credit(ctx, ledger.Entry{
+		ID: id, UserID: c.UserID, CommunityID: c.CommunityID, Source: ledger.Checkin, SourceID: c.ID,
+		Title: c.PointName, Minutes: c.Minutes, At: c.CheckedInAt,
+	}); err != nil {
 		return err
 	}
-	if !ok {
-		if err := s.ledger.Credit(ctx, ledger.Entry{
-			ID: id, UserID: c.UserID, CommunityID: c.CommunityID, Source: ledger.Checkin, SourceID: c.ID,
-			Title: c.PointName, Minutes: c.Minutes, At: c.CheckedInAt,
-		}); err != nil {
-			return err
-		}
-		// A concurrent review may have changed the minutes meanwhile.
+	if len(c.Reviews) > 0 {
 		if _, err := s.ledger.Revise(ctx, id, c.Minutes); err != nil {
 			return err
 		}
