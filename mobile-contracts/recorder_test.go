@@ -192,6 +192,8 @@ var (
 	// inviteRe is the shape of a generated invite code (see account.newInviteCode).
 	inviteRe = regexp.MustCompile(`^[ABCDEFGHJKMNPQRSTUVWXYZ2-9]{10}$`)
 	timeRe   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+	// checkinCodeRe is the shape of a signed check-in code (see party.Service.CheckinCode).
+	checkinCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{48}$`)
 )
 
 // volatile names the fields whose values change from run to run.
@@ -225,6 +227,9 @@ func normalise(v any, key string) any {
 		}
 		if key == "code" && inviteRe.MatchString(x) {
 			return "<inviteCode>"
+		}
+		if key == "code" && checkinCodeRe.MatchString(x) {
+			return "<checkinCode>"
 		}
 		if idRe.MatchString(x) {
 			return "<id>"

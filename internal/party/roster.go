@@ -19,7 +19,6 @@ import (
 
 // EntryView is one entry of a service record.
 type EntryView struct {
-	ID          string        `json:"id"`
 	Source      ledger.Source `json:"source"`
 	SourceID    string        `json:"sourceId"`
 	CommunityID string        `json:"communityId"`
@@ -31,7 +30,7 @@ type EntryView struct {
 func entryViews(list []ledger.Entry) []EntryView {
 	out := make([]EntryView, 0, len(list))
 	for _, e := range list {
-		out = append(out, EntryView{ID: e.ID, Source: e.Source, SourceID: e.SourceID, CommunityID: e.CommunityID, Title: e.Title, Minutes: e.Minutes, At: e.At})
+		out = append(out, EntryView{Source: e.Source, SourceID: e.SourceID, CommunityID: e.CommunityID, Title: e.Title, Minutes: e.Minutes, At: e.At})
 	}
 	return out
 }
