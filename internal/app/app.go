@@ -141,5 +141,5 @@ func (a *App) Run(ctx context.Context) {
 
 // LoadDemo loads the demo street into an empty database.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
-	return demo.Load(ctx, a.Communities, demo.Services{Accounts: a.Accounts, Wishes: a.Wishes, Messages: a.Messages})
+	return demo.Load(ctx, a.Communities, demo.Services{Accounts: a.Accounts, Wishes: a.Wishes, Messages: a.Messages, Party: a.Party})
 }

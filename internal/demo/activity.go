@@ -7,6 +7,7 @@ import (
 	"linli/internal/account"
 	"linli/internal/actor"
 	"linli/internal/message"
+	"linli/internal/party"
 	"linli/internal/wish"
 )
 
@@ -15,6 +16,7 @@ type Services struct {
 	Accounts *account.Service
 	Wishes   *wish.Service
 	Messages *message.Service
+	Party    *party.Service
 }
 
 // loadActivity gives the demo street some life, each thing in a different

@@ -93,6 +93,11 @@ func Load(ctx context.Context, communities *community.Service, s Services) (bool
 	if err := loadActivity(ctx, s); err != nil {
 		return false, fmt.Errorf("demo: %w", err)
 	}
+	if s.Party != nil {
+		if err := loadParty(ctx, communities, s); err != nil {
+			return false, fmt.Errorf("demo: party: %w", err)
+		}
+	}
 	return true, nil
 }
 
