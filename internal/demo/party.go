@@ -48,7 +48,7 @@ var pointSeeds = []pointSeed{
 }
 
 // seasonWeeks is how far back the demo's check-ins go.
-const seasonWeeks = 12
+const seasonWeeks = 8
 
 // loadParty registers the demo Party members in every state, opens
 // service points and walks a season of weekly check-ins through a clock
@@ -160,7 +160,7 @@ func loadParty(ctx context.Context, communities *community.Service, s Services) 
 			if err != nil {
 				return fmt.Errorf("check-in %s week %d: %w", m.OpenID, week, err)
 			}
-			if week == 8 && i == 2 {
+			if week == 6 && i == 2 {
 				continue // left open: the end of the day closes it, capped and flagged
 			}
 			past.Advance(time.Duration(45+(week*17+i*29)%106) * time.Minute)
