@@ -182,7 +182,7 @@ func (s *server) staffPartyRegistrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.App.Party.Registrations(c.Request().Context(), callerOf(c), communityID, state, cur.ID, limit+1)
+	list, err := s.App.Party.Registrations(c.Request().Context(), callerOf(c), communityID, state, c.QueryParam("phone"), cur.ID, limit+1)
 	if err != nil {
 		return err
 	}

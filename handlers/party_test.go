@@ -33,6 +33,22 @@ func TestPartyRegistrationApprovalMakesAMemberAndVolunteer(t *testing.T) {
 	if len(list.Items) != 1 || list.Items[0].Phone != "138****8000" {
 		t.Fatalf("the queue shows the phone masked: %+v", list.Items)
 	}
+	env.Get("/api/v1/staff/party/registrations?phone=138%200013%208000", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != r.ID {
+		t.Fatalf("found by phone (its keyed hash): %+v", list.Items)
+	}
+	env.Get("/api/v1/staff/party/registrations?phone=13800138001", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("another phone finds nothing: %+v", list.Items)
+	}
+	env.Get("/api/v1/staff/party/registrations?phone=12", s.StaffA.Token).Want(t, http.StatusUnprocessableEntity, "PHONE_INVALID")
+	var stored struct {
+		Phone, PhoneHash string
+	}
+	if err := env.DB.Collection("party_registrations").FindOne(t.Context(), map[string]string{"_id": r.ID}).Decode(&stored); err != nil ||
+		strings.Contains(stored.Phone, "138") || len(stored.PhoneHash) != 64 {
+		t.Fatalf("the phone is stored sealed, with its keyed hash: %+v %v", stored, err)
+	}
 
 	// Before approval the resident may not claim a wish.
 	var w struct{ ID string }

@@ -343,13 +343,23 @@ func (s *Service) SetGrid(ctx context.Context, a actor.Actor, id, gridID string)
 }
 
 // Registrations lists a community's registrations in one state, oldest
-// first (the queue order), with phones masked.
-func (s *Service) Registrations(ctx context.Context, a actor.Actor, communityID string, state State, afterID string, limit int) ([]RegistrationView, error) {
+// first (the queue order), with phones masked. A phone given finds that
+// person's registrations by the phone's keyed hash (it is never stored in
+// the clear).
+func (s *Service) Registrations(ctx context.Context, a actor.Actor, communityID string, state State, phone, afterID string, limit int) ([]RegistrationView, error) {
 	communityID, err := s.scope(ctx, a, communityID)
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.store.listRegistrations(ctx, communityID, state, "", afterID, limit)
+	if phone, err = normalisePhone(phone); err != nil {
+		return nil, err
+	}
+	var list []Registration
+	if phone != "" {
+		list, err = s.store.byPhone(ctx, communityID, state, s.box.Hash(phone), afterID, limit)
+	} else {
+		list, err = s.store.listRegistrations(ctx, communityID, state, "", afterID, limit)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ var Indexes = []store.Index{
 	{Collection: cRegistrations, Name: "community_state_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: cRegistrations, Name: "community_state_org_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "partyOrganization", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: cRegistrations, Name: "community_created", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "createdAt", Value: 1}}},
-	{Collection: cRegistrations, Name: "phone_hash", Keys: bson.D{{Key: "phoneHash", Value: 1}}},
+	{Collection: cRegistrations, Name: "phone_hash", Keys: bson.D{{Key: "phoneHash", Value: 1}, {Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: cRegistrations, Name: "supersede_owed", Keys: bson.D{{Key: "supersedeOwed", Value: 1}},
 		Partial: bson.D{{Key: "supersedeOwed", Value: true}}},
 	{Collection: cPoints, Name: "community_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "_id", Value: 1}}},
@@ -176,6 +176,16 @@ func (s *Store) listRegistrations(ctx context.Context, communityID string, state
 	if org != "" {
 		filter["partyOrganization"] = org
 	}
+	if afterID != "" {
+		filter["_id"] = bson.M{"$gt": afterID}
+	}
+	return store.FindAll[Registration](ctx, s.regs, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"events": 0}))
+}
+
+// byPhone is listRegistrations of the registrations whose phone has hash.
+func (s *Store) byPhone(ctx context.Context, communityID string, state State, hash, afterID string, limit int) ([]Registration, error) {
+	filter := bson.M{"phoneHash": hash, "communityId": communityID, "state": state}
 	if afterID != "" {
 		filter["_id"] = bson.M{"$gt": afterID}
 	}
