@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/internal/account"
 	"linli/internal/party"
 	"linli/internal/testenv"
 )
@@ -90,15 +91,24 @@ func TestPartyRegistrationApprovalMakesAMemberAndVolunteer(t *testing.T) {
 func TestPartyRoleChangeSeenByAnotherProcessWithinActorTTL(t *testing.T) {
 	env := testenv.New(t, testenv.WithActorTTL(30*time.Second))
 	s := env.Street()
-	// The other process: its own cache over the same database.
-	other := actorOf(t, env, s.ResidentA.UserID)
-	if other.Has("partyMember") {
-		t.Fatal("not yet")
+	// Another process: its own actor cache over the same database.
+	other := account.NewService(account.Options{
+		Store: account.NewStore(env.DB), Places: env.App.Communities, Clock: env.Clock,
+		ActorTTL: 30 * time.Second, Memberships: party.NewStore(env.DB),
+	})
+	ctx := t.Context()
+	if a, err := other.Actor(ctx, s.ResidentA.UserID); err != nil || a.CanClaim() {
+		t.Fatalf("not yet a member: %+v %v", a, err)
 	}
 	member(t, env, s.ResidentA, s.A1, s.StaffA.Token, "刘建国")
-	// This process forgot at once.
+	// The approving process sees it at once.
 	if a := actorOf(t, env, s.ResidentA.UserID); !a.Has("partyMember") || !a.CanClaim() || a.PartyCommunityID != s.A.CommunityID {
 		t.Fatalf("the approving process sees it at once: %+v", a)
+	}
+	// The other within ActorTTL.
+	env.Clock.Advance(31 * time.Second)
+	if a, err := other.Actor(ctx, s.ResidentA.UserID); err != nil || !a.Has("partyMember") || !a.Has("volunteer") {
+		t.Fatalf("another process sees it within ActorTTL: %+v %v", a.Roles, err)
 	}
 }
 
