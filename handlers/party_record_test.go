@@ -307,3 +307,65 @@ func TestRosterCSVOf2000MembersStreamsAndParses(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+func TestEvaluationKeepsItsHistoryAndStatsAddUp(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	env.Put("/api/v1/staff/communities/"+s.A.CommunityID+"/party-settings", s.StaffA.Token, map[string]any{"yearlyTargetHours": 1}).Want(t, http.StatusOK)
+	id1 := member(t, env, s.ResidentA, s.A1, s.StaffA.Token, "刘建国")
+	member(t, env, s.ResidentA2, s.A2, s.StaffA.Token, "孙丽")
+	env.Post("/api/v1/party/registration", s.ResidentB.Token, partyReg(s.A.CommunityID, nil)).Want(t, http.StatusCreated)
+	pt := servicePoint(t, env, s.StaffA.Token, s.A.CommunityID, "助老陪伴")
+	c := checkIn(t, env, s.ResidentA.Token, codeOf(t, env, s.StaffA.Token, pt), http.StatusCreated)
+	env.Clock.Advance(70 * time.Minute)
+	env.Post("/api/v1/party/checkins/"+c.ID+"/checkout", s.ResidentA.Token, nil).Want(t, http.StatusOK)
+
+	var st struct {
+		Registered, Approved, Pending, BelowTarget, TargetHours, Minutes int
+		ByGrid                                                          []struct {
+			Grid                          *struct{ Name string }
+			Members, BelowTarget, Minutes int
+		}
+	}
+	env.Get("/api/v1/staff/party/stats", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &st)
+	if st.Registered != 3 || st.Approved != 2 || st.Pending != 1 || st.BelowTarget != 1 || st.TargetHours != 1 || st.Minutes != 70 || len(st.ByGrid) != 2 {
+		t.Fatalf("stats: %+v", st)
+	}
+	for _, g := range st.ByGrid {
+		if g.Grid.Name == "甲一网格" && (g.Members != 1 || g.Minutes != 70 || g.BelowTarget != 0) ||
+			g.Grid.Name == "甲二网格" && (g.Members != 1 || g.Minutes != 0 || g.BelowTarget != 1) {
+			t.Fatalf("by grid: %+v", st.ByGrid)
+		}
+	}
+
+	var ev struct {
+		Grade   string
+		History []struct {
+			Grade string
+			By    struct{ Name string }
+		}
+	}
+	env.Put("/api/v1/staff/party/members/"+id1+"/evaluations/2026", s.StaffA.Token, map[string]string{"grade": "qualified", "comment": "按时参加服务"}).Want(t, http.StatusOK)
+	env.Put("/api/v1/staff/party/members/"+id1+"/evaluations/2026", s.StaffA2.Token, map[string]string{"grade": "excellent", "comment": "复议后改为优秀"}).
+		Want(t, http.StatusOK).Decode(t, &ev)
+	if ev.Grade != "excellent" || len(ev.History) != 2 || ev.History[0].Grade != "qualified" || ev.History[1].By.Name != "李强" {
+		t.Fatalf("one evaluation a year, its history kept: %+v", ev)
+	}
+	var rows struct {
+		Items []struct {
+			ID         string
+			Minutes    int
+			Checkins   int
+			Evaluation *struct{ Grade string }
+		}
+	}
+	env.Get("/api/v1/staff/party/members?year=2026", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &rows)
+	for _, r := range rows.Items {
+		if r.ID == id1 && (r.Minutes != 70 || r.Checkins != 1 || r.Evaluation == nil || r.Evaluation.Grade != "excellent") {
+			t.Fatalf("roster row: %+v", r)
+		}
+	}
+	if got := noticeKinds(inboxOf(t, env, s.ResidentA.Token)); got["party.evaluated"] != 2 {
+		t.Fatalf("the member is told of each evaluation: %v", got)
+	}
+}
