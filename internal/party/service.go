@@ -206,9 +206,10 @@ func (s *Service) Withdraw(ctx context.Context, a actor.Actor) (RegistrationView
 		if err != nil {
 			return RegistrationView{}, err
 		}
-		if ok {
-			return s.view(ctx, r, true)
+		if !ok { // decided meanwhile: the caller meant that one, not the approved one
+			return RegistrationView{}, ErrNotPending.New()
 		}
+		return s.view(ctx, r, true)
 	}
 	cur, err := s.store.approvedOf(ctx, a.UserID)
 	if err != nil {
