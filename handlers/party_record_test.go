@@ -322,7 +322,7 @@ func TestEvaluationKeepsItsHistoryAndStatsAddUp(t *testing.T) {
 
 	var st struct {
 		Registered, Approved, Pending, BelowTarget, TargetHours, Minutes int
-		ByGrid                                                          []struct {
+		ByGrid                                                           []struct {
 			Grid                          *struct{ Name string }
 			Members, BelowTarget, Minutes int
 		}

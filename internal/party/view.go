@@ -2,7 +2,10 @@ package party
 
 import (
 	"context"
+	"strings"
 	"time"
+
+	"linli/internal/actor"
 
 	"linli/internal/community"
 	"linli/internal/person"
@@ -142,4 +145,39 @@ func (s *Service) checkinView(ctx context.Context, c Checkin) CheckinView {
 		v.Reviews = append(v.Reviews, ReviewView{Minutes: r.Minutes, Previous: r.Previous, Note: r.Note, By: r.By.View(), At: r.At})
 	}
 	return v
+}
+
+func byOf(a actor.Actor) By {
+	if a.StaffID != "" {
+		return By{UserID: a.UserID, StaffID: a.StaffID, Name: a.StaffName, Position: a.StaffPosition}
+	}
+	return By{UserID: a.UserID, Name: a.Nickname}
+}
+
+// phoneOf opens a sealed phone; one that cannot be opened (another key)
+// shows as unknown rather than failing the answer.
+func (s *Service) phoneOf(sealed string) string {
+	p, err := s.box.Open(sealed)
+	if err != nil {
+		s.log.Warn("party: a phone cannot be opened with the configured LINLI_FIELD_KEY")
+		return ""
+	}
+	return p
+}
+
+// MaskPhone shows a phone as 138****8000.
+func MaskPhone(p string) string {
+	if len(p) != 11 {
+		return ""
+	}
+	return p[:3] + "****" + p[7:]
+}
+
+// MaskName shows a real name as the public sees it: 张** (the family name).
+func MaskName(name string) string {
+	r := []rune(name)
+	if len(r) == 0 {
+		return ""
+	}
+	return string(r[0]) + strings.Repeat("*", max(len(r)-1, 1))
 }
