@@ -369,3 +369,23 @@ func TestEvaluationKeepsItsHistoryAndStatsAddUp(t *testing.T) {
 		t.Fatalf("the member is told of each evaluation: %v", got)
 	}
 }
+
+func TestLeaderboardAnswersFromMongoDBWhenRedisIsDown(t *testing.T) {
+	env := testenv.New(t, testenv.WithDeadRedis())
+	s := env.Street()
+	member(t, env, s.ResidentA, s.A1, s.StaffA.Token, "刘建国")
+	pt := servicePoint(t, env, s.StaffA.Token, s.A.CommunityID, "楼道长")
+	c := checkIn(t, env, s.ResidentA.Token, codeOf(t, env, s.StaffA.Token, pt), http.StatusCreated)
+	env.Clock.Advance(42 * time.Minute)
+	env.Post("/api/v1/party/checkins/"+c.ID+"/checkout", s.ResidentA.Token, nil).Want(t, http.StatusOK)
+	var lb struct {
+		Items []struct {
+			Minutes int
+			Member  struct{ Name string }
+		}
+	}
+	env.Get("/api/v1/communities/"+s.A.CommunityID+"/party/leaderboard", s.ResidentB.Token).Want(t, http.StatusOK).Decode(t, &lb)
+	if len(lb.Items) != 1 || lb.Items[0].Minutes != 42 || lb.Items[0].Member.Name != "刘**" {
+		t.Fatalf("Redis down, the board is read from MongoDB: %+v", lb)
+	}
+}
