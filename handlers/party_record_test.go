@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -387,5 +388,50 @@ func TestLeaderboardAnswersFromMongoDBWhenRedisIsDown(t *testing.T) {
 	env.Get("/api/v1/communities/"+s.A.CommunityID+"/party/leaderboard", s.ResidentB.Token).Want(t, http.StatusOK).Decode(t, &lb)
 	if len(lb.Items) != 1 || lb.Items[0].Minutes != 42 || lb.Items[0].Member.Name != "刘**" {
 		t.Fatalf("Redis down, the board is read from MongoDB: %+v", lb)
+	}
+}
+
+// TestManyMembersCheckInAtOnePointConcurrently is the benchmark's
+// exactness check at test size: 100 members check in and out at once,
+// twice; each has exactly two ledger entries.
+func TestManyMembersCheckInAtOnePointConcurrently(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	ctx := context.Background()
+	users := seedMembers(t, env, s, 100)
+	staff := actorOf(t, env, s.StaffA.UserID)
+	pt, err := env.App.Party.CreatePoint(ctx, staff, party.NewPoint{CommunityID: s.A.CommunityID, Name: "文明劝导", Location: "南门"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		env.Clock.Advance(party.CodeRotation)
+		code, _ := env.App.Party.CheckinCode(ctx, staff, pt.ID)
+		var wg sync.WaitGroup
+		for _, u := range users {
+			wg.Go(func() {
+				a := actor.Actor{UserID: u}
+				c, err := env.App.Party.CheckIn(ctx, a, party.CheckinRequest{Code: code.Code})
+				if err == nil {
+					_, err = env.App.Party.Checkout(ctx, a, c.ID)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	totals, err := env.App.Ledger.Community(ctx, s.A.CommunityID, env.Clock.Now().Year(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if totals[u].Count[ledger.Checkin] != 2 {
+			t.Fatalf("member %s: %d entries, want 2", u, totals[u].Count[ledger.Checkin])
+		}
+	}
+	if len(totals) != 100 {
+		t.Fatalf("%d people in the ledger, want 100", len(totals))
 	}
 }
