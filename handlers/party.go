@@ -14,17 +14,17 @@ import (
 )
 
 // Party members serve where they live (党员双报到): decode, validate the
-// shape, call party.Service. Rules, scope and the domain's own checks
-// (phone, grade, minutes, year) live in internal/party.
+// shape, call party.Service. Rules, scope, limits and the domain's own
+// checks (lengths, phone, grade, minutes, year) live in internal/party.
 
 type partyRegisterRequest struct {
-	RealName          string   `json:"realName" zh:"真实姓名" validate:"required,notblank,max=20"`
-	PartyOrganization string   `json:"partyOrganization" zh:"所在党组织" validate:"required,notblank,max=60"`
-	WorkUnit          string   `json:"workUnit" zh:"工作单位" validate:"max=60"`
+	RealName          string   `json:"realName" zh:"真实姓名" validate:"required,notblank"`
+	PartyOrganization string   `json:"partyOrganization" zh:"所在党组织" validate:"required,notblank"`
+	WorkUnit          string   `json:"workUnit" zh:"工作单位"`
 	CommunityID       string   `json:"communityId" zh:"报到社区" validate:"required,objectid"`
 	GridID            string   `json:"gridId" zh:"网格" validate:"omitempty,objectid"`
 	Phone             string   `json:"phone" zh:"手机号" validate:"max=20"`
-	Skills            []string `json:"skills" zh:"服务特长" validate:"max=10,dive,max=20"`
+	Skills            []string `json:"skills" zh:"服务特长"`
 }
 
 func (s *server) partyRegister(c echo.Context) error {

@@ -291,6 +291,8 @@ func TestPartyBadInputHasItsOwnCode(t *testing.T) {
 	post(partyReg(s.A.CommunityID, map[string]any{"phone": "abc"}), http.StatusUnprocessableEntity, "PHONE_INVALID")
 	post(partyReg(s.A.CommunityID, map[string]any{"gridId": s.B1.GridID}), http.StatusUnprocessableEntity, "GRID_NOT_IN_COMMUNITY")
 	post(partyReg(s.A.CommunityID, map[string]any{"salary": 1}), http.StatusBadRequest, "UNKNOWN_FIELD")
+	post(partyReg(s.A.CommunityID, map[string]any{"realName": strings.Repeat("名", party.MaxNameLen+1)}), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	post(partyReg(s.A.CommunityID, map[string]any{"skills": make([]string, party.MaxSkills+1)}), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
 	var none struct{ Current *regJSON }
 	env.Get("/api/v1/party/registration", tok).Want(t, http.StatusOK).Decode(t, &none)
 	if none.Current != nil {

@@ -61,10 +61,10 @@ const (
 	// MaxSkills and MaxSkillLen bound what a member offers.
 	MaxSkills   = 10
 	MaxSkillLen = 20
-	// MaxNameLen, MaxOrgLen and MaxTextLen bound the texts.
+	// MaxNameLen and MaxOrgLen bound a real name and an organisation's or
+	// work unit's name (in characters).
 	MaxNameLen = 20
 	MaxOrgLen  = 60
-	MaxTextLen = 500
 )
 
 // Grade is an evaluation's result (评议等次).

@@ -2,9 +2,11 @@ package party
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/256dpi/lungo"
 	"github.com/redis/go-redis/v9"
@@ -96,6 +98,29 @@ type Draft struct {
 	Skills                                                            []string
 }
 
+// check holds a draft to the limits of the practice (in characters).
+func (d Draft) check() error {
+	var fields []apperr.FieldError
+	long := func(field, label, v string, limit int) {
+		if utf8.RuneCountInString(strings.TrimSpace(v)) > limit {
+			fields = append(fields, apperr.FieldError{Field: field, Code: "max", Message: fmt.Sprintf("%s最多%d个字", label, limit)})
+		}
+	}
+	long("realName", "真实姓名", d.RealName, MaxNameLen)
+	long("partyOrganization", "所在党组织", d.PartyOrganization, MaxOrgLen)
+	long("workUnit", "工作单位", d.WorkUnit, MaxOrgLen)
+	if len(d.Skills) > MaxSkills {
+		fields = append(fields, apperr.FieldError{Field: "skills", Code: "max", Message: fmt.Sprintf("服务特长最多%d项", MaxSkills)})
+	}
+	for i, sk := range d.Skills {
+		long(fmt.Sprintf("skills[%d]", i), "每项服务特长", sk, MaxSkillLen)
+	}
+	if len(fields) > 0 {
+		return apperr.ErrValidation.WithFields(fields...)
+	}
+	return nil
+}
+
 var phoneRe = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
 // normalisePhone accepts a mainland mobile number with spaces, dashes or
@@ -118,6 +143,9 @@ func normalisePhone(p string) (string, error) {
 // elsewhere (moving home) ends the old one only when the new one is
 // approved.
 func (s *Service) Register(ctx context.Context, a actor.Actor, d Draft) (RegistrationView, error) {
+	if err := d.check(); err != nil {
+		return RegistrationView{}, err
+	}
 	phone, err := normalisePhone(d.Phone)
 	if err != nil {
 		return RegistrationView{}, err
