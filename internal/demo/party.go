@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"linli/internal/account"
 	"linli/internal/actor"
 	"linli/internal/community"
 	"linli/internal/party"
@@ -47,8 +46,13 @@ var pointSeeds = []pointSeed{
 	{1, "文明劝导", "和平社区南门", 39.9150, 116.4050},
 }
 
-// seasonWeeks is how far back the demo's check-ins go.
-const seasonWeeks = 8
+// seasonWeeks is how far back the demo's check-ins go; members serve
+// every serviceEvery weeks of it (the demo loads at every fresh start:
+// it stays small).
+const (
+	seasonWeeks  = 12
+	serviceEvery = 4
+)
 
 // loadParty registers the demo Party members in every state, opens
 // service points and walks a season of weekly check-ins through a clock
@@ -84,9 +88,6 @@ func loadParty(ctx context.Context, communities *community.Service, s Services) 
 			return err
 		}
 		home := places[m.Community]
-		if _, err := s.Accounts.SetHome(ctx, a, account.Home{CommunityID: home.ID, GridID: home.Grids[m.Grid].ID}); err != nil {
-			return err
-		}
 		r, err := ps.Register(ctx, a, party.Draft{RealName: m.RealName, PartyOrganization: m.Organization, WorkUnit: m.WorkUnit,
 			CommunityID: home.ID, GridID: home.Grids[m.Grid].ID, Phone: m.Phone, Skills: []string{"助老陪伴", "政策宣传"}})
 		if err != nil {
@@ -129,10 +130,10 @@ func loadParty(ctx context.Context, communities *community.Service, s Services) 
 		}
 	}
 
-	// A season: every week, each approved member serves at a point of
-	// their community for 45 to 150 minutes, on a Saturday morning.
+	// A season: every fourth week, each approved member serves at a point
+	// of their community for 45 to 150 minutes, in the morning.
 	start := past.Now()
-	for week := range seasonWeeks {
+	for week := 0; week < seasonWeeks; week += serviceEvery {
 		past.Set(start.AddDate(0, 0, 7*week))
 		if err := ps.Sweep(ctx); err != nil { // closes what a past day left open
 			return err
@@ -153,21 +154,21 @@ func loadParty(ctx context.Context, communities *community.Service, s Services) 
 				return err
 			}
 			lat, lng := pointSeeds[pi].Latitude+0.0002, pointSeeds[pi].Longitude
-			if week == 5 && i == 1 {
+			if week == 4 && i == 1 {
 				lat += 0.01 // a check-in about a kilometre away: flagged
 			}
 			c, err := ps.CheckIn(ctx, a, party.CheckinRequest{Code: code.Code, Latitude: &lat, Longitude: &lng})
 			if err != nil {
 				return fmt.Errorf("check-in %s week %d: %w", m.OpenID, week, err)
 			}
-			if week == 6 && i == 2 {
+			if week == 8 && i == 2 {
 				continue // left open: the end of the day closes it, capped and flagged
 			}
 			past.Advance(time.Duration(45+(week*17+i*29)%106) * time.Minute)
 			if _, err := ps.Checkout(ctx, a, c.ID); err != nil {
 				return err
 			}
-			if week == 5 && i == 1 {
+			if week == 4 && i == 1 {
 				if _, err := ps.Review(ctx, secretaries[0], c.ID, 60, "电话核实：当天在东门外协助分类宣传，按1小时计"); err != nil {
 					return err
 				}

@@ -34,10 +34,10 @@ func TestDemoStreetHasPartyMembersInEveryStateAndASeasonOfService(t *testing.T) 
 	open, _ := db.Collection("party_checkins").CountDocuments(ctx, bson.M{"state": "open"})
 	closed, _ := db.Collection("party_checkins").CountDocuments(ctx, bson.M{"state": "closed"})
 	flagged, _ := db.Collection("party_checkins").CountDocuments(ctx, bson.M{"flagged": true})
-	if open != 0 || closed != 4*8 || flagged != 2 {
+	if open != 0 || closed != 4*3 || flagged != 2 {
 		t.Errorf("check-ins: %d open, %d closed, %d flagged", open, closed, flagged)
 	}
-	if n, _ := db.Collection("service_record").CountDocuments(ctx, bson.M{"source": "checkin"}); n != 4*8 {
+	if n, _ := db.Collection("service_record").CountDocuments(ctx, bson.M{"source": "checkin"}); n != 4*3 {
 		t.Errorf("ledger check-in entries: %d", n)
 	}
 	member, err := a.Accounts.EnsureUser(ctx, "dev-party-1", "")
