@@ -15,6 +15,7 @@ import (
 
 	"github.com/256dpi/lungo"
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"linli/internal/platform/clock"
 	"linli/internal/platform/store"
@@ -124,6 +125,19 @@ func (l *Ledger) Credit(ctx context.Context, e Entry) error {
 	}
 	l.changed(ctx, e.CommunityID, e.Year)
 	return nil
+}
+
+// Minutes returns the minutes of the stored entries among ids, by ID.
+func (l *Ledger) Minutes(ctx context.Context, ids []string) (map[string]int, error) {
+	list, err := store.FindAll[Entry](ctx, l.c, bson.M{"_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"minutes": 1}))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: minutes: %w", err)
+	}
+	out := make(map[string]int, len(list))
+	for _, e := range list {
+		out[e.ID] = e.Minutes
+	}
+	return out, nil
 }
 
 // Revise sets the minutes of a stored entry (a reviewed check-in): setting

@@ -129,3 +129,68 @@ func TestLedgerCreditsOnceAndRevises(t *testing.T) {
 		t.Fatalf("revised: %+v", tot)
 	}
 }
+
+// TestCheckoutCreditsAtOnceAndTheSweepSettles: a check-out credits the
+// ledger at once (three writes: check-in, close, entry) and leaves the
+// mark for the sweep, which clears it in one batch; a review whose credit
+// was lost (the ledger says other minutes) is revised by the sweep first.
+func TestCheckoutCreditsAtOnceAndTheSweepSettles(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	ctx := context.Background()
+	staff, err := env.App.Accounts.Actor(ctx, s.StaffA.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := actor.Actor{UserID: s.ResidentA.UserID}
+	r, err := env.App.Party.Register(ctx, member, party.Draft{RealName: "刘建国", PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.App.Party.Approve(ctx, staff, r.ID, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := env.App.Party.CreatePoint(ctx, staff, party.NewPoint{CommunityID: s.A.CommunityID, Name: "楼道长", Location: "1号楼"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 2 {
+		env.Clock.Advance(party.CodeRotation)
+		code, _ := env.App.Party.CheckinCode(ctx, staff, pt.ID)
+		c, err := env.App.Party.CheckIn(ctx, member, party.CheckinRequest{Code: code.Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(40 * time.Minute)
+		if _, err := env.App.Party.Checkout(ctx, member, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	year := env.Clock.Now().Year()
+	if tot, _ := env.App.Ledger.YearOf(ctx, member.UserID, year); tot.Minutes != 80 {
+		t.Fatalf("credited at check-out: %+v", tot)
+	}
+	checkins := env.DB.Collection("party_checkins")
+	if n, _ := checkins.CountDocuments(ctx, bson.M{"creditOwed": true}); n != 2 {
+		t.Fatalf("marks left for the sweep: %d", n)
+	}
+	// A review stored, its credit lost.
+	if _, err := checkins.UpdateOne(ctx, bson.M{"_id": ids[1]}, bson.M{"$set": bson.M{"minutes": 25},
+		"$push": bson.M{"reviews": party.Review{Minutes: 25, Previous: 40, At: env.Clock.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := env.App.Party.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tot, _ := env.App.Ledger.YearOf(ctx, member.UserID, year)
+	if tot.Minutes != 65 || tot.Count[ledger.Checkin] != 2 {
+		t.Fatalf("the sweep revised the lost review: %+v", tot)
+	}
+	if n, _ := checkins.CountDocuments(ctx, bson.M{"creditOwed": true}); n != 0 {
+		t.Fatalf("marks cleared: %d left", n)
+	}
+}

@@ -286,11 +286,22 @@ func (s *Store) creditOwed(ctx context.Context, limit int) ([]Checkin, error) {
 	return store.FindAll[Checkin](ctx, s.checkins, bson.M{"creditOwed": true}, options.Find().SetLimit(int64(limit)))
 }
 
-// credited clears CreditOwed when the minutes are still those credited.
-func (s *Store) credited(ctx context.Context, id string, minutes int) error {
-	_, err := s.checkins.UpdateOne(ctx, bson.M{"_id": id, "minutes": minutes, "creditOwed": true},
-		bson.M{"$unset": bson.M{"creditOwed": ""}})
-	return err
+// credited clears the CreditOwed marks of done, each only while its
+// minutes are still those credited (a review meanwhile keeps it owed): one
+// write for the batch, served by _id.
+func (s *Store) credited(ctx context.Context, done []Checkin) error {
+	if len(done) == 0 {
+		return nil
+	}
+	or := make(bson.A, len(done))
+	for i, c := range done {
+		or[i] = bson.M{"_id": c.ID, "minutes": c.Minutes}
+	}
+	_, err := s.checkins.UpdateMany(ctx, bson.M{"creditOwed": true, "$or": or}, bson.M{"$unset": bson.M{"creditOwed": ""}})
+	if err != nil {
+		return fmt.Errorf("party: credited: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) listCheckins(ctx context.Context, communityID string, flagged *bool, beforeID string, limit int) ([]Checkin, error) {
