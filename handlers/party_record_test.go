@@ -435,3 +435,49 @@ func TestManyMembersCheckInAtOnePointConcurrently(t *testing.T) {
 		t.Fatalf("%d people in the ledger, want 100", len(totals))
 	}
 }
+
+// TestLeaderboardKeepsWhoMovedAway: hours belong to the year and the
+// community they were served in, so a member who moved home stays on the
+// board of the community they served (and FLUSHALL changes nothing);
+// someone who withdrew without serving is not on it.
+func TestLeaderboardKeepsWhoMovedAway(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	pt := servicePoint(t, env, s.StaffA.Token, s.A.CommunityID, "助老陪伴")
+	mover := env.AddResident("mover", "居民刘建国", s.A1)
+	member(t, env, mover, s.A1, s.StaffA.Token, "刘建国")
+	c := checkIn(t, env, mover.Token, codeOf(t, env, s.StaffA.Token, pt), http.StatusCreated)
+	env.Clock.Advance(45 * time.Minute)
+	env.Post("/api/v1/party/checkins/"+c.ID+"/checkout", mover.Token, nil).Want(t, http.StatusOK)
+	quitter := env.AddResident("quitter", "居民陈红梅", s.A1)
+	member(t, env, quitter, s.A1, s.StaffA.Token, "陈红梅")
+	env.Post("/api/v1/party/registration/withdraw", quitter.Token, nil).Want(t, http.StatusOK)
+
+	var r regJSON
+	env.Post("/api/v1/party/registration", mover.Token, partyReg(s.B.CommunityID, nil)).Want(t, http.StatusCreated).Decode(t, &r)
+	env.Post("/api/v1/staff/party/registrations/"+r.ID+"/approve", s.StaffB.Token, map[string]string{"gridId": s.B1.GridID}).Want(t, http.StatusOK)
+
+	type boardJSON struct {
+		Items []struct {
+			Minutes int
+			Member  struct{ UserID, Name string }
+		}
+	}
+	year := fmt.Sprint(env.Clock.Now().Year())
+	pathA := "/api/v1/communities/" + s.A.CommunityID + "/party/leaderboard?year=" + year
+	for range 2 {
+		var a boardJSON
+		env.Get(pathA, s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &a)
+		if len(a.Items) != 1 || a.Items[0].Member.UserID != mover.UserID || a.Items[0].Minutes != 45 {
+			t.Fatalf("A's board keeps the member who moved away, not the one who never served: %+v", a)
+		}
+		if err := env.Redis.FlushAll(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b boardJSON
+	env.Get("/api/v1/communities/"+s.B.CommunityID+"/party/leaderboard?year="+year, s.StaffB.Token).Want(t, http.StatusOK).Decode(t, &b)
+	if len(b.Items) != 1 || b.Items[0].Member.UserID != mover.UserID || b.Items[0].Minutes != 0 {
+		t.Fatalf("B's board: its member, with the hours served in B: %+v", b)
+	}
+}

@@ -146,23 +146,38 @@ func sortRows(rows []Row) {
 	})
 }
 
-// buildBoard is every member of the community with their minutes of year.
+// buildBoard is every member of the community with their minutes of
+// year, and everyone who was a member there and served in year (moved
+// away or withdrew since): hours belong to the year and the community
+// they were served in.
 func (s *Service) buildBoard(ctx context.Context, communityID string, year int) ([]Row, error) {
-	members, err := s.store.members(ctx, communityID)
+	regs, err := s.store.servedIn(ctx, communityID)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(members))
-	for i, m := range members {
-		ids[i] = m.UserID
+	current := map[string]bool{}
+	byUser := map[string]Registration{}
+	for _, r := range regs {
+		if r.State == Approved {
+			current[r.UserID] = true
+		}
+		if prev, ok := byUser[r.UserID]; !ok || prev.State != Approved {
+			byUser[r.UserID] = r
+		}
+	}
+	ids := make([]string, 0, len(byUser))
+	for id := range byUser {
+		ids = append(ids, id)
 	}
 	totals, err := s.ledger.Community(ctx, communityID, year, ids)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]Row, len(members))
-	for i, m := range members {
-		rows[i] = Row{UserID: m.UserID, Name: m.RealName, Minutes: totals[m.UserID].Minutes}
+	rows := make([]Row, 0, len(byUser))
+	for id, r := range byUser {
+		if m := totals[id].Minutes; current[id] || m > 0 {
+			rows = append(rows, Row{UserID: id, Name: r.RealName, Minutes: m})
+		}
 	}
 	return rows, nil
 }

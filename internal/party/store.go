@@ -208,6 +208,14 @@ func (s *Store) members(ctx context.Context, communityID string) ([]Registration
 		options.Find().SetProjection(bson.M{"userId": 1, "gridId": 1, "realName": 1, "communityId": 1}))
 }
 
+// servedIn returns every approved or ended registration of a community
+// (user, grid, name, state): whoever was a member there, for the boards of
+// past years.
+func (s *Store) servedIn(ctx context.Context, communityID string) ([]Registration, error) {
+	return store.FindAll[Registration](ctx, s.regs, bson.M{"communityId": communityID, "state": bson.M{"$in": bson.A{Approved, Ended}}},
+		options.Find().SetProjection(bson.M{"userId": 1, "gridId": 1, "realName": 1, "communityId": 1, "state": 1}))
+}
+
 // Points.
 
 func (s *Store) insertPoint(ctx context.Context, p Point) error {
