@@ -200,9 +200,6 @@ func (s *Service) actorOf(u User, st *Staff) actor.Actor {
 	if u.Volunteer {
 		a.Roles = append(a.Roles, actor.Volunteer)
 	}
-	if u.PartyMember {
-		a.Roles = append(a.Roles, actor.PartyMember)
-	}
 	if st != nil {
 		a.Roles = append(a.Roles, actor.Staff)
 		a.StaffID, a.StaffName, a.StaffPosition = st.ID, st.Name, st.Position
