@@ -194,3 +194,32 @@ func TestCheckoutCreditsAtOnceAndTheSweepSettles(t *testing.T) {
 		t.Fatalf("marks cleared: %d left", n)
 	}
 }
+
+// TestPartyCommunityIsTheNewestApproval: while a move completes two
+// approved registrations exist for a moment; the newest decides, whatever
+// order the store holds them in.
+func TestPartyCommunityIsTheNewestApproval(t *testing.T) {
+	env := testenv.New(t)
+	ctx := context.Background()
+	older, newer := env.Clock.Now(), env.Clock.Now().Add(time.Minute)
+	for i, order := range [][]*time.Time{{&newer, &older}, {&older, &newer}} {
+		user := clock.NewID()
+		for j, at := range order {
+			c := "old"
+			if at == &newer {
+				c = "new"
+			}
+			_, err := env.DB.Collection("party_registrations").InsertOne(ctx, party.Registration{ID: clock.NewID(), UserID: user,
+				CommunityID: c, RealName: "刘建国", State: party.Approved, DecidedAt: at, CreatedAt: older, UpdatedAt: older,
+				Skills: []string{}, Events: []party.Event{}, PartyOrganization: "党委" + itoa(i*2+j)})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := env.App.Party.Memberships().PartyCommunityOf(ctx, user); err != nil || got != "new" {
+			t.Fatalf("order %d: %q %v", i, got, err)
+		}
+	}
+}
+
+func itoa(n int) string { return string(rune('0' + n)) }

@@ -58,8 +58,6 @@ func NewStore(db lungo.IDatabase) *Store {
 	}
 }
 
-var newest = options.FindOne().SetSort(bson.D{{Key: "decidedAt", Value: -1}})
-
 // PartyCommunityOf is the community of userID's approved registration
 // (the newest, should two exist for a moment while a move completes).
 func (s *Store) PartyCommunityOf(ctx context.Context, userID string) (string, error) {
@@ -70,19 +68,27 @@ func (s *Store) PartyCommunityOf(ctx context.Context, userID string) (string, er
 	return r.CommunityID, nil
 }
 
+// approvedOf is userID's approved registration, the newest should two
+// exist for a moment while a move completes. It is picked here, not by a
+// sort in the query: lungo sorts before it filters, which made every
+// check-in sort the whole collection.
 func (s *Store) approvedOf(ctx context.Context, userID string) (*Registration, error) {
-	r, err := store.FindOne[Registration](ctx, s.regs, bson.M{"userId": userID, "state": Approved}, errNone, newest)
-	if err == errNone {
-		return nil, nil
-	}
+	list, err := store.FindAll[Registration](ctx, s.regs, bson.M{"userId": userID, "state": Approved})
 	if err != nil {
 		return nil, err
 	}
-	return &r, nil
+	var newest *Registration
+	for i, r := range list {
+		if newest == nil || r.DecidedAt != nil && (newest.DecidedAt == nil || r.DecidedAt.After(*newest.DecidedAt)) {
+			newest = &list[i]
+		}
+	}
+	return newest, nil
 }
 
 func (s *Store) pendingOf(ctx context.Context, userID string) (*Registration, error) {
-	r, err := store.FindOne[Registration](ctx, s.regs, bson.M{"pendingSlot": userID, "state": Pending}, errNone)
+	// The slot's partial filter stated, so real MongoDB may use its index.
+	r, err := store.FindOne[Registration](ctx, s.regs, bson.M{"pendingSlot": bson.M{"$eq": userID, "$type": "string"}, "state": Pending}, errNone)
 	if err == errNone {
 		return nil, nil
 	}
@@ -244,7 +250,7 @@ func (s *Store) pointsOf(ctx context.Context, communityID, afterID string, limit
 func (s *Store) insertCheckin(ctx context.Context, c Checkin) error {
 	_, err := s.checkins.InsertOne(ctx, c)
 	if store.IsDuplicate(err) {
-		n, cerr := s.checkins.CountDocuments(ctx, bson.M{"openSlot": c.UserID})
+		n, cerr := s.checkins.CountDocuments(ctx, openSlotIs(c.UserID))
 		if cerr == nil && n > 0 {
 			return ErrAlreadyOpen.New()
 		}
@@ -260,8 +266,14 @@ func (s *Store) checkin(ctx context.Context, id string) (Checkin, error) {
 	return store.FindOne[Checkin](ctx, s.checkins, bson.M{"_id": id}, ErrCheckinNotFound.New())
 }
 
+// openSlotIs finds by the open slot, stating the partial index's filter
+// so that real MongoDB may use it.
+func openSlotIs(userID string) bson.M {
+	return bson.M{"openSlot": bson.M{"$eq": userID, "$type": "string"}}
+}
+
 func (s *Store) openOf(ctx context.Context, userID string) (*Checkin, error) {
-	c, err := store.FindOne[Checkin](ctx, s.checkins, bson.M{"openSlot": userID}, errNone)
+	c, err := store.FindOne[Checkin](ctx, s.checkins, openSlotIs(userID), errNone)
 	if err == errNone {
 		return nil, nil
 	}
