@@ -475,6 +475,11 @@ func TestLeaderboardKeepsWhoMovedAway(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var other boardJSON
+	env.Get(pathA, s.StaffB.Token).Want(t, http.StatusOK).Decode(t, &other)
+	if len(other.Items) != 1 || other.Items[0].Member.Name != "刘**" || other.Items[0].Member.UserID != "" {
+		t.Fatalf("another community's staff see A's board as residents do: %+v", other)
+	}
 	var b boardJSON
 	env.Get("/api/v1/communities/"+s.B.CommunityID+"/party/leaderboard?year="+year, s.StaffB.Token).Want(t, http.StatusOK).Decode(t, &b)
 	if len(b.Items) != 1 || b.Items[0].Member.UserID != mover.UserID || b.Items[0].Minutes != 0 {
