@@ -223,3 +223,58 @@ func TestPartyCommunityIsTheNewestApproval(t *testing.T) {
 }
 
 func itoa(n int) string { return string(rune('0' + n)) }
+
+// TestSweepEndsTheHomeMovedFrom: an approval of a move that stopped after
+// its own write (the old registration not ended yet) is finished by the
+// sweep: the old one ends as moved, once, and the mark is cleared.
+func TestSweepEndsTheHomeMovedFrom(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	ctx := context.Background()
+	staffA, err := env.App.Accounts.Actor(ctx, s.StaffA.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := actor.Actor{UserID: s.ResidentA.UserID}
+	old, err := env.App.Party.Register(ctx, member, party.Draft{RealName: "刘建国", PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.App.Party.Approve(ctx, staffA, old.ID, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := env.App.Party.Register(ctx, member, party.Draft{RealName: "刘建国", PartyOrganization: "市交通局机关党委", CommunityID: s.B.CommunityID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Advance(time.Minute)
+	now := env.Clock.Now()
+	regs := env.DB.Collection("party_registrations")
+	// The approval's own write, as Approve makes it; then the process stopped.
+	if _, err := regs.UpdateOne(ctx, bson.M{"_id": moved.ID}, bson.M{
+		"$set":   bson.M{"state": party.Approved, "decidedAt": now, "updatedAt": now, "supersedeOwed": true},
+		"$unset": bson.M{"pendingSlot": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := env.App.Party.Memberships().PartyCommunityOf(ctx, member.UserID); c != s.B.CommunityID {
+		t.Fatalf("the newest approval decides at once: %q", c)
+	}
+	for range 2 {
+		if err := env.App.Party.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var o party.Registration
+	if err := regs.FindOne(ctx, bson.M{"_id": old.ID}).Decode(&o); err != nil || o.State != party.Ended || o.EndReason != "moved" {
+		t.Fatalf("the old registration ended as moved: %+v %v", o, err)
+	}
+	ends := 0
+	for _, e := range o.Events {
+		if e.Type == "ended" {
+			ends++
+		}
+	}
+	if n, _ := regs.CountDocuments(ctx, bson.M{"supersedeOwed": true}); n != 0 || ends != 1 {
+		t.Fatalf("mark cleared (%d left), ended once (%d)", n, ends)
+	}
+}
