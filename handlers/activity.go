@@ -293,7 +293,7 @@ func (s *server) activityAttendance(c echo.Context) error {
 	}
 	format := c.QueryParam("format")
 	if format != "" && format != "json" && format != "csv" {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "format须为 json 或 csv"})
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "请选择导出格式：表格文件或数据"})
 	}
 	l, err := s.App.Activities.Attendance(c.Request().Context(), callerOf(c), id)
 	if err != nil {

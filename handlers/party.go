@@ -147,7 +147,7 @@ func (s *server) partySettings(c echo.Context) error {
 }
 
 type partySettingsRequest struct {
-	YearlyTargetHours int `json:"yearlyTargetHours" zh:"年度服务目标（小时）"`
+	YearlyTargetHours int `json:"yearlyTargetHours" zh:"年度目标"`
 }
 
 func (s *server) setPartySettings(c echo.Context) error {
@@ -172,7 +172,7 @@ func (s *server) staffPartyRegistrations(c echo.Context) error {
 		state = party.Pending
 	}
 	if !slices.Contains(party.ListStates, state) {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "state须为 pending、approved、rejected 或 ended"})
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "请选择报到状态：待审核、已通过、未通过或已结束"})
 	}
 	communityID, err := queryID(c, "communityId", false)
 	if err != nil {
@@ -261,13 +261,13 @@ func (s *server) evaluatePartyMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	year, err := strconv.Atoi(c.Param("year"))
-	if err != nil || year == 0 {
-		return party.ErrYearInvalid.WithFields(apperr.FieldError{Field: "year", Code: "number", Message: "年度须为四位数字，如 2026"})
-	}
 	var req evaluationRequest
 	if err := bind(c, &req); err != nil {
 		return err
+	}
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil || year == 0 {
+		return party.ErrYearInvalid.WithFields(apperr.FieldError{Field: "year", Code: "number", Message: "年度须为四位数字，如 2026"})
 	}
 	v, err := s.App.Party.Evaluate(c.Request().Context(), callerOf(c), id, year, party.Grade(req.Grade), req.Comment)
 	if err != nil {
@@ -393,7 +393,7 @@ func (s *server) staffCheckins(c echo.Context) error {
 		f := c.QueryParam("flagged") == "true"
 		flagged = &f
 	default:
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "flagged", Code: "oneof", Message: "flagged须为 true 或 false"})
+		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "flagged", Code: "oneof", Message: "请选择是否只看需复核的签到"})
 	}
 	limit, cur, err := listParams(c)
 	if err != nil {
