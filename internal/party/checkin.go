@@ -38,6 +38,9 @@ func checkLocation(lat, lng *float64) error {
 
 // CreatePoint opens a service point (楼道长, 垃圾分类督导...) of a community.
 func (s *Service) CreatePoint(ctx context.Context, a actor.Actor, in NewPoint) (PointView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return PointView{}, err
+	}
 	if err := checkLocation(in.Latitude, in.Longitude); err != nil {
 		return PointView{}, err
 	}
@@ -58,6 +61,9 @@ func (s *Service) CreatePoint(ctx context.Context, a actor.Actor, in NewPoint) (
 
 // Points lists a community's service points.
 func (s *Service) Points(ctx context.Context, a actor.Actor, communityID, afterID string, limit int) ([]PointView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return nil, err
+	}
 	communityID, err := s.scope(ctx, a, communityID)
 	if err != nil {
 		return nil, err
@@ -131,6 +137,9 @@ func codeExpiry(w int64) time.Time { return windowStart(w + 1).Add(CodeGrace) }
 // CheckinCode returns the point's code of the current window, for staff of
 // its community to show or print.
 func (s *Service) CheckinCode(ctx context.Context, a actor.Actor, pointID string) (Code, error) {
+	if err := a.RequireStaff(); err != nil {
+		return Code{}, err
+	}
 	p, err := s.store.point(ctx, pointID)
 	if err != nil || !a.StaffOf(p.CommunityID) {
 		return Code{}, ErrPointNotFound.New()
@@ -297,6 +306,9 @@ func (s *Service) settleCredits(ctx context.Context, owed []Checkin) error {
 // Review adjusts a flagged, closed check-in of the caller's community:
 // the minutes change, and who changed them, when and why stay in it.
 func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes int, note string) (CheckinView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return CheckinView{}, err
+	}
 	if minutes < 0 || minutes > MaxReviewMinutes {
 		return CheckinView{}, ErrMinutesInvalid.WithFields(apperr.FieldError{Field: "minutes", Code: "range", Message: ErrMinutesInvalid.Message})
 	}
@@ -335,6 +347,9 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 // Checkins lists a community's check-ins, newest first; flagged limits
 // them to flagged (true) or unflagged (false) ones.
 func (s *Service) Checkins(ctx context.Context, a actor.Actor, communityID string, flagged *bool, beforeID string, limit int) ([]CheckinView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return nil, err
+	}
 	communityID, err := s.scope(ctx, a, communityID)
 	if err != nil {
 		return nil, err

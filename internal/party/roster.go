@@ -19,6 +19,9 @@ import (
 // Evaluate records the caller's evaluation (评议) of a member for a year:
 // one per member per year, each change kept in its history.
 func (s *Service) Evaluate(ctx context.Context, a actor.Actor, memberID string, year int, grade Grade, comment string) (EvaluationView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return EvaluationView{}, err
+	}
 	if _, ok := Grades[grade]; !ok {
 		return EvaluationView{}, ErrGradeInvalid.WithFields(apperr.FieldError{Field: "grade", Code: "oneof", Message: ErrGradeInvalid.Message})
 	}
@@ -107,6 +110,9 @@ type RosterQuery struct {
 // Members returns one page of a community's members (by ID) with their
 // year's service and evaluation; phones masked.
 func (s *Service) Members(ctx context.Context, a actor.Actor, q RosterQuery, afterID string, limit int) ([]MemberRow, error) {
+	if err := a.RequireStaff(); err != nil {
+		return nil, err
+	}
 	communityID, err := s.scope(ctx, a, q.CommunityID)
 	if err != nil {
 		return nil, err
@@ -185,6 +191,9 @@ var csvHeader = []string{"姓名", "手机号", "所在党组织", "工作单位
 // so that a spreadsheet reads the Chinese, cells that a spreadsheet would
 // run as a formula neutralised. It checks scope before writing anything.
 func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery, w io.Writer, started func()) error {
+	if err := a.RequireStaff(); err != nil {
+		return err
+	}
 	communityID, err := s.scope(ctx, a, q.CommunityID)
 	if err != nil {
 		return err

@@ -273,6 +273,9 @@ func (s *Service) staffRegistration(ctx context.Context, a actor.Actor, id strin
 // and a volunteer, and an approved registration they hold elsewhere ends
 // (moving home).
 func (s *Service) Approve(ctx context.Context, a actor.Actor, id, gridID string) (RegistrationView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return RegistrationView{}, err
+	}
 	r, err := s.staffRegistration(ctx, a, id, ErrNotFound)
 	if err != nil {
 		return RegistrationView{}, err
@@ -328,6 +331,9 @@ func (s *Service) supersede(ctx context.Context, r Registration) error {
 
 // Reject refuses a pending registration, telling the person why.
 func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) (RegistrationView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return RegistrationView{}, err
+	}
 	if _, err := s.staffRegistration(ctx, a, id, ErrNotFound); err != nil {
 		return RegistrationView{}, err
 	}
@@ -351,6 +357,9 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 
 // SetGrid puts an approved member into a grid of their community (编入网格).
 func (s *Service) SetGrid(ctx context.Context, a actor.Actor, id, gridID string) (RegistrationView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return RegistrationView{}, err
+	}
 	r, err := s.staffRegistration(ctx, a, id, ErrMemberNotFound)
 	if err != nil {
 		return RegistrationView{}, err
@@ -376,6 +385,9 @@ func (s *Service) SetGrid(ctx context.Context, a actor.Actor, id, gridID string)
 // person's registrations by the phone's keyed hash (it is never stored in
 // the clear).
 func (s *Service) Registrations(ctx context.Context, a actor.Actor, communityID string, state State, phone, afterID string, limit int) ([]RegistrationView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return nil, err
+	}
 	communityID, err := s.scope(ctx, a, communityID)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ type GridStats struct {
 
 // Stats returns a community's figures for year.
 func (s *Service) Stats(ctx context.Context, a actor.Actor, communityID string, year int) (Stats, error) {
+	if err := a.RequireStaff(); err != nil {
+		return Stats{}, err
+	}
 	communityID, err := s.scope(ctx, a, communityID)
 	if err != nil {
 		return Stats{}, err
@@ -118,6 +121,9 @@ func (s *Service) Settings(ctx context.Context, communityID string) (SettingsVie
 
 // SetTarget sets a community's yearly target in hours (staff of it).
 func (s *Service) SetTarget(ctx context.Context, a actor.Actor, communityID string, hours int) (SettingsView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return SettingsView{}, err
+	}
 	if hours < 1 || hours > MaxTargetHours {
 		return SettingsView{}, ErrTargetInvalid.WithFields(apperr.FieldError{Field: "yearlyTargetHours", Code: "range", Message: ErrTargetInvalid.Message})
 	}
