@@ -27,7 +27,7 @@ func TestPartyRegistrationApprovalMakesAMemberAndVolunteer(t *testing.T) {
 	// Staff of another community do not see it.
 	env.Post("/api/v1/staff/party/registrations/"+r.ID+"/approve", s.StaffB.Token, nil).Want(t, http.StatusNotFound, "PARTY_REGISTRATION_NOT_FOUND")
 	env.Post("/api/v1/staff/party/registrations/"+r.ID+"/reject", s.StaffB.Token, map[string]string{"reason": "x"}).Want(t, http.StatusNotFound)
-	env.Post("/api/v1/staff/party/registrations/"+r.ID+"/approve", s.ResidentA2.Token, nil).Want(t, http.StatusNotFound)
+	env.Post("/api/v1/staff/party/registrations/"+r.ID+"/approve", s.ResidentA2.Token, nil).Want(t, http.StatusForbidden, "FORBIDDEN") // a resident: the staff side is refused, like every area's
 
 	var list struct{ Items []regJSON }
 	env.Get("/api/v1/staff/party/registrations?state=pending", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &list)
@@ -251,7 +251,7 @@ func TestPartyStaffScope(t *testing.T) {
 	env.Put("/api/v1/staff/party/members/"+id+"/evaluations/2026", s.StaffB.Token, map[string]string{"grade": "excellent", "comment": "x"}).
 		Want(t, http.StatusNotFound, "PARTY_MEMBER_NOT_FOUND")
 	env.Put("/api/v1/staff/party/members/"+id+"/evaluations/2026", s.ResidentA2.Token, map[string]string{"grade": "excellent", "comment": "x"}).
-		Want(t, http.StatusNotFound)
+		Want(t, http.StatusForbidden, "FORBIDDEN")
 	env.Put("/api/v1/staff/party/members/"+id+"/grid", s.StaffB.Token, map[string]string{"gridId": s.A2.GridID}).Want(t, http.StatusNotFound)
 	env.Get("/api/v1/staff/party/members?communityId="+s.A.CommunityID, s.StaffB.Token).Want(t, http.StatusNotFound, "COMMUNITY_NOT_FOUND")
 	env.Get("/api/v1/staff/party/stats?communityId="+s.A.CommunityID, s.StaffB.Token).Want(t, http.StatusNotFound)

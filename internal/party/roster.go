@@ -2,7 +2,6 @@ package party
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"linli/internal/notify"
 	"linli/internal/person"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/csvx"
 )
 
 // Evaluate records the caller's evaluation (评议) of a member for a year:
@@ -189,7 +189,7 @@ var csvHeader = []string{"姓名", "手机号", "所在党组织", "工作单位
 // WriteRoster writes the whole roster of a year as CSV to w, streamed
 // batch by batch (never one page, never all in memory): UTF-8 with a BOM
 // so that a spreadsheet reads the Chinese, cells that a spreadsheet would
-// run as a formula neutralised. It checks scope before writing anything.
+// run as a formula neutralised (csvx). It checks scope before writing anything.
 func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery, w io.Writer, started func()) error {
 	if err := a.RequireStaff(); err != nil {
 		return err
@@ -206,13 +206,8 @@ func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery,
 		return err
 	}
 	started()
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
+	cw := csvx.NewWriter(w)
+	cw.Write(csvHeader...)
 	after := ""
 	for {
 		regs, err := s.store.listRegistrations(ctx, communityID, Approved, q.PartyOrganization, after, csvBatch)
@@ -224,12 +219,9 @@ func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery,
 			return err
 		}
 		for _, r := range rows {
-			if err := cw.Write(csvRecord(r, c.Name)); err != nil {
-				return err
-			}
+			cw.Write(csvRecord(r, c.Name)...)
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := cw.Flush(); err != nil {
 			return err
 		}
 		if f, ok := w.(interface{ Flush() }); ok {
@@ -260,20 +252,7 @@ func csvRecord(r MemberRow, communityName string) []string {
 	if r.BelowTarget {
 		met = "否"
 	}
-	rec := []string{r.Member.Name, r.Phone, r.PartyOrganization, r.WorkUnit, communityName, grid, day(r.ApprovedAt),
+	return []string{r.Member.Name, r.Phone, r.PartyOrganization, r.WorkUnit, communityName, grid, day(r.ApprovedAt),
 		fmt.Sprint(r.Year), fmt.Sprintf("%.1f", r.Hours), fmt.Sprint(r.Checkins), fmt.Sprint(r.WishesFulfilled),
 		fmt.Sprint(r.Activities), day(r.LastServiceAt), met, grade, comment}
-	for i := range rec {
-		rec[i] = CSVSafe(rec[i])
-	}
-	return rec
-}
-
-// CSVSafe neutralises a cell a spreadsheet would run as a formula (one
-// starting with = + - @, a tab or a carriage return) by prefixing a quote.
-func CSVSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
