@@ -104,7 +104,7 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 		env.Post(bad.path, s.ResidentA.Token, map[string]any{"code": ""}).Want(t, 422, bad.code)
 	}
 	env.Get("/api/v1/activities?communityId="+s.A.CommunityID+"&when=soon", "").Want(t, 422, "VALIDATION_FAILED")
-	env.Get("/api/v1/activities?communityId=nope", "").Want(t, 422, "VALIDATION_FAILED")
+	env.Get("/api/v1/activities?communityId=nope", "").Want(t, 404, "INVALID_ID") // a malformed ID is one that does not exist (contract rules)
 	env.Get("/api/v1/staff/activities/"+a.ID+"/attendance?format=xlsx", s.StaffA.Token).Want(t, 422, "VALIDATION_FAILED")
 	// Another community's staff: not found, whatever they try.
 	env.Get("/api/v1/staff/activities/"+a.ID+"/signups", s.StaffB.Token).Want(t, 404, "ACTIVITY_NOT_FOUND")

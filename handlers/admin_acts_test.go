@@ -55,17 +55,24 @@ func TestAdminDispatchesButStaffActByName(t *testing.T) {
 		t.Errorf("refused acts changed the message:\n%s\n%s", before, after)
 	}
 
-	var moved struct {
-		Owner  struct{ StaffID string }
-		Thread []struct {
-			Type string
-			By   map[string]any
+	var answer struct { // the transfer event, with the message as it is now
+		Message struct {
+			Owner  struct{ StaffID string }
+			Thread []struct {
+				Type  string
+				Actor string // who acted: resident, staff, admin, department
+				By    map[string]any
+			}
 		}
 	}
 	env.Post(staffPath(m.ID, "transfer"), s.Admin, map[string]any{"staffId": s.StaffA.StaffID, "reason": "请书记协调"}).
-		Want(t, http.StatusOK).Decode(t, &moved)
+		Want(t, http.StatusOK).Decode(t, &answer)
+	moved := answer.Message
+	if len(moved.Thread) == 0 {
+		t.Fatal("the transferred message has no thread")
+	}
 	last := moved.Thread[len(moved.Thread)-1]
-	if moved.Owner.StaffID != s.StaffA.StaffID || last.Type != "transferred" || last.By["kind"] != "admin" {
+	if moved.Owner.StaffID != s.StaffA.StaffID || last.Type != "transferred" || last.Actor != "admin" {
 		t.Errorf("the admin's transfer: owner %s, last entry %+v; want the secretary, transferred by the admin", moved.Owner.StaffID, last)
 	}
 }
