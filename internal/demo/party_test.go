@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"linli/internal/app"
+	"linli/internal/platform/metrics"
 	"linli/internal/testenv"
 )
 
@@ -16,7 +18,8 @@ func TestDemoStreetHasPartyMembersInEveryStateAndASeasonOfService(t *testing.T) 
 	ctx := context.Background()
 	db := testenv.DB(t)
 	rdb, _ := testenv.Redis(t)
-	a, err := app.New(ctx, app.Options{DB: db, Redis: rdb, JWTSecret: []byte(strings.Repeat("k", 32)), TokenTTL: time.Hour})
+	a, err := app.New(ctx, app.Options{DB: db, Redis: rdb, JWTSecret: []byte(strings.Repeat("k", 32)), TokenTTL: time.Hour,
+		Metrics: metrics.New(slog.New(slog.DiscardHandler))}) // its own: the process-wide one has demo_test's gauges
 	if err != nil {
 		t.Fatal(err)
 	}
