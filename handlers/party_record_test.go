@@ -149,7 +149,8 @@ func TestAWishConfirmedTwiceCreditsOnceAndOldCreditsMigrate(t *testing.T) {
 	// Credits kept before the ledger (service_credits) are copied once, however often start-up runs.
 	_, err := env.DB.Collection(wish.LegacyCredits).InsertMany(ctx, []any{
 		wish.Credit{ID: "wish:" + id, UserID: me.ID, Kind: "wish", WishID: id, CommunityID: s.A.CommunityID, Title: "想要一副老花镜", At: env.Clock.Now()},
-		wish.Credit{ID: "wish:old1", UserID: me.ID, Kind: "wish", WishID: "old1", CommunityID: s.A.CommunityID, Title: "修台灯", At: env.Clock.Now().Add(-time.Hour)},
+		wish.Credit{ID: "wish:5f0000000000000000000001", UserID: me.ID, Kind: "wish", WishID: "5f0000000000000000000001", // a wish of before: IDs are ObjectIDs
+			CommunityID: s.A.CommunityID, Title: "修台灯", At: env.Clock.Now().Add(-time.Hour)},
 	})
 	if err != nil {
 		t.Fatal(err)
