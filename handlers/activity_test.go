@@ -124,7 +124,7 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 		{Method: http.MethodPost, Path: "/api/v1/staff/activities/" + a.ID + "/attendance/" + s.ResidentA.UserID},
 	} {
 		r.Token = s.ResidentA.Token
-		env.Do(r).Want(t, 404, "ACTIVITY_NOT_FOUND")
+		env.Do(r).Want(t, 403, "FORBIDDEN") // the staff side refuses residents, as in every area (actor.RequireStaff)
 	}
 	if v := env.Get("/api/v1/activities/"+a.ID, s.ResidentA.Token).Want(t, 200).Map(t); v["phase"] != "upcoming" || v["capacity"] != 2.0 {
 		t.Fatalf("refused staff requests changed the activity: %v %v", v["phase"], v["capacity"])

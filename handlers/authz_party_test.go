@@ -2,11 +2,12 @@ package handlers_test
 
 import (
 	"net/http"
+	"time"
 
 	"linli/internal/testenv"
 )
 
-// The Party-members area's objects for the authorization matrix, all in
+// The Party-members and activities areas' objects for the authorization matrix, all in
 // community A and made afresh for each call.
 
 // partyMember registers a new resident of A1 with community A and has the
@@ -70,4 +71,34 @@ func (f *authzFixture) flaggedCheckin() string {
 	id := f.partyCheckin(token, 31.2, 121.5)
 	f.env.Post("/api/v1/party/checkins/"+id+"/checkout", token, nil).Want(f.env.T, http.StatusOK)
 	return id
+}
+
+// activity is a new activity of community A, by its secretary, that starts
+// in ten minutes: sign-up is open and so is check-in (from 30 minutes
+// before the start).
+func (f *authzFixture) activity() string {
+	start := f.env.Clock.Now().Add(10 * time.Minute)
+	var a struct{ ID string }
+	f.env.Post("/api/v1/staff/activities", f.s.StaffA.Token, anActivity(map[string]any{
+		"title": f.uniq("重阳节包饺子"), "capacity": 20,
+		"signupOpensAt": start.Add(-24 * time.Hour).Format(time.RFC3339), "signupClosesAt": start.Format(time.RFC3339),
+		"startAt": start.Format(time.RFC3339), "endAt": start.Add(2 * time.Hour).Format(time.RFC3339),
+	})).Want(f.env.T, http.StatusCreated).Decode(f.env.T, &a)
+	return a.ID
+}
+
+// signedUp is a new activity of A the caller has signed up for (when they
+// can: anyone else meets an activity they are not signed up for).
+func (f *authzFixture) signedUp() string {
+	id := f.activity()
+	if tok := f.tokens[f.caller]; tok != "" {
+		f.env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/activities/" + id + "/signup", Token: tok})
+	}
+	return id
+}
+
+func (f *authzFixture) activityCode(id string) string {
+	var c struct{ Code string }
+	f.env.Get("/api/v1/staff/activities/"+id+"/checkin-code", f.s.StaffA.Token).Want(f.env.T, http.StatusOK).Decode(f.env.T, &c)
+	return c.Code
 }

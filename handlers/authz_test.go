@@ -459,6 +459,47 @@ var authzRows = []authzRow{
 	{"POST /api/v1/staff/party/checkins/:id/review", func(f *authzFixture) testenv.Req {
 		return req("POST", "/api/v1/staff/party/checkins/"+f.flaggedCheckin()+"/review", map[string]any{"minutes": 60, "note": "电话核实，确在服务"})
 	}, "401 403 403 403 403 200 404 403 200 200"},
+
+	// Community activities (党群服务中心活动): objects in A, made afresh per role.
+	{"GET /api/v1/activities", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/activities?communityId="+f.s.A.CommunityID, nil)
+	}, "200 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/activities/mine", func(f *authzFixture) testenv.Req { return req("GET", "/api/v1/activities/mine", nil) }, "401 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/activities/:id", func(f *authzFixture) testenv.Req { return req("GET", "/api/v1/activities/"+f.activity(), nil) }, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/activities/:id/signup", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/activities/"+f.activity()+"/signup", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"DELETE /api/v1/activities/:id/signup", func(f *authzFixture) testenv.Req {
+		return req("DELETE", "/api/v1/activities/"+f.signedUp()+"/signup", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/activities/:id/checkin", func(f *authzFixture) testenv.Req {
+		id := f.signedUp()
+		return req("POST", "/api/v1/activities/"+id+"/checkin", map[string]any{"code": f.activityCode(id)})
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/staff/activities", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/activities", anActivity(map[string]any{"communityId": f.communityFor()}))
+	}, "401 403 403 403 403 201 201 403 201 201"},
+	{"GET /api/v1/staff/activities", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"PUT /api/v1/staff/activities/:id", func(f *authzFixture) testenv.Req {
+		return req("PUT", "/api/v1/staff/activities/"+f.activity(), anActivity(map[string]any{"capacity": 30}))
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/activities/:id/cancel", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/activities/"+f.activity()+"/cancel", map[string]any{"reason": "天气原因"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/activities/:id/signups", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity()+"/signups", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/activities/:id/checkin-code", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity()+"/checkin-code", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/activities/:id/attendance", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity()+"/attendance", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/activities/:id/attendance/:userId", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/activities/"+f.activity()+"/attendance/"+f.s.ResidentA.UserID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
 }
 
 // registeredRoutes are the routes of the real router, as "METHOD /path".
