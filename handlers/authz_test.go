@@ -96,12 +96,9 @@ func newAuthzFixture(t testing.TB) *authzFixture {
 	vol := env.AddResident("authz-vol", "志愿者小刘", s.A1)
 	env.Post("/api/v1/me/volunteer", vol.Token, nil).Want(t, http.StatusOK)
 	party := env.AddResident("authz-party", "党员老陈", s.A1)
-	// No route registers a Party member yet: the Party-members area adds it.
-	if _, err := env.DB.Collection("users").UpdateOne(t.Context(), bson.M{"_id": party.UserID},
-		bson.M{"$set": bson.M{"partyMember": true}}); err != nil {
-		t.Fatal(err)
-	}
-	env.App.Accounts.Forget(party.UserID)
+	// A Party member as they become one: registered with community A and
+	// approved by its secretary.
+	f.approvedRegistration(party)
 	if r := env.Get("/api/v1/me", party.Token).Want(t, http.StatusOK); !strings.Contains(string(r.Body), `"partyMember"`) {
 		t.Fatalf("the Party member has not the role: %s", r.Body)
 	}
@@ -245,8 +242,8 @@ func (f *authzFixture) activity(signedUp bool) string {
 	return a.ID
 }
 
-// checkinCode is the code shown at the door of activity id now.
-func (f *authzFixture) checkinCode(id string) string {
+// activityCheckinCode is the code shown at the door of activity id now.
+func (f *authzFixture) activityCheckinCode(id string) string {
 	var c struct{ Code string }
 	f.env.Get("/api/v1/staff/activities/"+id+"/checkin-code", f.s.StaffA.Token).Want(f.env.T, http.StatusOK).Decode(f.env.T, &c)
 	return c.Code
@@ -369,7 +366,7 @@ var authzRows = []authzRow{
 	}, "401 200 200 200 200 200 200 200 200 200"},
 	{"POST /api/v1/activities/:id/checkin", func(f *authzFixture) testenv.Req {
 		id := f.activity(true)
-		return req("POST", "/api/v1/activities/"+id+"/checkin", map[string]any{"code": f.checkinCode(id)})
+		return req("POST", "/api/v1/activities/"+id+"/checkin", map[string]any{"code": f.activityCheckinCode(id)})
 	}, "401 200 200 200 200 200 200 200 200 200"},
 	{"POST /api/v1/staff/activities", func(f *authzFixture) testenv.Req {
 		return req("POST", "/api/v1/staff/activities", activityBody(f))
@@ -492,6 +489,79 @@ var authzRows = []authzRow{
 	{"GET /api/v1/staff/stats", func(f *authzFixture) testenv.Req {
 		return req("GET", "/api/v1/staff/stats?communityId="+f.s.A.CommunityID+"&from=2026-03-01&to=2026-03-31", nil)
 	}, "401 403 403 403 403 200 404 403 200 200"},
+	// Party members serve where they live (党员双报到). The matrix's Party
+	// member is approved in A (grid A1); objects are made afresh per role.
+	{"POST /api/v1/party/registration", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/party/registration", partyReg(f.s.A.CommunityID, nil))
+	}, "401 201 201 201 409 201 201 201 201 201"},
+	{"GET /api/v1/party/registration", func(f *authzFixture) testenv.Req { return req("GET", "/api/v1/party/registration", nil) }, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/party/registration/withdraw", func(f *authzFixture) testenv.Req {
+		if tok := f.tokens[f.caller]; tok != "" && f.caller != "party" {
+			f.pendingRegistration(tok) // something to withdraw
+		}
+		return req("POST", "/api/v1/party/registration/withdraw", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/party/me", func(f *authzFixture) testenv.Req { return req("GET", "/api/v1/party/me", nil) }, "401 200 200 200 200 200 200 200 200 200"},
+	{"POST /api/v1/party/checkins", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/party/checkins", map[string]any{"code": f.checkinCode(), "latitude": 39.9001, "longitude": 116.4001})
+	}, "401 403 403 403 201 403 403 403 403 403"},
+	{"POST /api/v1/party/checkins/:id/checkout", func(f *authzFixture) testenv.Req {
+		token := f.tokens["party"] // the caller's own open check-in; another member's for everyone else
+		if f.caller != "party" {
+			token, _ = f.partyMember()
+		}
+		return req("POST", "/api/v1/party/checkins/"+f.partyCheckin(token, 39.9001, 116.4001)+"/checkout", nil)
+	}, "401 404 404 404 200 404 404 404 404 404"},
+	{"GET /api/v1/communities/:id/party/leaderboard", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/communities/"+f.s.A.CommunityID+"/party/leaderboard", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/communities/:id/party-settings", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/communities/"+f.s.A.CommunityID+"/party-settings", nil)
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"PUT /api/v1/staff/communities/:id/party-settings", func(f *authzFixture) testenv.Req {
+		return req("PUT", "/api/v1/staff/communities/"+f.s.A.CommunityID+"/party-settings", map[string]any{"yearlyTargetHours": 24})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/party/registrations", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/registrations?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/party/registrations/:id/approve", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/party/registrations/"+f.partyNewRegistration()+"/approve", map[string]any{"gridId": f.s.A1.GridID})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/party/registrations/:id/reject", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/party/registrations/"+f.partyNewRegistration()+"/reject", map[string]any{"reason": "所在党组织未核实"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"PUT /api/v1/staff/party/members/:id/grid", func(f *authzFixture) testenv.Req {
+		_, id := f.partyMember()
+		return req("PUT", "/api/v1/staff/party/members/"+id+"/grid", map[string]any{"gridId": f.s.A2.GridID})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"PUT /api/v1/staff/party/members/:id/evaluations/:year", func(f *authzFixture) testenv.Req {
+		_, id := f.partyMember()
+		return req("PUT", fmt.Sprintf("/api/v1/staff/party/members/%s/evaluations/%d", id, testenv.Start.Year()),
+			map[string]any{"grade": "excellent", "comment": "服务积极"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/party/members", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/members?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/party/stats", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/stats?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/party/service-points", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/party/service-points", map[string]any{
+			"communityId": f.s.A.CommunityID, "name": f.uniq("助老陪伴"), "location": "幸福里社区党群服务中心",
+		})
+	}, "401 403 403 403 403 201 404 403 201 201"},
+	{"GET /api/v1/staff/party/service-points", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/service-points?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/party/service-points/:id/checkin-code", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/service-points/"+f.servicePoint()+"/checkin-code", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/party/checkins", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/checkins?communityId="+f.s.A.CommunityID, nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"POST /api/v1/staff/party/checkins/:id/review", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/staff/party/checkins/"+f.flaggedCheckin()+"/review", map[string]any{"minutes": 60, "note": "电话核实，确在服务"})
+	}, "401 403 403 403 403 200 404 403 200 200"},
 }
 
 // registeredRoutes are the routes of the real router, as "METHOD /path".
@@ -551,6 +621,11 @@ var authzOwnStreet = map[string]bool{
 	"PUT /api/v1/me/home":                  true,
 	"POST /api/v1/me/volunteer":            true,
 	"POST /api/v1/me/staff-invites/redeem": true,
+	// Registering, withdrawing and checking in change the caller's Party
+	// membership or leave them an open check-in.
+	"POST /api/v1/party/registration":          true,
+	"POST /api/v1/party/registration/withdraw": true,
+	"POST /api/v1/party/checkins":              true,
 }
 
 func TestAuthzMatrix(t *testing.T) {

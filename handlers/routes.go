@@ -112,4 +112,29 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/me/subscriptions", s.subscribe)
 	// A fulfilment note WeChat sent to a person: staff publish or withhold it.
 	in.POST("/staff/wishes/:id/fulfilment-note/moderate", s.moderateNote)
+
+	// Party members serve where they live (党员双报到): registration,
+	// service points and check-ins, hours, the leaderboard, evaluation and
+	// the roster for the work unit.
+	in.POST("/party/registration", s.partyRegister)
+	in.GET("/party/registration", s.partyRegistration)
+	in.POST("/party/registration/withdraw", s.partyWithdraw)
+	in.GET("/party/me", s.partyMe)
+	in.POST("/party/checkins", s.partyCheckIn)
+	in.POST("/party/checkins/:id/checkout", s.partyCheckout)
+	in.GET("/communities/:id/party/leaderboard", s.partyLeaderboard)
+	in.GET("/communities/:id/party-settings", s.partySettings)
+	in.PUT("/staff/communities/:id/party-settings", s.setPartySettings)
+	in.GET("/staff/party/registrations", s.staffPartyRegistrations)
+	in.POST("/staff/party/registrations/:id/approve", s.approvePartyRegistration)
+	in.POST("/staff/party/registrations/:id/reject", s.rejectPartyRegistration)
+	in.PUT("/staff/party/members/:id/grid", s.setPartyMemberGrid)
+	in.PUT("/staff/party/members/:id/evaluations/:year", s.evaluatePartyMember)
+	in.GET("/staff/party/members", s.partyMembers)
+	in.GET("/staff/party/stats", s.partyStats)
+	in.POST("/staff/party/service-points", s.createServicePoint)
+	in.GET("/staff/party/service-points", s.servicePoints)
+	in.GET("/staff/party/service-points/:id/checkin-code", s.checkinCode)
+	in.GET("/staff/party/checkins", s.staffCheckins)
+	in.POST("/staff/party/checkins/:id/review", s.reviewCheckin)
 }

@@ -240,5 +240,9 @@ func (s *server) serviceRecord(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, map[string]any{"wishes": r})
+	h, err := s.App.Party.HoursOf(c.Request().Context(), callerOf(c).UserID)
+	if err != nil {
+		return err
+	}
+	return cached(c, map[string]any{"wishes": r, "thisYear": h})
 }

@@ -194,6 +194,8 @@ var (
 	// checkinRe is the shape of an activity check-in code (window-signature).
 	checkinRe = regexp.MustCompile(`^[0-9a-z]+-[A-Z2-7]{16}$`)
 	timeRe    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+	// checkinCodeRe is the shape of a signed Party check-in code (see party.Service.CheckinCode).
+	checkinCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{48}$`)
 )
 
 // volatile names the fields whose values change from run to run.
@@ -228,7 +230,7 @@ func normalise(v any, key string) any {
 		if key == "code" && inviteRe.MatchString(x) {
 			return "<inviteCode>"
 		}
-		if key == "code" && checkinRe.MatchString(x) {
+		if key == "code" && (checkinRe.MatchString(x) || checkinCodeRe.MatchString(x)) {
 			return "<checkinCode>"
 		}
 		if idRe.MatchString(x) {

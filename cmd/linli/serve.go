@@ -24,6 +24,7 @@ import (
 	"linli/internal/notify"
 	"linli/internal/platform/cache"
 	"linli/internal/platform/config"
+	"linli/internal/platform/fieldcrypt"
 	"linli/internal/platform/logging"
 	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
@@ -67,6 +68,10 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 	if err != nil {
 		return err
 	}
+	fieldKey, err := fieldKey(cfg)
+	if err != nil {
+		return err
+	}
 	var wc *wechat.Client
 	if cfg.WeChatConfigured() {
 		wc = wechat.New(cfg.WeChatAppID, cfg.WeChatSecret, rdb, nil)
@@ -79,7 +84,7 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 	}
 	a, err := app.New(ctx, app.Options{
 		DB: db, Redis: rdb, WeChat: wc, Log: log, JWTSecret: secret,
-		TokenTTL: cfg.TokenTTL, AdminOpenIDs: cfg.AdminOpenIDs, Metrics: reg,
+		TokenTTL: cfg.TokenTTL, AdminOpenIDs: cfg.AdminOpenIDs, Metrics: reg, FieldKey: fieldKey,
 		Templates: templates, Durable: db.WaitDurable,
 	})
 	if err != nil {
@@ -279,6 +284,29 @@ func writeDurably(path string, data []byte, perm os.FileMode) error {
 	}
 	defer dir.Close()
 	return dir.Sync()
+}
+
+// fieldKey is LINLI_FIELD_KEY, or in embedded mode a key generated once and
+// kept under the data directory (losing it loses the encrypted phones).
+func fieldKey(cfg config.Config) ([]byte, error) {
+	if cfg.FieldKey != "" {
+		return fieldcrypt.ParseKey(cfg.FieldKey)
+	}
+	path := filepath.Join(cfg.DataDir, "field.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return fieldcrypt.ParseKey(string(b))
+	}
+	key, err := fieldcrypt.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	if err := writeDurably(path, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return fieldcrypt.ParseKey(key)
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {

@@ -23,11 +23,9 @@ type User struct {
 	NicknameAttempts int        `bson:"nicknameAttempts,omitempty"`
 	Home             *Home      `bson:"home,omitempty"`
 	// Volunteer is set when the resident signed up to volunteer.
-	Volunteer bool `bson:"volunteer"`
-	// PartyMember is set when staff approved a Party-member registration.
-	PartyMember bool      `bson:"partyMember"`
-	CreatedAt   time.Time `bson:"createdAt"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
+	Volunteer bool      `bson:"volunteer"`
+	CreatedAt time.Time `bson:"createdAt"`
+	UpdatedAt time.Time `bson:"updatedAt"`
 }
 
 // Home is where a user lives.

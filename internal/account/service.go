@@ -31,9 +31,19 @@ type WeChat interface {
 	Verdict(ctx context.Context, openID string, scene int, title, text string) (string, error)
 }
 
+// Memberships tells where a user is an approved Party member (the Party
+// area's registrations are the truth of it): a role read with the others,
+// so that an approval or an ending is seen within ActorTTL everywhere.
+type Memberships interface {
+	// PartyCommunityOf returns the community of userID's approved
+	// registration, or "" when there is none.
+	PartyCommunityOf(ctx context.Context, userID string) (string, error)
+}
+
 // Service is the account area's operations.
 type Service struct {
 	store  *Store
+	party  Memberships
 	places Places
 	wechat WeChat // nil: WeChat is not configured, dev login instead
 	tokens *Tokens
@@ -54,6 +64,9 @@ type Options struct {
 	// ActorTTL is how long a caller's roles are trusted before being read
 	// again: the bound on how late a staff deactivation takes effect.
 	ActorTTL time.Duration
+	// Memberships makes approved Party members Party members and
+	// volunteers; nil: nobody is.
+	Memberships Memberships
 }
 
 // NewService returns the service.
@@ -63,7 +76,7 @@ func NewService(o Options) *Service {
 	}
 	return &Service{
 		store: o.Store, places: o.Places, wechat: o.WeChat, tokens: o.Tokens, clock: o.Clock,
-		admins: o.AdminOpenIDs, actors: newActorCache(o.ActorTTL, o.Clock),
+		admins: o.AdminOpenIDs, actors: newActorCache(o.ActorTTL, o.Clock), party: o.Memberships,
 	}
 }
 
@@ -163,6 +176,23 @@ func (s *Service) Actor(ctx context.Context, userID string) (actor.Actor, error)
 		return actor.Actor{}, err
 	}
 	a := s.actorOf(u, st)
+	if s.party != nil {
+		c, err := s.party.PartyCommunityOf(ctx, userID)
+		if err != nil {
+			return actor.Actor{}, err
+		}
+		if c != "" {
+			// An approved Party member serves where they live: a Party member
+			// of that community and a volunteer (claims micro-wishes).
+			a.PartyCommunityID = c
+			if !a.Has(actor.PartyMember) {
+				a.Roles = append(a.Roles, actor.PartyMember)
+			}
+			if !a.Has(actor.Volunteer) {
+				a.Roles = append(a.Roles, actor.Volunteer)
+			}
+		}
+	}
 	s.actors.put(userID, a)
 	return a, nil
 }
@@ -171,9 +201,6 @@ func (s *Service) actorOf(u User, st *Staff) actor.Actor {
 	a := actor.Actor{UserID: u.ID, Nickname: u.Nickname, Roles: []actor.Role{actor.Resident}}
 	if u.Volunteer {
 		a.Roles = append(a.Roles, actor.Volunteer)
-	}
-	if u.PartyMember {
-		a.Roles = append(a.Roles, actor.PartyMember)
 	}
 	if st != nil {
 		a.Roles = append(a.Roles, actor.Staff)

@@ -42,7 +42,7 @@ var Indexes = []store.Index{
 // absent. Two first logins at once both get the same user.
 func (s *Store) UpsertByOpenID(ctx context.Context, fresh User) (User, error) {
 	update := bson.M{"$setOnInsert": bson.M{
-		"_id": fresh.ID, "nickname": fresh.Nickname, "volunteer": false, "partyMember": false,
+		"_id": fresh.ID, "nickname": fresh.Nickname, "volunteer": false,
 		"createdAt": fresh.CreatedAt, "updatedAt": fresh.UpdatedAt,
 	}}
 	if fresh.UnionID != "" {

@@ -75,6 +75,9 @@ func (c codes) check(activityID, code string, now time.Time) error {
 // CheckinCode returns the current code of an activity for its staff to
 // show at the door, from CheckinOpensBefore the start to the end.
 func (s *Service) CheckinCode(ctx context.Context, who actor.Actor, id string) (Code, error) {
+	if err := who.RequireStaff(); err != nil {
+		return Code{}, err
+	}
 	a, err := s.managed(ctx, who, id)
 	if err != nil {
 		return Code{}, err
@@ -132,6 +135,9 @@ func (s *Service) CheckIn(ctx context.Context, who actor.Actor, id, code string)
 // a phone; a walk-in), from CheckinOpensBefore the start to MarkGrace after
 // the end. Marking twice counts once.
 func (s *Service) MarkPresent(ctx context.Context, who actor.Actor, id, userID string) (AttendanceList, error) {
+	if err := who.RequireStaff(); err != nil {
+		return AttendanceList{}, err
+	}
 	a, err := s.managed(ctx, who, id)
 	if err != nil {
 		return AttendanceList{}, err
@@ -174,6 +180,9 @@ func (s *Service) MarkPresent(ctx context.Context, who actor.Actor, id, userID s
 
 // Attendance returns who came, for the activity's staff.
 func (s *Service) Attendance(ctx context.Context, who actor.Actor, id string) (AttendanceList, error) {
+	if err := who.RequireStaff(); err != nil {
+		return AttendanceList{}, err
+	}
 	a, err := s.managed(ctx, who, id)
 	if err != nil {
 		return AttendanceList{}, err

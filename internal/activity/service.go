@@ -249,6 +249,9 @@ func (st Standing) confirmedBefore(old *Activity) bool {
 // Cancel cancels an activity that has not ended; everyone signed up or
 // waiting is told, with the reason.
 func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string) (View, error) {
+	if err := who.RequireStaff(); err != nil {
+		return View{}, err
+	}
 	old, err := s.managed(ctx, who, id)
 	if err != nil {
 		return View{}, err
@@ -335,6 +338,9 @@ func (s *Service) pageOf(who actor.Actor, list []Activity, limit int, now time.T
 // Signups returns an activity's sign-ups for its staff: the confirmed and
 // the waitlist, in order, with names.
 func (s *Service) Signups(ctx context.Context, who actor.Actor, id string) (Signups, error) {
+	if err := who.RequireStaff(); err != nil {
+		return Signups{}, err
+	}
 	a, err := s.managed(ctx, who, id)
 	if err != nil {
 		return Signups{}, err

@@ -42,6 +42,9 @@ type Actor struct {
 	HomeCommunityID string
 	HomeGridID      string
 	HomeBuildingID  string
+	// PartyCommunityID is the community where the caller is an approved
+	// Party member (党员双报到), if any.
+	PartyCommunityID string
 }
 
 // Has reports whether the actor holds role r.

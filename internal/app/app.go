@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"log/slog"
 	"slices"
@@ -24,8 +25,10 @@ import (
 	"linli/internal/ledger"
 	"linli/internal/message"
 	"linli/internal/notify"
+	"linli/internal/party"
 	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/fieldcrypt"
 	"linli/internal/platform/idem"
 	"linli/internal/platform/lease"
 	"linli/internal/platform/metrics"
@@ -58,6 +61,9 @@ type Options struct {
 	// on disk (embedded mode: the store's WaitDurable); the WeChat sender
 	// calls it before each send.
 	Durable func() error
+	// FieldKey encrypts personal fields (32 bytes); nil: a random key for
+	// this process only (tests), so nothing sealed survives a restart.
+	FieldKey []byte
 }
 
 // App is the product's services.
@@ -79,6 +85,9 @@ type App struct {
 	Idempotency *idem.Store
 	// Activities are the service centre's activities (党群服务中心活动).
 	Activities *activity.Service
+	// Ledger is the one service record; Party the Party-member area that owns it.
+	Ledger *ledger.Ledger
+	Party  *party.Service
 	// Clock is the product's time.
 	Clock clock.Clock
 	// Jobs is the background work every process runs under leases (see Run).
@@ -101,7 +110,21 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	if err := store.EnsureIndexes(ctx, o.DB, slices.Concat(
 		account.Indexes, community.Indexes, notify.Indexes, wish.Indexes, department.Indexes, message.Indexes,
-		console.Indexes, idem.Indexes, activity.Indexes, ledger.Indexes)); err != nil {
+		console.Indexes, idem.Indexes, activity.Indexes, ledger.Indexes, party.Indexes)); err != nil {
+		return nil, err
+	}
+	if o.FieldKey == nil {
+		o.FieldKey = make([]byte, fieldcrypt.KeySize)
+		if _, err := rand.Read(o.FieldKey); err != nil {
+			return nil, err
+		}
+	}
+	box, err := fieldcrypt.New(o.FieldKey)
+	if err != nil {
+		return nil, err
+	}
+	book := ledger.New(o.DB)
+	if _, err := wish.MigrateCredits(ctx, o.DB, book); err != nil {
 		return nil, err
 	}
 	if o.Templates == nil {
@@ -117,7 +140,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	opts := account.Options{
 		Store: accounts, Places: communities,
 		Tokens: account.NewTokens(o.JWTSecret, o.TokenTTL, o.Clock), Clock: o.Clock,
-		AdminOpenIDs: o.AdminOpenIDs, ActorTTL: o.ActorTTL,
+		AdminOpenIDs: o.AdminOpenIDs, ActorTTL: o.ActorTTL, Memberships: party.NewStore(o.DB),
 	}
 	if o.WeChat != nil {
 		opts.WeChat = o.WeChat
@@ -126,7 +149,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Accounts: account.NewService(opts), Communities: communities,
 		Inbox: notify.NewInbox(o.DB, o.Clock, o.Templates), Clock: o.Clock, Metrics: o.Metrics,
 		Credits: notify.NewCredits(o.DB, o.Clock, o.Templates), Templates: o.Templates,
-		Departments: department.NewService(o.DB, o.Clock),
+		Departments: department.NewService(o.DB, o.Clock), Ledger: book,
 		Console:     console.New(o.DB, o.Clock),
 		Idempotency: idem.New(o.DB),
 		leases:      lease.New(o.DB, o.Clock, clock.NewID()), log: o.Log,
@@ -134,7 +157,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	wo := wish.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log,
-		Places: communities, People: a.Accounts, Notifier: a.Inbox, Epoch: a.epoch,
+		Places: communities, People: a.Accounts, Notifier: a.Inbox, Epoch: a.epoch, Ledger: book,
 	}
 	if o.WeChat != nil { // a nil *wechat.Client must not become a non-nil interface
 		wo.Checker = o.WeChat
@@ -167,7 +190,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
 	a.Activities = activity.NewService(activity.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log, Places: communities, People: a.Accounts,
-		Ledger: ledger.New(o.DB), Notifier: a.Inbox, CheckinKey: derivedKey(o.JWTSecret, "activity-checkin"),
+		Ledger: book, Notifier: a.Inbox, CheckinKey: derivedKey(o.JWTSecret, "activity-checkin"),
 	})
 	a.Jobs = append(a.Jobs, a.Activities.Job())
 	o.Metrics.Gauge("linli_messages_overdue", "Messages whose response or resolution clock runs and is past due, now.",
@@ -175,6 +198,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 			n, err := a.Messages.OverdueNow(ctx)
 			return float64(n), err
 		})
+	a.Party = party.NewService(party.Options{
+		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log, Ledger: book, Box: box,
+		Places: communities, Roles: a.Accounts, Notifier: a.Inbox,
+	})
+	a.Jobs = append(a.Jobs, lease.Job{Name: "party-sweep", Interval: time.Minute, Run: a.Party.Sweep})
 	return a, nil
 }
 
@@ -209,6 +237,6 @@ func (a *App) Run(ctx context.Context) {
 // LoadDemo loads the demo street into an empty database.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	return demo.Load(ctx, a.Communities, demo.Services{
-		Accounts: a.Accounts, Wishes: a.Wishes, Messages: a.Messages, Activities: a.Activities, Clock: a.Clock,
+		Accounts: a.Accounts, Wishes: a.Wishes, Messages: a.Messages, Activities: a.Activities, Party: a.Party, Clock: a.Clock,
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"linli/internal/activity"
 	"linli/internal/actor"
 	"linli/internal/message"
+	"linli/internal/party"
 	"linli/internal/platform/clock"
 	"linli/internal/wish"
 )
@@ -18,6 +19,7 @@ type Services struct {
 	Wishes     *wish.Service
 	Messages   *message.Service
 	Activities *activity.Service
+	Party      *party.Service
 	Clock      clock.Clock
 }
 

@@ -96,6 +96,11 @@ func Load(ctx context.Context, communities *community.Service, s Services) (bool
 	if err := loadActivities(ctx, s); err != nil {
 		return false, fmt.Errorf("demo: activities: %w", err)
 	}
+	if s.Party != nil {
+		if err := loadParty(ctx, communities, s); err != nil {
+			return false, fmt.Errorf("demo: party: %w", err)
+		}
+	}
 	return true, nil
 }
 

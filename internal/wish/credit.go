@@ -5,16 +5,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/256dpi/lungo"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"linli/internal/actor"
+	"linli/internal/ledger"
 	"linli/internal/platform/store"
 )
 
-// Credit is one entry of a person's service record: a wish they fulfilled
-// and that the poster or staff confirmed. Its ID is "wish:<wishID>", so a
-// wish credits its claimer once however often the credit is delivered.
+// CreditMinutes is the service time a confirmed wish counts for in the
+// service record: one hour, whatever the wish (a pair of glasses bought
+// and brought, a lamp repaired). The practice counts a fulfilled
+// micro-wish as one service; an hour is the street's convention for it.
+const CreditMinutes = 60
+
+// Credit is what a confirmation owes the claimer's service record, as the
+// wish's outbox keeps it until it is stored in the ledger (ledger.Wish,
+// entry "wish:<wishID>": a wish credits its claimer once however often the
+// credit is delivered).
 type Credit struct {
 	ID          string    `bson:"_id" json:"-"`
 	UserID      string    `bson:"userId" json:"-"`
@@ -27,27 +36,54 @@ type Credit struct {
 
 func creditFor(w Wish, at time.Time) *Credit {
 	return &Credit{
-		ID: "wish:" + w.ID, UserID: w.Claim.By.UserID, Kind: "wish", WishID: w.ID,
+		ID: ledger.EntryID(ledger.Wish, w.ID, ""), UserID: w.Claim.By.UserID, Kind: "wish", WishID: w.ID,
 		CommunityID: w.CommunityID, Title: w.Title, At: at,
 	}
 }
 
-// credit stores c; a credit already stored is success.
-func (s *Store) credit(ctx context.Context, c Credit) error {
-	_, err := s.credits.InsertOne(ctx, c)
-	if err != nil && !store.IsDuplicate(err) {
-		return fmt.Errorf("wish: credit: %w", err)
+// entry is c as the ledger stores it.
+func (c Credit) entry() ledger.Entry {
+	return ledger.Entry{
+		ID: ledger.EntryID(ledger.Wish, c.WishID, c.UserID), UserID: c.UserID, CommunityID: c.CommunityID,
+		Source: ledger.Wish, SourceID: c.WishID, Title: c.Title, Minutes: CreditMinutes, At: c.At,
 	}
-	return nil
 }
 
-func (s *Store) countCredits(ctx context.Context, userID string) (int64, error) {
-	return s.credits.CountDocuments(ctx, bson.M{"userId": userID})
+// creditOf is a ledger entry as the wish record shows it.
+func creditOf(e ledger.Entry) Credit {
+	return Credit{ID: e.ID, UserID: e.UserID, Kind: "wish", WishID: e.SourceID, CommunityID: e.CommunityID, Title: e.Title, At: e.At}
 }
 
-func (s *Store) recentCredits(ctx context.Context, userID string, limit int) ([]Credit, error) {
-	return store.FindAll[Credit](ctx, s.credits, bson.M{"userId": userID},
-		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+// LegacyCredits is where confirmed wishes were credited before the ledger.
+const LegacyCredits = "service_credits"
+
+// MigrateCredits copies every credit kept in LegacyCredits into the
+// ledger, as one hour each. It runs at every start-up and is idempotent:
+// an entry's ID is the wish's, so a copy made before is stored once.
+// It leaves the old documents in place (nothing reads them any more).
+func MigrateCredits(ctx context.Context, db lungo.IDatabase, l *ledger.Ledger) (int, error) {
+	c := db.Collection(LegacyCredits)
+	after, n := "", 0
+	for {
+		batch, err := store.FindAll[Credit](ctx, c, bson.M{"_id": bson.M{"$gt": after}},
+			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(500))
+		if err != nil {
+			return n, fmt.Errorf("wish: migrate credits: %w", err)
+		}
+		if len(batch) == 0 {
+			return n, nil
+		}
+		for _, cr := range batch {
+			if cr.WishID == "" || cr.UserID == "" {
+				continue
+			}
+			if err := l.Credit(ctx, cr.entry()); err != nil {
+				return n, err
+			}
+			n++
+		}
+		after = batch[len(batch)-1].ID
+	}
 }
 
 func (s *Store) activeClaims(ctx context.Context, userID string) (int64, error) {
@@ -71,15 +107,20 @@ type Record struct {
 // recentOnRecord is how many credits a record shows.
 const recentOnRecord = 10
 
-// RecordOf returns the caller's service record.
+// RecordOf returns the caller's service record in micro-wishes, read from
+// the ledger.
 func (s *Service) RecordOf(ctx context.Context, a actor.Actor) (Record, error) {
-	n, err := s.store.countCredits(ctx, a.UserID)
-	if err != nil {
-		return Record{}, fmt.Errorf("wish: count credits: %w", err)
-	}
-	recent, err := s.store.recentCredits(ctx, a.UserID, recentOnRecord)
+	n, err := s.ledger.Count(ctx, a.UserID, ledger.Wish)
 	if err != nil {
 		return Record{}, err
+	}
+	entries, err := s.ledger.Recent(ctx, a.UserID, ledger.Wish, recentOnRecord)
+	if err != nil {
+		return Record{}, err
+	}
+	recent := make([]Credit, 0, len(entries))
+	for _, e := range entries {
+		recent = append(recent, creditOf(e))
 	}
 	active, err := s.store.activeClaims(ctx, a.UserID)
 	if err != nil {

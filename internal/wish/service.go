@@ -11,6 +11,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
+	"linli/internal/ledger"
 	"linli/internal/notify"
 	"linli/internal/person"
 	"linli/internal/platform/cache"
@@ -50,6 +51,8 @@ type Options struct {
 	Places   Places
 	People   People
 	Notifier Notifier
+	// Ledger is the service record a confirmed wish credits.
+	Ledger *ledger.Ledger
 	// Checker is WeChat's content security; nil when WeChat is not
 	// configured (embedded mode), and then no text can be checked: wishes
 	// are marked "unchecked" and rest on the moderator's reading alone.
@@ -69,6 +72,7 @@ type Service struct {
 	people   People
 	notifier Notifier
 	checker  TextChecker
+	ledger   *ledger.Ledger
 }
 
 // NewService returns the service.
@@ -76,6 +80,7 @@ func NewService(o Options) *Service {
 	return &Service{
 		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log, epoch: o.Epoch},
 		clock: o.Clock, log: o.Log, places: o.Places, people: o.People, notifier: o.Notifier, checker: o.Checker,
+		ledger: o.Ledger,
 	}
 }
 

@@ -54,7 +54,7 @@ func newWorld(t *testing.T, rdb redis.UniversalClient) *world {
 	}
 	w.svc = wish.NewService(wish.Options{
 		DB: env.DB, Redis: rdb, Clock: env.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Places: env.App.Communities, People: env.App.Accounts, Notifier: w.notifier,
+		Places: env.App.Communities, People: env.App.Accounts, Notifier: w.notifier, Ledger: env.App.Ledger,
 	})
 	ctx := context.Background()
 	vol := env.Login("vol-1", "小刘")

@@ -14,13 +14,12 @@ import (
 	"linli/internal/platform/store"
 )
 
-// Store keeps wishes, per-community wish settings and service credits in
-// MongoDB. Each transition is one FindOneAndUpdate whose filter states the
+// Store keeps wishes and per-community wish settings in MongoDB (credits
+// go to the ledger). Each transition is one FindOneAndUpdate whose filter states the
 // precondition; "no document" means the precondition did not hold.
 type Store struct {
 	wishes   lungo.ICollection
 	settings lungo.ICollection
-	credits  lungo.ICollection
 }
 
 // NewStore returns a store over db.
@@ -28,7 +27,6 @@ func NewStore(db lungo.IDatabase) *Store {
 	return &Store{
 		wishes:   db.Collection("wishes"),
 		settings: db.Collection("wish_settings"),
-		credits:  db.Collection("service_credits"),
 	}
 }
 
@@ -56,7 +54,6 @@ var Indexes = []store.Index{
 		Partial: bson.D{{Key: "posterSlot", Value: bson.M{"$type": "string"}}}},
 	{Collection: "wishes", Name: "claim_slot_unique", Keys: bson.D{{Key: "claimSlot", Value: 1}}, Unique: true,
 		Partial: bson.D{{Key: "claimSlot", Value: bson.M{"$type": "string"}}}},
-	{Collection: "service_credits", Name: "user_at", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
 }
 
 // errSlotTaken is a unique-slot collision: the slot tried is held.

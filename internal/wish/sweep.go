@@ -203,7 +203,7 @@ func (s *Service) flush(ctx context.Context) error {
 func (s *Service) deliver(ctx context.Context, w *Wish) error {
 	for _, fx := range w.Outbox {
 		if fx.Credit != nil {
-			if err := s.store.credit(ctx, *fx.Credit); err != nil {
+			if err := s.ledger.Credit(ctx, fx.Credit.entry()); err != nil {
 				return err
 			}
 		}

@@ -46,6 +46,13 @@ func (m *Manual) Advance(d time.Duration) {
 	m.now = m.now.Add(d)
 }
 
+// Set moves the clock to t (forward or back).
+func (m *Manual) Set(t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.now = t.In(China).Truncate(time.Millisecond)
+}
+
 // NewID returns a new, time-ordered, unique identifier as a 24-character hex
 // string (an ObjectID, so that a real MongoDB indexes it well).
 func NewID() string { return primitive.NewObjectID().Hex() }

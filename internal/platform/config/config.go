@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"linli/internal/platform/fieldcrypt"
 )
 
 // Config is the whole configuration of one server process.
@@ -31,6 +33,10 @@ type Config struct {
 	// JWTSecret signs tokens. Embedded mode generates one under DataDir.
 	JWTSecret string        `env:"JWT_SECRET"`
 	TokenTTL  time.Duration `env:"TOKEN_TTL" envDefault:"72h"`
+
+	// FieldKey encrypts personal fields at rest (a Party member's phone):
+	// standard base64 of 32 bytes. Embedded mode generates one under DataDir.
+	FieldKey string `env:"FIELD_KEY"`
 
 	// AdminOpenIDs are the street-level admins' WeChat openIds.
 	AdminOpenIDs []string `env:"ADMIN_OPENIDS" envSeparator:","`
@@ -150,6 +156,14 @@ func (c Config) validate() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("config: LINLI_JWT_SECRET must be at least 32 characters"))
+	}
+	if !c.Embedded() && c.FieldKey == "" {
+		errs = append(errs, errors.New("config: LINLI_FIELD_KEY is required with LINLI_MONGO_URI (every process must encrypt alike)"))
+	}
+	if c.FieldKey != "" {
+		if _, err := fieldcrypt.ParseKey(c.FieldKey); err != nil {
+			errs = append(errs, errors.New("config: LINLI_FIELD_KEY must be standard base64 of 32 bytes (openssl rand -base64 32)"))
+		}
 	}
 	if c.TokenTTL < time.Minute {
 		errs = append(errs, errors.New("config: LINLI_TOKEN_TTL must be at least 1m"))

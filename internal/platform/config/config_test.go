@@ -52,6 +52,9 @@ func TestLoadRefusesIncoherentSettings(t *testing.T) {
 		"bad duration":             {"LINLI_TOKEN_TTL": "soon"},
 		"bad bool":                 {"LINLI_DEMO": "perhaps"},
 		"zero rate limit":          {"LINLI_RATE_LIMIT_PER_MINUTE": "0"},
+		"mongo without field key":  {"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32)},
+		"field key not base64":     {"LINLI_FIELD_KEY": "not a key"},
+		"field key too short":      {"LINLI_FIELD_KEY": "AAECAwQF"},
 	}
 	for name, vars := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -72,15 +75,18 @@ func TestWeChatConfiguredHasNoDefaultAdmin(t *testing.T) {
 	}
 }
 
+// fieldKey is a valid LINLI_FIELD_KEY (32 bytes, base64).
+const fieldKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 func TestDemoIsOffByDefaultWithRealMongo(t *testing.T) {
-	cfg, err := Load(getenv(map[string]string{"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32)}))
+	cfg, err := Load(getenv(map[string]string{"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32), "LINLI_FIELD_KEY": fieldKey}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Demo {
 		t.Fatal("a production database must not receive the demo street unless asked")
 	}
-	cfg, err = Load(getenv(map[string]string{"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32), "LINLI_DEMO": "true"}))
+	cfg, err = Load(getenv(map[string]string{"LINLI_MONGO_URI": "mongodb://x", "LINLI_JWT_SECRET": strings.Repeat("s", 32), "LINLI_FIELD_KEY": fieldKey, "LINLI_DEMO": "true"}))
 	if err != nil || !cfg.Demo {
 		t.Fatalf("asked for explicitly: %v %v", cfg.Demo, err)
 	}

@@ -1,0 +1,392 @@
+package party
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/256dpi/lungo"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"linli/internal/platform/store"
+)
+
+// Collections of this area.
+const (
+	cRegistrations = "party_registrations"
+	cPoints        = "party_points"
+	cCheckins      = "party_checkins"
+	cEvaluations   = "party_evaluations"
+	cSettings      = "party_settings"
+)
+
+// Indexes are the indexes this area's queries need.
+var Indexes = []store.Index{
+	{Collection: cRegistrations, Name: "pending_slot_unique", Keys: bson.D{{Key: "pendingSlot", Value: 1}}, Unique: true,
+		Partial: bson.D{{Key: "pendingSlot", Value: bson.M{"$type": "string"}}}},
+	{Collection: cRegistrations, Name: "user_state_decided", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "state", Value: 1}, {Key: "decidedAt", Value: -1}}},
+	{Collection: cRegistrations, Name: "user_created", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
+	{Collection: cRegistrations, Name: "community_state_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: cRegistrations, Name: "community_state_org_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "partyOrganization", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: cRegistrations, Name: "community_created", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "createdAt", Value: 1}}},
+	{Collection: cRegistrations, Name: "phone_hash", Keys: bson.D{{Key: "phoneHash", Value: 1}, {Key: "communityId", Value: 1}, {Key: "state", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: cRegistrations, Name: "supersede_owed", Keys: bson.D{{Key: "supersedeOwed", Value: 1}},
+		Partial: bson.D{{Key: "supersedeOwed", Value: true}}},
+	{Collection: cPoints, Name: "community_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "_id", Value: 1}}},
+	{Collection: cCheckins, Name: "open_slot_unique", Keys: bson.D{{Key: "openSlot", Value: 1}}, Unique: true,
+		Partial: bson.D{{Key: "openSlot", Value: bson.M{"$type": "string"}}}},
+	{Collection: cCheckins, Name: "code_use_unique", Keys: bson.D{{Key: "codeUse", Value: 1}}, Unique: true},
+	{Collection: cCheckins, Name: "state_checked_in", Keys: bson.D{{Key: "state", Value: 1}, {Key: "checkedInAt", Value: 1}}},
+	{Collection: cCheckins, Name: "community_flagged_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "flagged", Value: 1}, {Key: "_id", Value: -1}}},
+	{Collection: cCheckins, Name: "community_id", Keys: bson.D{{Key: "communityId", Value: 1}, {Key: "_id", Value: -1}}},
+	{Collection: cCheckins, Name: "credit_owed", Keys: bson.D{{Key: "creditOwed", Value: 1}},
+		Partial: bson.D{{Key: "creditOwed", Value: true}}},
+	{Collection: cEvaluations, Name: "registration_year", Keys: bson.D{{Key: "registrationId", Value: 1}, {Key: "year", Value: 1}}},
+}
+
+// Store keeps registrations, points, check-ins, evaluations and settings.
+type Store struct {
+	regs, points, checkins, evals, settings lungo.ICollection
+}
+
+// NewStore returns the store over db.
+func NewStore(db lungo.IDatabase) *Store {
+	return &Store{
+		regs: db.Collection(cRegistrations), points: db.Collection(cPoints), checkins: db.Collection(cCheckins),
+		evals: db.Collection(cEvaluations), settings: db.Collection(cSettings),
+	}
+}
+
+// PartyCommunityOf is the community of userID's approved registration
+// (the newest, should two exist for a moment while a move completes).
+func (s *Store) PartyCommunityOf(ctx context.Context, userID string) (string, error) {
+	r, err := s.approvedOf(ctx, userID)
+	if err != nil || r == nil {
+		return "", err
+	}
+	return r.CommunityID, nil
+}
+
+// approvedOf is userID's approved registration, the newest should two
+// exist for a moment while a move completes. It is picked here, not by a
+// sort in the query: lungo sorts before it filters, which made every
+// check-in sort the whole collection.
+func (s *Store) approvedOf(ctx context.Context, userID string) (*Registration, error) {
+	list, err := store.FindAll[Registration](ctx, s.regs, bson.M{"userId": userID, "state": Approved})
+	if err != nil {
+		return nil, err
+	}
+	var newest *Registration
+	for i, r := range list {
+		if newest == nil || r.DecidedAt != nil && (newest.DecidedAt == nil || r.DecidedAt.After(*newest.DecidedAt)) {
+			newest = &list[i]
+		}
+	}
+	return newest, nil
+}
+
+func (s *Store) pendingOf(ctx context.Context, userID string) (*Registration, error) {
+	// The slot's partial filter stated, so real MongoDB may use its index.
+	r, err := store.FindOne[Registration](ctx, s.regs, bson.M{"pendingSlot": bson.M{"$eq": userID, "$type": "string"}, "state": Pending}, errNone)
+	if err == errNone {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// errNone is "no document" where none is an answer, not an error.
+var errNone = fmt.Errorf("party: none")
+
+func (s *Store) insertRegistration(ctx context.Context, r Registration) error {
+	_, err := s.regs.InsertOne(ctx, r)
+	if store.IsDuplicate(err) {
+		return ErrPendingExists.New()
+	}
+	if err != nil {
+		return fmt.Errorf("party: insert registration: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) registration(ctx context.Context, id string) (Registration, error) {
+	return store.FindOne[Registration](ctx, s.regs, bson.M{"_id": id}, ErrNotFound.New())
+}
+
+func (s *Store) historyOf(ctx context.Context, userID string, limit int) ([]Registration, error) {
+	return store.FindAll[Registration](ctx, s.regs, bson.M{"userId": userID},
+		options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// move is one registration transition: from the state in the filter to
+// what set says, appending ev. It returns the registration after it, or
+// false when the precondition did not hold.
+func (s *Store) move(ctx context.Context, id string, from State, set bson.M, unset []string, ev Event) (Registration, bool, error) {
+	update := bson.M{"$set": set, "$push": bson.M{"events": ev}}
+	if len(unset) > 0 {
+		u := bson.M{}
+		for _, f := range unset {
+			u[f] = ""
+		}
+		update["$unset"] = u
+	}
+	var r Registration
+	err := s.regs.FindOneAndUpdate(ctx, bson.M{"_id": id, "state": from}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&r)
+	if store.IsNoDocuments(err) {
+		return Registration{}, false, nil
+	}
+	if err != nil {
+		return Registration{}, false, fmt.Errorf("party: registration %s: %w", id, err)
+	}
+	return r, true, nil
+}
+
+// endOthers ends every approved registration of userID but keep (moving
+// home), and returns them.
+func (s *Store) endOthers(ctx context.Context, userID, keep string, now time.Time) ([]Registration, error) {
+	old, err := store.FindAll[Registration](ctx, s.regs, bson.M{"userId": userID, "state": Approved, "_id": bson.M{"$nin": bson.A{keep}}})
+	if err != nil {
+		return nil, err
+	}
+	var ended []Registration
+	for _, o := range old {
+		r, ok, err := s.move(ctx, o.ID, Approved, bson.M{"state": Ended, "endReason": "moved", "endedAt": now, "updatedAt": now}, nil,
+			Event{Type: "ended", At: now, Note: "moved"})
+		if err != nil {
+			return ended, err
+		}
+		if ok {
+			ended = append(ended, r)
+		}
+	}
+	return ended, nil
+}
+
+func (s *Store) superseded(ctx context.Context, id string) error {
+	_, err := s.regs.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$unset": bson.M{"supersedeOwed": ""}})
+	return err
+}
+
+func (s *Store) supersedeOwed(ctx context.Context, limit int) ([]Registration, error) {
+	return store.FindAll[Registration](ctx, s.regs, bson.M{"supersedeOwed": true}, options.Find().SetLimit(int64(limit)))
+}
+
+// listRegistrations is a page of a community's registrations in one
+// state, by ID (oldest first), after afterID.
+func (s *Store) listRegistrations(ctx context.Context, communityID string, state State, org, afterID string, limit int) ([]Registration, error) {
+	filter := bson.M{"communityId": communityID, "state": state}
+	if org != "" {
+		filter["partyOrganization"] = org
+	}
+	if afterID != "" {
+		filter["_id"] = bson.M{"$gt": afterID}
+	}
+	return store.FindAll[Registration](ctx, s.regs, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"events": 0}))
+}
+
+// byPhone is listRegistrations of the registrations whose phone has hash.
+func (s *Store) byPhone(ctx context.Context, communityID string, state State, hash, afterID string, limit int) ([]Registration, error) {
+	filter := bson.M{"phoneHash": hash, "communityId": communityID, "state": state}
+	if afterID != "" {
+		filter["_id"] = bson.M{"$gt": afterID}
+	}
+	return store.FindAll[Registration](ctx, s.regs, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"events": 0}))
+}
+
+func (s *Store) count(ctx context.Context, filter bson.M) (int64, error) {
+	n, err := s.regs.CountDocuments(ctx, filter)
+	if err != nil {
+		return 0, fmt.Errorf("party: count: %w", err)
+	}
+	return n, nil
+}
+
+// members returns every approved registration of a community (user,
+// grid, name): a community's members are hundreds, at most a few thousand.
+func (s *Store) members(ctx context.Context, communityID string) ([]Registration, error) {
+	return store.FindAll[Registration](ctx, s.regs, bson.M{"communityId": communityID, "state": Approved},
+		options.Find().SetProjection(bson.M{"userId": 1, "gridId": 1, "realName": 1, "communityId": 1}))
+}
+
+// servedIn returns every approved or ended registration of a community
+// (user, grid, name, state): whoever was a member there, for the boards of
+// past years.
+func (s *Store) servedIn(ctx context.Context, communityID string) ([]Registration, error) {
+	return store.FindAll[Registration](ctx, s.regs, bson.M{"communityId": communityID, "state": bson.M{"$in": bson.A{Approved, Ended}}},
+		options.Find().SetProjection(bson.M{"userId": 1, "gridId": 1, "realName": 1, "communityId": 1, "state": 1}))
+}
+
+// Points.
+
+func (s *Store) insertPoint(ctx context.Context, p Point) error {
+	if _, err := s.points.InsertOne(ctx, p); err != nil {
+		return fmt.Errorf("party: insert point: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) point(ctx context.Context, id string) (Point, error) {
+	return store.FindOne[Point](ctx, s.points, bson.M{"_id": id}, ErrPointNotFound.New())
+}
+
+func (s *Store) pointsOf(ctx context.Context, communityID, afterID string, limit int) ([]Point, error) {
+	filter := bson.M{"communityId": communityID}
+	if afterID != "" {
+		filter["_id"] = bson.M{"$gt": afterID}
+	}
+	return store.FindAll[Point](ctx, s.points, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// Check-ins.
+
+// insertCheckin stores an open check-in; a unique slot taken is the
+// person's open check-in or their earlier use of the same code.
+func (s *Store) insertCheckin(ctx context.Context, c Checkin) error {
+	_, err := s.checkins.InsertOne(ctx, c)
+	if store.IsDuplicate(err) {
+		n, cerr := s.checkins.CountDocuments(ctx, openSlotIs(c.UserID))
+		if cerr == nil && n > 0 {
+			return ErrAlreadyOpen.New()
+		}
+		return ErrCodeUsed.New()
+	}
+	if err != nil {
+		return fmt.Errorf("party: insert check-in: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) checkin(ctx context.Context, id string) (Checkin, error) {
+	return store.FindOne[Checkin](ctx, s.checkins, bson.M{"_id": id}, ErrCheckinNotFound.New())
+}
+
+// openSlotIs finds by the open slot, stating the partial index's filter
+// so that real MongoDB may use it.
+func openSlotIs(userID string) bson.M {
+	return bson.M{"openSlot": bson.M{"$eq": userID, "$type": "string"}}
+}
+
+func (s *Store) openOf(ctx context.Context, userID string) (*Checkin, error) {
+	c, err := store.FindOne[Checkin](ctx, s.checkins, openSlotIs(userID), errNone)
+	if err == errNone {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// updateCheckin applies update when filter (which names the check-in and
+// its precondition) holds, and returns it after; false when it did not.
+func (s *Store) updateCheckin(ctx context.Context, filter, update bson.M) (Checkin, bool, error) {
+	var c Checkin
+	err := s.checkins.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&c)
+	if store.IsNoDocuments(err) {
+		return Checkin{}, false, nil
+	}
+	if err != nil {
+		return Checkin{}, false, fmt.Errorf("party: check-in: %w", err)
+	}
+	return c, true, nil
+}
+
+func (s *Store) openBefore(ctx context.Context, t time.Time, limit int) ([]Checkin, error) {
+	return store.FindAll[Checkin](ctx, s.checkins, bson.M{"state": Open, "checkedInAt": bson.M{"$lt": t}},
+		options.Find().SetLimit(int64(limit)))
+}
+
+func (s *Store) creditOwed(ctx context.Context, limit int) ([]Checkin, error) {
+	return store.FindAll[Checkin](ctx, s.checkins, bson.M{"creditOwed": true}, options.Find().SetLimit(int64(limit)))
+}
+
+// credited clears the CreditOwed marks of done, each only while its
+// minutes are still those credited (a review meanwhile keeps it owed): one
+// write for the batch, served by _id.
+func (s *Store) credited(ctx context.Context, done []Checkin) error {
+	if len(done) == 0 {
+		return nil
+	}
+	or := make(bson.A, len(done))
+	for i, c := range done {
+		or[i] = bson.M{"_id": c.ID, "minutes": c.Minutes}
+	}
+	_, err := s.checkins.UpdateMany(ctx, bson.M{"creditOwed": true, "$or": or}, bson.M{"$unset": bson.M{"creditOwed": ""}})
+	if err != nil {
+		return fmt.Errorf("party: credited: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) listCheckins(ctx context.Context, communityID string, flagged *bool, beforeID string, limit int) ([]Checkin, error) {
+	filter := bson.M{"communityId": communityID}
+	if flagged != nil {
+		filter["flagged"] = *flagged
+	}
+	if beforeID != "" {
+		filter["_id"] = bson.M{"$lt": beforeID}
+	}
+	return store.FindAll[Checkin](ctx, s.checkins, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// Evaluations and settings.
+
+// evaluate stores v as the current evaluation of (r, year) and keeps it
+// in the history: one upsert.
+func (s *Store) evaluate(ctx context.Context, r Registration, year int, v EvaluationVersion) (Evaluation, error) {
+	var e Evaluation
+	err := s.evals.FindOneAndUpdate(ctx, bson.M{"_id": fmt.Sprintf("%s:%d", r.ID, year)}, bson.M{
+		"$set": bson.M{"registrationId": r.ID, "userId": r.UserID, "communityId": r.CommunityID, "year": year,
+			"grade": v.Grade, "comment": v.Comment, "by": v.By, "at": v.At},
+		"$push": bson.M{"history": v},
+	}, options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&e)
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("party: evaluate: %w", err)
+	}
+	return e, nil
+}
+
+func (s *Store) evaluations(ctx context.Context, regIDs []string, year int) (map[string]Evaluation, error) {
+	list, err := store.FindAll[Evaluation](ctx, s.evals, bson.M{"registrationId": bson.M{"$in": regIDs}, "year": year})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Evaluation, len(list))
+	for _, e := range list {
+		out[e.RegistrationID] = e
+	}
+	return out, nil
+}
+
+func (s *Store) targetOf(ctx context.Context, communityID string) (int, error) {
+	st, err := store.FindOne[Settings](ctx, s.settings, bson.M{"_id": communityID}, errNone)
+	if err == errNone {
+		return DefaultTargetHours, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return st.YearlyTargetHours, nil
+}
+
+func (s *Store) setTarget(ctx context.Context, communityID string, hours int, now time.Time) error {
+	_, err := s.settings.UpdateOne(ctx, bson.M{"_id": communityID},
+		bson.M{"$set": bson.M{"yearlyTargetHours": hours, "updatedAt": now}}, options.Update().SetUpsert(true))
+	return err
+}
+
+// filedIn counts a community's registrations filed in [from, to).
+func (s *Store) filedIn(ctx context.Context, communityID string, from, to time.Time) (int64, error) {
+	return s.count(ctx, bson.M{"communityId": communityID, "createdAt": bson.M{"$gte": from, "$lt": to}})
+}
+
+// inState counts a community's registrations in one state.
+func (s *Store) inState(ctx context.Context, communityID string, st State) (int64, error) {
+	return s.count(ctx, bson.M{"communityId": communityID, "state": st})
+}
