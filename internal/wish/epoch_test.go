@@ -32,7 +32,7 @@ func TestAChangeMadeWhileRedisWasDownIsServedWhenItReturns(t *testing.T) {
 		e := cache.NewEpoch(ctx, w.env.DB, log)
 		return wish.NewService(wish.Options{
 			DB: w.env.DB, Redis: rdb, Clock: w.env.Clock, Log: log,
-			Places: w.env.App.Communities, People: w.env.App.Accounts, Notifier: w.notifier, Epoch: e,
+			Places: w.env.App.Communities, People: w.env.App.Accounts, Notifier: w.notifier, Epoch: e, Ledger: w.env.App.Ledger,
 		}), e
 	}
 	a, epochA := process()

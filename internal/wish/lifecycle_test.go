@@ -67,7 +67,7 @@ func TestFulfilledWishIsConfirmedBySystemOnDay7(t *testing.T) {
 	w := newWorld(t, nil)
 	other := wish.NewService(wish.Options{
 		DB: w.env.DB, Redis: w.env.Redis, Clock: w.env.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Places: w.env.App.Communities, People: w.env.App.Accounts, Notifier: w.env.App.Inbox,
+		Places: w.env.App.Communities, People: w.env.App.Accounts, Notifier: w.env.App.Inbox, Ledger: w.env.App.Ledger,
 	})
 	ctx := context.Background()
 	v := w.fulfilled(t)
