@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -315,6 +316,9 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	cur, err := s.store.checkin(ctx, id)
 	if err != nil || !a.StaffOf(cur.CommunityID) {
 		return CheckinView{}, ErrCheckinNotFound.New()
+	}
+	if n := strings.TrimSpace(note); n == "" || utf8.RuneCountInString(n) > MaxReasonRunes {
+		return CheckinView{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "note", Code: "required", Message: "请填写复核说明（200字以内）"})
 	}
 	switch {
 	case cur.State == Open:

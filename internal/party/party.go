@@ -58,6 +58,8 @@ const (
 	CodeGrace    = time.Minute
 	// MaxReviewMinutes is the most a reviewed check-in may count: a day.
 	MaxReviewMinutes = 24 * 60
+	// MaxReasonRunes is the longest reason for a refusal or note of a review.
+	MaxReasonRunes = 200
 	// MaxSkills and MaxSkillLen bound what a member offers.
 	MaxSkills   = 10
 	MaxSkillLen = 20

@@ -337,9 +337,12 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	if _, err := s.staffRegistration(ctx, a, id, ErrNotFound); err != nil {
 		return RegistrationView{}, err
 	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > MaxReasonRunes {
+		return RegistrationView{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "required", Message: "请填写未通过的原因（200字以内）"})
+	}
 	now := s.clock.Now()
 	by := byOf(a)
-	reason = strings.TrimSpace(reason)
 	r, ok, err := s.store.move(ctx, id, Pending, bson.M{"state": Rejected, "reason": reason, "decidedAt": now, "decidedBy": by, "updatedAt": now},
 		[]string{"pendingSlot"}, Event{Type: "rejected", At: now, By: &by, Note: reason})
 	if err != nil {

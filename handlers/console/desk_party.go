@@ -1,0 +1,95 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/apperr"
+	"linli/internal/community"
+	"linli/internal/party"
+	"linli/internal/platform/page"
+)
+
+// The Party-member desk (党员报到): registrations of the staff member's
+// community waiting for a decision, approved (into a grid, optionally) or
+// rejected with a reason, and flagged check-ins reviewed with the minutes
+// that count and a note — all through party.Service, as the API.
+
+var partyDesk = Desk{Key: "party", Title: "党员报到", Path: "/console/party", AccessKey: "p", Mount: func(g *echo.Group, c *console) {
+	g.GET("/party", c.page(c.party))
+	g.POST("/party/registrations/:id/approve", c.page(c.partyAction("approve")))
+	g.POST("/party/registrations/:id/reject", c.page(c.partyAction("reject")))
+	g.POST("/party/checkins/:id/review", c.page(c.partyAction("review")))
+}}
+
+type partyData struct {
+	Registrations []party.RegistrationView
+	Checkins      []party.CheckinView
+	More          bool
+	// Grids are the grids of each community, to approve a member into.
+	Grids map[string][]community.GridTree
+	// Failed is the registration or check-in a refused action was about,
+	// and what was typed.
+	Failed, Reason, Grid, Minutes, Note string
+}
+
+func (c *console) party(ec echo.Context) error {
+	notice := map[string]string{"approve": "已通过，该党员已在本社区报到", "reject": "已驳回，申请人会看到原因", "review": "已复核，服务时长已更新"}[ec.QueryParam("done")]
+	return c.showParty(ec, http.StatusOK, nil, notice, partyData{})
+}
+
+func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, notice string, d partyData) error {
+	ctx, a := ec.Request().Context(), callerOf(ec)
+	regs, err := c.App.Party.Registrations(ctx, a, "", party.Pending, "", "", page.MaxLimit+1)
+	if err != nil {
+		return err
+	}
+	flagged := true
+	cks, err := c.App.Party.Checkins(ctx, a, "", &flagged, "", page.MaxLimit+1)
+	if err != nil {
+		return err
+	}
+	trees, err := c.App.Communities.List(ctx, "", 200)
+	if err != nil {
+		return err
+	}
+	d.Grids = map[string][]community.GridTree{}
+	for _, t := range trees {
+		d.Grids[t.ID] = t.Grids
+	}
+	d.More = len(regs) > page.MaxLimit || len(cks) > page.MaxLimit
+	d.Registrations, d.Checkins = regs[:min(len(regs), page.MaxLimit)], cks[:min(len(cks), page.MaxLimit)]
+	return c.render(ec, status, "party", view{Title: "党员报到", Desk: "party", Error: refusal, Notice: notice, Data: d})
+}
+
+func (c *console) partyAction(action string) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		ctx, a, id := ec.Request().Context(), callerOf(ec), ec.Param("id")
+		d := partyData{Failed: id, Reason: ec.FormValue("reason"), Grid: ec.FormValue("gridId"), Minutes: ec.FormValue("minutes"), Note: ec.FormValue("note")}
+		var err error
+		switch action {
+		case "approve":
+			_, err = c.App.Party.Approve(ctx, a, id, d.Grid)
+		case "reject":
+			_, err = c.App.Party.Reject(ctx, a, id, d.Reason)
+		default:
+			minutes, convErr := strconv.Atoi(d.Minutes)
+			if convErr != nil {
+				err = party.ErrMinutesInvalid.WithFields(apperr.FieldError{Field: "minutes", Code: "number", Message: party.ErrMinutesInvalid.Message})
+			} else {
+				_, err = c.App.Party.Review(ctx, a, id, minutes, d.Note)
+			}
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind != apperr.Internal {
+			return c.showParty(ec, c.StatusOf(ae.Kind), ae, "", d)
+		}
+		if err != nil {
+			return err
+		}
+		return ec.Redirect(http.StatusSeeOther, "/console/party?done="+action)
+	}
+}
