@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
 	"strings"
 	"time"
@@ -11,7 +9,6 @@ import (
 
 	"linli/internal/activity"
 	"linli/internal/apperr"
-	"linli/internal/platform/clock"
 )
 
 // Community activities (党群服务中心活动): decode, validate the shape, call
@@ -316,7 +313,7 @@ func (s *server) activityAttendance(c echo.Context) error {
 	if format != "csv" {
 		return cached(c, l)
 	}
-	b, err := attendanceCSV(l)
+	b, err := activity.AttendanceCSV(l)
 	if err != nil {
 		return err
 	}
@@ -324,57 +321,3 @@ func (s *server) activityAttendance(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
 }
 
-// attendanceCSV renders the attendance for a spreadsheet: UTF-8 with a BOM
-// (so that Excel reads the Chinese), Chinese headers, and every cell a
-// spreadsheet would take for a formula neutralised.
-func attendanceCSV(l activity.AttendanceList) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	w := csv.NewWriter(&buf)
-	rows := [][]string{{"出席情况", "姓名", "用户编号", "报名时间", "签到时间", "签到方式", "登记人"}}
-	add := func(state string, es []activity.Entry) {
-		for _, e := range es {
-			rows = append(rows, []string{state, e.Person.Name, e.Person.UserID, timeCell(e.SignedUpAt),
-				timeCell(e.CheckedInAt), byCell(e.By), e.MarkedBy})
-		}
-	}
-	add("出席", l.Present)
-	add("缺席", l.Absent)
-	add("未报名到场", l.WalkIns)
-	for _, r := range rows {
-		for i := range r {
-			r[i] = cell(r[i])
-		}
-		if err := w.Write(r); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
-}
-
-// cell neutralises a text a spreadsheet would run as a formula (= + - @,
-// or a leading tab or carriage return) by putting a quote before it.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func timeCell(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.In(clock.China).Format("2006-01-02 15:04")
-}
-
-func byCell(by string) string {
-	switch by {
-	case activity.ByCheckin:
-		return "扫码签到"
-	case activity.ByStaff:
-		return "工作人员登记"
-	}
-	return ""
-}

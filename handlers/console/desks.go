@@ -23,4 +23,4 @@ type Desk struct {
 }
 
 // desks are the console's desks, in the navigation's order.
-func desks() []Desk { return []Desk{queueDesk, figuresDesk, wishDesk, partyDesk} }
+func desks() []Desk { return []Desk{queueDesk, figuresDesk, wishDesk, partyDesk, activityDesk} }

@@ -6,12 +6,20 @@ import (
 	"strconv"
 	"time"
 
+	"linli/internal/activity"
 	"linli/internal/message"
 	"linli/internal/platform/clock"
 )
 
 // funcs are the templates' helpers: words for codes, plain time.
 var funcs = template.FuncMap{
+	"phaseName": func(p activity.Phase) string {
+		return map[activity.Phase]string{activity.PhaseUpcoming: "未开始", activity.PhaseOngoing: "进行中", activity.PhaseEnded: "已结束", activity.PhaseCancelled: "已取消"}[p]
+	},
+	// markForm carries what the activity page's "mark present" form needs.
+	"markForm": func(id, userID, csrf string) map[string]string {
+		return map[string]string{"ID": id, "UserID": userID, "CSRF": csrf}
+	},
 	"timeLeft":    timeLeft,
 	"stateName":   func(s message.State) string { return stateNames[s] },
 	"urgencyName": func(u message.Urgency) string { return urgencyNames[u] },

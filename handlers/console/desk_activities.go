@@ -1,0 +1,99 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"linli/internal/activity"
+	"linli/internal/apperr"
+	"linli/internal/platform/page"
+)
+
+// The activity desk (社区活动): the community's upcoming and past
+// activities; one activity's sign-ups (confirmed, then the waitlist in
+// order) and attendance (present, absent, walk-ins), a sign-up marked
+// present by hand, and the attendance as a spreadsheet — all through
+// activity.Service, as the API.
+
+var activityDesk = Desk{Key: "activities", Title: "社区活动", Path: "/console/activities", AccessKey: "a", Mount: func(g *echo.Group, c *console) {
+	g.GET("/activities", c.page(c.activities))
+	g.GET("/activities/:id", c.page(c.activity))
+	g.GET("/activities/:id/attendance.csv", c.page(c.attendanceCSV))
+	g.POST("/activities/:id/attendance/:userId", c.page(c.markPresent))
+}}
+
+type activitiesData struct {
+	Upcoming, Past []activity.View
+	MoreUpcoming   bool
+	MorePast       bool
+}
+
+func (c *console) activities(ec echo.Context) error {
+	ctx, a := ec.Request().Context(), callerOf(ec)
+	var d activitiesData
+	up, err := c.App.Activities.StaffList(ctx, a, "", activity.Upcoming, page.Cursor{}, page.MaxLimit)
+	if err != nil {
+		return err
+	}
+	past, err := c.App.Activities.StaffList(ctx, a, "", activity.Past, page.Cursor{}, page.MaxLimit)
+	if err != nil {
+		return err
+	}
+	d.Upcoming, d.MoreUpcoming, d.Past, d.MorePast = up.Items, up.NextCursor != "", past.Items, past.NextCursor != ""
+	return c.render(ec, http.StatusOK, "activities", view{Title: "社区活动", Desk: "activities", Data: d})
+}
+
+type activityData struct {
+	Activity   activity.View
+	Signups    activity.Signups
+	Attendance activity.AttendanceList
+}
+
+func (c *console) activity(ec echo.Context) error {
+	notice := map[string]string{"present": "已登记到场"}[ec.QueryParam("done")]
+	return c.showActivity(ec, http.StatusOK, nil, notice)
+}
+
+func (c *console) showActivity(ec echo.Context, status int, refusal *apperr.Error, notice string) error {
+	ctx, a, id := ec.Request().Context(), callerOf(ec), ec.Param("id")
+	var d activityData
+	var err error
+	if d.Activity, err = c.App.Activities.Get(ctx, a, id); err != nil {
+		return err
+	}
+	if d.Signups, err = c.App.Activities.Signups(ctx, a, id); err != nil {
+		return err
+	}
+	if d.Attendance, err = c.App.Activities.Attendance(ctx, a, id); err != nil {
+		return err
+	}
+	return c.render(ec, status, "activity", view{Title: d.Activity.Title, Desk: "activities", Error: refusal, Notice: notice, Data: d})
+}
+
+func (c *console) markPresent(ec echo.Context) error {
+	id := ec.Param("id")
+	_, err := c.App.Activities.MarkPresent(ec.Request().Context(), callerOf(ec), id, ec.Param("userId"))
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Kind != apperr.Internal && ae.Kind != apperr.NotFound {
+		return c.showActivity(ec, c.StatusOf(ae.Kind), ae, "")
+	}
+	if err != nil {
+		return err
+	}
+	return ec.Redirect(http.StatusSeeOther, "/console/activities/"+id+"?done=present")
+}
+
+func (c *console) attendanceCSV(ec echo.Context) error {
+	l, err := c.App.Activities.Attendance(ec.Request().Context(), callerOf(ec), ec.Param("id"))
+	if err != nil {
+		return err
+	}
+	b, err := activity.AttendanceCSV(l)
+	if err != nil {
+		return err
+	}
+	ec.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="attendance-`+l.ActivityID+`.csv"`)
+	return ec.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
+}
