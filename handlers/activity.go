@@ -320,4 +320,3 @@ func (s *server) activityAttendance(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="attendance-`+l.ActivityID+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
 }
-
