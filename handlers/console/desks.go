@@ -5,7 +5,7 @@ import "github.com/labstack/echo/v4"
 // Desk is one area of the console: a tab in the navigation, its routes
 // (under /console, signed in, CSRF-checked) and its template.
 //
-// To add a desk (Party-member registrations, activities, ...): write
+// To add a desk: write
 // desk_<name>.go with a `var <name>Desk = Desk{...}` whose Mount adds its
 // routes to the group and whose handlers call the area's service with
 // callerOf(ec) and render templates/<name>.html through c.render; write

@@ -8,6 +8,7 @@ import (
 
 	"linli/internal/activity"
 	"linli/internal/message"
+	"linli/internal/party"
 	"linli/internal/platform/clock"
 )
 
@@ -15,6 +16,12 @@ import (
 var funcs = template.FuncMap{
 	"phaseName": func(p activity.Phase) string {
 		return map[activity.Phase]string{activity.PhaseUpcoming: "未开始", activity.PhaseOngoing: "进行中", activity.PhaseEnded: "已结束", activity.PhaseCancelled: "已取消"}[p]
+	},
+	"flagName": func(f string) string {
+		if n, ok := map[string]string{party.FlagFar: "签到位置离服务点较远", party.FlagAutoClosed: "未签退，系统按当天结束"}[f]; ok {
+			return n
+		}
+		return f
 	},
 	// markForm carries what the activity page's "mark present" form needs.
 	"markForm": func(id, userID, csrf string) map[string]string {

@@ -127,7 +127,7 @@ func TestPartyDesk(t *testing.T) {
 		t.Fatal("B's desk shows A's check-in")
 	}
 	want(t, other.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"600"}, "note": {"越权复核"}}, true), http.StatusNotFound, "CHECKIN_NOT_FOUND")
-	want(t, b.get("/console/party"), http.StatusOK, "checkin-"+ck.ID, "楼道长")
+	want(t, b.get("/console/party"), http.StatusOK, "checkin-"+ck.ID, "楼道长", "签到位置离服务点较远")
 	// A review needs minutes that are a number, and a note.
 	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"很多"}, "note": {"x"}}, true), http.StatusUnprocessableEntity, "SERVICE_MINUTES_OUT_OF_RANGE")
 	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"45"}, "note": {" "}}, true), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
