@@ -67,7 +67,7 @@ func TestActivityDesk(t *testing.T) {
 	if n := len(present()); n != 0 {
 		t.Fatalf("%d present before anyone was marked", n)
 	}
-	b.get("/console/activities/" + a.ID)
+	want(t, b.get("/console/activities/"+a.ID), http.StatusOK, `action="`+mark+`"`)
 	want(t, b.post(mark, nil, true), http.StatusSeeOther)
 	if got := present(); len(got) != 1 || !strings.Contains(toString(got[0]), s.ResidentA.UserID) {
 		t.Fatalf("present after marking: %v", got)
