@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"linli/internal/apperr"
+	"linli/internal/notify"
 )
 
 // State is what staff decided of an activity; whether it is upcoming,
@@ -124,9 +125,15 @@ type Activity struct {
 	// Reminded is set when the reminder for the current start went out.
 	Reminded bool `bson:"reminded"`
 	// Version counts staff changes (edits, cancellation), for notice keys.
-	Version   int       `bson:"version"`
-	CreatedAt time.Time `bson:"createdAt"`
-	UpdatedAt time.Time `bson:"updatedAt"`
+	Version int `bson:"version"`
+	// Outbox holds the notices a change owes and that were not handed over
+	// yet, by outboxField of their key: written in the same conditional
+	// update as the change (see notices.go). OutboxSize counts them, for
+	// the sweep.
+	Outbox     map[string]notify.Notice `bson:"outbox,omitempty"`
+	OutboxSize int                      `bson:"outboxSize,omitempty"`
+	CreatedAt  time.Time                `bson:"createdAt"`
+	UpdatedAt  time.Time                `bson:"updatedAt"`
 }
 
 // Staff is the staff member who created an activity, as they were.

@@ -3,7 +3,12 @@ package activity
 import (
 	"context"
 	"errors"
+	"sort"
 	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
 
 	"linli/internal/apperr"
 	"linli/internal/notify"
@@ -21,12 +26,68 @@ func (s *Service) tell(ctx context.Context, a *Activity, userID, kind, title, bo
 	}
 }
 
-// tellPromoted tells a person who moved from the waitlist into a place;
-// keyed by their sign-up, so it is told once however it was found.
-func (s *Service) tellPromoted(ctx context.Context, a *Activity, st Standing) {
-	s.tell(ctx, a, st.UserID, "activity.promoted", "候补成功，您已获得名额",
+// Telling people of a change. The notices a change owes (promoted,
+// changed, cancelled) are decided from the activity as read, under a filter
+// that pins what they depend on, and written in the same conditional update
+// as the change, into the activity's outbox: a process that stops after the
+// write loses none of them. They are handed to the notifier right after the
+// write, and by the sweep when that did not happen; each has a key naming
+// the activity, what happened and the sign-up or person, so that handing
+// one over twice stores it once. Each is removed once handed over.
+
+// notice is a notice about a, for userID, keyed by key.
+func notice(a *Activity, userID, kind, title, body, key string, at time.Time) notify.Notice {
+	return notify.Notice{
+		UserID: userID, Kind: kind, Title: title, Body: body, RefType: "activity", RefID: a.ID, Key: key, CreatedAt: at,
+	}
+}
+
+// promoted tells a person who moved from the waitlist into a place; keyed
+// by their sign-up, so it is told once however it was found.
+func promoted(a *Activity, st Standing, at time.Time) notify.Notice {
+	return notice(a, st.UserID, "activity.promoted", "候补成功，您已获得名额",
 		"您候补的活动「"+a.Title+"」有人取消报名，您已报名成功。时间 "+span(a)+"，地点 "+a.Location+"。",
-		"activity.promoted:"+a.ID+":"+st.ID)
+		"activity.promoted:"+a.ID+":"+st.ID, at)
+}
+
+// outboxField is the field of the outbox holding the notice keyed key (a
+// field name holds no dot and starts with no dollar).
+func outboxField(key string) string {
+	return "outbox." + strings.NewReplacer(".", "_", "$", "_").Replace(key)
+}
+
+// owe adds the notices to set, into the outbox, and returns how many.
+func owe(set bson.M, owed []notify.Notice) int {
+	for _, n := range owed {
+		set[outboxField(n.Key)] = n
+	}
+	return len(owed)
+}
+
+// deliver hands a's outbox to the notifier, oldest first, and removes each
+// notice once handed over. A failure leaves the rest to the sweep.
+func (s *Service) deliver(ctx context.Context, a *Activity) {
+	list := make([]notify.Notice, 0, len(a.Outbox))
+	for _, n := range a.Outbox {
+		list = append(list, n)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].CreatedAt.Equal(list[j].CreatedAt) {
+			return list[i].CreatedAt.Before(list[j].CreatedAt)
+		}
+		return list[i].Key < list[j].Key
+	})
+	for _, n := range list {
+		if err := s.notifier.Notify(ctx, n); err != nil {
+			s.log.WarnContext(ctx, "activity notice left for the sweep", "activity", a.ID, "kind", n.Kind, "user", n.UserID, "err", err)
+			return
+		}
+		if err := s.store.delivered(ctx, a.ID, n.Key); err != nil {
+			s.log.WarnContext(ctx, "activity notice left for the sweep", "activity", a.ID, "kind", n.Kind, "user", n.UserID, "err", err)
+			return
+		}
+		delete(a.Outbox, outboxField(n.Key)[len("outbox."):])
+	}
 }
 
 // span is an activity's time as a notice says it: 3月8日 09:00–11:30.

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -203,7 +204,8 @@ func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft)
 		if !d.StartAt.Equal(old.StartAt) {
 			set["reminded"] = false // a new start gets its own reminder
 		}
-		a, ok, err := s.store.edit(ctx, id, old.Capacity, set, now)
+		owed, pinned := editNotices(&old, d, now)
+		a, ok, err := s.store.edit(ctx, &old, set, now, pinned, owed)
 		if err != nil {
 			return View{}, err
 		}
@@ -216,34 +218,34 @@ func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft)
 			return View{}, ErrEditConflict.New()
 		}
 		s.feed.invalidate(ctx, a.CommunityID)
-		s.afterEdit(ctx, &old, &a)
+		s.deliver(ctx, &a)
 		return viewOf(who, &a, now), nil
 	}
 }
 
-// afterEdit tells the newly confirmed (capacity raised) and, when the
-// time or place moved, everyone signed up.
-func (s *Service) afterEdit(ctx context.Context, old, a *Activity) {
-	standings := a.Standings()
-	for _, st := range standings {
-		if st.Status == StatusConfirmed && !st.confirmedBefore(old) {
-			s.tellPromoted(ctx, a, st)
+// editNotices are what an edit of old by d owes: a promotion to each
+// waiting person a raised capacity confirms and, when the time or place
+// moved, a notice to everyone signed up. pinned is set when these depend on
+// who is signed up (the write then requires the sign-ups of old).
+func editNotices(old *Activity, d Draft, now time.Time) ([]notify.Notice, bool) {
+	next := *old
+	next.Title, next.Location, next.StartAt, next.EndAt, next.Version = d.Title, d.Location, d.StartAt, d.EndAt, old.Version+1
+	moved := !old.StartAt.Equal(d.StartAt) || !old.EndAt.Equal(d.EndAt) || old.Location != d.Location
+	var owed []notify.Notice
+	standings := old.Standings()
+	for i, st := range standings {
+		if i >= old.Capacity && i < d.Capacity {
+			owed = append(owed, promoted(&next, st, now))
 		}
 	}
-	if old.StartAt.Equal(a.StartAt) && old.EndAt.Equal(a.EndAt) && old.Location == a.Location {
-		return
+	if moved {
+		body := "您报名的活动「" + next.Title + "」有变动：时间 " + span(&next) + "，地点 " + next.Location + "。"
+		for _, st := range standings {
+			owed = append(owed, notice(&next, st.UserID, "activity.changed", "活动时间或地点有变动", body,
+				"activity.changed:"+next.ID+":"+itoa(next.Version)+":"+st.UserID, now))
+		}
 	}
-	body := "您报名的活动「" + a.Title + "」有变动：时间 " + span(a) + "，地点 " + a.Location + "。"
-	for _, st := range standings {
-		s.tell(ctx, a, st.UserID, "activity.changed", "活动时间或地点有变动", body,
-			"activity.changed:"+a.ID+":"+itoa(a.Version)+":"+st.UserID)
-	}
-}
-
-// confirmedBefore reports whether st's sign-up was confirmed in old.
-func (st Standing) confirmedBefore(old *Activity) bool {
-	prev, ok := old.StandingOf(st.UserID)
-	return ok && prev.ID == st.ID && prev.Status == StatusConfirmed
+	return owed, moved || d.Capacity > old.Capacity
 }
 
 // Cancel cancels an activity that has not ended; everyone signed up or
@@ -252,27 +254,37 @@ func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string
 	if err := who.RequireStaff(); err != nil {
 		return View{}, err
 	}
-	old, err := s.managed(ctx, who, id)
-	if err != nil {
-		return View{}, err
-	}
 	now := s.clock.Now()
-	a, ok, err := s.store.cancel(ctx, id, reason, now)
-	if err != nil {
-		return View{}, err
-	}
-	if !ok {
-		if old.State == Cancelled {
-			return View{}, ErrCancelled.New()
+	for range retries {
+		old, err := s.managed(ctx, who, id)
+		if err != nil {
+			return View{}, err
 		}
-		return View{}, ErrEnded.New()
+		switch {
+		case old.State == Cancelled:
+			return View{}, ErrCancelled.New()
+		case !now.Before(old.EndAt):
+			return View{}, ErrEnded.New()
+		}
+		var owed []notify.Notice
+		body := "很抱歉，您报名的活动「" + old.Title + "」（" + span(&old) + "）已取消。原因：" + reason
+		for _, st := range old.Standings() {
+			owed = append(owed, notice(&old, st.UserID, "activity.cancelled", "活动已取消", body, "activity.cancelled:"+old.ID+":"+st.UserID, now))
+		}
+		// The filter pins the sign-ups read: whoever signed up or left
+		// meanwhile makes it read again, so that everyone is told.
+		a, ok, err := s.store.cancel(ctx, &old, reason, now, owed)
+		if err != nil {
+			return View{}, err
+		}
+		if !ok {
+			continue
+		}
+		s.feed.invalidate(ctx, a.CommunityID)
+		s.deliver(ctx, &a)
+		return viewOf(who, &a, now), nil
 	}
-	s.feed.invalidate(ctx, a.CommunityID)
-	body := "很抱歉，您报名的活动「" + a.Title + "」（" + span(&a) + "）已取消。原因：" + reason
-	for _, st := range a.Standings() {
-		s.tell(ctx, &a, st.UserID, "activity.cancelled", "活动已取消", body, "activity.cancelled:"+a.ID+":"+st.UserID)
-	}
-	return viewOf(who, &a, now), nil
+	return View{}, fmt.Errorf("activity %s: cancel did not settle after %d attempts", id, retries)
 }
 
 // Get returns one activity, with the caller's own sign-up. Activities are

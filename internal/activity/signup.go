@@ -4,13 +4,23 @@ import (
 	"context"
 	"fmt"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"linli/internal/actor"
+	"linli/internal/notify"
 	"linli/internal/platform/clock"
 )
 
 // retries bounds how often an operation reads again after its conditional
 // write found the activity changed in a way the read did not foresee.
 const retries = 5
+
+// leaveRetries bounds a leave's attempts. A confirmed person's leave pins
+// the confirmed and the first waiting (whom it tells), so it reads again
+// only when another leave of the same activity succeeded meanwhile: each
+// failed attempt is someone else's progress, and a crowd leaving at once
+// needs as many attempts as there are people in it.
+const leaveRetries = 50
 
 // SignUp signs the caller up: confirmed while places are free, waitlisted
 // behind everyone waiting otherwise. Signing up again returns the existing
@@ -89,7 +99,7 @@ func (a *Activity) briefSignupOf(userID string) (MySignup, bool) {
 // person's place goes to the first waiting, who is told; everyone waiting
 // behind moves up by one.
 func (s *Service) Leave(ctx context.Context, who actor.Actor, id string) (View, error) {
-	for range retries {
+	for range leaveRetries {
 		a, err := s.store.Get(ctx, id)
 		if err != nil {
 			return View{}, err
@@ -107,26 +117,35 @@ func (s *Service) Leave(ctx context.Context, who actor.Actor, id string) (View, 
 		case present:
 			return View{}, ErrCheckedIn.New()
 		}
+		// A confirmed person's place goes to the first waiting, told in
+		// the same write: the filter pins that the confirmed and the first
+		// waiting are those read (or, with nobody waiting, that nobody
+		// came to wait meanwhile).
+		var owed []notify.Notice
+		pin := bson.M{}
+		if st.Status == StatusConfirmed {
+			pin["capacity"] = a.Capacity
+			if a.Waiting() > 0 {
+				sts := a.Standings()
+				for _, c := range sts[:a.Capacity+1] {
+					pin["members."+itoa(c.Index)] = c.UserID
+				}
+				owed = append(owed, promoted(&a, sts[a.Capacity], now))
+			} else {
+				pin["active"] = bson.M{"$lte": a.Capacity}
+			}
+		}
 		s.betweenReadAndWrite("leave")
-		before, ok, err := s.store.leave(ctx, id, st.Index, who.UserID, now)
+		after, ok, err := s.store.leave(ctx, id, st.Index, who.UserID, now, pin, owed)
 		if err != nil {
 			return View{}, err
 		}
 		if !ok {
 			continue
 		}
-		s.feed.invalidate(ctx, before.CommunityID)
-		// Who moves into the place follows from the activity as it was just
-		// before this leave, which the write returned: exact under any
-		// concurrency.
-		if left, _ := before.StandingOf(who.UserID); left.Status == StatusConfirmed && before.Waiting() > 0 {
-			s.tellPromoted(ctx, &before, before.Standings()[before.Capacity])
-		}
-		after, err := s.store.Get(ctx, id)
-		if err != nil {
-			return View{}, err
-		}
+		s.feed.invalidate(ctx, after.CommunityID)
+		s.deliver(ctx, &after)
 		return viewOf(who, &after, now), nil
 	}
-	return View{}, fmt.Errorf("activity %s: leave did not settle after %d attempts", id, retries)
+	return View{}, fmt.Errorf("activity %s: leave did not settle after %d attempts", id, leaveRetries)
 }

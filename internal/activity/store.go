@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"linli/internal/notify"
 	"linli/internal/platform/page"
 	"linli/internal/platform/store"
 )
@@ -37,6 +38,9 @@ var Indexes = []store.Index{
 	{Collection: "activities", Name: "remind", Keys: bson.D{{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "startAt", Value: 1}}},
 	{Collection: "activities", Name: "unsettled", Keys: bson.D{{Key: "endAt", Value: 1}},
 		Partial: bson.D{{Key: "unsettled", Value: bson.M{"$gt": 0}}}},
+	// Notices owed and not handed over (see notices.go).
+	{Collection: "activities", Name: "outbox", Keys: bson.D{{Key: "outboxSize", Value: 1}},
+		Partial: bson.D{{Key: "outboxSize", Value: bson.M{"$gt": 0}}}},
 }
 
 // Insert stores a new activity.
@@ -134,20 +138,22 @@ func (s *Store) brief(ctx context.Context, id string) (Activity, error) {
 }
 
 // leave marks entry index (userID's, active) inactive if the activity has
-// not started at now and userID has not been marked present. It returns
-// the activity as it was before, from which the promoted person follows.
-func (s *Store) leave(ctx context.Context, id string, index int, userID string, now time.Time) (Activity, bool, error) {
+// not started at now, userID has not been marked present and pin (what
+// owed was decided from) holds; owed goes into the outbox. It returns the
+// activity as it is after.
+func (s *Store) leave(ctx context.Context, id string, index int, userID string, now time.Time, pin bson.M, owed []notify.Notice) (Activity, bool, error) {
 	entry := "signups." + strconv.Itoa(index)
 	filter := bson.M{
 		"_id": id, "state": Scheduled, "startAt": bson.M{"$gt": now},
 		entry + ".userId": userID, entry + ".active": true,
 		"attended.userId": bson.M{"$nin": bson.A{userID}},
 	}
-	update := bson.M{
-		"$set": bson.M{entry + ".active": false, entry + ".leftAt": now, "members." + strconv.Itoa(index): "", "updatedAt": now},
-		"$inc": bson.M{"active": -1},
+	for k, v := range pin {
+		filter[k] = v
 	}
-	return s.write(ctx, "leave", filter, update, true)
+	set := bson.M{entry + ".active": false, entry + ".leftAt": now, "members." + strconv.Itoa(index): "", "updatedAt": now}
+	update := bson.M{"$set": set, "$inc": bson.M{"active": -1, "outboxSize": owe(set, owed)}}
+	return s.write(ctx, "leave", filter, update, false)
 }
 
 // attend records at unless its person is present already. When index is
@@ -170,24 +176,47 @@ func (s *Store) attend(ctx context.Context, id string, at Attendance, index int)
 // edit sets the fields of an edit if the activity is still scheduled, not
 // ended at now, and its capacity is still oldCapacity; a capacity lowered
 // below oldCapacity also needs no more active sign-ups than the new one,
-// so that nobody confirmed loses their place.
-func (s *Store) edit(ctx context.Context, id string, oldCapacity int, set bson.M, now time.Time) (Activity, bool, error) {
-	filter := bson.M{"_id": id, "state": Scheduled, "endAt": bson.M{"$gt": now}, "capacity": oldCapacity}
-	if c := set["capacity"].(int); c < oldCapacity {
+// so that nobody confirmed loses their place. When owed depends on who is
+// signed up (pinned), the sign-ups must be those of old: the same entries,
+// as many active (entries only turn inactive), and the same version.
+func (s *Store) edit(ctx context.Context, old *Activity, set bson.M, now time.Time, pinned bool, owed []notify.Notice) (Activity, bool, error) {
+	filter := bson.M{"_id": old.ID, "state": Scheduled, "endAt": bson.M{"$gt": now}, "capacity": old.Capacity}
+	if c := set["capacity"].(int); c < old.Capacity {
 		filter["active"] = bson.M{"$lte": c}
 	}
+	if pinned {
+		filter["active"], filter["entries"], filter["version"] = old.Active, old.Entries, old.Version
+	}
 	set["updatedAt"] = now
-	return s.write(ctx, "edit", filter, bson.M{"$set": set, "$inc": bson.M{"version": 1}}, false)
+	return s.write(ctx, "edit", filter, bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(set, owed)}}, false)
 }
 
-// cancel cancels a scheduled activity that has not ended at now.
-func (s *Store) cancel(ctx context.Context, id, reason string, now time.Time) (Activity, bool, error) {
-	filter := bson.M{"_id": id, "state": Scheduled, "endAt": bson.M{"$gt": now}}
-	update := bson.M{
-		"$set": bson.M{"state": Cancelled, "cancelReason": reason, "cancelledAt": now, "updatedAt": now},
-		"$inc": bson.M{"version": 1},
-	}
+// cancel cancels a scheduled activity that has not ended at now, if its
+// sign-ups are still those of old (whom owed tells); owed goes into the
+// outbox.
+func (s *Store) cancel(ctx context.Context, old *Activity, reason string, now time.Time, owed []notify.Notice) (Activity, bool, error) {
+	filter := bson.M{"_id": old.ID, "state": Scheduled, "endAt": bson.M{"$gt": now}, "active": old.Active, "entries": old.Entries}
+	set := bson.M{"state": Cancelled, "cancelReason": reason, "cancelledAt": now, "updatedAt": now}
+	update := bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(set, owed)}}
 	return s.write(ctx, "cancel", filter, update, false)
+}
+
+// delivered removes the notice keyed key from the outbox of activity id;
+// of two sweeps handing it over, one removes it.
+func (s *Store) delivered(ctx context.Context, id, key string) error {
+	f := outboxField(key)
+	_, err := s.c.UpdateOne(ctx, bson.M{"_id": id, f: bson.M{"$exists": true}},
+		bson.M{"$unset": bson.M{f: ""}, "$inc": bson.M{"outboxSize": -1}})
+	if err != nil {
+		return fmt.Errorf("activity: outbox: %w", err)
+	}
+	return nil
+}
+
+// owing returns activities whose outbox holds notices (only the outbox).
+func (s *Store) owing(ctx context.Context, limit int) ([]Activity, error) {
+	return store.FindAll[Activity](ctx, s.c, bson.M{"outboxSize": bson.M{"$gt": 0}},
+		options.Find().SetProjection(bson.M{"_id": 1, "outbox": 1, "outboxSize": 1}).SetLimit(int64(limit)))
 }
 
 // settle records that userID's credit for the activity is done.

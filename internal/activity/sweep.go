@@ -15,7 +15,7 @@ import (
 const sweepBatch = 100
 
 // Job is the background work of activities, run under a lease every
-// minute by one process of many: reminders an hour before the start,
+// minute by one process of many: notices left in outboxes, reminders an hour before the start,
 // service credits after the end.
 func (s *Service) Job() lease.Job {
 	return lease.Job{Name: "activity-sweep", Interval: time.Minute, Run: s.Sweep}
@@ -25,7 +25,20 @@ func (s *Service) Job() lease.Job {
 // activity, start and person; a credit by activity and person (the
 // ledger's ID); running twice, or in two processes, does each thing once.
 func (s *Service) Sweep(ctx context.Context) error {
-	return errors.Join(s.remind(ctx), s.credit(ctx))
+	return errors.Join(s.flush(ctx), s.remind(ctx), s.credit(ctx))
+}
+
+// flush hands over the notices a stopped process (or a failed notifier)
+// left in outboxes. Keys make a notice handed over twice store once.
+func (s *Service) flush(ctx context.Context) error {
+	list, err := s.store.owing(ctx, sweepBatch)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		s.deliver(ctx, &list[i])
+	}
+	return nil
 }
 
 // remind tells every confirmed person of an activity starting within
