@@ -71,7 +71,7 @@ type Service struct {
 	// beforeFill, when set (by tests), runs between reading a feed page
 	// from MongoDB and offering it to the cache: where a writer can slip in.
 	beforeFill func()
-	// beforeWrite, when set (by tests), runs in Leave and CheckIn between
+	// beforeWrite, when set (by tests), runs in Leave, CheckIn and Cancel between
 	// reading the activity and the conditional write: where another
 	// request can slip in, so that the write's own filter must hold.
 	beforeWrite func(op string)
@@ -211,8 +211,15 @@ func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft)
 		}
 		if !ok {
 			// The capacity changed meanwhile, or sign-ups came in below a
-			// lowered capacity: read again and decide again.
-			if attempt < 5 {
+			// lowered capacity, or (when notices are pinned to the sign-ups)
+			// someone signed up or left: read again and decide again. A
+			// miss means another write succeeded, so a busy activity is
+			// given as many attempts as it can take writes (settleAttempts).
+			limit := retries
+			if pinned {
+				limit = settleAttempts
+			}
+			if attempt < limit {
 				continue
 			}
 			return View{}, ErrEditConflict.New()
@@ -255,7 +262,10 @@ func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string
 		return View{}, err
 	}
 	now := s.clock.Now()
-	for range retries {
+	// The write pins the sign-ups read, and every miss means a sign-up or a
+	// leave succeeded meanwhile: a cancellation of a popular activity while
+	// residents sign up must still go through (settleAttempts).
+	for range settleAttempts {
 		old, err := s.managed(ctx, who, id)
 		if err != nil {
 			return View{}, err
@@ -273,6 +283,7 @@ func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string
 		}
 		// The filter pins the sign-ups read: whoever signed up or left
 		// meanwhile makes it read again, so that everyone is told.
+		s.betweenReadAndWrite("cancel")
 		a, ok, err := s.store.cancel(ctx, &old, reason, now, owed)
 		if err != nil {
 			return View{}, err
@@ -284,7 +295,7 @@ func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string
 		s.deliver(ctx, &a)
 		return viewOf(who, &a, now), nil
 	}
-	return View{}, fmt.Errorf("activity %s: cancel did not settle after %d attempts", id, retries)
+	return View{}, fmt.Errorf("activity %s: cancel did not settle after %d attempts", id, settleAttempts)
 }
 
 // Get returns one activity, with the caller's own sign-up. Activities are

@@ -15,6 +15,12 @@ import (
 // write found the activity changed in a way the read did not foresee.
 const retries = 5
 
+// settleAttempts bounds the reads of a write whose filter pins an
+// activity's sign-ups (a cancellation, an edit that tells people): each
+// miss means another sign-up or leave succeeded, and an activity takes at
+// most MaxEntries sign-ups and as many leaves.
+const settleAttempts = 2*MaxEntries + retries
+
 // leaveRetries bounds a leave's attempts. A confirmed person's leave pins
 // the confirmed and the first waiting (whom it tells), so it reads again
 // only when another leave of the same activity succeeded meanwhile: each
