@@ -43,16 +43,27 @@ func (c *console) party(ec echo.Context) error {
 
 func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, notice string, d partyData) error {
 	ctx, a := ec.Request().Context(), callerOf(ec)
-	regs, err := c.App.Party.Registrations(ctx, a, "", party.Pending, "", "", page.MaxLimit+1)
+	trees, err := c.App.Communities.List(ctx, "", 200)
+	if err != nil {
+		return err
+	}
+	// The community whose desk this is: a staff member's first, or for a
+	// street admin the one named (?communityId=), else the first of the
+	// street, as the queue desk chooses.
+	communityID := ""
+	if len(a.CommunityIDs) > 0 {
+		communityID = a.CommunityIDs[0]
+	} else if a.IsAdmin() {
+		if communityID = ec.QueryParam("communityId"); communityID == "" && len(trees) > 0 {
+			communityID = trees[0].ID
+		}
+	}
+	regs, err := c.App.Party.Registrations(ctx, a, communityID, party.Pending, "", "", page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
 	flagged := true
-	cks, err := c.App.Party.Checkins(ctx, a, "", &flagged, "", page.MaxLimit+1)
-	if err != nil {
-		return err
-	}
-	trees, err := c.App.Communities.List(ctx, "", 200)
+	cks, err := c.App.Party.Checkins(ctx, a, communityID, &flagged, "", page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
