@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"linli/internal/message"
+	"linli/internal/party"
 	"linli/internal/wish"
 )
 
@@ -28,4 +29,5 @@ var limits = map[string]int{
 	"wish.contactNote":      wish.MaxContactNote,
 	"wish.images":           wish.MaxImages,
 	"wish.valueCap":         wish.MaxValueCap,
+	"party.reason":          party.MaxReasonRunes,
 }

@@ -212,7 +212,7 @@ func (s *server) approvePartyRegistration(c echo.Context) error {
 }
 
 type rejectPartyRequest struct {
-	Reason string `json:"reason" zh:"原因" validate:"required,notblank,max=200"`
+	Reason string `json:"reason" zh:"原因" validate:"required,notblank,lim=party.reason"`
 }
 
 func (s *server) rejectPartyRegistration(c echo.Context) error {
@@ -408,7 +408,7 @@ func (s *server) staffCheckins(c echo.Context) error {
 
 type reviewRequest struct {
 	Minutes *int   `json:"minutes" zh:"核定时长（分钟）" validate:"required"`
-	Note    string `json:"note" zh:"复核说明" validate:"required,notblank,max=200"`
+	Note    string `json:"note" zh:"复核说明" validate:"required,notblank,lim=party.reason"`
 }
 
 func (s *server) reviewCheckin(c echo.Context) error {
