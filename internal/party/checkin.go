@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -317,8 +316,9 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	if err != nil || !a.StaffOf(cur.CommunityID) {
 		return CheckinView{}, ErrCheckinNotFound.New()
 	}
-	if n := strings.TrimSpace(note); n == "" || utf8.RuneCountInString(n) > MaxReasonRunes {
-		return CheckinView{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "note", Code: "required", Message: "请填写复核说明（200字以内）"})
+	note, err = reasonText("note", "复核说明", note)
+	if err != nil {
+		return CheckinView{}, err
 	}
 	switch {
 	case cur.State == Open:
@@ -327,7 +327,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 		return CheckinView{}, ErrNotFlagged.New()
 	}
 	now := s.clock.Now()
-	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: strings.TrimSpace(note), By: byOf(a), At: now}
+	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: note, By: byOf(a), At: now}
 	c, ok, err := s.store.updateCheckin(ctx,
 		bson.M{"_id": id, "state": Closed, "flagged": true, "minutes": cur.Minutes},
 		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}})
