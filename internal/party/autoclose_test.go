@@ -17,7 +17,9 @@ import (
 
 type down struct{}
 
-func (down) Notify(context.Context, notify.Notice) error { return errors.New("notices store unreachable") }
+func (down) Notify(context.Context, notify.Notice) error {
+	return errors.New("notices store unreachable")
+}
 
 // A check-in left open past its day is closed by the sweep and its member
 // told; when the notice cannot be stored the check-in stays owed, and a
