@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,5 +86,53 @@ func TestRemindersSurviveAFailingNotifierAndAreToldOnce(t *testing.T) {
 	}
 	if !h.stored(a.ID).Reminded {
 		t.Fatal("every reminder stored but the activity is not marked reminded")
+	}
+}
+
+// leaving makes people[0] leave the first time a reminder is handed over,
+// as if they left while the sweep was telling the others.
+type leaving struct {
+	next activity.Notifier
+	once *atomic.Bool
+	do   func()
+}
+
+func (l leaving) Notify(ctx context.Context, n notify.Notice) error {
+	if n.Kind == "activity.reminder" && l.once.CompareAndSwap(false, true) {
+		l.do()
+	}
+	return l.next.Notify(ctx, n)
+}
+
+// Someone who leaves while the sweep reminds the others moves a waiting
+// person into the place: the sweep read the activity before, so it does
+// not mark it reminded, and the next sweep reminds the promoted person.
+func TestAPersonPromotedDuringTheReminderSweepIsReminded(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := h.create(1)
+	people := []actor.Actor{resident(0), resident(1)}
+	for _, p := range people {
+		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.env.Clock.Advance(72*time.Hour - 59*time.Minute)
+	inbox := h.svc.SetNotifier(nil)
+	h.svc.SetNotifier(leaving{next: inbox, once: new(atomic.Bool), do: func() {
+		if _, err := h.svc.Leave(ctx, people[0], a.ID); err != nil {
+			t.Error(err)
+		}
+	}})
+	for range 2 {
+		if err := h.svc.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.noticed(a.ID, "activity.reminder"); !equalSets(got, []string{people[0].UserID, people[1].UserID}) {
+		t.Fatalf("reminded: %v, want people[0] (told before leaving) and people[1] (promoted meanwhile)", got)
+	}
+	if !h.stored(a.ID).Reminded {
+		t.Fatal("not marked reminded once the people confirmed were told")
 	}
 }

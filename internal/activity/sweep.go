@@ -46,7 +46,8 @@ func (s *Service) flush(ctx context.Context) error {
 // RemindBefore, once per start time. The activity is marked reminded only
 // once every confirmed person's reminder is stored: when one is not (the
 // notices store unreachable), the next sweep reads the activity again and
-// tells the people confirmed then. Each reminder is keyed by activity,
+// tells the people confirmed then; the same when the sign-ups changed
+// while it told them (markReminded pins them). Each reminder is keyed by activity,
 // start and person, so that one told before, or by a sweep running at the
 // same time, is stored once.
 func (s *Service) remind(ctx context.Context) error {
@@ -74,7 +75,7 @@ func (s *Service) remind(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("activity %s: reminders left for the next sweep: %w", a.ID, errors.Join(failed...)))
 			continue
 		}
-		errs = append(errs, s.store.markReminded(ctx, a.ID, a.StartAt))
+		errs = append(errs, s.store.markReminded(ctx, a))
 	}
 	return errors.Join(errs...)
 }
