@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"linli/internal/account"
+	"linli/internal/apperr"
 )
 
 // failingDirectory is the real directory whose look-ups of the people to
@@ -82,5 +85,36 @@ func TestSweepMarksNothingWhileThePeopleToTellCannotBeFound(t *testing.T) {
 	}
 	if got := h.notices(h.GridA2.UserID, m.ID); !slices.Equal(got, []string{"message.new", "message.deadline_warning", "message.overdue"}) {
 		t.Fatalf("owner told: %v", got)
+	}
+}
+
+// A resident's submission or follow-up refused because the staff to tell
+// cannot be looked up says so in words a resident can act on (the service
+// is unavailable for a moment: 503 SERVICE_UNAVAILABLE, try again), not
+// as the server's own failure, and stores nothing.
+func TestASubmissionWhoseStaffCannotBeFoundIsUnavailableAndStoresNothing(t *testing.T) {
+	h := newHarness(t)
+	dir := &failingDirectory{Directory: h.accounts}
+	h.svc = NewService(Options{
+		DB: h.db, Directory: dir, Departments: h.depts, Places: h.places, Notifier: h.inbox,
+		Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	m := h.submit(h.ResA2, "", "")
+	before, err := h.db.Collection("messages").CountDocuments(h.ctx, bson.M{})
+	h.must(err)
+
+	dir.grid.Store(true)
+	_, err = h.svc.Submit(h.ctx, h.ResA2, Draft{Category: "物业维修", Content: "楼道灯又坏了"})
+	if !apperr.ErrUnavailable.Is(err) {
+		t.Fatalf("submit: %v, want SERVICE_UNAVAILABLE", err)
+	}
+	_, _, err = h.svc.FollowUp(h.ctx, h.ResA2, m.ID, "灯还是不亮", nil)
+	if !apperr.ErrUnavailable.Is(err) {
+		t.Fatalf("follow-up: %v, want SERVICE_UNAVAILABLE", err)
+	}
+	after, err := h.db.Collection("messages").CountDocuments(h.ctx, bson.M{})
+	h.must(err)
+	if after != before || !slices.Equal(types(h.get(m.ID)), []EventType{EvSubmitted}) {
+		t.Fatalf("stored meanwhile: %d messages (was %d), events %v", after, before, types(h.get(m.ID)))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"linli/internal/apperr"
 	"linli/internal/notify"
 )
 
@@ -109,14 +110,16 @@ func (s *Service) deliver(ctx context.Context, m *Message) {
 // grid has none. When they cannot be looked up the error is returned, and
 // the transition that would tell them is not written (the sweep tries
 // again next round): a notice decided on a failed look-up would go to
-// nobody, and the step would be done without it.
+// nobody, and the step would be done without it. The error is
+// SERVICE_UNAVAILABLE (503): a resident is told nothing was stored and to
+// try again in a moment, not that the server failed.
 func (s *Service) responsible(ctx context.Context, m *Message) ([]string, error) {
 	if m.Owner != nil && m.Owner.UserID != "" {
 		return []string{m.Owner.UserID}, nil
 	}
 	grid, err := s.directory.StaffOfGrid(ctx, m.GridID)
 	if err != nil {
-		return nil, fmt.Errorf("message %s: staff of grid %s: %w", m.ID, m.GridID, err)
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: staff of grid %s: %w", m.ID, m.GridID, err))
 	}
 	if ids := userIDs(grid); len(ids) > 0 {
 		return ids, nil
@@ -127,7 +130,7 @@ func (s *Service) responsible(ctx context.Context, m *Message) ([]string, error)
 func (s *Service) secretaries(ctx context.Context, m *Message) ([]string, error) {
 	sec, err := s.directory.SecretariesOf(ctx, m.CommunityID)
 	if err != nil {
-		return nil, fmt.Errorf("message %s: secretaries of %s: %w", m.ID, m.CommunityID, err)
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: secretaries of %s: %w", m.ID, m.CommunityID, err))
 	}
 	return userIDs(sec), nil
 }
