@@ -201,7 +201,8 @@ func TestANicknameIsNeverVerified(t *testing.T) {
 }
 
 // The validator's limits are the domain's constants: one more than the
-// limit is refused with the limit in words, the limit itself passes.
+// limit is refused with the limit in words, the limit itself passes, also
+// padded with spaces (the limit counts the text as the service stores it).
 func TestValidatorLimitsComeFromTheDomain(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
@@ -211,6 +212,9 @@ func TestValidatorLimitsComeFromTheDomain(t *testing.T) {
 		t.Fatalf("too long: %s", r.Body)
 	}
 	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": strings.Repeat("字", wish.MaxTitle)})).Want(t, http.StatusCreated)
+	// Counted as stored: the ends trimmed, a run of spaces inside a title one.
+	padded := "  " + strings.Repeat("字", wish.MaxTitle/2) + "   " + strings.Repeat("字", wish.MaxTitle/2-1) + "  "
+	env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": padded})).Want(t, http.StatusCreated)
 	images := make([]string, message.MaxImages+1)
 	for i := range images {
 		images[i] = "https://img.example.cn/" + strconv.Itoa(i) + ".jpg"

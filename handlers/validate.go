@@ -79,13 +79,18 @@ func newValidator() *validator.Validate {
 		s := fl.Field().String()
 		return strings.HasPrefix(s, "https://") && len(s) > len("https://")
 	}))
-	// lim is max with the limit named in the domain (see limits).
+	// lim is max with the limit named in the domain (see limits); text is
+	// counted as the service cleans it.
 	must(v.RegisterValidation("lim", func(fl validator.FieldLevel) bool {
-		n := limitOf(fl.Param())
+		l := limitNamed(fl.Param())
+		n := l.max
 		f := fl.Field()
 		switch f.Kind() {
 		case reflect.String:
-			return utf8.RuneCountInString(f.String()) <= n
+			if l.clean == nil {
+				panic("handlers: limit " + fl.Param() + " is no text limit")
+			}
+			return utf8.RuneCountInString(l.clean(f.String())) <= n
 		case reflect.Slice, reflect.Map, reflect.Array:
 			return f.Len() <= n
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -97,12 +102,15 @@ func newValidator() *validator.Validate {
 }
 
 // limitOf is the domain limit called name.
-func limitOf(name string) int {
-	n, ok := limits[name]
+func limitOf(name string) int { return limitNamed(name).max }
+
+// limitNamed is the limit called name.
+func limitNamed(name string) limit {
+	l, ok := limits[name]
 	if !ok {
 		panic("handlers: no limit called " + name)
 	}
-	return n
+	return l
 }
 
 // check validates a request struct and returns one field error per field.

@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"linli/api"
+	"linli/internal/person"
 	"linli/internal/testenv"
 )
 
@@ -196,6 +197,8 @@ var (
 	timeRe    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
 	// checkinCodeRe is the shape of a signed Party check-in code (see party.Service.CheckinCode).
 	checkinCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{48}$`)
+	// unnamedRe is the name of a resident without a nickname (see person.Unnamed).
+	unnamedRe = regexp.MustCompile(`^` + person.UnnamedPrefix + `[0-9A-F]{4}$`)
 )
 
 // volatile names the fields whose values change from run to run.
@@ -232,6 +235,9 @@ func normalise(v any, key string) any {
 		}
 		if key == "code" && (checkinRe.MatchString(x) || checkinCodeRe.MatchString(x)) {
 			return "<checkinCode>"
+		}
+		if key == "name" && unnamedRe.MatchString(x) {
+			return person.UnnamedPrefix + "<suffix>"
 		}
 		if idRe.MatchString(x) {
 			return "<id>"

@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,15 +16,17 @@ import (
 )
 
 // tell notifies userID about a, under key so that a retried step tells
-// once. A notice that cannot be stored is logged: the step it reports is
-// done and stays done.
-func (s *Service) tell(ctx context.Context, a *Activity, userID, kind, title, body, key string) {
+// once. The caller decides what a notice not stored means: the reminder
+// sweep leaves the activity unmarked, to try again.
+func (s *Service) tell(ctx context.Context, a *Activity, userID, kind, title, body, key string) error {
 	err := s.notifier.Notify(ctx, notify.Notice{
 		UserID: userID, Kind: kind, Title: title, Body: body, RefType: "activity", RefID: a.ID, Key: key,
 	})
 	if err != nil {
-		s.log.ErrorContext(ctx, "activity notice not stored", "activity", a.ID, "kind", kind, "user", userID, "err", err)
+		s.log.WarnContext(ctx, "activity notice not stored; the sweep tries again", "activity", a.ID, "kind", kind, "user", userID, "err", err)
+		return fmt.Errorf("notice %s to %s: %w", kind, userID, err)
 	}
+	return nil
 }
 
 // Telling people of a change. The notices a change owes (promoted,

@@ -32,10 +32,9 @@ const leaveRetries = 50
 // behind everyone waiting otherwise. Signing up again returns the existing
 // sign-up unchanged, so a retry on a weak network is harmless.
 func (s *Service) SignUp(ctx context.Context, who actor.Actor, id string) (MySignup, error) {
+	// The nickname as it is, empty too: person.Resident names a resident
+	// without one as every answer does (居民·XXXX).
 	name := who.Nickname
-	if name == "" {
-		name = "居民"
-	}
 	// The write comes first: it states every rule in its filter, so the
 	// usual sign-up is one round trip. Only a refused one is read, to say
 	// why (or to return the sign-up the caller already has).

@@ -11,6 +11,7 @@ import (
 	"linli/internal/activity"
 	"linli/internal/actor"
 	"linli/internal/apperr"
+	"linli/internal/person"
 )
 
 // 1,000 people sign up at once for 100 places: exactly 100 are confirmed
@@ -259,5 +260,26 @@ func TestSignupRefusals(t *testing.T) {
 	}
 	if n := h.stored(open.ID).Active; n != 0 {
 		t.Fatalf("a refused sign-up was stored: %d", n)
+	}
+}
+
+// A resident without a nickname is named in the sign-up list as in every
+// other answer (person.Unnamed: 居民·XXXX, told apart from another such
+// resident), not by a bare 居民 stored with the sign-up.
+func TestASignupWithoutANicknameIsNamedAsEverywhere(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := h.create(5)
+	anon := resident(0)
+	anon.Nickname = ""
+	if _, err := h.svc.SignUp(ctx, anon, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	l, err := h.svc.Signups(ctx, h.staff, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Confirmed) != 1 || l.Confirmed[0].Person.Name != person.Unnamed(anon.UserID) {
+		t.Fatalf("confirmed %+v, want one named %q", l.Confirmed, person.Unnamed(anon.UserID))
 	}
 }

@@ -230,10 +230,17 @@ func (s *Store) settle(ctx context.Context, id, userID string) error {
 	return nil
 }
 
-// markReminded records that the reminder for start went out.
-func (s *Store) markReminded(ctx context.Context, id string, start time.Time) error {
-	_, err := s.c.UpdateOne(ctx, bson.M{"_id": id, "reminded": false, "startAt": start},
-		bson.M{"$set": bson.M{"reminded": true}})
+// markReminded records that the reminder for a's start went out to the
+// people confirmed in a as read: the filter pins its sign-ups (as many
+// entries, as many active, the same version), so that when someone left,
+// joined or was promoted meanwhile it matches nothing and the next sweep
+// tells those confirmed then (the ones told already are not told again:
+// their reminders are keyed).
+func (s *Store) markReminded(ctx context.Context, a *Activity) error {
+	_, err := s.c.UpdateOne(ctx, bson.M{
+		"_id": a.ID, "reminded": false, "startAt": a.StartAt,
+		"active": a.Active, "entries": a.Entries, "version": a.Version,
+	}, bson.M{"$set": bson.M{"reminded": true}})
 	if err != nil {
 		return fmt.Errorf("activity: reminded: %w", err)
 	}

@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -42,7 +43,13 @@ func (s *Service) flush(ctx context.Context) error {
 }
 
 // remind tells every confirmed person of an activity starting within
-// RemindBefore, once per start time.
+// RemindBefore, once per start time. The activity is marked reminded only
+// once every confirmed person's reminder is stored: when one is not (the
+// notices store unreachable), the next sweep reads the activity again and
+// tells the people confirmed then; the same when the sign-ups changed
+// while it told them (markReminded pins them). Each reminder is keyed by activity,
+// start and person, so that one told before, or by a sweep running at the
+// same time, is stored once.
 func (s *Service) remind(ctx context.Context) error {
 	now := s.clock.Now()
 	due, err := s.store.dueReminders(ctx, now, sweepBatch)
@@ -54,13 +61,21 @@ func (s *Service) remind(ctx context.Context) error {
 		a := &due[i]
 		start := strconv.FormatInt(a.StartAt.Unix(), 10)
 		body := "您报名的活动「" + a.Title + "」将于 " + a.StartAt.Format("15:04") + " 开始，地点 " + a.Location + "。请准时参加，到场后扫码签到。"
+		var failed []error
 		for _, st := range a.Standings() {
 			if st.Status == StatusConfirmed {
-				s.tell(ctx, a, st.UserID, "activity.reminder", "活动即将开始", body,
+				err := s.tell(ctx, a, st.UserID, "activity.reminder", "活动即将开始", body,
 					"activity.reminder:"+a.ID+":"+start+":"+st.UserID)
+				if err != nil {
+					failed = append(failed, err)
+				}
 			}
 		}
-		errs = append(errs, s.store.markReminded(ctx, a.ID, a.StartAt))
+		if len(failed) > 0 { // not marked: the next sweep tells those not told yet
+			errs = append(errs, fmt.Errorf("activity %s: reminders left for the next sweep: %w", a.ID, errors.Join(failed...)))
+			continue
+		}
+		errs = append(errs, s.store.markReminded(ctx, a))
 	}
 	return errors.Join(errs...)
 }

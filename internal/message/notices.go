@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"linli/internal/apperr"
 	"linli/internal/notify"
 )
 
@@ -66,18 +67,26 @@ func toResident(m *Message, ev Event, kind, title, body string) []notify.Notice 
 }
 
 // toOwner is a notice of an event to the owner (the grid's staff when nobody owns it).
-func (s *Service) toOwner(ctx context.Context, m *Message, ev Event, kind, title, body string) []notify.Notice {
-	return notices(m, ev.At, s.responsible(ctx, m), kind, ev.ID, title, body, nil)
+func (s *Service) toOwner(ctx context.Context, m *Message, ev Event, kind, title, body string) ([]notify.Notice, error) {
+	to, err := s.responsible(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return notices(m, ev.At, to, kind, ev.ID, title, body, nil), nil
 }
 
 // newNotices tell the grid's staff that a message waits in their queue.
-func (s *Service) newNotices(ctx context.Context, m *Message) []notify.Notice {
+func (s *Service) newNotices(ctx context.Context, m *Message) ([]notify.Notice, error) {
 	title := "新留言待受理"
 	fields := map[string]string{notify.BatchField: "message.new", "batchTitle": "新留言待受理"}
 	if m.Urgency == Urgent { // told at once
 		title, fields = "紧急留言待受理", nil
 	}
-	return notices(m, m.SubmittedAt, s.responsible(ctx, m), "message.new", "new", title, subject(m), fields)
+	to, err := s.responsible(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return notices(m, m.SubmittedAt, to, "message.new", "new", title, subject(m), fields), nil
 }
 
 // deliver hands the outbox's notices to the notifier, oldest first, and
@@ -98,27 +107,32 @@ func (s *Service) deliver(ctx context.Context, m *Message) {
 
 // responsible is who answers for a message now: its owner; while nobody
 // owns it, the staff of its grid, or the community's secretaries when the
-// grid has none.
-func (s *Service) responsible(ctx context.Context, m *Message) []string {
+// grid has none. When they cannot be looked up the error is returned, and
+// the transition that would tell them is not written (the sweep tries
+// again next round): a notice decided on a failed look-up would go to
+// nobody, and the step would be done without it. The error is
+// SERVICE_UNAVAILABLE (503): a resident is told nothing was stored and to
+// try again in a moment, not that the server failed.
+func (s *Service) responsible(ctx context.Context, m *Message) ([]string, error) {
 	if m.Owner != nil && m.Owner.UserID != "" {
-		return []string{m.Owner.UserID}
+		return []string{m.Owner.UserID}, nil
 	}
 	grid, err := s.directory.StaffOfGrid(ctx, m.GridID)
 	if err != nil {
-		s.log.WarnContext(ctx, "grid staff not found", "grid", m.GridID, "err", err)
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: staff of grid %s: %w", m.ID, m.GridID, err))
 	}
 	if ids := userIDs(grid); len(ids) > 0 {
-		return ids
+		return ids, nil
 	}
 	return s.secretaries(ctx, m)
 }
 
-func (s *Service) secretaries(ctx context.Context, m *Message) []string {
+func (s *Service) secretaries(ctx context.Context, m *Message) ([]string, error) {
 	sec, err := s.directory.SecretariesOf(ctx, m.CommunityID)
 	if err != nil {
-		s.log.WarnContext(ctx, "secretaries not found", "community", m.CommunityID, "err", err)
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: secretaries of %s: %w", m.ID, m.CommunityID, err))
 	}
-	return userIDs(sec)
+	return userIDs(sec), nil
 }
 
 var deadlineNames = map[string]string{"response": "首次响应", "resolve": "办结", "department": "部门答复"}
@@ -127,36 +141,43 @@ var deadlineNames = map[string]string{"response": "首次响应", "resolve": "�
 // responsible; an overdue to them and to the community's secretaries. The
 // key names the deadline (and the cycle, or the escalation), so that two
 // sweeps, or a retried one, store each notice once.
-func (s *Service) alert(ctx context.Context, m *Message, ev Event, al Alert) []notify.Notice {
+func (s *Service) alert(ctx context.Context, m *Message, ev Event, al Alert) ([]notify.Notice, error) {
 	switch al.Kind {
 	case EvResidentReminder:
 		return toResident(m, ev, "message.awaiting_reminder", "社区工作人员在等您的答复",
-			"您的留言"+subject(m)+"需要您补充信息，请打开留言回复。")
+			"您的留言"+subject(m)+"需要您补充信息，请打开留言回复。"), nil
 	case EvResidentSilent:
 		return s.toOwner(ctx, m, ev, "message.resident_silent", "居民未答复，留言已转回您处理",
 			subject(m)+"：居民逾期未答复，请实名答复后再办结。")
 	case EvRateReminder:
 		return toResident(m, ev, "message.rate_reminder", "请为留言办理结果评价",
-			"您的留言"+subject(m)+"已办结，请评价办理结果。")
+			"您的留言"+subject(m)+"已办结，请评价办理结果。"), nil
 	case EvRatingExpired:
 		return toResident(m, ev, "message.closed", "留言已关闭（评价期已过）",
-			"您的留言"+subject(m)+"评价期已过，已关闭。如问题仍未解决，可重新留言。")
+			"您的留言"+subject(m)+"评价期已过，已关闭。如问题仍未解决，可重新留言。"), nil
 	}
 	key := fmt.Sprintf("%s:%s:c%d", al.Kind, al.Deadline, m.Cycle)
 	if al.Deadline == "response" {
 		key = fmt.Sprintf("%s:response", al.Kind)
 	}
 	what := deadlineNames[al.Deadline]
-	to := s.responsible(ctx, m)
+	to, err := s.responsible(ctx, m)
+	if err != nil {
+		return nil, err
+	}
 	kind, title := "message.deadline_warning", "留言即将到期："+what
 	body := fmt.Sprintf("【%s】%s", m.Category, excerpt(m.Content))
 	if al.Kind == EvOverdue {
 		kind, title = "message.overdue", "留言已超期："+what
-		to = append(to, s.secretaries(ctx, m)...)
+		sec, err := s.secretaries(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		to = append(to, sec...)
 	}
 	if al.Escalation != nil {
 		key += ":" + al.Escalation.ID
 		body = fmt.Sprintf("%s（联络人%s）未在期限内答复：%s", al.Escalation.DepartmentName, al.Escalation.LiaisonName, body)
 	}
-	return notices(m, ev.At, to, kind, key, title, body, nil)
+	return notices(m, ev.At, to, kind, key, title, body, nil), nil
 }

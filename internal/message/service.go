@@ -92,8 +92,10 @@ type step struct {
 	see func(*Message) error
 	// decide applies the transition to the message (a copy) at now.
 	decide func(m *Message, now time.Time) (Event, error)
-	// tell decides the notices the transition owes, written with it.
-	tell func(ctx context.Context, m *Message, ev Event) []notify.Notice
+	// tell decides the notices the transition owes, written with it. When
+	// it cannot (the people to tell not found), nothing is written: a
+	// transition never goes without the notices it owes.
+	tell func(ctx context.Context, m *Message, ev Event) ([]notify.Notice, error)
 }
 
 // change runs one transition: read the message, decide, and write the
@@ -128,7 +130,9 @@ func (s *Service) change(ctx context.Context, id string, st step) (Message, Even
 		delta := tallyOf(&next, m.Figures)
 		var told []notify.Notice
 		if st.tell != nil {
-			told = st.tell(ctx, &next, ev)
+			if told, err = st.tell(ctx, &next, ev); err != nil {
+				return Message{}, Event{}, err
+			}
 		}
 		ok, err := s.store.commit(ctx, &m, next, ev, delta, told)
 		if err != nil {
@@ -220,7 +224,9 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, d Draft) (Message, 
 		return Message{}, err
 	}
 	m.Version = 1
-	m.Outbox = s.newNotices(ctx, &m)
+	if m.Outbox, err = s.newNotices(ctx, &m); err != nil {
+		return Message{}, err
+	}
 	m.OutboxSize = len(m.Outbox)
 	delta := tallyOf(&m, Figures{})
 	if err := s.store.insert(ctx, m, delta); err != nil {
@@ -365,7 +371,7 @@ func (s *Service) FollowUp(ctx context.Context, a actor.Actor, id, content strin
 	}
 	return s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.followUp(content, images, now)
-	}, tell: func(ctx context.Context, m *Message, ev Event) []notify.Notice {
+	}, tell: func(ctx context.Context, m *Message, ev Event) ([]notify.Notice, error) {
 		return s.toOwner(ctx, m, ev, "message.follow_up", "居民补充了留言", excerpt(content))
 	}})
 }
@@ -389,9 +395,9 @@ func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingIn
 	}
 	return s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.rate(r.Solved, r.Satisfaction, comment, now)
-	}, tell: func(ctx context.Context, m *Message, ev Event) []notify.Notice {
+	}, tell: func(ctx context.Context, m *Message, ev Event) ([]notify.Notice, error) {
 		if !ev.Reopened {
-			return nil
+			return nil, nil
 		}
 		return s.toOwner(ctx, m, ev, "message.reopened", "居民对办理结果不满意，留言已重新打开", excerpt(comment))
 	}})

@@ -168,7 +168,11 @@ func (s *Service) staffChange(ctx context.Context, a actor.Actor, id string, dec
 	if err := a.RequireStaff(); err != nil {
 		return Message{}, Event{}, err
 	}
-	return s.change(ctx, id, step{see: staffSee(a), decide: decide, tell: tell})
+	st := step{see: staffSee(a), decide: decide}
+	if tell != nil {
+		st.tell = func(ctx context.Context, m *Message, ev Event) ([]notify.Notice, error) { return tell(ctx, m, ev), nil }
+	}
+	return s.change(ctx, id, st)
 }
 
 // Accept makes the caller the message's owner (首接负责). The first of

@@ -85,7 +85,9 @@ func (s *Service) sweepOne(ctx context.Context, id string) error {
 				alert = al
 				return ev, nil
 			},
-			tell: func(ctx context.Context, m *Message, ev Event) []notify.Notice { return s.alert(ctx, m, ev, alert) },
+			tell: func(ctx context.Context, m *Message, ev Event) ([]notify.Notice, error) {
+				return s.alert(ctx, m, ev, alert)
+			},
 		})
 		if errors.Is(err, errNothingDue) {
 			return nil

@@ -8,11 +8,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -275,8 +276,24 @@ func (s *Service) credit(ctx context.Context, c Checkin) error {
 	return nil
 }
 
+// autoClosed tells the member of a check-in closed at the end of its day
+// (the minutes as first counted: a review later is told on its own).
+func autoClosed(c Checkin) notify.Notice {
+	minutes := c.Minutes
+	if len(c.Reviews) > 0 {
+		minutes = c.Reviews[0].Previous
+	}
+	return notify.Notice{
+		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: "partyCheckin", RefID: c.ID,
+		Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
+	}
+}
+
 // settleCredits credits what the ledger does not say yet of the owed
-// check-ins, then clears the marks of all that it says, in one write.
+// check-ins, then clears the marks of all that it says, in one write. The
+// member of an auto-closed check-in is told (keyed by the check-in, so
+// once) before its mark is cleared: a notice that cannot be stored keeps
+// the mark, and the next sweep tells them.
 func (s *Service) settleCredits(ctx context.Context, owed []Checkin) error {
 	if len(owed) == 0 {
 		return nil
@@ -295,6 +312,12 @@ func (s *Service) settleCredits(ctx context.Context, owed []Checkin) error {
 		if m, ok := have[ids[i]]; !ok || m != c.Minutes {
 			if err := s.credit(ctx, c); err != nil {
 				errs = append(errs, err)
+				continue
+			}
+		}
+		if slices.Contains(c.Flags, FlagAutoClosed) {
+			if err := s.notifier.Notify(ctx, autoClosed(c)); err != nil {
+				errs = append(errs, fmt.Errorf("party: check-in %s: auto-close notice: %w", c.ID, err))
 				continue
 			}
 		}
@@ -317,8 +340,9 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	if err != nil || !a.StaffOf(cur.CommunityID) {
 		return CheckinView{}, ErrCheckinNotFound.New()
 	}
-	if n := strings.TrimSpace(note); n == "" || utf8.RuneCountInString(n) > MaxReasonRunes {
-		return CheckinView{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "note", Code: "required", Message: "请填写复核说明（200字以内）"})
+	note, err = reasonText("note", "复核说明", note)
+	if err != nil {
+		return CheckinView{}, err
 	}
 	switch {
 	case cur.State == Open:
@@ -327,7 +351,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 		return CheckinView{}, ErrNotFlagged.New()
 	}
 	now := s.clock.Now()
-	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: strings.TrimSpace(note), By: byOf(a), At: now}
+	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: note, By: byOf(a), At: now}
 	c, ok, err := s.store.updateCheckin(ctx,
 		bson.M{"_id": id, "state": Closed, "flagged": true, "minutes": cur.Minutes},
 		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}})
@@ -379,14 +403,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 	open, err := s.store.openBefore(ctx, dayStart(now), sweepBatch)
 	errs = append(errs, err)
 	for _, c := range open {
-		closed, ok, err := s.close(ctx, c, now)
+		_, _, err := s.close(ctx, c, now) // the member is told below, with the credit
 		errs = append(errs, err)
-		if ok {
-			s.tell(ctx, c.UserID, notify.Notice{
-				Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: "partyCheckin", RefID: c.ID,
-				Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(closed.Minutes)) + " 分钟计入，社区将复核。",
-			})
-		}
 	}
 	owed, err := s.store.creditOwed(ctx, sweepBatch)
 	errs = append(errs, err)

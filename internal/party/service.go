@@ -19,6 +19,7 @@ import (
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/fieldcrypt"
+	plain "linli/internal/platform/text"
 )
 
 // Places names communities and grids and checks that a grid is a community's.
@@ -337,9 +338,9 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	if _, err := s.staffRegistration(ctx, a, id, ErrNotFound); err != nil {
 		return RegistrationView{}, err
 	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > MaxReasonRunes {
-		return RegistrationView{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "required", Message: "请填写未通过的原因（200字以内）"})
+	reason, err := reasonText("reason", "未通过的原因", reason)
+	if err != nil {
+		return RegistrationView{}, err
 	}
 	now := s.clock.Now()
 	by := byOf(a)
@@ -454,4 +455,21 @@ func (s *Service) tell(ctx context.Context, userID string, n notify.Notice) {
 	if err := s.notifier.Notify(ctx, n); err != nil {
 		s.log.WarnContext(ctx, "party: notice", "kind", n.Kind, "err", err)
 	}
+}
+
+// reasonText cleans a reason or a note (text.Body: the ends trimmed,
+// control characters dropped) and checks it is there and at most
+// MaxReasonRunes long, counted on the cleaned text. The API counts it the
+// same way (its lim=party.reason), so the console, which calls here
+// directly, and the API accept and refuse the same texts.
+func reasonText(field, noun, s string) (string, error) {
+	s = plain.Body(s)
+	switch {
+	case s == "":
+		return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: field, Code: "required", Message: "请填写" + noun})
+	case utf8.RuneCountInString(s) > MaxReasonRunes:
+		return "", apperr.ErrValidation.WithFields(apperr.FieldError{Field: field, Code: "max",
+			Message: fmt.Sprintf("%s不能超过%d个字", noun, MaxReasonRunes)})
+	}
+	return s, nil
 }

@@ -4,7 +4,13 @@
 // claimer, an activity's sign-ups, a Party member's registration).
 package person
 
-import "linli/internal/platform/text"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"linli/internal/platform/text"
+)
 
 // View is a person as an answer shows them.
 type View struct {
@@ -14,7 +20,8 @@ type View struct {
 	StaffID string `json:"staffId,omitempty"`
 	// Name is a staff member's real name, a resident's nickname (masked
 	// where the public sees it: 张**) or a registered real name where the
-	// viewer may see it.
+	// viewer may see it; for a resident without a nickname, 居民·7F3A
+	// (Unnamed). Never empty.
 	Name string `json:"name"`
 	// Position is a staff member's position (网格员, 社区党委书记).
 	Position string `json:"position,omitempty"`
@@ -33,9 +40,32 @@ func Staff(userID, staffID, name, position string) View {
 }
 
 // Resident is a resident as answers show them: by nickname (cleaned as
-// Staff's), not verified.
+// Staff's), not verified. A resident who never set a nickname (or whose
+// nickname shows as nothing) is named Unnamed(userID), never "".
 func Resident(userID, nickname string) View {
-	return View{UserID: userID, Name: text.Name(nickname)}
+	name := text.Name(nickname)
+	if name == "" {
+		name = Unnamed(userID)
+	}
+	return View{UserID: userID, Name: name}
+}
+
+// UnnamedPrefix begins the name of a resident without a nickname.
+const UnnamedPrefix = "居民·"
+
+// Unnamed is the name of a resident without a nickname: 居民· and four
+// characters derived from the user ID ("居民·7F3A"), the same in every
+// answer and on every screen, so that a staff member can tell two such
+// residents apart (and a resident can be told which one they are) without
+// the ID being shown. The characters come from a hash of the ID: they tell
+// nothing about it. Two of some thousands may share them; staff, who act
+// on a person, also have the user ID.
+func Unnamed(userID string) string {
+	if userID == "" {
+		return strings.TrimSuffix(UnnamedPrefix, "·")
+	}
+	sum := sha256.Sum256([]byte(userID))
+	return UnnamedPrefix + strings.ToUpper(hex.EncodeToString(sum[:2]))
 }
 
 // A street admin acting without a staff profile (an assignment, a review)
