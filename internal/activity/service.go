@@ -16,6 +16,7 @@ import (
 	"linli/internal/ledger"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/feedcache"
 	"linli/internal/platform/page"
 )
 
@@ -60,7 +61,7 @@ type Options struct {
 // found for them.
 type Service struct {
 	store    *Store
-	feed     *feedCache
+	feed     *feedcache.Cache
 	clock    clock.Clock
 	log      *slog.Logger
 	places   Places
@@ -86,7 +87,7 @@ func (s *Service) betweenReadAndWrite(op string) {
 // NewService returns the service.
 func NewService(o Options) *Service {
 	return &Service{
-		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log}, clock: o.Clock, log: o.Log,
+		store: NewStore(o.DB), feed: newFeedCache(o.Redis, o.Log), clock: o.Clock, log: o.Log,
 		places: o.Places, people: o.People, ledger: o.Ledger, notifier: o.Notifier, codes: newCodes(o.CheckinKey),
 	}
 }
@@ -141,7 +142,7 @@ func (s *Service) Create(ctx context.Context, who actor.Actor, d Draft) (View, e
 	if err := s.store.Insert(ctx, a); err != nil {
 		return View{}, err
 	}
-	s.feed.invalidate(ctx, cid)
+	s.feed.Invalidate(ctx, cid)
 	return viewOf(who, &a, now), nil
 }
 
@@ -224,7 +225,7 @@ func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft)
 			}
 			return View{}, ErrEditConflict.New()
 		}
-		s.feed.invalidate(ctx, a.CommunityID)
+		s.feed.Invalidate(ctx, a.CommunityID)
 		s.deliver(ctx, &a)
 		return viewOf(who, &a, now), nil
 	}
@@ -291,7 +292,7 @@ func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string
 		if !ok {
 			continue
 		}
-		s.feed.invalidate(ctx, a.CommunityID)
+		s.feed.Invalidate(ctx, a.CommunityID)
 		s.deliver(ctx, &a)
 		return viewOf(who, &a, now), nil
 	}

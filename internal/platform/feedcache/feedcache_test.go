@@ -1,0 +1,212 @@
+package feedcache_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/cache"
+	"linli/internal/platform/feedcache"
+	"linli/internal/platform/metrics"
+	"linli/internal/testenv"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// store stands for MongoDB: a feed whose content is a version, moved by
+// every write, and a count of the reads that reached it.
+type store struct {
+	version atomic.Int64
+	reads   atomic.Int64
+}
+
+func (s *store) build(now time.Time) func() (feedcache.Page, time.Time, error) {
+	return func() (feedcache.Page, time.Time, error) {
+		s.reads.Add(1)
+		p, err := feedcache.Encode([]byte(strconv.FormatInt(s.version.Load(), 10)))
+		return p, now.Add(time.Minute), err
+	}
+}
+
+func version(t *testing.T, p feedcache.Page) int64 {
+	t.Helper()
+	b, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		t.Fatalf("page %q: %v", b, err)
+	}
+	return n
+}
+
+func page(t *testing.T, c *feedcache.Cache, s *store, now time.Time) int64 {
+	t.Helper()
+	p, err := c.Page(context.Background(), "c1", "20", now, s.build(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return version(t, p)
+}
+
+// A page is served from Redis until a write bumps the generation; the
+// next read reaches the store and sees the write. Another community's
+// pages stay cached, and a page past its stale time is not served.
+func TestAGenerationBumpInvalidates(t *testing.T) {
+	rdb, _ := testenv.Redis(t)
+	c := feedcache.New(rdb, discard, nil, "test:feed:", "test-feed")
+	var s store
+	now := time.Now()
+	if got := page(t, c, &s, now); got != 0 || s.reads.Load() != 1 {
+		t.Fatalf("first read: version %d, %d store reads", got, s.reads.Load())
+	}
+	s.version.Add(1) // written, not yet invalidated: the cached page stands
+	if got := page(t, c, &s, now); got != 0 || s.reads.Load() != 1 {
+		t.Fatalf("cached read: version %d, %d store reads (want 0, 1)", got, s.reads.Load())
+	}
+	other, err := c.Page(context.Background(), "c2", "20", now, s.build(now))
+	if err != nil || version(t, other) != 1 {
+		t.Fatalf("another community: %v", err)
+	}
+	c.Invalidate(context.Background(), "c1")
+	if got := page(t, c, &s, now); got != 1 || s.reads.Load() != 3 {
+		t.Fatalf("after the bump: version %d, %d store reads (want 1, 3)", got, s.reads.Load())
+	}
+	if got := page(t, c, &s, now); got != 1 || s.reads.Load() != 3 {
+		t.Fatalf("cached again: version %d, %d store reads (want 1, 3)", got, s.reads.Load())
+	}
+	if _, _, hit, _ := c.Get(context.Background(), "c2", "20", now); !hit {
+		t.Fatal("invalidating c1 dropped c2's page")
+	}
+	if _, _, hit, _ := c.Get(context.Background(), "c1", "20", now.Add(time.Minute)); hit {
+		t.Fatal("a page past its stale time was served")
+	}
+}
+
+// A write that lands while a reader builds its page (after the reader
+// read the generation, before it fills): the reader's page is refused, and
+// the next read sees the write.
+func TestAFillRacingAWriteLeavesNoStalePage(t *testing.T) {
+	rdb, _ := testenv.Redis(t)
+	c := feedcache.New(rdb, discard, nil, "test:feed:", "test-feed")
+	ctx := context.Background()
+	var s store
+	now := time.Now()
+	build := s.build(now)
+	p, err := c.Page(ctx, "c1", "20", now, func() (feedcache.Page, time.Time, error) {
+		p, staleAt, err := build() // read version 0
+		s.version.Add(1)           // a writer slips in: writes, then invalidates
+		c.Invalidate(ctx, "c1")
+		return p, staleAt, err
+	})
+	if err != nil || version(t, p) != 0 {
+		t.Fatalf("the racing reader gets what it read: %v", err)
+	}
+	if got := page(t, c, &s, now); got != 1 {
+		t.Fatalf("after the write the feed shows version %d: a stale page was cached", got)
+	}
+}
+
+// The same with real goroutines: readers and writers at once. Whatever a
+// reader gets is never older than the last write that had finished
+// (written and invalidated) before the read began.
+func TestConcurrentReadersNeverSeeAFinishedWriteUndone(t *testing.T) {
+	rdb, _ := testenv.Redis(t)
+	c := feedcache.New(rdb, discard, nil, "test:feed:", "test-feed")
+	ctx := context.Background()
+	var s store
+	var done atomic.Int64 // the highest version written and invalidated
+	now := time.Now()
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				v := s.version.Add(1)
+				c.Invalidate(ctx, "c1")
+				for d := done.Load(); d < v && !done.CompareAndSwap(d, v); d = done.Load() {
+				}
+			}
+		}()
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				before := done.Load()
+				p, err := c.Page(ctx, "c1", "20", now, s.build(now))
+				if err != nil {
+					errs <- err
+					return
+				}
+				b, _ := p.JSON()
+				if got, _ := strconv.ParseInt(string(b), 10, 64); got < before {
+					errs <- errors.New("read version " + string(b) + " after version " + strconv.FormatInt(before, 10) + " was written and invalidated")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := page(t, c, &s, now); got != 100 {
+		t.Fatalf("after every write the feed shows version %d, want 100", got)
+	}
+}
+
+// Redis stops: pages come from the store, every fallback is counted under
+// the cache's area (an invalidation's under area-invalidate), and the
+// feed stays right.
+func TestRedisDownFallsBackToTheStoreAndCountsIt(t *testing.T) {
+	m := miniredis.RunT(t) // our own, so that stopping it works with a real redis-server too
+	rdb := cache.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := feedcache.New(rdb, discard, nil, "test:feed:", "test-feed")
+	reg := metrics.New(nil)
+	ctx := metrics.With(context.Background(), reg)
+	var s store
+	now := time.Now()
+	if _, err := c.Page(ctx, "c1", "20", now, s.build(now)); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	s.version.Add(1)
+	c.Invalidate(ctx, "c1") // lost
+	for range 3 {
+		p, err := c.Page(ctx, "c1", "20", now, s.build(now))
+		if err != nil || version(t, p) != 1 {
+			t.Fatalf("with redis down the page must come from the store: %v", err)
+		}
+	}
+	if s.reads.Load() != 4 {
+		t.Fatalf("%d store reads, want 4", s.reads.Load())
+	}
+	if got := reg.Value("linli_cache_fallbacks_total", "area", "test-feed"); got != 3 {
+		t.Fatalf("counted %v read fallbacks, want 3", got)
+	}
+	if got := reg.Value("linli_cache_fallbacks_total", "area", "test-feed-invalidate"); got != 1 {
+		t.Fatalf("counted %v invalidation fallbacks, want 1", got)
+	}
+	wantErr := errors.New("store down")
+	if _, err := c.Page(ctx, "c1", "20", now, func() (feedcache.Page, time.Time, error) {
+		return feedcache.Page{}, time.Time{}, wantErr
+	}); !errors.Is(err, wantErr) {
+		t.Fatalf("the store's error: %v", err)
+	}
+}
