@@ -17,6 +17,7 @@ import (
 	"linli/internal/platform/cache"
 	"linli/internal/platform/feedcache"
 	"linli/internal/platform/metrics"
+	"linli/internal/platform/store/storetest"
 	"linli/internal/testenv"
 )
 
@@ -208,5 +209,33 @@ func TestRedisDownFallsBackToTheStoreAndCountsIt(t *testing.T) {
 		return feedcache.Page{}, time.Time{}, wantErr
 	}); !errors.Is(err, wantErr) {
 		t.Fatalf("the store's error: %v", err)
+	}
+}
+
+// With an epoch: an invalidation lost while Redis was away moves the
+// epoch, so the page Redis still holds when it returns (restarted from
+// its saved data) is not served; the next fill, under the new epoch, is.
+func TestALostInvalidationVoidsThePagesRedisKept(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)                                 // our own, so that it can stop and return with its data
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()}) // no breaker: Redis answers again at once
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := feedcache.New(rdb, discard, cache.NewEpoch(ctx, storetest.DB(t), discard), "test:feed:", "test-feed")
+	var s store
+	now := time.Now()
+	if got := page(t, c, &s, now); got != 0 {
+		t.Fatalf("first read: version %d", got)
+	}
+	m.Close()
+	s.version.Add(1)
+	c.Invalidate(ctx, "c1") // lost
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := page(t, c, &s, now); got != 1 {
+		t.Fatalf("after Redis returned the feed shows version %d: a page from before the lost invalidation", got)
+	}
+	if got := page(t, c, &s, now); got != 1 || s.reads.Load() != 2 {
+		t.Fatalf("the page filled under the new epoch: version %d, %d store reads (want 1, 2)", got, s.reads.Load())
 	}
 }
