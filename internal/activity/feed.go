@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"linli/internal/platform/cache"
 	"linli/internal/platform/feedcache"
 	"linli/internal/platform/page"
 )
@@ -16,15 +17,16 @@ import (
 // A community's activity feed is cached in Redis by feedcache, like the
 // wish feed: a generation bumped by every change that the feed shows (a
 // new activity, an edit, a cancellation, every sign-up and leave), one
-// field per page served, filled only under the generation read before. A
-// page also goes stale at its first time-driven change (sign-up opening or
-// closing, the start, the end), and at most feedFresh ahead, which bounds
-// staleness even when an invalidation was lost to a Redis failure (and how
-// late a past page shows an activity that just ended).
+// field per page served, filled only under the generation read before, and
+// the cache epoch (cache.Epoch) so that a change made while Redis was
+// unreachable is seen on the first read after it returns. A page also goes
+// stale at its first time-driven change (sign-up opening or closing, the
+// start, the end), and at most feedFresh ahead (which bounds how late a
+// past page shows an activity that just ended).
 const feedFresh = time.Minute
 
-func newFeedCache(rdb redis.UniversalClient, log *slog.Logger) *feedcache.Cache {
-	return feedcache.New(rdb, log, nil, "linli:activity:feed:", "activity-feed")
+func newFeedCache(rdb redis.UniversalClient, log *slog.Logger, epoch *cache.Epoch) *feedcache.Cache {
+	return feedcache.New(rdb, log, epoch, "linli:activity:feed:", "activity-feed")
 }
 
 // FeedPage is one page of a feed ({items, nextCursor} of Cards).

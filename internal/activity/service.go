@@ -15,6 +15,7 @@ import (
 	"linli/internal/community"
 	"linli/internal/ledger"
 	"linli/internal/notify"
+	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/feedcache"
 	"linli/internal/platform/page"
@@ -51,6 +52,9 @@ type Options struct {
 	People   People
 	Ledger   Ledger
 	Notifier Notifier
+	// Epoch is the cache epoch the feed's pages carry, shared with the
+	// wish feed (nil: a lost invalidation lasts until a page goes stale).
+	Epoch *cache.Epoch
 	// CheckinKey signs the check-in codes; every process of a deployment
 	// must have the same (app derives it from the JWT secret).
 	CheckinKey []byte
@@ -87,7 +91,7 @@ func (s *Service) betweenReadAndWrite(op string) {
 // NewService returns the service.
 func NewService(o Options) *Service {
 	return &Service{
-		store: NewStore(o.DB), feed: newFeedCache(o.Redis, o.Log), clock: o.Clock, log: o.Log,
+		store: NewStore(o.DB), feed: newFeedCache(o.Redis, o.Log, o.Epoch), clock: o.Clock, log: o.Log,
 		places: o.Places, people: o.People, ledger: o.Ledger, notifier: o.Notifier, codes: newCodes(o.CheckinKey),
 	}
 }
