@@ -239,3 +239,131 @@ func TestALostInvalidationVoidsThePagesRedisKept(t *testing.T) {
 		t.Fatalf("the page filled under the new epoch: version %d, %d store reads (want 1, 2)", got, s.reads.Load())
 	}
 }
+
+// pageOf reads the page named field of c1.
+func pageOf(t *testing.T, c *feedcache.Cache, s *store, field string, now time.Time) int64 {
+	t.Helper()
+	p, err := c.Page(context.Background(), "c1", field, now, s.build(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return version(t, p)
+}
+
+// The first fill under a new epoch empties the hash of the pages of the
+// old one: a page Redis kept under another field (another limit or
+// cursor) is not served under the new epoch either.
+func TestAFillUnderANewEpochDropsEveryPageOfTheOld(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()}) // no breaker: Redis answers again at once
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := feedcache.New(rdb, discard, cache.NewEpoch(ctx, storetest.DB(t), discard), "test:feed:", "test-feed")
+	var s store
+	now := time.Now()
+	for _, field := range []string{"20", "10"} {
+		if got := pageOf(t, c, &s, field, now); got != 0 {
+			t.Fatalf("first read of %s: version %d", field, got)
+		}
+	}
+	m.Close()
+	s.version.Add(1)
+	c.Invalidate(ctx, "c1") // lost: the epoch moves
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := pageOf(t, c, &s, "20", now); got != 1 { // fills under the new epoch
+		t.Fatalf("page 20 after Redis returned: version %d", got)
+	}
+	if got := pageOf(t, c, &s, "10", now); got != 1 {
+		t.Fatalf("page 10 after page 20 was filled under the new epoch: version %d, a page of the old epoch", got)
+	}
+}
+
+// A process whose epoch is behind (it has not re-read it yet) neither
+// serves nor fills over the pages of the newer epoch: its fill is refused.
+func TestAFillUnderAnOlderEpochIsRefused(t *testing.T) {
+	ctx := context.Background()
+	rdb, _ := testenv.Redis(t)
+	db := storetest.DB(t)
+	behind := cache.NewEpoch(ctx, db, discard)
+	ahead := cache.NewEpoch(ctx, db, discard)
+	ahead.Lost(ctx) // moves the epoch; behind has not re-read it
+	if ahead.Current() <= behind.Current() {
+		t.Fatalf("epochs %d and %d", ahead.Current(), behind.Current())
+	}
+	a := feedcache.New(rdb, discard, ahead, "test:feed:", "test-feed")
+	b := feedcache.New(rdb, discard, behind, "test:feed:", "test-feed")
+	var s store
+	now := time.Now()
+	pageOf(t, a, &s, "20", now)
+	pageOf(t, b, &s, "20", now)
+	if s.reads.Load() != 2 {
+		t.Fatalf("%d store reads, want 2 (the process behind is not served the newer epoch's page)", s.reads.Load())
+	}
+	if _, _, hit, err := a.Get(ctx, "c1", "20", now); !hit || err != nil {
+		t.Fatalf("the page of the newer epoch was dropped by a fill under an older one: hit %v, %v", hit, err)
+	}
+}
+
+// A process that saw Redis fail moves the epoch when Redis answers again:
+// a Redis restarted from older saved data may hold a page from before a
+// change it heard of (here: put back by hand), and that page is not served.
+func TestRedisBackFromAFailureVoidsThePagesItHolds(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()}) // no breaker: Redis answers again at once
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := feedcache.New(rdb, discard, cache.NewEpoch(ctx, storetest.DB(t), discard), "test:feed:", "test-feed")
+	var s store
+	now := time.Now()
+	pageOf(t, c, &s, "20", now)
+	saved, err := rdb.HGetAll(ctx, "test:feed:c1").Result() // a snapshot of version 0
+	if err != nil || len(saved) == 0 {
+		t.Fatalf("snapshot %v: %v", saved, err)
+	}
+	s.version.Add(1)
+	c.Invalidate(ctx, "c1") // heard
+	if got := pageOf(t, c, &s, "20", now); got != 1 {
+		t.Fatalf("after the invalidation: version %d", got)
+	}
+	m.Close()
+	if got := pageOf(t, c, &s, "20", now); got != 1 { // Redis fails in this process
+		t.Fatalf("with Redis down: version %d", got)
+	}
+	m.Del("test:feed:c1") // Redis comes back from its older saved data
+	for f, v := range saved {
+		m.HSet("test:feed:c1", f, v)
+	}
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if got := pageOf(t, c, &s, "20", now); got != 1 {
+		t.Fatalf("after Redis returned with older data the feed shows version %d", got)
+	}
+}
+
+// The hash is keyPrefix+communityID, lives keyTTL (an hour) from its last
+// fill (c1) or invalidation (c2), and holds at most maxPages fields however many
+// pages are asked for; the pages it cannot hold are still served.
+func TestTheHashIsNamedBoundedAndExpires(t *testing.T) {
+	ctx := context.Background()
+	rdb, _ := testenv.Redis(t)
+	c := feedcache.New(rdb, discard, nil, "test:feed:", "test-feed")
+	var s store
+	now := time.Now()
+	for i := range 300 {
+		if got := pageOf(t, c, &s, "20:"+strconv.Itoa(i), now); got != 0 {
+			t.Fatalf("page %d: version %d", i, got)
+		}
+	}
+	if n, err := rdb.HLen(ctx, "test:feed:c1").Result(); err != nil || n == 0 || n > 256 {
+		t.Fatalf("the hash test:feed:c1 holds %d fields (%v), want 1..256", n, err)
+	}
+	c.Invalidate(ctx, "c2") // a community with no hash yet
+	for _, key := range []string{"test:feed:c1", "test:feed:c2"} {
+		if ttl, err := rdb.PTTL(ctx, key).Result(); err != nil || ttl < 59*time.Minute || ttl > time.Hour {
+			t.Fatalf("the hash %s expires in %v (%v), want an hour", key, ttl, err)
+		}
+	}
+}
