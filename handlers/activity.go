@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/activity"
+	"linli/internal/actor"
 	"linli/internal/apperr"
 )
 
@@ -74,23 +76,13 @@ func (s *server) createActivity(c echo.Context) error {
 }
 
 func (s *server) editActivity(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req activityRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	d, err := req.draft()
-	if err != nil {
-		return err
-	}
-	v, err := s.App.Activities.Edit(c.Request().Context(), callerOf(c), id, d)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req activityRequest) (activity.View, error) {
+		d, err := req.draft()
+		if err != nil {
+			return activity.View{}, err
+		}
+		return s.App.Activities.Edit(ctx, who, id, d)
+	})
 }
 
 type cancelActivityRequest struct {
@@ -98,23 +90,13 @@ type cancelActivityRequest struct {
 }
 
 func (s *server) cancelActivity(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req cancelActivityRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	reason := strings.TrimSpace(req.Reason)
-	if len([]rune(reason)) > activity.MaxReason {
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "max", Message: "取消原因不能超过200个字符"})
-	}
-	v, err := s.App.Activities.Cancel(c.Request().Context(), callerOf(c), id, reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req cancelActivityRequest) (activity.View, error) {
+		reason := strings.TrimSpace(req.Reason)
+		if len([]rune(reason)) > activity.MaxReason {
+			return activity.View{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "max", Message: "取消原因不能超过200个字符"})
+		}
+		return s.App.Activities.Cancel(ctx, who, id, reason)
+	})
 }
 
 // activityListQuery is the when of a list, validated like a body so that
@@ -205,27 +187,11 @@ func (s *server) getActivity(c echo.Context) error {
 }
 
 func (s *server) signUpActivity(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	m, err := s.App.Activities.SignUp(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, m)
+	return step(c, s.App.Activities.SignUp)
 }
 
 func (s *server) leaveActivity(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := s.App.Activities.Leave(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return step(c, s.App.Activities.Leave)
 }
 
 type checkinRequest struct {

@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
-	"runtime"
 	"testing"
 	"time"
 
@@ -31,31 +30,8 @@ func BenchmarkActivityFeedVsHealthz(b *testing.B) {
 		}).Want(b, http.StatusCreated).Decode(b, &a)
 		env.Post("/api/v1/activities/"+a.ID+"/signup", s.ResidentA.Token, nil).Want(b, http.StatusOK)
 	}
-	feedURL := env.Server.URL + "/api/v1/activities?communityId=" + s.A.CommunityID
-	healthURL := env.Server.URL + "/healthz"
-	workers := 4 * runtime.GOMAXPROCS(0)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: workers, MaxIdleConnsPerHost: workers}}
-	b.Cleanup(client.CloseIdleConnections)
-	get(b, client, feedURL, "gzip") // the first read fills the cache
-	var elapsed [2]time.Duration
-	var count [2]int
-	b.ResetTimer()
-	for half := range 2 { // interleaved halves, so that a neighbour's load hits both alike
-		n := b.N / 2
-		if half == 1 {
-			n = b.N - n
-		}
-		for i, url := range []string{healthURL, feedURL} {
-			elapsed[i] += hammer(b, client, url, "gzip", n, workers)
-			count[i] += n
-		}
-	}
-	b.StopTimer()
-	health := float64(count[0]) / elapsed[0].Seconds()
-	feed := float64(count[1]) / elapsed[1].Seconds()
-	b.ReportMetric(health, "healthz_req/s")
-	b.ReportMetric(feed, "feed_req/s")
-	b.ReportMetric(feed/health, "feed/healthz")
+	health, feed := versusHealthz(b, env, "feed", "/api/v1/activities?communityId="+s.A.CommunityID,
+		http.Header{"Accept-Encoding": {"gzip"}})
 	b.Logf("gzip clients, %d requests each: healthz %.0f req/s, cached activity feed %.0f req/s, ratio %.2f (goal ≥ 0.8)",
 		b.N, health, feed, feed/health)
 }

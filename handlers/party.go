@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/party"
 	"linli/internal/platform/page"
@@ -151,19 +153,9 @@ type partySettingsRequest struct {
 }
 
 func (s *server) setPartySettings(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req partySettingsRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Party.SetTarget(c.Request().Context(), callerOf(c), id, req.YearlyTargetHours)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req partySettingsRequest) (party.SettingsView, error) {
+		return s.App.Party.SetTarget(ctx, who, id, req.YearlyTargetHours)
+	})
 }
 
 func (s *server) staffPartyRegistrations(c echo.Context) error {
@@ -236,19 +228,9 @@ type memberGridRequest struct {
 }
 
 func (s *server) setPartyMemberGrid(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req memberGridRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Party.SetGrid(c.Request().Context(), callerOf(c), id, req.GridID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req memberGridRequest) (party.RegistrationView, error) {
+		return s.App.Party.SetGrid(ctx, who, id, req.GridID)
+	})
 }
 
 type evaluationRequest struct {

@@ -3,9 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,32 +88,8 @@ func BenchmarkPartyCheckins(b *testing.B) {
 	})
 
 	b.Run("leaderboard-vs-healthz", func(b *testing.B) {
-		boardURL := env.Server.URL + "/api/v1/communities/" + s.A.CommunityID + "/party/leaderboard"
-		healthURL := env.Server.URL + "/healthz"
-		token := s.ResidentA.Token
-		workers := 4 * runtime.GOMAXPROCS(0)
-		client := &http.Client{Transport: &http.Transport{MaxIdleConns: workers, MaxIdleConnsPerHost: workers}}
-		b.Cleanup(client.CloseIdleConnections)
-		authedGet(b, client, boardURL, token) // the first read builds the board in Redis
-		var elapsed [2]time.Duration
-		var count [2]int
-		b.ResetTimer()
-		for half := range 2 {
-			n := b.N / 2
-			if half == 1 {
-				n = b.N - n
-			}
-			for i, url := range []string{healthURL, boardURL} {
-				elapsed[i] += authedHammer(b, client, url, token, n, workers)
-				count[i] += n
-			}
-		}
-		b.StopTimer()
-		health := float64(count[0]) / elapsed[0].Seconds()
-		board := float64(count[1]) / elapsed[1].Seconds()
-		b.ReportMetric(health, "healthz_req/s")
-		b.ReportMetric(board, "leaderboard_req/s")
-		b.ReportMetric(board/health, "leaderboard/healthz")
+		health, board := versusHealthz(b, env, "leaderboard", "/api/v1/communities/"+s.A.CommunityID+"/party/leaderboard",
+			http.Header{"Authorization": {"Bearer " + s.ResidentA.Token}, "Accept-Encoding": {"gzip"}})
 		b.Logf("%d requests each: healthz %.0f req/s, leaderboard (top 20 of %d, from Redis) %.0f req/s, ratio %.2f",
 			b.N, health, members, board, board/health)
 	})
@@ -137,35 +111,4 @@ func seedMembers(b testing.TB, env *testenv.Env, s *testenv.Street, n int) []str
 		b.Fatal(err)
 	}
 	return users
-}
-
-func authedHammer(b *testing.B, client *http.Client, url, token string, n, workers int) time.Duration {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range workers {
-		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				authedGet(b, client, url, token)
-			}
-		})
-	}
-	wg.Wait()
-	return time.Since(start)
-}
-
-func authedGet(b *testing.B, client *http.Client, url, token string) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept-Encoding", "gzip")
-	res, err := client.Do(req)
-	if err != nil {
-		b.Error(err)
-		return
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b.Errorf("%s: status %d", url, res.StatusCode)
-	}
 }

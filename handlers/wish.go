@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/http"
 	"slices"
 
 	"github.com/labstack/echo/v4"
@@ -118,17 +117,11 @@ func (s *server) staffWishes(c echo.Context) error {
 
 // wishStep serves a bodiless transition (approve, claim, release,
 // confirm) on the wish named in the path.
-func (s *server) wishStep(step func(*wish.Service, context.Context, actor.Actor, string) (wish.View, error)) echo.HandlerFunc {
+func (s *server) wishStep(do func(*wish.Service, context.Context, actor.Actor, string) (wish.View, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		v, err := step(s.App.Wishes, c.Request().Context(), callerOf(c), id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, v)
+		return step(c, func(ctx context.Context, who actor.Actor, id string) (wish.View, error) {
+			return do(s.App.Wishes, ctx, who, id)
+		})
 	}
 }
 
@@ -137,19 +130,9 @@ type rejectWishRequest struct {
 }
 
 func (s *server) rejectWish(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req rejectWishRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Wishes.Reject(c.Request().Context(), callerOf(c), id, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req rejectWishRequest) (wish.View, error) {
+		return s.App.Wishes.Reject(ctx, who, id, req.Reason)
+	})
 }
 
 type moderateNoteRequest struct {
@@ -160,19 +143,9 @@ type moderateNoteRequest struct {
 // moderateNote is staff's reading of a fulfilment note WeChat's content
 // security sent to a person (check "review").
 func (s *server) moderateNote(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req moderateNoteRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Wishes.ModerateNote(c.Request().Context(), callerOf(c), id, *req.Publish, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req moderateNoteRequest) (wish.View, error) {
+		return s.App.Wishes.ModerateNote(ctx, who, id, *req.Publish, req.Reason)
+	})
 }
 
 type fulfilWishRequest struct {
@@ -181,19 +154,9 @@ type fulfilWishRequest struct {
 }
 
 func (s *server) fulfilWish(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req fulfilWishRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Wishes.Fulfil(c.Request().Context(), callerOf(c), id, wish.FulfilmentReport{Note: req.Note, Images: req.Images})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req fulfilWishRequest) (wish.View, error) {
+		return s.App.Wishes.Fulfil(ctx, who, id, wish.FulfilmentReport{Note: req.Note, Images: req.Images})
+	})
 }
 
 func (s *server) wishSettings(c echo.Context) error {
@@ -217,22 +180,16 @@ type wishSettingsRequest struct {
 }
 
 func (s *server) setWishSettings(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req wishSettingsRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	st, err := s.App.Wishes.SetSettings(c.Request().Context(), callerOf(c), id, wish.SettingsChange{
-		ValueCap: req.ValueCap, ContactNote: req.ContactNote,
-		ConfirmReminderDays: req.ConfirmReminderDays, ConfirmDays: req.ConfirmDays,
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req wishSettingsRequest) (wish.SettingsView, error) {
+		st, err := s.App.Wishes.SetSettings(ctx, who, id, wish.SettingsChange{
+			ValueCap: req.ValueCap, ContactNote: req.ContactNote,
+			ConfirmReminderDays: req.ConfirmReminderDays, ConfirmDays: req.ConfirmDays,
+		})
+		if err != nil {
+			return wish.SettingsView{}, err
+		}
+		return st.View(), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st.View())
 }
 
 func (s *server) serviceRecord(c echo.Context) error {

@@ -2,13 +2,8 @@ package handlers_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"linli/internal/testenv"
 )
@@ -33,67 +28,12 @@ func BenchmarkFeedVsHealthz(b *testing.B) {
 		}).Want(b, http.StatusCreated).Decode(b, &w)
 		env.Post("/api/v1/staff/wishes/"+w.ID+"/approve", s.StaffA.Token, nil).Want(b, http.StatusOK)
 	}
-	feedURL := env.Server.URL + "/api/v1/wishes?communityId=" + s.A.CommunityID
-	healthURL := env.Server.URL + "/healthz"
-	workers := 4 * runtime.GOMAXPROCS(0)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: workers, MaxIdleConnsPerHost: workers}}
-	b.Cleanup(client.CloseIdleConnections)
 	for _, encoding := range []string{"gzip", "identity"} {
 		b.Run(encoding, func(b *testing.B) {
-			get(b, client, feedURL, encoding) // the first read fills the cache
-			var elapsed [2]time.Duration
-			var count [2]int
-			b.ResetTimer()
-			// Interleaved halves, so that a neighbour's load hits both alike.
-			for half := range 2 {
-				n := b.N / 2
-				if half == 1 {
-					n = b.N - n
-				}
-				for i, url := range []string{healthURL, feedURL} {
-					elapsed[i] += hammer(b, client, url, encoding, n, workers)
-					count[i] += n
-				}
-			}
-			b.StopTimer()
-			health := float64(count[0]) / elapsed[0].Seconds()
-			feed := float64(count[1]) / elapsed[1].Seconds()
-			b.ReportMetric(health, "healthz_req/s")
-			b.ReportMetric(feed, "feed_req/s")
-			b.ReportMetric(feed/health, "feed/healthz")
+			health, feed := versusHealthz(b, env, "feed", "/api/v1/wishes?communityId="+s.A.CommunityID,
+				http.Header{"Accept-Encoding": {encoding}})
 			b.Logf("Accept-Encoding %s, %d requests each: healthz %.0f req/s, cached feed %.0f req/s, ratio %.2f (goal ≥ 0.5)",
 				encoding, b.N, health, feed, feed/health)
 		})
-	}
-}
-
-// hammer sends n GETs to url from workers goroutines and returns how long they took.
-func hammer(b *testing.B, client *http.Client, url, encoding string, n, workers int) time.Duration {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range workers {
-		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				get(b, client, url, encoding)
-			}
-		})
-	}
-	wg.Wait()
-	return time.Since(start)
-}
-
-func get(b *testing.B, client *http.Client, url, encoding string) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Accept-Encoding", encoding) // gzip as a phone sends it; the body is read, not unzipped
-	res, err := client.Do(req)
-	if err != nil {
-		b.Error(err)
-		return
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b.Errorf("%s: status %d", url, res.StatusCode)
 	}
 }

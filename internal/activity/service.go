@@ -15,7 +15,9 @@ import (
 	"linli/internal/community"
 	"linli/internal/ledger"
 	"linli/internal/notify"
+	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/feedcache"
 	"linli/internal/platform/page"
 )
 
@@ -50,6 +52,9 @@ type Options struct {
 	People   People
 	Ledger   Ledger
 	Notifier Notifier
+	// Epoch is the cache epoch the feed's pages carry, shared with the
+	// wish feed (nil: a lost invalidation lasts until a page goes stale).
+	Epoch *cache.Epoch
 	// CheckinKey signs the check-in codes; every process of a deployment
 	// must have the same (app derives it from the JWT secret).
 	CheckinKey []byte
@@ -60,7 +65,7 @@ type Options struct {
 // found for them.
 type Service struct {
 	store    *Store
-	feed     *feedCache
+	feed     *feedcache.Cache
 	clock    clock.Clock
 	log      *slog.Logger
 	places   Places
@@ -86,7 +91,7 @@ func (s *Service) betweenReadAndWrite(op string) {
 // NewService returns the service.
 func NewService(o Options) *Service {
 	return &Service{
-		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log}, clock: o.Clock, log: o.Log,
+		store: NewStore(o.DB), feed: newFeedCache(o.Redis, o.Log, o.Epoch), clock: o.Clock, log: o.Log,
 		places: o.Places, people: o.People, ledger: o.Ledger, notifier: o.Notifier, codes: newCodes(o.CheckinKey),
 	}
 }
@@ -141,7 +146,7 @@ func (s *Service) Create(ctx context.Context, who actor.Actor, d Draft) (View, e
 	if err := s.store.Insert(ctx, a); err != nil {
 		return View{}, err
 	}
-	s.feed.invalidate(ctx, cid)
+	s.feed.Invalidate(ctx, cid)
 	return viewOf(who, &a, now), nil
 }
 
@@ -224,7 +229,7 @@ func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft)
 			}
 			return View{}, ErrEditConflict.New()
 		}
-		s.feed.invalidate(ctx, a.CommunityID)
+		s.feed.Invalidate(ctx, a.CommunityID)
 		s.deliver(ctx, &a)
 		return viewOf(who, &a, now), nil
 	}
@@ -291,7 +296,7 @@ func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string
 		if !ok {
 			continue
 		}
-		s.feed.invalidate(ctx, a.CommunityID)
+		s.feed.Invalidate(ctx, a.CommunityID)
 		s.deliver(ctx, &a)
 		return viewOf(who, &a, now), nil
 	}

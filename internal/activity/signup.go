@@ -46,7 +46,7 @@ func (s *Service) SignUp(ctx context.Context, who actor.Actor, id string) (MySig
 			return MySignup{}, err
 		}
 		if ok {
-			s.feed.invalidate(ctx, before.CommunityID)
+			s.feed.Invalidate(ctx, before.CommunityID)
 			m := MySignup{Status: string(StatusConfirmed), SignedUpAt: &su.At}
 			if rank := before.Active; rank >= before.Capacity {
 				m.Status, m.Position = string(StatusWaitlisted), rank-before.Capacity+1
@@ -148,7 +148,7 @@ func (s *Service) Leave(ctx context.Context, who actor.Actor, id string) (View, 
 		if !ok {
 			continue
 		}
-		s.feed.invalidate(ctx, after.CommunityID)
+		s.feed.Invalidate(ctx, after.CommunityID)
 		s.deliver(ctx, &after)
 		return viewOf(who, &after, now), nil
 	}

@@ -190,7 +190,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.Jobs = append(a.Jobs, lease.Job{Name: "message-sweep", Interval: time.Minute, Run: a.Messages.Sweep})
 	a.Activities = activity.NewService(activity.Options{
 		DB: o.DB, Redis: o.Redis, Clock: o.Clock, Log: o.Log, Places: communities, People: a.Accounts,
-		Ledger: book, Notifier: a.Inbox, CheckinKey: derivedKey(o.JWTSecret, "activity-checkin"),
+		Ledger: book, Notifier: a.Inbox, Epoch: a.epoch, CheckinKey: derivedKey(o.JWTSecret, "activity-checkin"),
 	})
 	a.Jobs = append(a.Jobs, a.Activities.Job())
 	o.Metrics.Gauge("linli_messages_overdue", "Messages whose response or resolution clock runs and is past due, now.",

@@ -7,17 +7,19 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"linli/internal/platform/feedcache"
 )
 
 // FeedCache exposes the feed cache to the tests of package wish_test.
-type FeedCache struct{ f *feedCache }
+type FeedCache struct{ f *feedcache.Cache }
 
 func NewFeedCache(rdb redis.UniversalClient) FeedCache {
-	return FeedCache{&feedCache{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	return FeedCache{newFeedCache(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)}
 }
 
 func (c FeedCache) Get(ctx context.Context, communityID, field string, now time.Time) ([]byte, string, bool, error) {
-	p, gen, hit, err := c.f.get(ctx, communityID, field, now)
+	p, gen, hit, err := c.f.Get(ctx, communityID, field, now)
 	if !hit {
 		return nil, gen, hit, err
 	}
@@ -26,15 +28,15 @@ func (c FeedCache) Get(ctx context.Context, communityID, field string, now time.
 }
 
 func (c FeedCache) Fill(ctx context.Context, communityID, gen, field string, staleAt time.Time, body []byte) error {
-	p, err := encodePage(body)
+	p, err := feedcache.Encode(body)
 	if err != nil {
 		return err
 	}
-	return c.f.fill(ctx, communityID, gen, field, staleAt, p)
+	return c.f.Fill(ctx, communityID, gen, field, staleAt, p)
 }
 
 func (c FeedCache) Invalidate(ctx context.Context, communityID string) {
-	c.f.invalidate(ctx, communityID)
+	c.f.Invalidate(ctx, communityID)
 }
 
 // RemindStale is one sweeper's reminder step on what it read before

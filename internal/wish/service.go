@@ -16,6 +16,7 @@ import (
 	"linli/internal/person"
 	"linli/internal/platform/cache"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/feedcache"
 	"linli/internal/platform/page"
 	"linli/internal/platform/wechat"
 )
@@ -65,7 +66,7 @@ type Options struct {
 // caller and enforces their scope: a wish they may not see is not found.
 type Service struct {
 	store    *Store
-	feed     *feedCache
+	feed     *feedcache.Cache
 	clock    clock.Clock
 	log      *slog.Logger
 	places   Places
@@ -78,7 +79,7 @@ type Service struct {
 // NewService returns the service.
 func NewService(o Options) *Service {
 	return &Service{
-		store: NewStore(o.DB), feed: &feedCache{rdb: o.Redis, log: o.Log, epoch: o.Epoch},
+		store: NewStore(o.DB), feed: newFeedCache(o.Redis, o.Log, o.Epoch),
 		clock: o.Clock, log: o.Log, places: o.Places, people: o.People, notifier: o.Notifier, checker: o.Checker,
 		ledger: o.Ledger,
 	}

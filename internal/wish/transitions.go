@@ -75,7 +75,7 @@ func (s *Service) run(ctx context.Context, a actor.Actor, id string, evType Even
 // feed's pages go stale by themselves.
 func (s *Service) after(ctx context.Context, w *Wish, feed bool) {
 	if feed {
-		s.feed.invalidate(ctx, w.CommunityID)
+		s.feed.Invalidate(ctx, w.CommunityID)
 	}
 	if err := s.deliver(ctx, w); err != nil {
 		s.log.WarnContext(ctx, "wish effects not delivered yet; the sweeper retries", "wish", w.ID, "err", err)
