@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/internal/platform/cache"
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
 	"linli/internal/testenv"
@@ -73,4 +74,32 @@ func TestCheckTextCachesTheAccessTokenInRedis(t *testing.T) {
 
 type redisClient interface {
 	Keys(ctx context.Context, pattern string) *redis.StringSliceCmd
+}
+
+// With Redis down WeChat still works: the access token this process
+// fetched is kept in its memory (fetched once, not on every call).
+func TestWeChatWorksWithRedisDown(t *testing.T) {
+	fake := wechattest.New(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	c := wechat.New("wxtest", "secret", dead, fake.HTTPClient())
+	ctx := context.Background()
+	for range 3 {
+		if _, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430); err != nil {
+			t.Fatalf("Redis down: %v", err)
+		}
+	}
+	if n := fake.TokenCalls(); n != 1 {
+		t.Fatalf("access token fetched %d times for three calls", n)
+	}
+	tokens := wechat.NewCache(dead)
+	if err := tokens.SetContext(ctx, "k", "v", time.Minute); err != nil || tokens.GetContext(ctx, "k") != "v" {
+		t.Fatal("a value this process stored is not answered while Redis is down")
+	}
+	if err := tokens.SetContext(ctx, "gone", "v", -time.Second); err != nil || tokens.GetContext(ctx, "gone") != nil {
+		t.Fatal("an expired value is answered")
+	}
+	if err := tokens.DeleteContext(ctx, "k"); tokens.GetContext(ctx, "k") != nil {
+		t.Fatalf("a deleted value is answered (%v)", err)
+	}
 }
