@@ -205,7 +205,7 @@ var (
 	idPath = regexp.MustCompile(`[0-9a-f]{24}`)
 	// inviteRe is the shape of a generated invite code (see account.newInviteCode).
 	inviteRe = regexp.MustCompile(`^[ABCDEFGHJKMNPQRSTUVWXYZ2-9]{10}$`)
-	timeRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+	timeRe   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
 	// checkinCodeRe is the shape of a signed check-in code of an activity
 	// or a service point (internal/platform/checkincode).
 	checkinCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{32}$`)
