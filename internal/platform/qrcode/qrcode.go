@@ -32,6 +32,9 @@ const MaxScene = 32
 // again now and then.
 const MaxCacheTTL = 30 * 24 * time.Hour
 
+// makeTimeout bounds making one code (a WeChat call), whoever waits for it.
+const makeTimeout = 10 * time.Second
+
 // Size is the width of a code in pixels.
 const Size = 430
 
@@ -120,6 +123,9 @@ func (c *Coder) For(ctx context.Context, page, scene string, ttl time.Duration) 
 		}
 	}
 	img, err, _ := c.flight.Do(key, func() (any, error) {
+		// Shared by every caller waiting: one leaving must not fail the others.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), makeTimeout)
+		defer cancel()
 		img, err := c.make(ctx, page, scene)
 		if err != nil {
 			return nil, err
