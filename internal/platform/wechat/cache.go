@@ -17,7 +17,9 @@ import (
 // When Redis fails, what this process stored itself is answered from its
 // memory until it expires, so WeChat keeps working through a Redis outage
 // (each process then holds a token of its own) instead of every call
-// failing on the token's cache.
+// failing on the token's cache. A token of one process is revoked five
+// minutes after another fetches its own: the Client drops a token WeChat
+// refuses (forgetRejectedToken) so the next call fetches a fresh one.
 type Cache struct {
 	rdb redis.UniversalClient
 

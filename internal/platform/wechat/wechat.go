@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
 	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
@@ -38,7 +41,9 @@ type Session struct {
 
 // Client talks to WeChat.
 type Client struct {
-	mp *miniprogram.MiniProgram
+	mp     *miniprogram.MiniProgram
+	tokens *Cache
+	appID  string
 }
 
 // New returns a client for the mini-program appID. httpClient carries every
@@ -49,12 +54,52 @@ func New(appID, secret string, rdb redis.UniversalClient, httpClient *http.Clien
 		httpClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	util.DefaultHTTPClient = httpClient
+	tokens := NewCache(rdb)
 	mp := miniprogram.NewMiniProgram(&mpconfig.Config{
 		AppID:     appID,
 		AppSecret: secret,
-		Cache:     NewCache(rdb),
+		Cache:     tokens,
 	})
-	return &Client{mp: mp}
+	return &Client{mp: mp, tokens: tokens, appID: appID}
+}
+
+// tokenKey is where silenceper keeps the mini-program's access token in
+// its cache (credential.DefaultAccessToken's key).
+func (c *Client) tokenKey() string {
+	return fmt.Sprintf("%s_access_token_%s", credential.CacheKeyMiniProgramPrefix, c.appID)
+}
+
+// forgetRejectedToken drops the cached access token when WeChat answered
+// that it is no longer good (40001 invalid credential, 40014 invalid
+// token, 42001 expired): another process fetched a new one (while Redis
+// was down each process holds its own, and WeChat keeps an old token only
+// five minutes after a new one is issued), or Redis came back with an old
+// one. Without this the refused token would be used until its cache entry
+// expires (up to two hours); with it the next call fetches a fresh one.
+func (c *Client) forgetRejectedToken(ctx context.Context, errcode int) {
+	switch errcode {
+	case 40001, 40014, 42001:
+		_ = c.tokens.DeleteContext(ctx, c.tokenKey()) // Redis failing: the memory is cleared all the same
+	}
+}
+
+// fetchErrcode is how silenceper's code calls (fetchCode) report WeChat's
+// errcode: in the error's text only.
+var fetchErrcode = regexp.MustCompile(`errcode=(-?\d+)`)
+
+func errcodeIn(err error) int {
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return int(ce.ErrCode)
+	}
+	if err == nil {
+		return 0
+	}
+	if m := fetchErrcode.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
 }
 
 // Code2Session exchanges a wx.login code for the user's openId.
@@ -116,6 +161,11 @@ func (c *Client) Verdict(ctx context.Context, openID string, scene int, title, t
 		})
 		if res.ErrCode == 87014 {
 			return Risky, nil
+		}
+		if code := int(res.ErrCode); code != 0 {
+			c.forgetRejectedToken(ctx, code)
+		} else {
+			c.forgetRejectedToken(ctx, errcodeIn(err))
 		}
 		if res.ErrCode != 0 {
 			return "", fromErrCode(int(res.ErrCode), err)
@@ -185,6 +235,7 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 	go func() { done <- c.mp.GetSubscribe().Send(msg) }() // silenceper takes no context
 	select {
 	case err := <-done:
+		c.forgetRejectedToken(ctx, errcodeIn(err))
 		return apiError(err)
 	case <-ctx.Done():
 		return ctx.Err()
@@ -207,6 +258,7 @@ func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width i
 	select {
 	case r := <-done:
 		if r.err != nil {
+			c.forgetRejectedToken(ctx, errcodeIn(r.err))
 			return nil, ErrUpstream.Wrap(r.err)
 		}
 		return r.b, nil

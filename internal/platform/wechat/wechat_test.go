@@ -103,3 +103,53 @@ func TestWeChatWorksWithRedisDown(t *testing.T) {
 		t.Fatalf("a deleted value is answered (%v)", err)
 	}
 }
+
+// An access token WeChat refuses (another process fetched a new one while
+// each held its own through a Redis outage; Redis came back with an old
+// one) is dropped at once, from Redis and from the process's memory: the
+// next call fetches a fresh token instead of failing until the refused
+// one would have expired.
+func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
+	live, _ := testenv.Redis(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	ctx := context.Background()
+	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
+		t.Run(name, func(t *testing.T) {
+			fake := wechattest.New(t)
+			c := wechat.New("wxtest", "secret", rdb, fake.HTTPClient())
+			code := func() error {
+				_, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430)
+				return err
+			}
+			if err := code(); err != nil {
+				t.Fatal(err)
+			}
+			for _, refused := range []int{40001, 42001} {
+				before := fake.TokenCalls()
+				fake.FailNext(refused)
+				if err := code(); !wechat.ErrUpstream.Is(err) {
+					t.Fatalf("token refused (%d): %v", refused, err)
+				}
+				if err := code(); err != nil {
+					t.Fatal(err)
+				}
+				if n := fake.TokenCalls() - before; n != 1 {
+					t.Fatalf("after errcode %d the token was fetched %d times, want once", refused, n)
+				}
+			}
+			before := fake.TokenCalls()
+			fake.FailNext(45009) // busy: the token is good
+			_ = code()
+			fake.Risky("赌博")
+			fake.FailNext(40001)
+			_ = c.CheckText(ctx, "o1", "台灯", "需要一盏台灯")
+			if err := code(); err != nil {
+				t.Fatal(err)
+			}
+			if n := fake.TokenCalls() - before; n != 1 {
+				t.Fatalf("a busy answer kept the token and a refused one in content security dropped it: %d fetches, want 1", n)
+			}
+		})
+	}
+}
