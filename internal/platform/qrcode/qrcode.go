@@ -122,8 +122,10 @@ func (c *Coder) For(ctx context.Context, page, scene string, ttl time.Duration) 
 			c.log.WarnContext(ctx, "qrcode cache unavailable", "err", err)
 		}
 	}
-	img, err, _ := c.flight.Do(key, func() (any, error) {
-		// Shared by every caller waiting: one leaving must not fail the others.
+	// Shared by every caller waiting: one leaving must not fail the others,
+	// and each waits only as long as its own context lets it (DoChan's
+	// channel is buffered: a caller gone leaks nothing).
+	made := c.flight.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), makeTimeout)
 		defer cancel()
 		img, err := c.make(ctx, page, scene)
@@ -137,10 +139,15 @@ func (c *Coder) For(ctx context.Context, page, scene string, ttl time.Duration) 
 		}
 		return img, nil
 	})
-	if err != nil {
-		return Code{}, err
+	select {
+	case r := <-made:
+		if r.Err != nil {
+			return Code{}, r.Err
+		}
+		return Code{Image: r.Val.([]byte), ContentType: ct}, nil
+	case <-ctx.Done():
+		return Code{}, ctx.Err()
 	}
-	return Code{Image: img.([]byte), ContentType: ct}, nil
 }
 
 func (c *Coder) make(ctx context.Context, page, scene string) ([]byte, error) {

@@ -3,6 +3,7 @@ package qrcode_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/png"
 	"strings"
 	"sync"
@@ -128,5 +129,32 @@ func TestScenesWeChatWouldRefuse(t *testing.T) {
 	}
 	if !qrcode.ValidScene(scene) {
 		t.Fatal("a check-in code is a valid scene")
+	}
+}
+
+// A screen that stops waiting (its request cancelled) leaves at once with
+// its own context's error; the others waiting for the same code still get
+// it, made once.
+func TestAWaiterLeavingDoesNotFailTheOthers(t *testing.T) {
+	fake := wechattest.New(t)
+	fake.SetDelay(300 * time.Millisecond)
+	rdb, _ := testenv.Redis(t)
+	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil)
+	var wg sync.WaitGroup
+	var stayed error
+	wg.Go(func() { _, stayed = c.Activity(context.Background(), scene, time.Minute) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, left := c.Activity(ctx, scene, time.Minute)
+	madeWhenLeft := len(fake.Codes())
+	wg.Wait()
+	if !errors.Is(left, context.DeadlineExceeded) || madeWhenLeft != 0 {
+		t.Fatalf("the caller that gave up: %v (%d codes made by then), want its deadline's error before the code is made", left, madeWhenLeft)
+	}
+	if stayed != nil {
+		t.Fatalf("the caller that stayed: %v", stayed)
+	}
+	if n := len(fake.Codes()); n != 1 {
+		t.Fatalf("asked WeChat %d times", n)
 	}
 }
