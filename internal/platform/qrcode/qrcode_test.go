@@ -158,3 +158,24 @@ func TestAWaiterLeavingDoesNotFailTheOthers(t *testing.T) {
 		t.Fatalf("asked WeChat %d times", n)
 	}
 }
+
+// A code opens the released mini-program (no env_version is sent), so
+// WeChat is asked to check that the page is in it: a deployment that has
+// not released the check-in pages gets an error at the screen, not codes
+// that open nothing when residents scan them.
+func TestACodeForAPageNotReleasedIsRefused(t *testing.T) {
+	fake := wechattest.New(t)
+	fake.Released(qrcode.ActivityPage)
+	rdb, _ := testenv.Redis(t)
+	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil)
+	ctx := context.Background()
+	if _, err := c.Activity(ctx, scene, time.Minute); err != nil {
+		t.Fatalf("a released page: %v", err)
+	}
+	if got := fake.CodeRequests(); len(got) != 1 || got[0].EnvVersion != "" || (got[0].CheckPath != nil && !*got[0].CheckPath) {
+		t.Fatalf("asked for %+v: the released version, its page checked", got)
+	}
+	if _, err := c.ServicePoint(ctx, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
+		t.Fatalf("a page the released mini-program lacks: %v", err)
+	}
+}

@@ -243,16 +243,18 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 }
 
 // WXACodeUnlimit makes a mini-program code (小程序码) opening page with
-// scene (at most 32 characters); WeChat answers a JPEG image.
+// scene (at most 32 characters); WeChat answers a JPEG image. The code
+// opens the released mini-program (no env_version), and WeChat checks
+// that page is in it (check_path left at its default, true): a page not
+// released is an error here (41030), not a code that opens nothing.
 func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
-	checkPath := false
 	type result struct {
 		b   []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() { // silenceper takes no context
-		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width, CheckPath: &checkPath})
+		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width})
 		done <- result{b, err}
 	}()
 	select {

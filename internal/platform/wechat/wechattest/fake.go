@@ -30,7 +30,20 @@ type Server struct {
 	checks     int
 	checkDown  bool
 	sends      []Sent
-	codes2     []CodeRequest // the mini-program codes made
+	codes2     []CodeRequest   // the mini-program codes made
+	released   map[string]bool // nil: every page is in the released mini-program
+}
+
+// Released says which pages the released mini-program has: a code for
+// another page is refused with 41030 unless check_path is false, as on
+// WeChat.
+func (s *Server) Released(pages ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.released = map[string]bool{}
+	for _, p := range pages {
+		s.released[p] = true
+	}
 }
 
 // Sent is one subscribe message the fake accepted.
@@ -248,9 +261,11 @@ func (s *Server) CheckDown(down bool) {
 
 // CodeRequest is one mini-program code (getwxacodeunlimit) the fake made.
 type CodeRequest struct {
-	Page  string `json:"page"`
-	Scene string `json:"scene"`
-	Width int    `json:"width"`
+	Page       string `json:"page"`
+	Scene      string `json:"scene"`
+	Width      int    `json:"width"`
+	CheckPath  *bool  `json:"check_path"`  // nil: WeChat's default, true
+	EnvVersion string `json:"env_version"` // "": WeChat's default, "release"
 }
 
 // Codes are the scenes of the mini-program codes made so far.
@@ -323,8 +338,15 @@ func (s *Server) wxacode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.codes2 = append(s.codes2, req)
+	unreleased := s.released != nil && !s.released[req.Page] && (req.CheckPath == nil || *req.CheckPath)
+	if !unreleased {
+		s.codes2 = append(s.codes2, req)
+	}
 	s.mu.Unlock()
+	if unreleased {
+		write(w, map[string]any{"errcode": 41030, "errmsg": "invalid page rid: fake"})
+		return
+	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	_, _ = w.Write(fakeJPEG)
 }
