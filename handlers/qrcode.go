@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -60,9 +59,12 @@ func (s *server) servicePointQRCode(c echo.Context) error {
 
 // sendCode answers a check-in code image (a mini-program code from WeChat,
 // image/jpeg; a plain QR code without it, image/png), kept by the browser
-// until the next code is shown, and says when that is.
+// until the next code is shown, and says when that is. max-age is rounded
+// down: a screen asking again at refreshAt must find its copy stale, or
+// it would show the old code (a Party code expires a minute later) until
+// it asks again a whole rotation on.
 func (s *server) sendCode(c echo.Context, code qrcode.Code, refreshAt, expiresAt time.Time) error {
-	maxAge := max(0, int(math.Ceil(refreshAt.Sub(s.now()).Seconds())))
+	maxAge := max(0, int(refreshAt.Sub(s.now())/time.Second))
 	h := c.Response().Header()
 	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(maxAge))
 	h.Set(HeaderCodeRefreshAt, refreshAt.In(clock.China).Format(time.RFC3339))

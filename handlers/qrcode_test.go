@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"image/png"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -52,9 +51,16 @@ func image(t *testing.T, env *testenv.Env, path, token, contentType string) (ref
 	if expiresAt, err = time.Parse(time.RFC3339, r.Header.Get(handlers.HeaderCodeExpiresAt)); err != nil {
 		t.Fatalf("expiry header: %v", err)
 	}
-	wantAge := int(math.Ceil(refreshAt.Sub(env.Clock.Now()).Seconds())) // until the next code, not a moment before
-	if cc := r.Header.Get("Cache-Control"); cc != "private, max-age="+strconv.Itoa(wantAge) || wantAge <= 0 {
-		t.Fatalf("Cache-Control %q, want private until the refresh in %ds", cc, wantAge)
+	// Kept by the browser until the refresh and not a moment after: a
+	// screen that asks again at refreshAt must not be given the old image
+	// from its cache (a Party code expires a minute later, and the screen
+	// would not ask again for five).
+	cc := r.Header.Get("Cache-Control")
+	age, err := strconv.Atoi(strings.TrimPrefix(cc, "private, max-age="))
+	now := env.Clock.Now()
+	if err != nil || !strings.HasPrefix(cc, "private, max-age=") ||
+		now.Add(time.Duration(age)*time.Second).After(refreshAt) || !now.Add(time.Duration(age+1)*time.Second).After(refreshAt) {
+		t.Fatalf("Cache-Control %q at %v: want private, fresh until the refresh at %v and no later", cc, now, refreshAt)
 	}
 	return refreshAt, expiresAt, r.Body
 }
