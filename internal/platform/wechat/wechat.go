@@ -77,11 +77,12 @@ func (c *Client) tokenKey() string {
 // one. Without this the refused token would be used until its cache entry
 // expires (up to two hours); with it the next call fetches a fresh one.
 func (c *Client) forgetRejectedToken(ctx context.Context, errcode int) {
-	switch errcode {
-	case 40001, 40014, 42001:
+	if tokenRefused(errcode) {
 		_ = c.tokens.DeleteContext(ctx, c.tokenKey()) // Redis failing: the memory is cleared all the same
 	}
 }
+
+func tokenRefused(errcode int) bool { return errcode == 40001 || errcode == 40014 || errcode == 42001 }
 
 // fetchErrcode is how silenceper's code calls (fetchCode) report WeChat's
 // errcode: in the error's text only.
@@ -248,6 +249,22 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 // that page is in it (check_path left at its default, true): a page not
 // released is an error here (41030), not a code that opens nothing.
 func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
+	b, err := c.wxaCode(ctx, page, scene, width)
+	if code := errcodeIn(err); tokenRefused(code) {
+		// The token was dropped; one more try with a fresh one, so a screen
+		// shows the code rather than an error when another process's token
+		// fetch revoked ours.
+		c.forgetRejectedToken(ctx, code)
+		b, err = c.wxaCode(ctx, page, scene, width)
+	}
+	if err != nil {
+		c.forgetRejectedToken(ctx, errcodeIn(err))
+		return nil, ErrUpstream.Wrap(err)
+	}
+	return b, nil
+}
+
+func (c *Client) wxaCode(ctx context.Context, page, scene string, width int) ([]byte, error) {
 	type result struct {
 		b   []byte
 		err error
@@ -259,12 +276,8 @@ func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width i
 	}()
 	select {
 	case r := <-done:
-		if r.err != nil {
-			c.forgetRejectedToken(ctx, errcodeIn(r.err))
-			return nil, ErrUpstream.Wrap(r.err)
-		}
-		return r.b, nil
+		return r.b, r.err
 	case <-ctx.Done():
-		return nil, ErrUpstream.Wrap(ctx.Err())
+		return nil, ctx.Err()
 	}
 }

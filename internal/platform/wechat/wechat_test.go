@@ -128,7 +128,7 @@ func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
 			for _, refused := range []int{40001, 42001} {
 				before := fake.TokenCalls()
 				fake.FailNext(refused)
-				if err := code(); !wechat.ErrUpstream.Is(err) {
+				if err := code(); err != nil { // tried again with a fresh token
 					t.Fatalf("token refused (%d): %v", refused, err)
 				}
 				if err := code(); err != nil {
@@ -138,6 +138,7 @@ func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
 					t.Fatalf("after errcode %d the token was fetched %d times, want once", refused, n)
 				}
 			}
+
 			before := fake.TokenCalls()
 			fake.FailNext(45009) // busy: the token is good
 			_ = code()
@@ -149,6 +150,14 @@ func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
 			}
 			if n := fake.TokenCalls() - before; n != 1 {
 				t.Fatalf("a busy answer kept the token and a refused one in content security dropped it: %d fetches, want 1", n)
+			}
+			// Refused again with the fresh token (the queue: the code, the
+			// token fetch, the code again): one retry only, then the error.
+			fake.FailNext(40001)
+			fake.FailNext(0)
+			fake.FailNext(40001)
+			if err := code(); !wechat.ErrUpstream.Is(err) {
+				t.Fatalf("refused again after a fresh token: %v", err)
 			}
 		})
 	}
