@@ -87,6 +87,20 @@ func (c *Cache) DeleteContext(ctx context.Context, key string) error {
 	return err
 }
 
+// deleteIfScript removes a key only while it holds the value given.
+var deleteIfScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// deleteIf removes key while it still holds val, in Redis and in this
+// process's memory: what replaced val stays.
+func (c *Cache) deleteIf(ctx context.Context, key, val string) error {
+	c.mu.Lock()
+	if l, ok := c.local[key]; ok && l.val == val {
+		delete(c.local, key)
+	}
+	c.mu.Unlock()
+	return deleteIfScript.Run(ctx, c.rdb, []string{keyPrefix + key}, val).Err()
+}
+
 // Get implements cache.Cache.
 func (c *Cache) Get(key string) any { return c.GetContext(context.Background(), key) }
 

@@ -76,10 +76,20 @@ func (c *Client) tokenKey() string {
 // five minutes after a new one is issued), or Redis came back with an old
 // one. Without this the refused token would be used until its cache entry
 // expires (up to two hours); with it the next call fetches a fresh one.
-func (c *Client) forgetRejectedToken(ctx context.Context, errcode int) {
-	if tokenRefused(errcode) {
-		_ = c.tokens.DeleteContext(ctx, c.tokenKey()) // Redis failing: the memory is cleared all the same
+// Only the token the call used is dropped: when a concurrent call already
+// put a fresh one in its place, a late refusal of the old one must not
+// drop the fresh one too (each fetch revokes the token before it).
+func (c *Client) forgetRejectedToken(ctx context.Context, errcode int, used string) {
+	if tokenRefused(errcode) && used != "" {
+		_ = c.tokens.deleteIf(ctx, c.tokenKey(), used) // Redis failing: the memory is cleared all the same
 	}
+}
+
+// token is the access token a call is about to use ("" when there is none
+// to be had: the call fails on it itself).
+func (c *Client) token(ctx context.Context) string {
+	t, _ := c.mp.GetContext().GetAccessTokenContext(ctx)
+	return t
 }
 
 func tokenRefused(errcode int) bool { return errcode == 40001 || errcode == 40014 || errcode == 42001 }
@@ -157,17 +167,18 @@ func (c *Client) Verdict(ctx context.Context, openID string, scene int, title, t
 	r := []rune(text)
 	for start := 0; start == 0 || start < len(r); start += MaxCheck {
 		chunk := string(r[start:min(start+MaxCheck, len(r))])
+		used := c.token(ctx)
 		res, err := c.mp.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{
 			OpenID: openID, Scene: security.MsgScene(scene), Content: chunk, Title: title,
 		})
 		if res.ErrCode == 87014 {
 			return Risky, nil
 		}
-		if code := int(res.ErrCode); code != 0 {
-			c.forgetRejectedToken(ctx, code)
-		} else {
-			c.forgetRejectedToken(ctx, errcodeIn(err))
+		code := int(res.ErrCode)
+		if code == 0 {
+			code = errcodeIn(err)
 		}
+		c.forgetRejectedToken(ctx, code, used)
 		if res.ErrCode != 0 {
 			return "", fromErrCode(int(res.ErrCode), err)
 		}
@@ -232,11 +243,12 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 	for k, v := range data {
 		msg.Data[k] = &subscribe.DataItem{Value: v}
 	}
+	used := c.token(ctx)
 	done := make(chan error, 1)
 	go func() { done <- c.mp.GetSubscribe().Send(msg) }() // silenceper takes no context
 	select {
 	case err := <-done:
-		c.forgetRejectedToken(ctx, errcodeIn(err))
+		c.forgetRejectedToken(ctx, errcodeIn(err), used)
 		return apiError(err)
 	case <-ctx.Done():
 		return ctx.Err()
@@ -250,21 +262,21 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 // released is an error here (41030), not a code that opens nothing.
 func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
 	b, err := c.wxaCode(ctx, page, scene, width)
-	if code := errcodeIn(err); tokenRefused(code) {
+	if tokenRefused(errcodeIn(err)) {
 		// The token was dropped; one more try with a fresh one, so a screen
 		// shows the code rather than an error when another process's token
 		// fetch revoked ours.
-		c.forgetRejectedToken(ctx, code)
 		b, err = c.wxaCode(ctx, page, scene, width)
 	}
 	if err != nil {
-		c.forgetRejectedToken(ctx, errcodeIn(err))
 		return nil, ErrUpstream.Wrap(err)
 	}
 	return b, nil
 }
 
+// wxaCode asks for one code; a refused token is dropped.
 func (c *Client) wxaCode(ctx context.Context, page, scene string, width int) ([]byte, error) {
+	used := c.token(ctx)
 	type result struct {
 		b   []byte
 		err error
@@ -276,6 +288,7 @@ func (c *Client) wxaCode(ctx context.Context, page, scene string, width int) ([]
 	}()
 	select {
 	case r := <-done:
+		c.forgetRejectedToken(ctx, errcodeIn(r.err), used)
 		return r.b, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -162,3 +162,37 @@ func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
 		})
 	}
 }
+
+// A refusal drops only the token the refused call used: when a fresh one
+// already replaced it (another call was refused first and fetched again),
+// the fresh one stays — dropping it would fetch yet another, and each fetch
+// revokes the token before it.
+func TestALateRefusalKeepsTheFreshToken(t *testing.T) {
+	live, _ := testenv.Redis(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	ctx := context.Background()
+	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
+		t.Run(name, func(t *testing.T) {
+			fake := wechattest.New(t)
+			c := wechat.New("wxtest", "secret", rdb, fake.HTTPClient())
+			code := func() {
+				t.Helper()
+				if _, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code()
+			c.ForgetRejectedToken(ctx, 40001, "a-token-already-replaced")
+			code()
+			if n := fake.TokenCalls(); n != 1 {
+				t.Fatalf("a refusal of an old token dropped the current one: %d fetches", n)
+			}
+			c.ForgetRejectedToken(ctx, 40001, "fake-access-token") // the fake's current token
+			code()
+			if n := fake.TokenCalls(); n != 2 {
+				t.Fatalf("a refusal of the current token: %d fetches, want 2", n)
+			}
+		})
+	}
+}
