@@ -191,6 +191,14 @@ func TestServicePointMiniProgramCodeChecksInWithItsScene(t *testing.T) {
 	env.Get(png, s.StaffB.Token).Want(t, http.StatusNotFound, "SERVICE_POINT_NOT_FOUND")
 	env.Get(png, s.ResidentA.Token).Want(t, http.StatusForbidden)
 	refreshAt, expiresAt, _ := image(t, env, png, s.StaffA.Token, "image/jpeg")
+	// Redis keeps the image as long as its code is good, and no longer.
+	keys, err := env.Redis.Keys(context.Background(), "linli:qrcode:*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("cached images: %v %v", keys, err)
+	}
+	if ttl := env.Redis.TTL(context.Background(), keys[0]).Val(); ttl > expiresAt.Sub(env.Clock.Now()) || ttl <= refreshAt.Sub(env.Clock.Now()) {
+		t.Fatalf("the image is kept %v; its code is shown until %v and good until %v", ttl, refreshAt, expiresAt)
+	}
 	asked := fake.CodeRequests()
 	if len(asked) != 1 || asked[0].Page != qrcode.ServicePointPage || len(asked[0].Scene) > qrcode.MaxScene || !qrcode.ValidScene(asked[0].Scene) {
 		t.Fatalf("asked WeChat for %+v", asked)
