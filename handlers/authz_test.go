@@ -562,6 +562,18 @@ var authzRows = []authzRow{
 	{"POST /api/v1/staff/party/checkins/:id/review", func(f *authzFixture) testenv.Req {
 		return req("POST", "/api/v1/staff/party/checkins/"+f.flaggedCheckin()+"/review", map[string]any{"minutes": 60, "note": "电话核实，确在服务"})
 	}, "401 403 403 403 403 200 404 403 200 200"},
+
+	// Check-in codes as mini-program codes: the images have the JSON
+	// codes' scope; checking in by a scanned code is anyone's signed up.
+	{"POST /api/v1/activities/checkin", func(f *authzFixture) testenv.Req {
+		return req("POST", "/api/v1/activities/checkin", map[string]any{"code": f.activityCheckinCode(f.activity(true))})
+	}, "401 200 200 200 200 200 200 200 200 200"},
+	{"GET /api/v1/staff/activities/:id/qrcode.png", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/activities/"+f.activity(false)+"/qrcode.png", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
+	{"GET /api/v1/staff/party/service-points/:id/qrcode.png", func(f *authzFixture) testenv.Req {
+		return req("GET", "/api/v1/staff/party/service-points/"+f.servicePoint()+"/qrcode.png", nil)
+	}, "401 403 403 403 403 200 404 403 200 200"},
 }
 
 // registeredRoutes are the routes of the real router, as "METHOD /path".

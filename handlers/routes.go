@@ -106,8 +106,6 @@ func (s *server) routes(e *echo.Echo) {
 	in.POST("/staff/console-sessions/:code/approve", s.approveConsoleSession)
 
 	// Notifications: the inbox over the outbox, WeChat subscribe credits.
-	// (Check-in codes: the activity and Party-member routes serve
-	// s.App.Codes.Activity / ServicePoint with sendCode.)
 	in.POST("/me/notifications/read-all", s.readAllNotifications)
 	in.POST("/me/subscriptions", s.subscribe)
 	// A fulfilment note WeChat sent to a person: staff publish or withhold it.
@@ -137,4 +135,13 @@ func (s *server) routes(e *echo.Echo) {
 	in.GET("/staff/party/service-points/:id/checkin-code", s.checkinCode)
 	in.GET("/staff/party/checkins", s.staffCheckins)
 	in.POST("/staff/party/checkins/:id/review", s.reviewCheckin)
+
+	// Check-in codes as mini-program codes (小程序码, see handlers/qrcode.go):
+	// the image of an activity's or a service point's current check-in
+	// code (the code is the scene), and checking in at an activity by a
+	// scanned code alone (the code names its activity). Echo matches the
+	// static /activities/checkin before /activities/:id.
+	in.POST("/activities/checkin", s.checkInActivityByCode)
+	in.GET("/staff/activities/:id/qrcode.png", s.activityQRCode)
+	in.GET("/staff/party/service-points/:id/qrcode.png", s.servicePointQRCode)
 }

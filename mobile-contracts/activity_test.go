@@ -64,6 +64,7 @@ func TestActivityContracts(t *testing.T) {
 	Record(t, env, Example{Name: "activity-leave-not-signed-up", Status: 409, Req: del(one+"/signup", s.ResidentB.Token)})
 
 	Record(t, env, Example{Name: "staff-activity-checkin-code-too-early", Status: 409, Req: get(staff+"/"+a.ID+"/checkin-code", s.StaffA.Token)})
+	Record(t, env, Example{Name: "staff-activity-qrcode-too-early", Status: 409, Req: get(staff+"/"+a.ID+"/qrcode.png", s.StaffA.Token)})
 	env.Clock.Advance(72*time.Hour - 20*time.Minute)
 	s.StaffA.Token, s.ResidentA.Token, s.ResidentB.Token = env.Login("staff-a", ""), env.Login("resident-a", ""), env.Login("resident-b", "")
 	Record(t, env, Example{Name: "activity-signup-closed", Status: 409, Req: post(one+"/signup", s.ResidentB.Token, nil)})
@@ -71,11 +72,20 @@ func TestActivityContracts(t *testing.T) {
 	Record(t, env, Example{Name: "staff-activity-checkin-code", Status: 200, Req: get(staff+"/"+a.ID+"/checkin-code", s.StaffA.Token)}).Decode(t, &code)
 	Record(t, env, Example{Name: "activity-checkin-forged", Status: 422,
 		Req: post(one+"/checkin", s.ResidentA.Token, map[string]string{"code": "1-AAAAAAAAAAAAAAAA"})})
+	Record(t, env, Example{Name: "staff-activity-qrcode", Status: 200, Req: get(staff+"/"+a.ID+"/qrcode.png", s.StaffA.Token)})
+	Record(t, env, Example{Name: "staff-activity-qrcode-other-community", Status: 404, Req: get(staff+"/"+a.ID+"/qrcode.png", s.StaffB.Token)})
+	// The mini-program page opened by the code posts its scene (the code) alone.
+	Record(t, env, Example{Name: "activity-checkin-by-code", Status: 200, Req: post("/api/v1/activities/checkin", s.ResidentA.Token, map[string]string{"code": code.Code})})
+	Record(t, env, Example{Name: "activity-checkin-by-code-forged", Status: 422,
+		Req: post("/api/v1/activities/checkin", s.ResidentA.Token, map[string]string{"code": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})})
+	Record(t, env, Example{Name: "activity-checkin-other-activity", Status: 422,
+		Req: post("/api/v1/activities/"+party.ID+"/checkin", s.ResidentA.Token, map[string]string{"code": code.Code})})
 	Record(t, env, Example{Name: "activity-checkin", Status: 200, Req: post(one+"/checkin", s.ResidentA.Token, map[string]string{"code": code.Code})})
 	Record(t, env, Example{Name: "activity-checkin-not-signed-up", Status: 403, Req: post(one+"/checkin", s.ResidentB.Token, map[string]string{"code": code.Code})})
 	env.Clock.Advance(10 * time.Minute)
 	s.ResidentA2.Token = env.Login("resident-a2", "")
 	Record(t, env, Example{Name: "activity-checkin-expired", Status: 410, Req: post(one+"/checkin", s.ResidentA2.Token, map[string]string{"code": code.Code})})
+	Record(t, env, Example{Name: "activity-checkin-by-code-expired", Status: 410, Req: post("/api/v1/activities/checkin", s.ResidentA2.Token, map[string]string{"code": code.Code})})
 	Record(t, env, Example{Name: "staff-activity-mark-present", Status: 200,
 		Req: post(staff+"/"+a.ID+"/attendance/"+s.ResidentB.UserID, s.StaffA.Token, nil)})
 	Record(t, env, Example{Name: "staff-activity-attendance", Status: 200, Req: get(staff+"/"+a.ID+"/attendance", s.StaffA.Token)})

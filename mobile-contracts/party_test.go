@@ -46,8 +46,10 @@ func TestPartyContracts(t *testing.T) {
 	Record(t, env, Example{Name: "staff-service-points", Status: 200, Req: get("/api/v1/staff/party/service-points?communityId="+s.A.CommunityID, s.StaffA.Token)})
 	var code struct{ Code string }
 	Record(t, env, Example{Name: "staff-service-point-code", Status: 200, Req: get("/api/v1/staff/party/service-points/"+pt.ID+"/checkin-code", s.StaffA.Token)}).Decode(t, &code)
+	Record(t, env, Example{Name: "staff-service-point-qrcode", Status: 200, Req: get("/api/v1/staff/party/service-points/"+pt.ID+"/qrcode.png", s.StaffA.Token)})
+	Record(t, env, Example{Name: "staff-service-point-qrcode-other-community", Status: 404, Req: get("/api/v1/staff/party/service-points/"+pt.ID+"/qrcode.png", s.StaffB.Token)})
 	Record(t, env, Example{Name: "party-checkin-not-member", Status: 403, Req: post("/api/v1/party/checkins", s.ResidentB.Token, map[string]any{"code": code.Code})})
-	Record(t, env, Example{Name: "party-checkin-forged", Status: 422, Req: post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})})
+	Record(t, env, Example{Name: "party-checkin-forged", Status: 422, Req: post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})})
 	var c struct{ ID string }
 	Record(t, env, Example{Name: "party-checkin", Status: 201, Req: post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": code.Code, "latitude": 39.9088, "longitude": 116.3976})}).Decode(t, &c)
 	Record(t, env, Example{Name: "party-checkin-already-open", Status: 409, Req: post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": code.Code})})

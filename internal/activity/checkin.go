@@ -2,69 +2,83 @@ package activity
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"linli/internal/actor"
 	"linli/internal/apperr"
+	"linli/internal/platform/checkincode"
 )
 
-// A check-in code names an activity and a time window of CodePeriod, signed
-// with the server's key (HMAC-SHA256), so that it cannot be made up or
-// carried to another activity: "<window>-<signature>". A code is accepted
-// during its window and the next one, so one read at the door just before
-// the window turns still works: valid between one and two periods.
+// A check-in code names an activity and a time window of CodePeriod,
+// sealed with the server's key (checkincode: 32 characters, the scene of
+// the mini-program code), so that it cannot be made up or carried to
+// another activity or area. A code is accepted during its window and the
+// next one, so one read at the door just before the window turns still
+// works: valid between one and two periods. A window to come is refused.
 const CodePeriod = 3 * time.Minute
 
-// Code is the check-in code to show at the door.
+// codeDomain keeps an activity's code from opening as another area's.
+const codeDomain = "linli/activity-checkin"
+
+// Code is the check-in code to show at the door; it is also the scene of
+// the activity's mini-program code.
 type Code struct {
-	Code      string    `json:"code"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	Code       string    `json:"code"`
+	ActivityID string    `json:"activityId"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	// RefreshAt is when the next code is shown (the window turns).
+	RefreshAt time.Time `json:"refreshAt"`
 }
 
-type codes struct{ key []byte }
+type codes struct{ seal checkincode.Sealer }
 
 func newCodes(key []byte) codes {
 	if len(key) == 0 { // never in the product (app derives one); a test's own key
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	return codes{key: key}
-}
-
-var sigEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-func (c codes) sign(activityID string, window int64) string {
-	m := hmac.New(sha256.New, c.key)
-	m.Write([]byte("linli/activity-checkin:" + activityID + ":" + strconv.FormatInt(window, 10)))
-	return sigEncoding.EncodeToString(m.Sum(nil)[:10])
+	return codes{seal: checkincode.New(key, codeDomain)}
 }
 
 func windowOf(t time.Time) int64 { return t.UnixMilli() / CodePeriod.Milliseconds() }
 
-func expiryOf(window int64, now time.Time) time.Time {
-	return time.UnixMilli((window + 2) * CodePeriod.Milliseconds()).In(now.Location())
+func windowStart(w int64, now time.Time) time.Time {
+	return time.UnixMilli(w * CodePeriod.Milliseconds()).In(now.Location())
 }
 
-func (c codes) issue(activityID string, now time.Time) Code {
+func expiryOf(window int64, now time.Time) time.Time { return windowStart(window+2, now) }
+
+func (c codes) issue(activityID string, now time.Time) (Code, error) {
 	w := windowOf(now)
-	return Code{Code: strconv.FormatInt(w, 36) + "-" + c.sign(activityID, w), ExpiresAt: expiryOf(w, now)}
+	code, err := c.seal.Seal(activityID, w)
+	if err != nil {
+		return Code{}, fmt.Errorf("activity %s: sealing a check-in code: %w", activityID, err)
+	}
+	return Code{Code: code, ActivityID: activityID, ExpiresAt: expiryOf(w, now), RefreshAt: windowStart(w+1, now)}, nil
 }
 
-// check reads code for activityID at now: ErrCodeInvalid when it was not
-// issued by this server for this activity, ErrCodeExpired when it was but
-// is too old.
-func (c codes) check(activityID, code string, now time.Time) error {
-	ws, sig, ok := strings.Cut(strings.ToUpper(strings.TrimSpace(code)), "-")
-	w, err := strconv.ParseInt(strings.ToLower(ws), 36, 64)
-	if !ok || err != nil || w > windowOf(now) || !hmac.Equal([]byte(sig), []byte(c.sign(activityID, w))) {
-		return ErrCodeInvalid.WithFields(apperr.FieldError{Field: "code", Code: "invalid", Message: ErrCodeInvalid.Message})
+func codeInvalid() error {
+	return ErrCodeInvalid.WithFields(apperr.FieldError{Field: "code", Code: "invalid", Message: ErrCodeInvalid.Message})
+}
+
+// open reads a code: the activity and window it was sealed for, or
+// ErrCodeInvalid when this server did not seal it.
+func (c codes) open(code string) (string, int64, error) {
+	id, w, ok := c.seal.Open(code)
+	if !ok {
+		return "", 0, codeInvalid()
+	}
+	return id, w, nil
+}
+
+// current checks that a genuine code of window w is good at now:
+// ErrCodeInvalid for a window to come (not one we showed), ErrCodeExpired
+// when it is too old.
+func current(w int64, now time.Time) error {
+	if w > windowOf(now) {
+		return codeInvalid()
 	}
 	if !now.Before(expiryOf(w, now)) {
 		return ErrCodeExpired.New()
@@ -86,34 +100,72 @@ func (s *Service) CheckinCode(ctx context.Context, who actor.Actor, id string) (
 	if err := a.whyNotCheckin(now); err != nil {
 		return Code{}, err
 	}
-	return s.codes.issue(a.ID, now), nil
+	return s.codes.issue(a.ID, now)
+}
+
+// CheckedIn is what a person sees after checking in with a scanned code:
+// the activity the code named ("已签到：<title>") and their own standing.
+type CheckedIn struct {
+	Activity Card     `json:"activity"`
+	MySignup MySignup `json:"mySignup"`
+}
+
+// CheckInByCode marks the caller present at the activity the code names
+// (the scene of its mini-program code), by the same rules as CheckIn.
+func (s *Service) CheckInByCode(ctx context.Context, who actor.Actor, code string) (CheckedIn, error) {
+	id, w, err := s.codes.open(code)
+	if err != nil {
+		return CheckedIn{}, err
+	}
+	a, err := s.checkIn(ctx, who, id, w)
+	if err != nil {
+		return CheckedIn{}, err
+	}
+	return CheckedIn{Activity: cardOf(&a, s.clock.Now()), MySignup: *mySignupOf(&a, who.UserID)}, nil
 }
 
 // CheckIn marks the caller present with the code shown at the door: only a
 // confirmed person, only from CheckinOpensBefore the start to the end.
 // Checking in twice counts once (and answers as the first did).
 func (s *Service) CheckIn(ctx context.Context, who actor.Actor, id, code string) (MySignup, error) {
+	cid, w, err := s.codes.open(code)
+	if err != nil {
+		return MySignup{}, err
+	}
+	if cid != id { // another activity's code: as good as a forged one here
+		return MySignup{}, codeInvalid()
+	}
+	a, err := s.checkIn(ctx, who, id, w)
+	if err != nil {
+		return MySignup{}, err
+	}
+	return *mySignupOf(&a, who.UserID), nil
+}
+
+// checkIn marks the caller present at activity id with a genuine code of
+// window w, and returns the activity as it stands after.
+func (s *Service) checkIn(ctx context.Context, who actor.Actor, id string, w int64) (Activity, error) {
 	for range retries {
 		a, err := s.store.Get(ctx, id)
 		if err != nil {
-			return MySignup{}, err
+			return Activity{}, err
 		}
 		now := s.clock.Now()
 		if a.State == Cancelled {
-			return MySignup{}, ErrCancelled.New()
+			return Activity{}, ErrCancelled.New()
 		}
-		if err := s.codes.check(a.ID, code, now); err != nil {
-			return MySignup{}, err
+		if err := current(w, now); err != nil {
+			return Activity{}, err
 		}
 		if _, ok := a.attendanceOf(who.UserID); ok {
-			return *mySignupOf(&a, who.UserID), nil
+			return a, nil
 		}
 		if err := a.whyNotCheckin(now); err != nil {
-			return MySignup{}, err
+			return Activity{}, err
 		}
 		st, ok := a.StandingOf(who.UserID)
 		if !ok || st.Status != StatusConfirmed {
-			return MySignup{}, ErrNotConfirmed.New()
+			return Activity{}, ErrNotConfirmed.New()
 		}
 		// A confirmed person stays confirmed while their entry is active
 		// (leaves only move people forward; the capacity never drops below
@@ -122,13 +174,13 @@ func (s *Service) CheckIn(ctx context.Context, who actor.Actor, id, code string)
 		s.betweenReadAndWrite("checkin")
 		after, ok, err := s.store.attend(ctx, id, Attendance{UserID: who.UserID, Name: st.Name, At: now, By: ByCheckin}, st.Index)
 		if err != nil {
-			return MySignup{}, err
+			return Activity{}, err
 		}
 		if ok {
-			return *mySignupOf(&after, who.UserID), nil
+			return after, nil
 		}
 	}
-	return MySignup{}, fmt.Errorf("activity %s: check-in did not settle after %d attempts", id, retries)
+	return Activity{}, fmt.Errorf("activity %s: check-in did not settle after %d attempts", id, retries)
 }
 
 // MarkPresent marks a person present by hand (an elderly resident without

@@ -2,7 +2,6 @@ package activity_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,18 +39,21 @@ func TestCheckinCodeExpiresAndCannotBeForged(t *testing.T) {
 	if !code.ExpiresAt.After(h.env.Clock.Now()) {
 		t.Fatalf("a fresh code expires at %v", code.ExpiresAt)
 	}
-	w, sig, _ := strings.Cut(code.Code, "-")
+	if len(code.Code) != 32 || code.ActivityID != a.ID || !code.RefreshAt.After(h.env.Clock.Now()) || !code.RefreshAt.Before(code.ExpiresAt) {
+		t.Fatalf("a code of 32 characters, refreshed before it expires: %+v", code)
+	}
+	last := code.Code[31:]
 	flip := "A"
-	if sig[0] == 'A' {
+	if last == "A" {
 		flip = "B"
 	}
 	for name, forged := range map[string]string{
 		"another activity's code": otherCode.Code,
-		"a changed signature":     w + "-" + flip + sig[1:],
-		"an unsigned window":      w + "-",
+		"a changed signature":     code.Code[:31] + flip,
+		"a cut code":              code.Code[:24],
 		"garbage":                 "签到",
-		"a window ahead":          "zzzzzzzz-" + sig,
 		"a signed window ahead":   h.svc.CodeFor(a.ID, h.env.Clock.Now().Add(10*activity.CodePeriod)),
+		"the next window":         h.svc.CodeFor(a.ID, code.RefreshAt),
 	} {
 		if _, err := h.svc.CheckIn(ctx, in, a.ID, forged); !activity.ErrCodeInvalid.Is(err) {
 			t.Errorf("%s: %v, want CHECKIN_CODE_INVALID", name, err)
@@ -316,4 +318,41 @@ func attendance(a activity.Activity, userID string) (activity.Attendance, bool) 
 		}
 	}
 	return activity.Attendance{}, false
+}
+
+// A scanned code names its activity: checking in by the code alone marks
+// the person present there and says which activity it was; the code is
+// good in its window and the next, not a moment longer, and a code of
+// another activity is no good on this one's path.
+func TestCheckInByCodeNamesTheActivityAndKeepsTheWindows(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a, other := h.create(1), h.create(1)
+	p := resident(1)
+	if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.env.Clock.Advance(72*time.Hour - 20*time.Minute)
+	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.CheckIn(ctx, p, other.ID, code.Code); !activity.ErrCodeInvalid.Is(err) {
+		t.Fatalf("a's code on other's path: %v", err)
+	}
+	h.env.Clock.Set(code.ExpiresAt) // the first moment it is too old
+	if _, err := h.svc.CheckInByCode(ctx, p, code.Code); !activity.ErrCodeExpired.Is(err) {
+		t.Fatalf("at its expiry: %v", err)
+	}
+	h.env.Clock.Set(code.ExpiresAt.Add(-time.Millisecond)) // the last moment of the next window
+	got, err := h.svc.CheckInByCode(ctx, p, code.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Activity.ID != a.ID || got.Activity.Title != a.Title || got.MySignup.Status != "confirmed" || got.MySignup.CheckedInAt == nil {
+		t.Fatalf("checked in: %+v", got)
+	}
+	if _, err := h.svc.CheckInByCode(ctx, resident(2), code.Code); !activity.ErrNotConfirmed.Is(err) {
+		t.Fatalf("someone not signed up: %v", err)
+	}
 }

@@ -12,7 +12,13 @@ func (s *Service) SetBeforeWrite(f func(op string)) { s.beforeWrite = f }
 
 // CodeFor is the code this server would show at t (a future window: what
 // a leaked key or a clock set ahead would make).
-func (s *Service) CodeFor(id string, t time.Time) string { return s.codes.issue(id, t).Code }
+func (s *Service) CodeFor(id string, t time.Time) string {
+	c, err := s.codes.issue(id, t)
+	if err != nil {
+		panic(err)
+	}
+	return c.Code
+}
 
 // SetNotifier makes the service tell through n and returns the notifier it
 // replaced.

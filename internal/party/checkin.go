@@ -2,11 +2,6 @@ package party
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -91,13 +86,12 @@ type Code struct {
 	RefreshAt time.Time `json:"refreshAt"`
 }
 
-// The code is base64url(point ID (12 bytes) | window (8 bytes) | HMAC
-// (16 bytes)): signed with a key derived from LINLI_FIELD_KEY, so it cannot
-// be forged or guessed, and stateless, so every process checks it alike.
-const (
-	codeIDLen  = 12
-	codeMACLen = 16
-)
+// The code is checkincode's (point ID | window | HMAC, 32 characters, the
+// scene of the point's mini-program code), sealed with a key derived from
+// LINLI_FIELD_KEY, so it cannot be forged or guessed, and stateless, so
+// every process checks it alike. The domain keeps it from opening as
+// another area's code.
+const codeDomain = "linli/party-checkin"
 
 func windowOf(t time.Time) int64 { return t.UnixMilli() / CodeRotation.Milliseconds() }
 
@@ -105,33 +99,13 @@ func windowStart(w int64) time.Time {
 	return time.UnixMilli(w * CodeRotation.Milliseconds()).In(clock.China)
 }
 
-func (s *Service) sign(id []byte, w int64) []byte {
-	m := hmac.New(sha256.New, s.codeKey)
-	m.Write(id)
-	_ = binary.Write(m, binary.BigEndian, w)
-	return m.Sum(nil)[:codeMACLen]
-}
-
-func (s *Service) encodeCode(pointID string, w int64) string {
-	id, _ := hex.DecodeString(pointID)
-	buf := make([]byte, 0, codeIDLen+8+codeMACLen)
-	buf = append(buf, id...)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(w))
-	buf = append(buf, s.sign(id, w)...)
-	return base64.RawURLEncoding.EncodeToString(buf)
-}
-
 // decodeCode returns the point and window of a genuine code.
 func (s *Service) decodeCode(code string) (string, int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(code))
-	if err != nil || len(raw) != codeIDLen+8+codeMACLen {
+	id, w, ok := s.codes.Open(code)
+	if !ok {
 		return "", 0, ErrCodeInvalid.New()
 	}
-	id, w, mac := raw[:codeIDLen], int64(binary.BigEndian.Uint64(raw[codeIDLen:codeIDLen+8])), raw[codeIDLen+8:]
-	if !hmac.Equal(mac, s.sign(id, w)) {
-		return "", 0, ErrCodeInvalid.New()
-	}
-	return hex.EncodeToString(id), w, nil
+	return id, w, nil
 }
 
 func codeExpiry(w int64) time.Time { return windowStart(w + 1).Add(CodeGrace) }
@@ -147,7 +121,11 @@ func (s *Service) CheckinCode(ctx context.Context, a actor.Actor, pointID string
 		return Code{}, ErrPointNotFound.New()
 	}
 	w := windowOf(s.clock.Now())
-	return Code{Code: s.encodeCode(p.ID, w), PointID: p.ID, ExpiresAt: codeExpiry(w), RefreshAt: windowStart(w + 1)}, nil
+	code, err := s.codes.Seal(p.ID, w)
+	if err != nil {
+		return Code{}, fmt.Errorf("party: sealing the code of point %s: %w", p.ID, err)
+	}
+	return Code{Code: code, PointID: p.ID, ExpiresAt: codeExpiry(w), RefreshAt: windowStart(w + 1)}, nil
 }
 
 // CheckinRequest is what a member sends when they arrive.

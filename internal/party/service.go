@@ -17,6 +17,7 @@ import (
 	"linli/internal/community"
 	"linli/internal/ledger"
 	"linli/internal/notify"
+	"linli/internal/platform/checkincode"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/fieldcrypt"
 	plain "linli/internal/platform/text"
@@ -59,7 +60,7 @@ type Service struct {
 	ledger   *ledger.Ledger
 	board    *board
 	box      *fieldcrypt.Box
-	codeKey  []byte
+	codes    checkincode.Sealer
 	clock    clock.Clock
 	log      *slog.Logger
 	places   Places
@@ -74,7 +75,7 @@ func NewService(o Options) *Service {
 		o.Log = slog.Default()
 	}
 	s := &Service{
-		store: NewStore(o.DB), ledger: o.Ledger, box: o.Box, codeKey: o.Box.Derive("linli/party/checkin-code"),
+		store: NewStore(o.DB), ledger: o.Ledger, box: o.Box, codes: checkincode.New(o.Box.Derive("linli/party/checkin-code"), codeDomain),
 		clock: o.Clock, log: o.Log, places: o.Places, roles: o.Roles, notifier: o.Notifier,
 	}
 	s.board = &board{rdb: o.Redis, log: o.Log, build: s.buildBoard}

@@ -3,7 +3,9 @@
 // opens a page of the mini-program with a scene of at most 32 characters,
 // or, without WeChat (embedded mode), a plain QR code of the same payload,
 // so that the demo works end to end on one machine. Codes are cached in
-// Redis: a code for the same page and scene never changes.
+// Redis for as long as the caller says its scene is good — a rotating
+// check-in code only until it expires — so that many screens showing the
+// same code cost one WeChat call per code, not one per request.
 package qrcode
 
 import (
@@ -17,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	goqr "github.com/skip2/go-qrcode"
+	"golang.org/x/sync/singleflight"
 
 	"linli/internal/apperr"
 )
@@ -24,8 +27,13 @@ import (
 // MaxScene is WeChat's limit on a scene.
 const MaxScene = 32
 
-// cacheTTL keeps a code; WeChat's unlimited codes never expire.
-const cacheTTL = 30 * 24 * time.Hour
+// MaxCacheTTL is the longest a code is kept; WeChat's unlimited codes
+// never expire, but a scene that lasts for ever should still be fetched
+// again now and then.
+const MaxCacheTTL = 30 * 24 * time.Hour
+
+// makeTimeout bounds making one code (a WeChat call), whoever waits for it.
+const makeTimeout = 10 * time.Second
 
 // Size is the width of a code in pixels.
 const Size = 430
@@ -49,6 +57,7 @@ type Coder struct {
 	wechat WeChat // nil: plain QR codes
 	rdb    redis.UniversalClient
 	log    *slog.Logger
+	flight singleflight.Group // one WeChat call per code in a process at a time
 }
 
 // New returns a coder; wc nil makes plain QR codes.
@@ -90,22 +99,20 @@ func containsByte(s string, b byte) bool {
 func Payload(page, scene string) string { return page + "?scene=" + scene }
 
 // For returns the code opening page (a mini-program path without leading
-// slash, e.g. "pages/activity/checkin") with scene (e.g. "a=<activityId>").
-// A cached code is answered from Redis; Redis down only costs a new code.
-func (c *Coder) For(ctx context.Context, page, scene string) (Code, error) {
+// slash, e.g. "pages/activity/checkin") with scene, cached in Redis for ttl
+// (at most MaxCacheTTL; 0 or less: not cached, the scene is no good any
+// more). Concurrent requests for the same code in one process make one
+// code; Redis down only costs a new code.
+func (c *Coder) For(ctx context.Context, page, scene string, ttl time.Duration) (Code, error) {
 	if !ValidScene(scene) {
 		return Code{}, ErrScene.New()
 	}
-	kind := "png"
+	kind, ct := "png", "image/png"
 	if c.wechat != nil {
-		kind = "wxa"
+		kind, ct = "wxa", "image/jpeg"
 	}
 	sum := sha256.Sum256([]byte(kind + "|" + page + "|" + scene))
 	key := "linli:qrcode:" + hex.EncodeToString(sum[:16])
-	ct := "image/png"
-	if c.wechat != nil {
-		ct = "image/jpeg"
-	}
 	if c.rdb != nil {
 		b, err := c.rdb.Get(ctx, key).Bytes()
 		if err == nil {
@@ -115,42 +122,63 @@ func (c *Coder) For(ctx context.Context, page, scene string) (Code, error) {
 			c.log.WarnContext(ctx, "qrcode cache unavailable", "err", err)
 		}
 	}
-	var img []byte
-	var err error
-	if c.wechat != nil {
-		img, err = c.wechat.WXACodeUnlimit(ctx, page, scene, Size)
-	} else {
-		img, err = goqr.Encode(Payload(page, scene), goqr.Medium, Size)
+	// Shared by every caller waiting: one leaving must not fail the others,
+	// and each waits only as long as its own context lets it (DoChan's
+	// channel is buffered: a caller gone leaks nothing).
+	made := c.flight.DoChan(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), makeTimeout)
+		defer cancel()
+		img, err := c.make(ctx, page, scene)
 		if err != nil {
-			err = fmt.Errorf("qrcode: %w", err)
+			return nil, err
 		}
-	}
-	if err != nil {
-		return Code{}, err
-	}
-	if c.rdb != nil {
-		if err := c.rdb.Set(ctx, key, img, cacheTTL).Err(); err != nil {
-			c.log.WarnContext(ctx, "qrcode not cached", "err", err)
+		if c.rdb != nil && ttl > 0 {
+			if err := c.rdb.Set(ctx, key, img, min(ttl, MaxCacheTTL)).Err(); err != nil {
+				c.log.WarnContext(ctx, "qrcode not cached", "err", err)
+			}
 		}
+		return img, nil
+	})
+	select {
+	case r := <-made:
+		if r.Err != nil {
+			return Code{}, r.Err
+		}
+		return Code{Image: r.Val.([]byte), ContentType: ct}, nil
+	case <-ctx.Done():
+		return Code{}, ctx.Err()
 	}
-	return Code{Image: img, ContentType: ct}, nil
 }
 
-// The mini-program pages a code opens, and the scenes they read (a prefix
-// and the 24-character ID: 26 and 27 characters, within MaxScene).
+func (c *Coder) make(ctx context.Context, page, scene string) ([]byte, error) {
+	if c.wechat != nil {
+		return c.wechat.WXACodeUnlimit(ctx, page, scene, Size)
+	}
+	img, err := goqr.Encode(Payload(page, scene), goqr.Medium, Size)
+	if err != nil {
+		return nil, fmt.Errorf("qrcode: %w", err)
+	}
+	return img, nil
+}
+
+// The mini-program pages a code opens. Each reads its scene (the check-in
+// code, checkincode.Len characters) from options.scene and posts it as the
+// check-in's code.
 const (
 	ActivityPage     = "pages/activity/checkin"
 	ServicePointPage = "pages/party/checkin"
 )
 
-// Activity is the check-in code of an activity: page ActivityPage, scene
-// "a=<activityId>".
-func (c *Coder) Activity(ctx context.Context, activityID string) (Code, error) {
-	return c.For(ctx, ActivityPage, "a="+activityID)
+// Activity is the mini-program code of an activity's check-in: page
+// ActivityPage, scene the activity's current check-in code, cached for ttl
+// (until that code expires).
+func (c *Coder) Activity(ctx context.Context, checkinCode string, ttl time.Duration) (Code, error) {
+	return c.For(ctx, ActivityPage, checkinCode, ttl)
 }
 
-// ServicePoint is the check-in code of a Party-member service point: page
-// ServicePointPage, scene "sp=<servicePointId>".
-func (c *Coder) ServicePoint(ctx context.Context, pointID string) (Code, error) {
-	return c.For(ctx, ServicePointPage, "sp="+pointID)
+// ServicePoint is the mini-program code of a Party-member service point's
+// check-in: page ServicePointPage, scene the point's current check-in
+// code, cached for ttl (until that code expires).
+func (c *Coder) ServicePoint(ctx context.Context, checkinCode string, ttl time.Duration) (Code, error) {
+	return c.For(ctx, ServicePointPage, checkinCode, ttl)
 }

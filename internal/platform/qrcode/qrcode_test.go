@@ -3,9 +3,12 @@ package qrcode_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"linli/internal/platform/qrcode"
 	"linli/internal/platform/wechat"
@@ -13,13 +16,14 @@ import (
 	"linli/internal/testenv"
 )
 
-const id = "6b027b2eb20db96ecfef4b56"
+// scene has the shape of a check-in code: 32 base64url characters.
+const scene = "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9"
 
-func TestPlainQRCodeWithoutWeChatIsCached(t *testing.T) {
-	rdb, mini := testenv.Redis(t)
+func TestPlainQRCodeWithoutWeChatIsCachedForItsTTL(t *testing.T) {
+	rdb, _ := testenv.Redis(t)
 	c := qrcode.New(nil, rdb, nil)
 	ctx := context.Background()
-	code, err := c.Activity(ctx, id)
+	code, err := c.Activity(ctx, scene, 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,19 +34,35 @@ func TestPlainQRCodeWithoutWeChatIsCached(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != qrcode.Size || b.Dy() != qrcode.Size {
 		t.Fatalf("size %v", b)
 	}
-	if mini != nil {
-		keys := mini.Keys()
-		if len(keys) != 1 || !strings.HasPrefix(keys[0], "linli:qrcode:") {
-			t.Fatalf("cache: %v", keys)
-		}
+	keys, err := rdb.Keys(ctx, "linli:qrcode:*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("cache: %v %v", keys, err)
 	}
-	again, err := c.Activity(ctx, id)
+	if ttl := rdb.TTL(ctx, keys[0]).Val(); ttl <= 4*time.Minute || ttl > 5*time.Minute {
+		t.Fatalf("a code good for 5 minutes is kept %v", ttl)
+	}
+	again, err := c.Activity(ctx, scene, 5*time.Minute)
 	if err != nil || !bytes.Equal(again.Image, code.Image) {
 		t.Fatalf("cached code differs: %v", err)
 	}
-	other, err := c.ServicePoint(ctx, id)
+	other, err := c.ServicePoint(ctx, scene, 5*time.Minute)
 	if err != nil || bytes.Equal(other.Image, code.Image) {
 		t.Fatalf("a service point's code is its own: %v", err)
+	}
+	if _, err := c.For(ctx, qrcode.ActivityPage, "stale", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.For(ctx, qrcode.ActivityPage, "forever", 365*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ = rdb.Keys(ctx, "linli:qrcode:*").Result()
+	if len(keys) != 3 {
+		t.Fatalf("a scene no longer good is not kept: %d codes cached, want 3", len(keys))
+	}
+	for _, k := range keys {
+		if ttl := rdb.TTL(ctx, k).Val(); ttl <= 0 || ttl > qrcode.MaxCacheTTL {
+			t.Fatalf("%s kept %v", k, ttl)
+		}
 	}
 }
 
@@ -51,36 +71,111 @@ func TestMiniProgramCodeFromWeChatIsCached(t *testing.T) {
 	fake := wechattest.New(t)
 	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), rdb, nil)
 	ctx := context.Background()
-	code, err := c.ServicePoint(ctx, id)
+	code, err := c.ServicePoint(ctx, scene, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if code.ContentType != "image/jpeg" || len(code.Image) < 4 || code.Image[0] != 0xFF || code.Image[1] != 0xD8 {
 		t.Fatalf("%s % x", code.ContentType, code.Image)
 	}
-	if got := fake.Codes(); len(got) != 1 || got[0] != "sp="+id {
-		t.Fatalf("scenes asked: %v", got)
+	if got := fake.CodeRequests(); len(got) != 1 || got[0].Scene != scene || got[0].Page != qrcode.ServicePointPage || got[0].Width != qrcode.Size {
+		t.Fatalf("codes asked: %+v", got)
 	}
-	if _, err := c.ServicePoint(ctx, id); err != nil {
+	if _, err := c.ServicePoint(ctx, scene, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.Codes()); n != 1 {
 		t.Fatalf("asked WeChat %d times; the second comes from the cache", n)
 	}
 	fake.FailNext(45009)
-	if _, err := c.Activity(ctx, id); !wechat.ErrUpstream.Is(err) {
+	if _, err := c.Activity(ctx, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
 		t.Fatalf("WeChat failing: %v", err)
+	}
+}
+
+// Many screens asking for the same new code at once (the window has just
+// turned) make one code, not one each.
+func TestConcurrentRequestsForOneCodeMakeOne(t *testing.T) {
+	fake := wechattest.New(t)
+	fake.SetDelay(50 * time.Millisecond) // all of them arrive while the first is being made
+	rdb, _ := testenv.Redis(t)
+	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil) // no cache: only the flight shares
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() {
+			_, err := c.Activity(context.Background(), scene, time.Minute)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(fake.Codes()); n != 1 {
+		t.Fatalf("20 concurrent requests asked WeChat %d times", n)
 	}
 }
 
 func TestScenesWeChatWouldRefuse(t *testing.T) {
 	c := qrcode.New(nil, nil, nil)
 	for _, s := range []string{"", strings.Repeat("a", 33), "a=中文", "a b", "a%20"} {
-		if _, err := c.For(context.Background(), qrcode.ActivityPage, s); !qrcode.ErrScene.Is(err) {
+		if _, err := c.For(context.Background(), qrcode.ActivityPage, s, time.Minute); !qrcode.ErrScene.Is(err) {
 			t.Errorf("%q: %v", s, err)
 		}
 	}
-	if !qrcode.ValidScene("sp=" + id) {
-		t.Fatal("a service point's scene is valid")
+	if !qrcode.ValidScene(scene) {
+		t.Fatal("a check-in code is a valid scene")
+	}
+}
+
+// A screen that stops waiting (its request cancelled) leaves at once with
+// its own context's error; the others waiting for the same code still get
+// it, made once.
+func TestAWaiterLeavingDoesNotFailTheOthers(t *testing.T) {
+	fake := wechattest.New(t)
+	fake.SetDelay(300 * time.Millisecond)
+	rdb, _ := testenv.Redis(t)
+	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil)
+	var wg sync.WaitGroup
+	var stayed error
+	wg.Go(func() { _, stayed = c.Activity(context.Background(), scene, time.Minute) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, left := c.Activity(ctx, scene, time.Minute)
+	madeWhenLeft := len(fake.Codes())
+	wg.Wait()
+	if !errors.Is(left, context.DeadlineExceeded) || madeWhenLeft != 0 {
+		t.Fatalf("the caller that gave up: %v (%d codes made by then), want its deadline's error before the code is made", left, madeWhenLeft)
+	}
+	if stayed != nil {
+		t.Fatalf("the caller that stayed: %v", stayed)
+	}
+	if n := len(fake.Codes()); n != 1 {
+		t.Fatalf("asked WeChat %d times", n)
+	}
+}
+
+// A code opens the released mini-program (no env_version is sent), so
+// WeChat is asked to check that the page is in it: a deployment that has
+// not released the check-in pages gets an error at the screen, not codes
+// that open nothing when residents scan them.
+func TestACodeForAPageNotReleasedIsRefused(t *testing.T) {
+	fake := wechattest.New(t)
+	fake.Released(qrcode.ActivityPage)
+	rdb, _ := testenv.Redis(t)
+	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil)
+	ctx := context.Background()
+	if _, err := c.Activity(ctx, scene, time.Minute); err != nil {
+		t.Fatalf("a released page: %v", err)
+	}
+	if got := fake.CodeRequests(); len(got) != 1 || got[0].EnvVersion != "" || (got[0].CheckPath != nil && !*got[0].CheckPath) {
+		t.Fatalf("asked for %+v: the released version, its page checked", got)
+	}
+	if _, err := c.ServicePoint(ctx, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
+		t.Fatalf("a page the released mini-program lacks: %v", err)
 	}
 }

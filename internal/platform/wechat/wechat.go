@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpconfig "github.com/silenceper/wechat/v2/miniprogram/config"
 	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
@@ -38,7 +41,9 @@ type Session struct {
 
 // Client talks to WeChat.
 type Client struct {
-	mp *miniprogram.MiniProgram
+	mp     *miniprogram.MiniProgram
+	tokens *Cache
+	appID  string
 }
 
 // New returns a client for the mini-program appID. httpClient carries every
@@ -49,12 +54,63 @@ func New(appID, secret string, rdb redis.UniversalClient, httpClient *http.Clien
 		httpClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	util.DefaultHTTPClient = httpClient
+	tokens := NewCache(rdb)
 	mp := miniprogram.NewMiniProgram(&mpconfig.Config{
 		AppID:     appID,
 		AppSecret: secret,
-		Cache:     NewCache(rdb),
+		Cache:     tokens,
 	})
-	return &Client{mp: mp}
+	return &Client{mp: mp, tokens: tokens, appID: appID}
+}
+
+// tokenKey is where silenceper keeps the mini-program's access token in
+// its cache (credential.DefaultAccessToken's key).
+func (c *Client) tokenKey() string {
+	return fmt.Sprintf("%s_access_token_%s", credential.CacheKeyMiniProgramPrefix, c.appID)
+}
+
+// forgetRejectedToken drops the cached access token when WeChat answered
+// that it is no longer good (40001 invalid credential, 40014 invalid
+// token, 42001 expired): another process fetched a new one (while Redis
+// was down each process holds its own, and WeChat keeps an old token only
+// five minutes after a new one is issued), or Redis came back with an old
+// one. Without this the refused token would be used until its cache entry
+// expires (up to two hours); with it the next call fetches a fresh one.
+// Only the token the call used is dropped: when a concurrent call already
+// put a fresh one in its place, a late refusal of the old one must not
+// drop the fresh one too (each fetch revokes the token before it).
+func (c *Client) forgetRejectedToken(ctx context.Context, errcode int, used string) {
+	if tokenRefused(errcode) && used != "" {
+		_ = c.tokens.deleteIf(ctx, c.tokenKey(), used) // Redis failing: the memory is cleared all the same
+	}
+}
+
+// token is the access token a call is about to use ("" when there is none
+// to be had: the call fails on it itself).
+func (c *Client) token(ctx context.Context) string {
+	t, _ := c.mp.GetContext().GetAccessTokenContext(ctx)
+	return t
+}
+
+func tokenRefused(errcode int) bool { return errcode == 40001 || errcode == 40014 || errcode == 42001 }
+
+// fetchErrcode is how silenceper's code calls (fetchCode) report WeChat's
+// errcode: in the error's text only.
+var fetchErrcode = regexp.MustCompile(`errcode=(-?\d+)`)
+
+func errcodeIn(err error) int {
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return int(ce.ErrCode)
+	}
+	if err == nil {
+		return 0
+	}
+	if m := fetchErrcode.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
 }
 
 // Code2Session exchanges a wx.login code for the user's openId.
@@ -111,12 +167,18 @@ func (c *Client) Verdict(ctx context.Context, openID string, scene int, title, t
 	r := []rune(text)
 	for start := 0; start == 0 || start < len(r); start += MaxCheck {
 		chunk := string(r[start:min(start+MaxCheck, len(r))])
+		used := c.token(ctx)
 		res, err := c.mp.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{
 			OpenID: openID, Scene: security.MsgScene(scene), Content: chunk, Title: title,
 		})
 		if res.ErrCode == 87014 {
 			return Risky, nil
 		}
+		code := int(res.ErrCode)
+		if code == 0 {
+			code = errcodeIn(err)
+		}
+		c.forgetRejectedToken(ctx, code, used)
 		if res.ErrCode != 0 {
 			return "", fromErrCode(int(res.ErrCode), err)
 		}
@@ -181,10 +243,12 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 	for k, v := range data {
 		msg.Data[k] = &subscribe.DataItem{Value: v}
 	}
+	used := c.token(ctx)
 	done := make(chan error, 1)
 	go func() { done <- c.mp.GetSubscribe().Send(msg) }() // silenceper takes no context
 	select {
 	case err := <-done:
+		c.forgetRejectedToken(ctx, errcodeIn(err), used)
 		return apiError(err)
 	case <-ctx.Done():
 		return ctx.Err()
@@ -192,25 +256,41 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 }
 
 // WXACodeUnlimit makes a mini-program code (小程序码) opening page with
-// scene (at most 32 characters); WeChat answers a JPEG image.
+// scene (at most 32 characters); WeChat answers a JPEG image. The code
+// opens the released mini-program (no env_version), and WeChat checks
+// that page is in it (check_path left at its default, true): a page not
+// released is an error here (41030), not a code that opens nothing.
 func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
-	checkPath := false
+	b, err := c.wxaCode(ctx, page, scene, width)
+	if tokenRefused(errcodeIn(err)) {
+		// The token was dropped; one more try with a fresh one, so a screen
+		// shows the code rather than an error when another process's token
+		// fetch revoked ours.
+		b, err = c.wxaCode(ctx, page, scene, width)
+	}
+	if err != nil {
+		return nil, ErrUpstream.Wrap(err)
+	}
+	return b, nil
+}
+
+// wxaCode asks for one code; a refused token is dropped.
+func (c *Client) wxaCode(ctx context.Context, page, scene string, width int) ([]byte, error) {
+	used := c.token(ctx)
 	type result struct {
 		b   []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() { // silenceper takes no context
-		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width, CheckPath: &checkPath})
+		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width})
 		done <- result{b, err}
 	}()
 	select {
 	case r := <-done:
-		if r.err != nil {
-			return nil, ErrUpstream.Wrap(r.err)
-		}
-		return r.b, nil
+		c.forgetRejectedToken(ctx, errcodeIn(r.err), used)
+		return r.b, r.err
 	case <-ctx.Done():
-		return nil, ErrUpstream.Wrap(ctx.Err())
+		return nil, ctx.Err()
 	}
 }

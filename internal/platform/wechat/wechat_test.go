@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/internal/platform/cache"
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
 	"linli/internal/testenv"
@@ -73,4 +74,125 @@ func TestCheckTextCachesTheAccessTokenInRedis(t *testing.T) {
 
 type redisClient interface {
 	Keys(ctx context.Context, pattern string) *redis.StringSliceCmd
+}
+
+// With Redis down WeChat still works: the access token this process
+// fetched is kept in its memory (fetched once, not on every call).
+func TestWeChatWorksWithRedisDown(t *testing.T) {
+	fake := wechattest.New(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	c := wechat.New("wxtest", "secret", dead, fake.HTTPClient())
+	ctx := context.Background()
+	for range 3 {
+		if _, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430); err != nil {
+			t.Fatalf("Redis down: %v", err)
+		}
+	}
+	if n := fake.TokenCalls(); n != 1 {
+		t.Fatalf("access token fetched %d times for three calls", n)
+	}
+	tokens := wechat.NewCache(dead)
+	if err := tokens.SetContext(ctx, "k", "v", time.Minute); err != nil || tokens.GetContext(ctx, "k") != "v" {
+		t.Fatal("a value this process stored is not answered while Redis is down")
+	}
+	if err := tokens.SetContext(ctx, "gone", "v", -time.Second); err != nil || tokens.GetContext(ctx, "gone") != nil {
+		t.Fatal("an expired value is answered")
+	}
+	if err := tokens.DeleteContext(ctx, "k"); tokens.GetContext(ctx, "k") != nil {
+		t.Fatalf("a deleted value is answered (%v)", err)
+	}
+}
+
+// An access token WeChat refuses (another process fetched a new one while
+// each held its own through a Redis outage; Redis came back with an old
+// one) is dropped at once, from Redis and from the process's memory: the
+// next call fetches a fresh token instead of failing until the refused
+// one would have expired.
+func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
+	live, _ := testenv.Redis(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	ctx := context.Background()
+	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
+		t.Run(name, func(t *testing.T) {
+			fake := wechattest.New(t)
+			c := wechat.New("wxtest", "secret", rdb, fake.HTTPClient())
+			code := func() error {
+				_, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430)
+				return err
+			}
+			if err := code(); err != nil {
+				t.Fatal(err)
+			}
+			for _, refused := range []int{40001, 42001} {
+				before := fake.TokenCalls()
+				fake.FailNext(refused)
+				if err := code(); err != nil { // tried again with a fresh token
+					t.Fatalf("token refused (%d): %v", refused, err)
+				}
+				if err := code(); err != nil {
+					t.Fatal(err)
+				}
+				if n := fake.TokenCalls() - before; n != 1 {
+					t.Fatalf("after errcode %d the token was fetched %d times, want once", refused, n)
+				}
+			}
+
+			before := fake.TokenCalls()
+			fake.FailNext(45009) // busy: the token is good
+			_ = code()
+			fake.Risky("赌博")
+			fake.FailNext(40001)
+			_ = c.CheckText(ctx, "o1", "台灯", "需要一盏台灯")
+			if err := code(); err != nil {
+				t.Fatal(err)
+			}
+			if n := fake.TokenCalls() - before; n != 1 {
+				t.Fatalf("a busy answer kept the token and a refused one in content security dropped it: %d fetches, want 1", n)
+			}
+			// Refused again with the fresh token (the queue: the code, the
+			// token fetch, the code again): one retry only, then the error.
+			fake.FailNext(40001)
+			fake.FailNext(0)
+			fake.FailNext(40001)
+			if err := code(); !wechat.ErrUpstream.Is(err) {
+				t.Fatalf("refused again after a fresh token: %v", err)
+			}
+		})
+	}
+}
+
+// A refusal drops only the token the refused call used: when a fresh one
+// already replaced it (another call was refused first and fetched again),
+// the fresh one stays — dropping it would fetch yet another, and each fetch
+// revokes the token before it.
+func TestALateRefusalKeepsTheFreshToken(t *testing.T) {
+	live, _ := testenv.Redis(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	ctx := context.Background()
+	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
+		t.Run(name, func(t *testing.T) {
+			fake := wechattest.New(t)
+			c := wechat.New("wxtest", "secret", rdb, fake.HTTPClient())
+			code := func() {
+				t.Helper()
+				if _, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code()
+			c.ForgetRejectedToken(ctx, 40001, "a-token-already-replaced")
+			code()
+			if n := fake.TokenCalls(); n != 1 {
+				t.Fatalf("a refusal of an old token dropped the current one: %d fetches", n)
+			}
+			c.ForgetRejectedToken(ctx, 40001, "fake-access-token") // the fake's current token
+			code()
+			if n := fake.TokenCalls(); n != 2 {
+				t.Fatalf("a refusal of the current token: %d fetches, want 2", n)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 // Package wechattest is a fake WeChat API server for tests: WeChat itself can
-// never be reached from a test. It answers code2session, the access token and
-// msg_sec_check the way WeChat does, and can be told to fail.
+// never be reached from a test. It answers code2session, the access token,
+// msg_sec_check, subscribe send and getwxacodeunlimit (recording the page
+// and scene of each code) the way WeChat does, and can be told to fail.
 package wechattest
 
 import (
@@ -29,7 +30,20 @@ type Server struct {
 	checks     int
 	checkDown  bool
 	sends      []Sent
-	codes2     []string // scenes of the mini-program codes made
+	codes2     []CodeRequest   // the mini-program codes made
+	released   map[string]bool // nil: every page is in the released mini-program
+}
+
+// Released says which pages the released mini-program has: a code for
+// another page is refused with 41030 unless check_path is false, as on
+// WeChat.
+func (s *Server) Released(pages ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.released = map[string]bool{}
+	for _, p := range pages {
+		s.released[p] = true
+	}
 }
 
 // Sent is one subscribe message the fake accepted.
@@ -245,11 +259,31 @@ func (s *Server) CheckDown(down bool) {
 	s.checkDown = down
 }
 
+// CodeRequest is one mini-program code (getwxacodeunlimit) the fake made.
+type CodeRequest struct {
+	Page       string `json:"page"`
+	Scene      string `json:"scene"`
+	Width      int    `json:"width"`
+	CheckPath  *bool  `json:"check_path"`  // nil: WeChat's default, true
+	EnvVersion string `json:"env_version"` // "": WeChat's default, "release"
+}
+
 // Codes are the scenes of the mini-program codes made so far.
 func (s *Server) Codes() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.codes2...)
+	out := make([]string, len(s.codes2))
+	for i, c := range s.codes2 {
+		out[i] = c.Scene
+	}
+	return out
+}
+
+// CodeRequests are the mini-program codes made so far: page and scene.
+func (s *Server) CodeRequests() []CodeRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CodeRequest(nil), s.codes2...)
 }
 
 func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
@@ -293,18 +327,26 @@ func (s *Server) wxacode(w http.ResponseWriter, r *http.Request) {
 	if s.begin(w) {
 		return
 	}
-	var req struct {
-		Scene string `json:"scene"`
-		Page  string `json:"page"`
+	if r.URL.Query().Get("access_token") != "fake-access-token" {
+		write(w, map[string]any{"errcode": 40001, "errmsg": "invalid credential"})
+		return
 	}
+	var req CodeRequest
 	_ = json.NewDecoder(r.Body).Decode(&req)
-	if len(req.Scene) > 32 {
+	if req.Scene == "" || len(req.Scene) > 32 {
 		write(w, map[string]any{"errcode": 40097, "errmsg": "invalid scene"})
 		return
 	}
 	s.mu.Lock()
-	s.codes2 = append(s.codes2, req.Scene)
+	unreleased := s.released != nil && !s.released[req.Page] && (req.CheckPath == nil || *req.CheckPath)
+	if !unreleased {
+		s.codes2 = append(s.codes2, req)
+	}
 	s.mu.Unlock()
+	if unreleased {
+		write(w, map[string]any{"errcode": 41030, "errmsg": "invalid page rid: fake"})
+		return
+	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	_, _ = w.Write(fakeJPEG)
 }
