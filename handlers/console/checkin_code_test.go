@@ -255,3 +255,36 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 		t.Fatalf("checked in: %+v", ck)
 	}
 }
+
+// A code screen left on at a service point fetches its live part and a
+// new image all day: neither keeps the session alive (the browser marks
+// an image's request Sec-Fetch-Dest: image).
+func TestCodeScreenDoesNotKeepASessionAlive(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var pt struct{ ID string }
+	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
+		"communityId": s.A.CommunityID, "name": "垃圾分类督导", "location": "3号楼垃圾站",
+	}).Want(t, http.StatusCreated).Decode(t, &pt)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	base := "/console/party/service-points/" + pt.ID
+	want(t, b.get(base+"/code"), http.StatusOK, "垃圾分类督导")
+	for range 13 { // an hour at a time, past half the session's life and past its end
+		env.Clock.Advance(time.Hour)
+		l := b.getHX(base + "/code/live")
+		if l.status != http.StatusOK {
+			want(t, l, http.StatusUnauthorized)
+			if l.header.Get("HX-Redirect") != "/console/login" {
+				t.Fatalf("the live part after the session ended: %v", l.header)
+			}
+			return
+		}
+		req, _ := http.NewRequest(http.MethodGet, env.Server.URL+shownImage(t, l), nil)
+		req.Header.Set("Sec-Fetch-Dest", "image")
+		if p := b.do(req); p.status != http.StatusOK || p.header.Get("Content-Type") != "image/png" {
+			t.Fatalf("the image: %d %s", p.status, p.header.Get("Content-Type"))
+		}
+	}
+	t.Fatal("13 hours of a code screen kept a 12-hour session alive")
+}
