@@ -204,6 +204,9 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 	if strings.Contains(p.body, "hx-trigger") || strings.Contains(p.body, `class="checkin-code"`) {
 		t.Fatalf("after the end the page still asks or shows a code:\n%s", p.body)
 	}
+	if p := b.get(base); strings.Contains(p.body, `href="`+base+`/code"`) {
+		t.Fatal("an ended activity's page still offers its check-in code")
+	}
 }
 
 // A service point's check-in code on a screen: the Party desk lists the
