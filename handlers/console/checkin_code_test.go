@@ -17,6 +17,8 @@ import (
 
 	"linli/internal/platform/clock"
 	"linli/internal/platform/qrcode"
+	"linli/internal/platform/wechat"
+	"linli/internal/platform/wechat/wechattest"
 	"linli/internal/testenv"
 )
 
@@ -256,6 +258,18 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 	env.Post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": scene}).Want(t, http.StatusCreated).Decode(t, &ck)
 	if ck.State != "open" {
 		t.Fatalf("checked in: %+v", ck)
+	}
+
+	// With WeChat (as app.New wires it when configured), the same route
+	// answers WeChat's mini-program code of the same scene.
+	fake := wechattest.New(t)
+	env.App.Codes = qrcode.New(wechat.New("wxtest", "secret", env.Redis, fake.HTTPClient()), env.Redis, nil)
+	img := b.get(shownImage(t, p))
+	if img.status != http.StatusOK || img.header.Get("Content-Type") != "image/jpeg" || !strings.HasPrefix(img.body, "\xff\xd8") {
+		t.Fatalf("with WeChat: %d %s", img.status, img.header.Get("Content-Type"))
+	}
+	if got := fake.CodeRequests(); len(got) != 1 || got[0].Page != qrcode.ServicePointPage || got[0].Scene != shown.Code {
+		t.Fatalf("asked WeChat for %+v, want the scene %s", got, shown.Code)
 	}
 }
 
