@@ -15,6 +15,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	sessions "linli/internal/console"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/qrcode"
 	"linli/internal/platform/wechat"
@@ -287,10 +288,16 @@ func TestCodeScreenDoesNotKeepASessionAlive(t *testing.T) {
 	b.signIn(s.StaffA.StaffID)
 	base := "/console/party/service-points/" + pt.ID
 	want(t, b.get(base+"/code"), http.StatusOK, "垃圾分类督导")
+	opened := env.Clock.Now()
 	for range 13 { // an hour at a time, past half the session's life and past its end
 		env.Clock.Advance(time.Hour)
 		l := b.getHX(base + "/code/live")
 		if l.status != http.StatusOK {
+			// Not before: an event within SessionTTL of opening the page
+			// keeps its screen.
+			if on := env.Clock.Now().Sub(opened); on < sessions.SessionTTL {
+				t.Fatalf("the screen lost its session after %v, before SessionTTL (%v)", on, sessions.SessionTTL)
+			}
 			want(t, l, http.StatusUnauthorized)
 			if l.header.Get("HX-Redirect") != "/console/login" {
 				t.Fatalf("the live part after the session ended: %v", l.header)
