@@ -312,3 +312,40 @@ func TestCodeScreenDoesNotKeepASessionAlive(t *testing.T) {
 	}
 	t.Fatal("13 hours of a code screen kept a 12-hour session alive")
 }
+
+// An activity cancelled while its code is on the screen at the door: the
+// next live part shows why (the service's refusal) and stops asking, the
+// image route refuses, and the activity's page no longer offers the code.
+func TestCancelledActivityCodeScreenStops(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var a struct{ ID string }
+	env.Post("/api/v1/staff/activities", s.StaffA.Token, map[string]any{
+		"title": "社区义诊", "description": "社区卫生服务站的医生来量血压、测血糖。", "location": "党群服务中心二楼",
+		"startAt": "2026-03-02T11:00:00+08:00", "endAt": "2026-03-02T13:00:00+08:00",
+		"signupOpensAt": "2026-03-02T08:00:00+08:00", "signupClosesAt": "2026-03-02T10:30:00+08:00",
+		"capacity": 10, "audience": "all",
+	}).Want(t, http.StatusCreated).Decode(t, &a)
+	base := "/console/activities/" + a.ID
+	live := base + "/code/live"
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+
+	env.Clock.Set(time.Date(2026, 3, 2, 10, 40, 0, 0, clock.China))
+	p := b.get(base + "/code")
+	src := shownImage(t, p)
+	if !strings.Contains(p.body, "hx-trigger") {
+		t.Fatalf("the screen in the window does not ask again:\n%s", p.body)
+	}
+
+	env.Post("/api/v1/staff/activities/"+a.ID+"/cancel", s.StaffA.Token, map[string]any{"reason": "医生临时有急诊"}).Want(t, http.StatusOK)
+	l := b.getHX(live)
+	want(t, l, http.StatusOK, `id="code-live"`, "该活动已取消", "ACTIVITY_CANCELLED")
+	if strings.Contains(l.body, "hx-trigger") || strings.Contains(l.body, `class="checkin-code"`) {
+		t.Fatalf("a cancelled activity's screen still asks or shows a code:\n%s", l.body)
+	}
+	want(t, b.get(src), http.StatusConflict, "ACTIVITY_CANCELLED")
+	if p := b.get(base); strings.Contains(p.body, `href="`+base+`/code"`) {
+		t.Fatal("a cancelled activity's page still offers its check-in code")
+	}
+}
