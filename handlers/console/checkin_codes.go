@@ -84,7 +84,7 @@ func (c *console) activityCode(ec echo.Context) (codeData, error) {
 	}
 	base := "/console/activities/" + act.ID
 	d := codeData{
-		Title: act.Title, Place: act.CommunityName + " · " + act.Location + " · " + act.StartAt.In(clock.China).Format("01-02 15:04") + "–" + act.EndAt.In(clock.China).Format("15:04"),
+		Title: act.Title, Place: act.CommunityName + " · " + act.Location + " · " + runs(act.StartAt, act.EndAt),
 		Back: base, BackTitle: "活动详情", Live: base + "/code/live",
 	}
 	code, err := c.App.Activities.CheckinCode(ctx, a, act.ID)
@@ -151,6 +151,17 @@ func (c *console) showCode(d *codeData, image string, refreshAt, expiresAt time.
 		d.Delay = 0
 	}
 	return nil
+}
+
+// runs is when an activity runs, in China's time: the end's date only
+// when it ends on another day (an activity may run up to a day, past
+// midnight).
+func runs(start, end time.Time) string {
+	start, end = start.In(clock.China), end.In(clock.China)
+	if start.Format(time.DateOnly) == end.Format(time.DateOnly) {
+		return start.Format("01-02 15:04") + "–" + end.Format("15:04")
+	}
+	return start.Format("01-02 15:04") + "–" + end.Format("01-02 15:04")
 }
 
 // secondsUntil is how many whole seconds from now t is, at least 1: a
