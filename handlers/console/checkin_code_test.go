@@ -141,6 +141,11 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 	want(t, b.get(base+"/qrcode.png"), http.StatusConflict, "CHECKIN_NOT_OPEN")
 	env.Clock.Set(time.Date(2026, 3, 2, 10, 29, 30, 0, clock.China))
 	wantPolls(t, b.getHX(live), live, 30, 60) // until the door opens, not a minute
+	// Asked then, the live part shows the code by itself.
+	env.Clock.Advance(30 * time.Second)
+	if l := b.getHX(live); !strings.HasPrefix(shownImage(t, l), base+"/qrcode.png?v=") || strings.Contains(l.body, "CHECKIN_NOT_OPEN") {
+		t.Fatalf("the live part when check-in opens:\n%s", l.body)
+	}
 
 	// Staff of B: nothing of A's, the page, its live part or the image.
 	other := newBrowser(t, env)
