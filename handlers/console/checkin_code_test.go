@@ -254,7 +254,8 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 	var shown apiCode
 	env.Get("/api/v1/staff/party/service-points/"+pt.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &shown)
 	p = b.get(base + "/code")
-	want(t, p, http.StatusOK, "楼道长&lt;b&gt;", "幸福路12号楼道", shown.RefreshAt.In(clock.China).Format("15:04")+`</time> 更换`)
+	want(t, p, http.StatusOK, "楼道长&lt;b&gt;", "幸福路12号楼道", shown.RefreshAt.In(clock.China).Format("15:04")+`</time> 更换`,
+		`width="`+strconv.Itoa(qrcode.Size)+`" height="`+strconv.Itoa(qrcode.Size)+`"`) // the image's own size: no reflow as it loads
 	wantPolls(t, p, base+"/code/live", int(shown.RefreshAt.Sub(env.Clock.Now())/time.Second), 20)
 	scene := scan(t, codeImage(t, env, b, shownImage(t, p), shown.RefreshAt, shown.ExpiresAt), qrcode.ServicePointPage)
 	if scene != shown.Code {

@@ -49,6 +49,7 @@ type codeData struct {
 	// Image is the code image's path, versioned by its window so that a
 	// new code is a new URL ("" when no code is shown).
 	Image                string
+	Size                 int // the image's width and height in pixels
 	RefreshAt, ExpiresAt time.Time
 	// Refusal is why no code is shown now; OpensAt when the window opens
 	// (an activity before it), ClosedAt when it closed.
@@ -127,7 +128,7 @@ func (c *console) showCode(d *codeData, image string, refreshAt, expiresAt time.
 	now := c.App.Clock.Now()
 	d.Backstop = codeBackstop
 	if err == nil {
-		d.Image = image + "?v=" + strconv.FormatInt(refreshAt.Unix(), 10)
+		d.Image, d.Size = image+"?v="+strconv.FormatInt(refreshAt.Unix(), 10), qrcode.Size
 		d.RefreshAt, d.ExpiresAt = refreshAt, expiresAt
 		d.Delay = secondsUntil(now, refreshAt)
 		return nil
