@@ -355,3 +355,25 @@ func TestCancelledActivityCodeScreenStops(t *testing.T) {
 		t.Fatal("a cancelled activity's page still offers its check-in code")
 	}
 }
+
+// The holder's own page loads (Sec-Fetch-Dest: document, as a browser
+// marks a navigation) keep the session alive: the rule for images does
+// not end a session in use.
+func TestOpeningPagesKeepsASessionAlive(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	var pt struct{ ID string }
+	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
+		"communityId": s.A.CommunityID, "name": "老年食堂助餐", "location": "社区食堂",
+	}).Want(t, http.StatusCreated).Decode(t, &pt)
+	b := newBrowser(t, env)
+	b.signIn(s.StaffA.StaffID)
+	for h := range 30 { // an hour at a time, well past SessionTTL
+		env.Clock.Advance(time.Hour)
+		req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/console/party/service-points/"+pt.ID+"/code", nil)
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		if p := b.do(req); p.status != http.StatusOK || !strings.Contains(p.body, "老年食堂助餐") {
+			t.Fatalf("after %d hours of use the page answers %d", h+1, p.status)
+		}
+	}
+}
