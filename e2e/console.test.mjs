@@ -200,3 +200,70 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
   assert.deepEqual(failed.filter((f) => !/^409 .*\/resolve$/.test(f)), [], 'nothing else refused or missing');
   assert.deepEqual(errors.filter((e) => !/status of 409/.test(e)), [], 'no errors in the browser console (CSP included)');
 });
+
+test('check-in codes on a screen: a service point\'s code image loads and its live part swaps in by itself, an activity before its window says when', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const failed = [];
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+  const shot = (name) => page.screenshot({ path: join(artifacts, name + '.png'), fullPage: true });
+
+  await page.goto(base + '/console/login');
+  await page.getByRole('button', { name: /李建国/ }).click();
+  await page.waitForURL(/\/console\/queue$/);
+
+  // The Party desk lists 幸福里's service points; one's code page shows
+  // the code as an image that loads (a plain QR code without WeChat).
+  await page.goto(base + '/console/party');
+  const images = [];
+  page.on('response', (r) => { if (/\/qrcode\.png/.test(r.url())) images.push(r); });
+  // The page's timers under the test's clock: the live part asks again
+  // when the test moves the clock, not on its own.
+  await page.clock.install();
+  await page.locator('#service-points ~ table a', { hasText: '显示签到码' }).first().click();
+  await page.waitForURL(/\/console\/party\/service-points\/[^/]+\/code$/);
+  const img = page.locator('img.checkin-code');
+  await img.waitFor();
+  await page.waitForFunction(() => { const i = document.querySelector('img.checkin-code'); return i && i.complete && i.naturalWidth > 0; });
+  const shown = await img.boundingBox();
+  assert.ok(shown.width >= 300, `the code is ${shown.width}px wide: too small to scan from a metre`);
+  assert.equal(images.length, 1, 'one image fetched');
+  assert.equal(images[0].status(), 200);
+  assert.equal(images[0].headers()['content-type'], 'image/png');
+  assert.match(images[0].headers()['cache-control'], /^private, max-age=\d+$/);
+  assert.match(await page.locator('.code-times').innerText(), /\d\d:\d\d 更换/);
+  assert.match(await page.locator('#code-live').getAttribute('hx-trigger'), /^load delay:\d+s, every 20s$/);
+  // The image does not extend the session because the browser marks it so.
+  assert.equal((await images[0].request().allHeaders())['sec-fetch-dest'], 'image');
+  await shot('09-service-point-code');
+
+  // The live part asks again by itself (the backstop at the latest) as
+  // htmx (not extending the session), swaps in, and still shows a code
+  // that loads.
+  await page.locator('#code-live').evaluate((el) => { el.dataset.before = 'yes'; });
+  const liveAsked = page.waitForResponse((r) => /\/code\/live$/.test(r.url()));
+  await page.clock.runFor(21_000);
+  const live = await liveAsked;
+  assert.equal(live.status(), 200);
+  assert.equal((await live.request().allHeaders())['hx-request'], 'true');
+  await page.waitForFunction(() => {
+    const i = document.querySelector('#code-live:not([data-before]) img.checkin-code'); // swapped in
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  assert.match(await page.locator('#code-live').getAttribute('hx-trigger'), /^load delay:\d+s, every 20s$/);
+
+  // An activity days away: the service's refusal and when check-in opens.
+  await page.goto(base + '/console/activities');
+  await page.getByRole('link', { name: '义剪进社区：免费理发' }).click();
+  await page.getByRole('link', { name: '签到码' }).click();
+  await page.waitForURL(/\/console\/activities\/[^/]+\/code$/);
+  await page.locator('.code-closed', { hasText: '签到时间为活动开始前30分钟至活动结束' }).waitFor();
+  assert.match(await page.locator('.code-closed').innerText(), /签到将于 \d\d-\d\d 08:30 开放/);
+  assert.equal(await page.locator('img.checkin-code').count(), 0);
+  await shot('10-activity-code-not-open');
+
+  assert.deepEqual(failed, [], 'nothing refused or missing');
+  assert.deepEqual(errors, [], 'no errors in the browser console (CSP included)');
+});

@@ -2,20 +2,19 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"linli/internal/platform/clock"
 	"linli/internal/platform/qrcode"
 )
 
-// The headers of a code image: when the next code is shown (fetch the
-// image again then) and when the one in the image stops being accepted.
+// The headers of a code image (qrcode.SetHeaders): when the next code is
+// shown (fetch the image again then) and when the one in the image stops
+// being accepted.
 const (
-	HeaderCodeRefreshAt = "X-Checkin-Code-Refresh-At"
-	HeaderCodeExpiresAt = "X-Checkin-Code-Expires-At"
+	HeaderCodeRefreshAt = qrcode.HeaderRefreshAt
+	HeaderCodeExpiresAt = qrcode.HeaderExpiresAt
 )
 
 // activityQRCode answers the mini-program code of an activity's current
@@ -59,16 +58,9 @@ func (s *server) servicePointQRCode(c echo.Context) error {
 
 // sendCode answers a check-in code image (a mini-program code from WeChat,
 // image/jpeg; a plain QR code without it, image/png), kept by the browser
-// until the next code is shown, and says when that is. max-age is rounded
-// down: a screen asking again at refreshAt must find its copy stale, or
-// it would show the old code (a Party code expires a minute later) until
-// it asks again a whole rotation on.
+// until the next code is shown, and says when that is (qrcode.SetHeaders).
 func (s *server) sendCode(c echo.Context, code qrcode.Code, refreshAt, expiresAt time.Time) error {
-	maxAge := max(0, int(refreshAt.Sub(s.now())/time.Second))
-	h := c.Response().Header()
-	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(maxAge))
-	h.Set(HeaderCodeRefreshAt, refreshAt.In(clock.China).Format(time.RFC3339))
-	h.Set(HeaderCodeExpiresAt, expiresAt.In(clock.China).Format(time.RFC3339))
+	qrcode.SetHeaders(c.Response().Header(), s.now(), refreshAt, expiresAt)
 	return c.Blob(http.StatusOK, code.ContentType, code.Image)
 }
 

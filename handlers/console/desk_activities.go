@@ -22,6 +22,10 @@ var activityDesk = Desk{Key: "activities", Title: "社区活动", Path: "/consol
 	g.GET("/activities/:id", c.page(c.activity))
 	g.GET("/activities/:id/attendance.csv", c.page(c.attendanceCSV))
 	g.POST("/activities/:id/attendance/:userId", c.page(c.markPresent))
+	// The check-in code on a screen at the door (checkin_codes.go).
+	g.GET("/activities/:id/code", c.page(c.activityCodePage))
+	g.GET("/activities/:id/code/live", c.page(c.activityCodeLive))
+	g.GET("/activities/:id/qrcode.png", c.page(c.activityQRCode))
 }}
 
 type activitiesData struct {

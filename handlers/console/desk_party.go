@@ -15,20 +15,30 @@ import (
 
 // The Party-member desk (党员报到): registrations of the staff member's
 // community waiting for a decision, approved (into a grid, optionally) or
-// rejected with a reason, and flagged check-ins reviewed with the minutes
-// that count and a note — all through party.Service, as the API.
+// rejected with a reason, flagged check-ins reviewed with the minutes
+// that count and a note, and the community's service points, each with its
+// check-in code to show on a screen (checkin_codes.go) — all through
+// party.Service, as the API.
 
 var partyDesk = Desk{Key: "party", Title: "党员报到", Path: "/console/party", AccessKey: "p", Mount: func(g *echo.Group, c *console) {
 	g.GET("/party", c.page(c.party))
 	g.POST("/party/registrations/:id/approve", c.page(c.partyAction("approve")))
 	g.POST("/party/registrations/:id/reject", c.page(c.partyAction("reject")))
 	g.POST("/party/checkins/:id/review", c.page(c.partyAction("review")))
+	// A service point's check-in code on a screen (checkin_codes.go).
+	g.GET("/party/service-points/:id/code", c.page(c.pointCodePage))
+	g.GET("/party/service-points/:id/code/live", c.page(c.pointCodeLive))
+	g.GET("/party/service-points/:id/qrcode.png", c.page(c.pointQRCode))
 }}
 
 type partyData struct {
 	Registrations []party.RegistrationView
 	Checkins      []party.CheckinView
 	More          bool
+	// Points are the community's service points, each with its check-in
+	// code's page; MorePoints: there are more than a screen shows.
+	Points     []party.PointView
+	MorePoints bool
 	// Grids are the grids of each community, to approve a member into.
 	Grids map[string][]community.GridTree
 	// Failed is the registration or check-in a refused action was about,
@@ -67,6 +77,11 @@ func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, 
 	if err != nil {
 		return err
 	}
+	pts, err := c.App.Party.Points(ctx, a, communityID, "", page.MaxLimit+1)
+	if err != nil {
+		return err
+	}
+	d.Points, d.MorePoints = pts[:min(len(pts), page.MaxLimit)], len(pts) > page.MaxLimit
 	d.Grids = map[string][]community.GridTree{}
 	for _, t := range trees {
 		d.Grids[t.ID] = t.Grids

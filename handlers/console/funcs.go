@@ -44,7 +44,9 @@ var funcs = template.FuncMap{
 		}
 		return t.In(clock.China).Format("01-02 15:04")
 	},
-	"iso": func(t time.Time) string { return t.In(clock.China).Format(time.RFC3339) },
+	// timeOfDay is a time of today, to the minute: when a check-in code changes.
+	"timeOfDay": func(t time.Time) string { return t.In(clock.China).Format("15:04") },
+	"iso":       func(t time.Time) string { return t.In(clock.China).Format(time.RFC3339) },
 	"pct": func(p *float64) string {
 		if p == nil {
 			return "—"

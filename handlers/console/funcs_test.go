@@ -2,6 +2,7 @@ package console
 
 import (
 	"testing"
+	"time"
 
 	"linli/internal/message"
 )
@@ -25,6 +26,28 @@ func TestTimeLeftSaysItPlainly(t *testing.T) {
 	} {
 		if got := timeLeft(tc.s); got != tc.want {
 			t.Errorf("timeLeft(%+v) = %q, want %q", tc.s.Deadline, got, tc.want)
+		}
+	}
+}
+
+// A code screen says when its activity runs: the end's date too when it
+// ends on another day (China's day, whatever the times' zone).
+func TestRunsNamesTheEndsDayWhenItDiffers(t *testing.T) {
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct{ start, end, want string }{
+		{"2026-03-02T11:00:00+08:00", "2026-03-02T13:00:00+08:00", "03-02 11:00–13:00"},
+		{"2026-03-02T20:00:00+08:00", "2026-03-03T02:00:00+08:00", "03-02 20:00–03-03 02:00"},
+		{"2026-03-02T01:00:00Z", "2026-03-02T17:00:00Z", "03-02 09:00–03-03 01:00"}, // the same UTC day, not China's
+	} {
+		if got := runs(at(tc.start), at(tc.end)); got != tc.want {
+			t.Errorf("runs(%s, %s) = %q, want %q", tc.start, tc.end, got, tc.want)
 		}
 	}
 }

@@ -93,9 +93,11 @@ func (c *console) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := ec.Cookie(sessionCookie); err == nil {
 			token = ck.Value
 		}
-		// htmx's GETs are the page refreshing itself, not its holder.
+		// htmx's GETs are the page refreshing itself, not its holder; so
+		// are the images it loads (a check-in code's screen fetches a new
+		// code every few minutes, all day).
 		r := ec.Request()
-		polled := r.Method == http.MethodGet && r.Header.Get("HX-Request") == "true"
+		polled := r.Method == http.MethodGet && (r.Header.Get("HX-Request") == "true" || r.Header.Get("Sec-Fetch-Dest") == "image")
 		s, ok, err := c.sessions.Find(ctx, token, !polled)
 		if err != nil {
 			return err

@@ -77,6 +77,23 @@ func (s *Service) Points(ctx context.Context, a actor.Actor, communityID, afterI
 	return out, nil
 }
 
+// Point is one service point, for staff of its community (another's is
+// not found, as CheckinCode).
+func (s *Service) Point(ctx context.Context, a actor.Actor, pointID string) (PointView, error) {
+	if err := a.RequireStaff(); err != nil {
+		return PointView{}, err
+	}
+	p, err := s.store.point(ctx, pointID)
+	if err != nil {
+		return PointView{}, err // not found, or the database
+	}
+	if !a.StaffOf(p.CommunityID) {
+		return PointView{}, ErrPointNotFound.New()
+	}
+	c, _ := s.places.Community(ctx, p.CommunityID)
+	return pointView(p, c.Name), nil
+}
+
 // Code is a service point's current check-in code.
 type Code struct {
 	Code      string    `json:"code"`

@@ -52,6 +52,15 @@
     }
   });
 
+  // A check-in code's page: its "full screen" button fills the screen
+  // with the code (Esc leaves).
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest ? e.target.closest('[data-fullscreen]') : null;
+    if (!b) { return; }
+    var el = document.querySelector(b.dataset.fullscreen);
+    if (el && el.requestFullscreen) { el.requestFullscreen().catch(function () { /* refused: stay as is */ }); }
+  });
+
   document.addEventListener('DOMContentLoaded', function () {
     restore();
     var reply = document.getElementById('reply');

@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,6 +24,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"linli/internal/apperr"
+	"linli/internal/platform/clock"
 )
 
 // MaxScene is WeChat's limit on a scene.
@@ -181,4 +184,24 @@ func (c *Coder) Activity(ctx context.Context, checkinCode string, ttl time.Durat
 // code, cached for ttl (until that code expires).
 func (c *Coder) ServicePoint(ctx context.Context, checkinCode string, ttl time.Duration) (Code, error) {
 	return c.For(ctx, ServicePointPage, checkinCode, ttl)
+}
+
+// The headers of a check-in code image: when the next code is shown (fetch
+// the image again then) and when the one in the image stops being accepted.
+const (
+	HeaderRefreshAt = "X-Checkin-Code-Refresh-At"
+	HeaderExpiresAt = "X-Checkin-Code-Expires-At"
+)
+
+// SetHeaders marks an answer carrying the image of a check-in code shown
+// until refreshAt and accepted until expiresAt: the browser keeps it until
+// refreshAt (now is the server's clock) and no longer, and the headers say
+// both times. max-age is rounded down: a screen asking again at refreshAt
+// must find its copy stale, or it would show the old code (a Party code
+// expires a minute later) until it asks again a whole rotation on. The API's image routes and the console's use it alike.
+func SetHeaders(h http.Header, now, refreshAt, expiresAt time.Time) {
+	maxAge := max(0, int(refreshAt.Sub(now)/time.Second))
+	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(maxAge))
+	h.Set(HeaderRefreshAt, refreshAt.In(clock.China).Format(time.RFC3339))
+	h.Set(HeaderExpiresAt, expiresAt.In(clock.China).Format(time.RFC3339))
 }
