@@ -352,9 +352,20 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	}
 	now := s.clock.Now()
 	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: note, By: byOf(a), At: now}
-	c, ok, err := s.store.updateCheckin(ctx,
-		bson.M{"_id": id, "state": Closed, "flagged": true, "minutes": cur.Minutes},
-		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}})
+	// The filter states the reviews read (their count, so the notice's key
+	// names this review exactly), and the notice is owed in the same write.
+	n := len(cur.Reviews)
+	filter := bson.M{"_id": id, "state": Closed, "flagged": true, "minutes": cur.Minutes, "reviews." + itoa(int64(n)): bson.M{"$exists": false}}
+	if n > 0 {
+		filter["reviews."+itoa(int64(n-1))] = bson.M{"$exists": true}
+	}
+	c, ok, err := s.store.updateCheckin(ctx, filter, owe(
+		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}},
+		notify.Notice{
+			UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n+1)),
+			RefType: "partyCheckin", RefID: cur.ID, Title: "服务时长已复核",
+			Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+		}))
 	if err != nil {
 		return CheckinView{}, err
 	}
@@ -364,11 +375,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	if err := s.credit(ctx, c); err != nil {
 		s.log.WarnContext(ctx, "party: crediting a review; the sweep finishes it", "checkin", c.ID, "err", err)
 	}
-	s.tell(ctx, c.UserID, notify.Notice{
-		Kind: "party.checkin.reviewed", Key: "party:reviewed:" + c.ID + ":" + itoa(int64(len(c.Reviews))),
-		RefType: "partyCheckin", RefID: c.ID, Title: "服务时长已复核",
-		Body: "您在「" + c.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
-	})
+	s.handOver(ctx, s.store.checkins, c.ID, &c.Outbox)
 	return s.checkinView(ctx, c), nil
 }
 
@@ -393,10 +400,11 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, communityID strin
 	return out, nil
 }
 
-// Sweep is the area's background work, under a lease: it closes check-ins
-// left open past the end of their day, and finishes what a stopped
-// process left owed (credits, ended registrations). Each step is one
-// conditional write; running it twice does each thing once.
+// Sweep is the area's background work, under a lease, every minute: it
+// closes check-ins left open past the end of their day, and finishes what
+// a stopped process left owed (credits, ended registrations, notices in
+// outboxes). Each step is one conditional write; running it twice does
+// each thing once.
 func (s *Service) Sweep(ctx context.Context) error {
 	var errs []error
 	now := s.clock.Now()
@@ -414,6 +422,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, r := range regs {
 		errs = append(errs, s.supersede(ctx, r))
 	}
+	errs = append(errs, s.flush(ctx)) // last: what the steps above owe too
 	return errors.Join(errs...)
 }
 
