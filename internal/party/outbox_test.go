@@ -314,3 +314,50 @@ func TestPartyNoticesSurviveAProcessStoppingAfterTheWrite(t *testing.T) {
 		t.Fatalf("the approval the stopped process wrote: %+v %v", mine.Current, err)
 	}
 }
+
+// Staff evaluating one member at the same moment each write a version of
+// their own: the history holds every one, and each version's notice (keyed
+// by its number) is owed and told once.
+func TestPartyConcurrentEvaluationsEachOweTheirOwnNotice(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p, s := w.env.App.Party, w.street
+	year := w.env.Clock.Now().Year()
+	reg := w.register(t, w.member, s.A.CommunityID)
+	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	up := p.SetNotifier(down{})
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = p.Evaluate(ctx, w.staffA, reg, year, party.Qualified, fmt.Sprintf("第%d位评议人", i+1))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprintf("%s:%d", reg, year)
+	var want []string
+	for v := 1; v <= n; v++ {
+		want = append(want, fmt.Sprintf("party:evaluated:%s:%d:%d", reg, year, v))
+	}
+	got := w.owed(t, "party_evaluations", id)
+	if !slices.Equal(slices.Sorted(slices.Values(got)), want) {
+		t.Fatalf("owed %v, want %v", got, want)
+	}
+	e, err := store.FindOne[party.Evaluation](ctx, w.env.DB.Collection("party_evaluations"), bson.M{"_id": id}, nil)
+	if err != nil || len(e.History) != n {
+		t.Fatalf("history of %d versions, want %d: %v", len(e.History), n, err)
+	}
+	p.SetNotifier(up)
+	w.sweepTwiceAtOnce(t)
+	for _, k := range want {
+		if c, user := w.told(t, k); c != 1 || user != w.member.UserID {
+			t.Fatalf("%s told %d times to %q", k, c, user)
+		}
+	}
+}
