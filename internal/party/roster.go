@@ -36,11 +36,12 @@ func (s *Service) Evaluate(ctx context.Context, a actor.Actor, memberID string, 
 	if r.State != Approved && r.State != Ended {
 		return EvaluationView{}, ErrMemberNotFound.New()
 	}
-	e, err := s.store.evaluate(ctx, r, y, EvaluationVersion{Grade: grade, Comment: strings.TrimSpace(comment), By: byOf(a), At: s.clock.Now()},
+	at := s.clock.Now()
+	e, err := s.store.evaluate(ctx, r, y, EvaluationVersion{Grade: grade, Comment: strings.TrimSpace(comment), By: byOf(a), At: at},
 		func(n int) notify.Notice {
 			return notify.Notice{
 				UserID: r.UserID, Kind: "party.evaluated", Key: fmt.Sprintf("party:evaluated:%s:%d:%d", r.ID, y, n),
-				RefType: "partyRegistration", RefID: r.ID, Title: fmt.Sprintf("%d年度社区评议结果", y),
+				RefType: "partyRegistration", RefID: r.ID, CreatedAt: at, Title: fmt.Sprintf("%d年度社区评议结果", y),
 				Body: "社区对您的评议等次为：" + Grades[grade],
 			}
 		})

@@ -163,7 +163,7 @@ func (s *Store) endOthers(ctx context.Context, userID, keep string, now time.Tim
 	var ended []Registration
 	for _, o := range old {
 		r, ok, err := s.move(ctx, o.ID, Approved, bson.M{"state": Ended, "endReason": "moved", "endedAt": now, "updatedAt": now}, nil,
-			Event{Type: "ended", At: now, Note: "moved"}, movedNotice(o))
+			Event{Type: "ended", At: now, Note: "moved"}, movedNotice(o, now))
 		if err != nil {
 			return ended, err
 		}
