@@ -284,7 +284,7 @@ func autoClosed(c Checkin) notify.Notice {
 		minutes = c.Reviews[0].Previous
 	}
 	return notify.Notice{
-		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: "partyCheckin", RefID: c.ID,
+		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: refCheckin, RefID: c.ID,
 		Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
 	}
 }
@@ -363,7 +363,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}},
 		notify.Notice{
 			UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n+1)),
-			RefType: "partyCheckin", RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
+			RefType: refCheckin, RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
 			Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
 		}))
 	if err != nil {

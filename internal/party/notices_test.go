@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"linli/internal/notify"
 )
 
 // A notice the sweep hands over later still says when the change was
@@ -30,5 +32,38 @@ func TestPartyNoticeToldLaterCarriesTheTimeOfTheChange(t *testing.T) {
 	}
 	if !rec.CreatedAt.Equal(approvedAt) {
 		t.Fatalf("told at %v, want the approval's time %v", rec.CreatedAt, approvedAt)
+	}
+}
+
+// A registration approved or refused is told by a subscribe message too
+// (issue 11), opening the registration page: the kinds the area writes
+// are the kinds the configured template carries, and its link kind is the
+// one the contract and the page map name.
+func TestPartyRegistrationNoticesGoToWeChat(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p, s := w.env.App.Party, w.street
+	approved := w.register(t, w.member, s.A.CommunityID)
+	refused := w.register(t, w.other, s.A.CommunityID)
+	if _, err := p.Approve(ctx, w.staffA, approved, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Reject(ctx, w.staffA, refused, "不是本社区居民"); err != nil {
+		t.Fatal(err)
+	}
+	for key, id := range map[string]string{"party:approved:" + approved: approved, "party:rejected:" + refused: refused} {
+		rec, err := w.env.App.Inbox.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.WeChat.State != notify.Queued || rec.WeChat.Template == "" {
+			t.Fatalf("%s (%s): WeChat delivery %+v, want queued with a template", key, rec.Kind, rec.WeChat)
+		}
+		if rec.RefType != "party_registration" {
+			t.Fatalf("%s links to %q, want party_registration (the contract's link kind)", key, rec.RefType)
+		}
+		if page, want := w.env.App.Templates.Page(&rec.Notice), "pages/party/registration?id="+id; page != want {
+			t.Fatalf("%s opens %q, want %q", key, page, want)
+		}
 	}
 }

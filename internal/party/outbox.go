@@ -26,6 +26,13 @@ import (
 // The auto-close notice is not here: it is derived from the check-in's
 // creditOwed mark, told before the mark is cleared (settleCredits).
 
+// What a member's notice links to (the inbox's link kind, and the key of
+// the mini-program page in configs/subscribe-templates.json).
+const (
+	refRegistration = "party_registration"
+	refCheckin      = "party_checkin"
+)
+
 // Outbox is the notices a document owes, oldest first. Size counts them:
 // the partial index of the sweep's query holds only documents that owe.
 type Outbox struct {

@@ -41,7 +41,7 @@ func (s *Service) Evaluate(ctx context.Context, a actor.Actor, memberID string, 
 		func(n int) notify.Notice {
 			return notify.Notice{
 				UserID: r.UserID, Kind: "party.evaluated", Key: fmt.Sprintf("party:evaluated:%s:%d:%d", r.ID, y, n),
-				RefType: "partyRegistration", RefID: r.ID, CreatedAt: at, Title: fmt.Sprintf("%d年度社区评议结果", y),
+				RefType: refRegistration, RefID: r.ID, CreatedAt: at, Title: fmt.Sprintf("%d年度社区评议结果", y),
 				Body: "社区对您的评议等次为：" + Grades[grade],
 			}
 		})

@@ -297,7 +297,7 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id, gridID string)
 		set["gridId"] = gridID
 	}
 	r, ok, err := s.store.move(ctx, id, Pending, set, []string{"pendingSlot"}, Event{Type: "approved", At: now, By: &by}, notify.Notice{
-		UserID: r.UserID, Kind: "party.approved", Key: "party:approved:" + r.ID, RefType: "partyRegistration", RefID: r.ID, CreatedAt: now,
+		UserID: r.UserID, Kind: "party.approved", Key: "party:approved:" + r.ID, RefType: refRegistration, RefID: r.ID, CreatedAt: now,
 		Title: "党员报到已通过", Body: "您已在社区报到成功，可以参加服务岗签到、认领微心愿。",
 	})
 	if err != nil {
@@ -318,7 +318,7 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id, gridID string)
 // their approval elsewhere (moving home) at at.
 func movedNotice(o Registration, at time.Time) notify.Notice {
 	return notify.Notice{
-		UserID: o.UserID, Kind: "party.moved", Key: "party:moved:" + o.ID, RefType: "partyRegistration", RefID: o.ID, CreatedAt: at,
+		UserID: o.UserID, Kind: "party.moved", Key: "party:moved:" + o.ID, RefType: refRegistration, RefID: o.ID, CreatedAt: at,
 		Title: "原社区报到已结束", Body: "您在新社区的报到已通过，原社区的报到随之结束，服务记录仍然保留。",
 	}
 }
@@ -354,7 +354,7 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	by := byOf(a)
 	r, ok, err := s.store.move(ctx, id, Pending, bson.M{"state": Rejected, "reason": reason, "decidedAt": now, "decidedBy": by, "updatedAt": now},
 		[]string{"pendingSlot"}, Event{Type: "rejected", At: now, By: &by, Note: reason}, notify.Notice{
-			UserID: cur.UserID, Kind: "party.rejected", Key: "party:rejected:" + cur.ID, RefType: "partyRegistration", RefID: cur.ID, CreatedAt: now,
+			UserID: cur.UserID, Kind: "party.rejected", Key: "party:rejected:" + cur.ID, RefType: refRegistration, RefID: cur.ID, CreatedAt: now,
 			Title: "党员报到未通过", Body: "原因：" + reason,
 		})
 	if err != nil {
