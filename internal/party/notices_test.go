@@ -2,10 +2,13 @@ package party_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"linli/internal/notify"
+	"linli/internal/party"
 )
 
 // A notice the sweep hands over later still says when the change was
@@ -66,4 +69,69 @@ func TestPartyRegistrationNoticesGoToWeChat(t *testing.T) {
 			t.Fatalf("%s opens %q, want %q", key, page, want)
 		}
 	}
+}
+
+// racing is a notifier before which, the first time it is called, a whole
+// sweep runs: the sweep hands over the same outbox between a request's
+// read of it and its removal of the first notice.
+type racing struct {
+	next  party.Notifier
+	sweep func(context.Context) error
+	raced bool
+}
+
+func (r *racing) Notify(ctx context.Context, n notify.Notice) error {
+	if !r.raced {
+		r.raced = true
+		if err := r.sweep(ctx); err != nil {
+			return err
+		}
+	}
+	return r.next.Notify(ctx, n)
+}
+
+// A request's hand-over racing the sweep over the same outbox tells each
+// notice once and removes each once: the removal names the notice it
+// removes, so the second removal of it removes nothing (not the next
+// notice, nor one from an empty outbox).
+func TestPartyHandOverRacingTheSweepTellsAndRemovesOnce(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p, s := w.env.App.Party, w.street
+	year := w.env.Clock.Now().Year()
+	reg := w.register(t, w.member, s.A.CommunityID)
+	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	up := p.SetNotifier(down{})
+	if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Qualified, ""); err != nil { // owes version 1
+		t.Fatal(err)
+	}
+	r := &racing{next: up, sweep: p.Sweep}
+	p.SetNotifier(r)
+	if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Excellent, ""); err != nil { // hands over 1 and 2
+		t.Fatal(err)
+	}
+	p.SetNotifier(up)
+	if !r.raced {
+		t.Fatal("no sweep raced the hand-over")
+	}
+	id := fmt.Sprintf("%s:%d", reg, year)
+	if got := w.owed(t, "party_evaluations", id); len(got) != 0 {
+		t.Fatalf("still owes %v", got)
+	}
+	for v := 1; v <= 2; v++ {
+		if n, _ := w.told(t, fmt.Sprintf("party:evaluated:%s:%d:%d", reg, year, v)); n != 1 {
+			t.Fatalf("version %d told %d times", v, n)
+		}
+	}
+	// The outbox works on: a third version is owed and told as usual.
+	p.SetNotifier(down{})
+	if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Basic, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := w.owed(t, "party_evaluations", id), []string{fmt.Sprintf("party:evaluated:%s:%d:3", reg, year)}; !slices.Equal(got, want) {
+		t.Fatalf("owes %v, want %v", got, want)
+	}
+	p.SetNotifier(up)
 }
