@@ -135,3 +135,51 @@ func TestPartyHandOverRacingTheSweepTellsAndRemovesOnce(t *testing.T) {
 	}
 	p.SetNotifier(up)
 }
+
+// A second staff member's evaluation landing between an evaluation's
+// read and its write makes the first read again: each is its own version
+// of the history, each owes the notice of its own number, and the later
+// is the current one.
+func TestPartyEvaluationBetweenAReadAndItsWriteIsReadAgain(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p, s := w.env.App.Party, w.street
+	year := w.env.Clock.Now().Year()
+	reg := w.register(t, w.member, s.A.CommunityID)
+	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetNotifier(p.SetNotifier(down{}))
+	var inner error
+	p.BetweenReadAndWrite(true, func() { _, inner = p.Evaluate(ctx, w.staffA, reg, year, party.Excellent, "第二位评议人") })
+	e, err := p.Evaluate(ctx, w.staffA, reg, year, party.Qualified, "第一位评议人")
+	if err != nil || inner != nil {
+		t.Fatalf("evaluate: %v; the one in between: %v", err, inner)
+	}
+	if e.Grade != party.Qualified || len(e.History) != 2 {
+		t.Fatalf("answered grade %s with %d versions, want qualified, the second of 2", e.Grade, len(e.History))
+	}
+	want := []string{fmt.Sprintf("party:evaluated:%s:%d:1", reg, year), fmt.Sprintf("party:evaluated:%s:%d:2", reg, year)}
+	if got := w.owed(t, "party_evaluations", fmt.Sprintf("%s:%d", reg, year)); !slices.Equal(got, want) {
+		t.Fatalf("owes %v, want %v", got, want)
+	}
+}
+
+// A second review landing between a review's read and its write (even one
+// that keeps the minutes) makes the first a conflict: it does not write a
+// review whose number, and so whose notice's key, is the other's.
+func TestPartyReviewBetweenAReadAndItsWriteIsAConflict(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p := w.env.App.Party
+	checkin := w.flaggedCheckin(t)
+	defer p.SetNotifier(p.SetNotifier(down{}))
+	var inner error
+	p.BetweenReadAndWrite(false, func() { _, inner = p.Review(ctx, w.staffA, checkin, 75, "核实无误") })
+	if _, err := p.Review(ctx, w.staffA, checkin, 75, "实际服务75分钟"); !party.ErrChanged.Is(err) || inner != nil {
+		t.Fatalf("review: %v, want CHECKIN_CHANGED; the one in between: %v", err, inner)
+	}
+	if got, want := w.owed(t, "party_checkins", checkin), []string{"party:reviewed:" + checkin + ":1"}; !slices.Equal(got, want) {
+		t.Fatalf("owes %v, want %v", got, want)
+	}
+}
