@@ -7,8 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
+	"linli/internal/apperr"
 	"linli/internal/notify"
 	"linli/internal/party"
+	"linli/internal/platform/store"
 )
 
 // A notice the sweep hands over later still says when the change was
@@ -181,5 +185,47 @@ func TestPartyReviewBetweenAReadAndItsWriteIsAConflict(t *testing.T) {
 	}
 	if got, want := w.owed(t, "party_checkins", checkin), []string{"party:reviewed:" + checkin + ":1"}; !slices.Equal(got, want) {
 		t.Fatalf("owes %v, want %v", got, want)
+	}
+}
+
+// An evaluation that loses every one of its reads to another staff
+// member's evaluation gives up with SERVICE_UNAVAILABLE (try again; with
+// an Idempotency-Key the retry is not answered from the 503) and has
+// written nothing: neither a version nor a notice of its own.
+func TestPartyEvaluationOutrunOnEveryReadWritesNothing(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p, s := w.env.App.Party, w.street
+	year := w.env.Clock.Now().Year()
+	reg := w.register(t, w.member, s.A.CommunityID)
+	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetNotifier(p.SetNotifier(down{}))
+	others := 0
+	var other func()
+	other = func() {
+		others++
+		if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Excellent, "另一位评议人"); err != nil {
+			t.Errorf("the evaluation in between: %v", err)
+		}
+		p.BetweenReadAndWrite(true, other) // and again after the next read
+	}
+	p.BetweenReadAndWrite(true, other)
+	if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Basic, "每次都晚一步"); !apperr.ErrUnavailable.Is(err) {
+		t.Fatalf("outrun on every read: %v, want SERVICE_UNAVAILABLE", err)
+	}
+	p.BetweenReadAndWrite(true, func() {}) // stop the others
+	e, err := store.FindOne[party.Evaluation](ctx, w.env.DB.Collection("party_evaluations"), bson.M{"_id": fmt.Sprintf("%s:%d", reg, year)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.History) != others || e.Grade != party.Excellent || len(e.Notices) != others {
+		t.Fatalf("%d versions (current %s), %d notices owed; want the %d others' only", len(e.History), e.Grade, len(e.Notices), others)
+	}
+	for _, v := range e.History {
+		if v.Grade == party.Basic {
+			t.Fatal("the evaluation that gave up wrote a version")
+		}
 	}
 }
