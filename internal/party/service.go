@@ -232,7 +232,7 @@ func (s *Service) Withdraw(ctx context.Context, a actor.Actor) (RegistrationView
 		return RegistrationView{}, err
 	} else if p != nil {
 		r, ok, err := s.store.move(ctx, p.ID, Pending, bson.M{"state": Withdrawn, "endedAt": now, "updatedAt": now},
-			[]string{"pendingSlot"}, Event{Type: "withdrawn", At: now, By: &by})
+			[]string{"pendingSlot"}, Event{Type: "withdrawn", At: now, By: &by}, nil)
 		if err != nil {
 			return RegistrationView{}, err
 		}
@@ -249,7 +249,7 @@ func (s *Service) Withdraw(ctx context.Context, a actor.Actor) (RegistrationView
 		return RegistrationView{}, ErrNothingToEnd.New()
 	}
 	r, ok, err := s.store.move(ctx, cur.ID, Approved, bson.M{"state": Ended, "endReason": "withdrawn", "endedAt": now, "updatedAt": now},
-		nil, Event{Type: "ended", At: now, By: &by, Note: "withdrawn"})
+		nil, Event{Type: "ended", At: now, By: &by, Note: "withdrawn"}, nil)
 	if err != nil {
 		return RegistrationView{}, err
 	}
@@ -296,7 +296,7 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id, gridID string)
 	if gridID != "" {
 		set["gridId"] = gridID
 	}
-	r, ok, err := s.store.move(ctx, id, Pending, set, []string{"pendingSlot"}, Event{Type: "approved", At: now, By: &by}, notify.Notice{
+	r, ok, err := s.store.move(ctx, id, Pending, set, []string{"pendingSlot"}, Event{Type: "approved", At: now, By: &by}, &notify.Notice{
 		UserID: r.UserID, Kind: "party.approved", Key: "party:approved:" + r.ID, RefType: refRegistration, RefID: r.ID, CreatedAt: now,
 		Title: "党员报到已通过", Body: "您已在社区报到成功，可以参加服务岗签到、认领微心愿。",
 	})
@@ -353,7 +353,7 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	now := s.clock.Now()
 	by := byOf(a)
 	r, ok, err := s.store.move(ctx, id, Pending, bson.M{"state": Rejected, "reason": reason, "decidedAt": now, "decidedBy": by, "updatedAt": now},
-		[]string{"pendingSlot"}, Event{Type: "rejected", At: now, By: &by, Note: reason}, notify.Notice{
+		[]string{"pendingSlot"}, Event{Type: "rejected", At: now, By: &by, Note: reason}, &notify.Notice{
 			UserID: cur.UserID, Kind: "party.rejected", Key: "party:rejected:" + cur.ID, RefType: refRegistration, RefID: cur.ID, CreatedAt: now,
 			Title: "党员报到未通过", Body: "原因：" + reason,
 		})
@@ -382,7 +382,7 @@ func (s *Service) SetGrid(ctx context.Context, a actor.Actor, id, gridID string)
 	now := s.clock.Now()
 	by := byOf(a)
 	r, ok, err := s.store.move(ctx, id, Approved, bson.M{"gridId": gridID, "updatedAt": now}, nil,
-		Event{Type: "grid_changed", At: now, By: &by, Note: gridID})
+		Event{Type: "grid_changed", At: now, By: &by, Note: gridID}, nil)
 	if err != nil {
 		return RegistrationView{}, err
 	}

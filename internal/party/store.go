@@ -24,7 +24,7 @@ const (
 )
 
 // Indexes are the indexes this area's queries need.
-var Indexes = []store.Index{
+var Indexes = append([]store.Index{
 	{Collection: cRegistrations, Name: "pending_slot_unique", Keys: bson.D{{Key: "pendingSlot", Value: 1}}, Unique: true,
 		Partial: bson.D{{Key: "pendingSlot", Value: bson.M{"$type": "string"}}}},
 	{Collection: cRegistrations, Name: "user_state_decided", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "state", Value: 1}, {Key: "decidedAt", Value: -1}}},
@@ -45,9 +45,7 @@ var Indexes = []store.Index{
 	{Collection: cCheckins, Name: "credit_owed", Keys: bson.D{{Key: "creditOwed", Value: 1}},
 		Partial: bson.D{{Key: "creditOwed", Value: true}}},
 	{Collection: cEvaluations, Name: "registration_year", Keys: bson.D{{Key: "registrationId", Value: 1}, {Key: "year", Value: 1}}},
-}
-
-func init() { Indexes = append(Indexes, owingIndexes(cRegistrations, cEvaluations, cCheckins)...) }
+}, owingIndexes(cRegistrations, cEvaluations, cCheckins)...)
 
 // Store keeps registrations, points, check-ins, evaluations and settings.
 type Store struct {
@@ -126,13 +124,14 @@ func (s *Store) historyOf(ctx context.Context, userID string, limit int) ([]Regi
 }
 
 // move is one registration transition: from the state in the filter to
-// what set says, appending ev, and the notices it owes the person into the
-// outbox (the same write). It returns the registration after it, or false
-// when the precondition did not hold.
-func (s *Store) move(ctx context.Context, id string, from State, set bson.M, unset []string, ev Event, tell ...notify.Notice) (Registration, bool, error) {
+// what set says, appending ev, and the notice it owes the person (tell,
+// or nil) into the outbox (the same write; one at most, as one $push
+// without $each, which lungo lacks, adds one). It returns the registration
+// after it, or false when the precondition did not hold.
+func (s *Store) move(ctx context.Context, id string, from State, set bson.M, unset []string, ev Event, tell *notify.Notice) (Registration, bool, error) {
 	update := bson.M{"$set": set, "$push": bson.M{"events": ev}}
-	for _, n := range tell[:min(len(tell), 1)] { // one notice per transition ($each is not in lungo)
-		owe(update, n)
+	if tell != nil {
+		owe(update, *tell)
 	}
 	if len(unset) > 0 {
 		u := bson.M{}
@@ -163,7 +162,7 @@ func (s *Store) endOthers(ctx context.Context, userID, keep string, now time.Tim
 	var ended []Registration
 	for _, o := range old {
 		r, ok, err := s.move(ctx, o.ID, Approved, bson.M{"state": Ended, "endReason": "moved", "endedAt": now, "updatedAt": now}, nil,
-			Event{Type: "ended", At: now, Note: "moved"}, movedNotice(o, now))
+			Event{Type: "ended", At: now, Note: "moved"}, new(movedNotice(o, now)))
 		if err != nil {
 			return ended, err
 		}
