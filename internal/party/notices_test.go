@@ -229,3 +229,61 @@ func TestPartyEvaluationOutrunOnEveryReadWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// failingFor is a notifier that fails for one key only.
+type failingFor struct {
+	next party.Notifier
+	key  string
+}
+
+func (f failingFor) Notify(ctx context.Context, n notify.Notice) error {
+	if n.Key == f.key {
+		return fmt.Errorf("notice %s refused", n.Key)
+	}
+	return f.next.Notify(ctx, n)
+}
+
+// One notice that keeps failing stays owed in its document and holds back
+// no other document's notices: the sweep says so and hands the others
+// over; once it goes through, nothing is owed.
+func TestPartyOneFailingNoticeHoldsBackOnlyItsOwnDocument(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	p, s := w.env.App.Party, w.street
+	year := w.env.Clock.Now().Year()
+	regA := w.register(t, w.member, s.A.CommunityID)
+	regOther := w.register(t, w.other, s.A.CommunityID)
+	up := p.SetNotifier(down{})
+	if _, err := p.Approve(ctx, w.staffA, regA, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Reject(ctx, w.staffA, regOther, "不是本社区居民"); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []party.Grade{party.Qualified, party.Excellent} {
+		if _, err := p.Evaluate(ctx, w.staffA, regA, year, g, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evalID := fmt.Sprintf("%s:%d", regA, year)
+	poison := "party:approved:" + regA
+	p.SetNotifier(failingFor{next: up, key: poison})
+	if err := p.Sweep(ctx); err == nil {
+		t.Fatal("the sweep reports no error though a notice failed")
+	}
+	for _, k := range []string{"party:rejected:" + regOther, "party:evaluated:" + evalID + ":1", "party:evaluated:" + evalID + ":2"} {
+		if n, _ := w.told(t, k); n != 1 {
+			t.Fatalf("%s told %d times beside a failing notice of another document", k, n)
+		}
+	}
+	if got, want := w.owed(t, "party_registrations", regA), []string{poison}; !slices.Equal(got, want) {
+		t.Fatalf("the failing notice's document owes %v, want %v", got, want)
+	}
+	p.SetNotifier(up)
+	if err := p.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.owing(t); n != 0 {
+		t.Fatalf("%d documents still owe", n)
+	}
+}
