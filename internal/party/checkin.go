@@ -352,20 +352,12 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	}
 	now := s.clock.Now()
 	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: note, By: byOf(a), At: now}
-	// The filter states the reviews read (their count, so the notice's key
-	// names this review exactly), and the notice is owed in the same write.
-	n := len(cur.Reviews)
-	filter := bson.M{"_id": id, "state": Closed, "flagged": true, "minutes": cur.Minutes, "reviews." + itoa(int64(n)): bson.M{"$exists": false}}
-	if n > 0 {
-		filter["reviews."+itoa(int64(n-1))] = bson.M{"$exists": true}
-	}
-	c, ok, err := s.store.updateCheckin(ctx, filter, owe(
-		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}},
-		notify.Notice{
-			UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n+1)),
-			RefType: refCheckin, RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
-			Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
-		}))
+	n := len(cur.Reviews) + 1 // this review's number, in its notice's key
+	c, ok, err := s.store.review(ctx, cur, rv, notify.Notice{
+		UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n)),
+		RefType: refCheckin, RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
+		Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+	})
 	if err != nil {
 		return CheckinView{}, err
 	}

@@ -304,6 +304,29 @@ func (s *Store) updateCheckin(ctx context.Context, filter, update bson.M) (Check
 	return c, true, nil
 }
 
+// review sets the minutes of cur, a closed flagged check-in, as rv says,
+// keeps rv and owes tell, in one write whose filter states the minutes and
+// the reviews read: a review meanwhile (even one keeping the minutes)
+// makes it false, so tell's number is this review's.
+func (s *Store) review(ctx context.Context, cur Checkin, rv Review, tell notify.Notice) (Checkin, bool, error) {
+	filter := lengthIs(bson.M{"_id": cur.ID, "state": Closed, "flagged": true, "minutes": cur.Minutes}, "reviews", len(cur.Reviews))
+	return s.updateCheckin(ctx, filter, owe(bson.M{
+		"$set":  bson.M{"minutes": rv.Minutes, "creditOwed": true, "updatedAt": rv.At},
+		"$push": bson.M{"reviews": rv},
+	}, tell))
+}
+
+// lengthIs adds to filter that the array field holds exactly n elements:
+// the one at n absent, the one before it there (not $size, which never
+// matches a document without the field).
+func lengthIs(filter bson.M, field string, n int) bson.M {
+	filter[fmt.Sprintf("%s.%d", field, n)] = bson.M{"$exists": false}
+	if n > 0 {
+		filter[fmt.Sprintf("%s.%d", field, n-1)] = bson.M{"$exists": true}
+	}
+	return filter
+}
+
 func (s *Store) openBefore(ctx context.Context, t time.Time, limit int) ([]Checkin, error) {
 	return store.FindAll[Checkin](ctx, s.checkins, bson.M{"state": Open, "checkedInAt": bson.M{"$lt": t}},
 		options.Find().SetLimit(int64(limit)))
@@ -357,10 +380,7 @@ func (s *Store) evaluate(ctx context.Context, r Registration, year int, v Evalua
 			return Evaluation{}, err
 		}
 		n := len(cur.History)
-		filter := bson.M{"_id": id, fmt.Sprintf("history.%d", n): bson.M{"$exists": false}}
-		if n > 0 {
-			filter[fmt.Sprintf("history.%d", n-1)] = bson.M{"$exists": true}
-		}
+		filter := lengthIs(bson.M{"_id": id}, "history", n)
 		update := owe(bson.M{
 			"$set": bson.M{"registrationId": r.ID, "userId": r.UserID, "communityId": r.CommunityID, "year": year,
 				"grade": v.Grade, "comment": v.Comment, "by": v.By, "at": v.At},
