@@ -279,7 +279,7 @@ func autoClosed(c Checkin) notify.Notice {
 		minutes = c.Reviews[0].Previous
 	}
 	return notify.Notice{
-		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: "partyCheckin", RefID: c.ID,
+		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: refCheckin, RefID: c.ID,
 		Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
 	}
 }
@@ -347,9 +347,12 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	}
 	now := s.clock.Now()
 	rv := Review{Minutes: minutes, Previous: cur.Minutes, Note: note, By: byOf(a), At: now}
-	c, ok, err := s.store.updateCheckin(ctx,
-		bson.M{"_id": id, "state": Closed, "flagged": true, "minutes": cur.Minutes},
-		bson.M{"$set": bson.M{"minutes": minutes, "creditOwed": true, "updatedAt": now}, "$push": bson.M{"reviews": rv}})
+	n := len(cur.Reviews) + 1 // this review's number, in its notice's key
+	c, ok, err := s.store.review(ctx, cur, rv, notify.Notice{
+		UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n)),
+		RefType: refCheckin, RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
+		Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+	})
 	if err != nil {
 		return CheckinView{}, err
 	}
@@ -359,11 +362,7 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	if err := s.credit(ctx, c); err != nil {
 		s.log.WarnContext(ctx, "party: crediting a review; the sweep finishes it", "checkin", c.ID, "err", err)
 	}
-	s.tell(ctx, c.UserID, notify.Notice{
-		Kind: "party.checkin.reviewed", Key: "party:reviewed:" + c.ID + ":" + itoa(int64(len(c.Reviews))),
-		RefType: "partyCheckin", RefID: c.ID, Title: "服务时长已复核",
-		Body: "您在「" + c.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
-	})
+	s.handOver(ctx, s.store.checkins, c.ID, &c.Outbox)
 	return s.checkinView(ctx, c), nil
 }
 
@@ -388,10 +387,11 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, communityID strin
 	return out, nil
 }
 
-// Sweep is the area's background work, under a lease: it closes check-ins
-// left open past the end of their day, and finishes what a stopped
-// process left owed (credits, ended registrations). Each step is one
-// conditional write; running it twice does each thing once.
+// Sweep is the area's background work, under a lease, every minute: it
+// closes check-ins left open past the end of their day, and finishes what
+// a stopped process left owed (credits, ended registrations, notices in
+// outboxes). Each step is one conditional write; running it twice does
+// each thing once.
 func (s *Service) Sweep(ctx context.Context) error {
 	var errs []error
 	now := s.clock.Now()
@@ -409,6 +409,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, r := range regs {
 		errs = append(errs, s.supersede(ctx, r))
 	}
+	errs = append(errs, s.flush(ctx)) // last: what the steps above owe too
 	return errors.Join(errs...)
 }
 

@@ -130,6 +130,7 @@ type Registration struct {
 	CreatedAt     time.Time  `bson:"createdAt"`
 	UpdatedAt     time.Time  `bson:"updatedAt"`
 	Events        []Event    `bson:"events"`
+	Outbox        `bson:",inline"`
 }
 
 // Event is one step of a registration's history.
@@ -188,6 +189,7 @@ type Checkin struct {
 	CreditOwed bool      `bson:"creditOwed,omitempty"`
 	Year       int       `bson:"year"`
 	UpdatedAt  time.Time `bson:"updatedAt"`
+	Outbox     `bson:",inline"`
 }
 
 // Review is staff's adjustment of a flagged check-in.
@@ -212,6 +214,7 @@ type Evaluation struct {
 	By             By                  `bson:"by"`
 	At             time.Time           `bson:"at"`
 	History        []EvaluationVersion `bson:"history"`
+	Outbox         `bson:",inline"`
 }
 
 // EvaluationVersion is one version of an evaluation.

@@ -36,15 +36,19 @@ func (s *Service) Evaluate(ctx context.Context, a actor.Actor, memberID string, 
 	if r.State != Approved && r.State != Ended {
 		return EvaluationView{}, ErrMemberNotFound.New()
 	}
-	e, err := s.store.evaluate(ctx, r, y, EvaluationVersion{Grade: grade, Comment: strings.TrimSpace(comment), By: byOf(a), At: s.clock.Now()})
+	at := s.clock.Now()
+	e, err := s.store.evaluate(ctx, r, y, EvaluationVersion{Grade: grade, Comment: strings.TrimSpace(comment), By: byOf(a), At: at},
+		func(n int) notify.Notice {
+			return notify.Notice{
+				UserID: r.UserID, Kind: "party.evaluated", Key: fmt.Sprintf("party:evaluated:%s:%d:%d", r.ID, y, n),
+				RefType: refRegistration, RefID: r.ID, CreatedAt: at, Title: fmt.Sprintf("%d年度社区评议结果", y),
+				Body: "社区对您的评议等次为：" + Grades[grade],
+			}
+		})
 	if err != nil {
 		return EvaluationView{}, err
 	}
-	s.tell(ctx, r.UserID, notify.Notice{
-		Kind: "party.evaluated", Key: fmt.Sprintf("party:evaluated:%s:%d:%d", r.ID, y, len(e.History)),
-		RefType: "partyRegistration", RefID: r.ID, Title: fmt.Sprintf("%d年度社区评议结果", y),
-		Body: "社区对您的评议等次为：" + Grades[grade],
-	})
+	s.handOver(ctx, s.store.evals, e.ID, &e.Outbox)
 	return evaluationView(memberID, e), nil
 }
 

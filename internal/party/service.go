@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/256dpi/lungo"
@@ -232,7 +233,7 @@ func (s *Service) Withdraw(ctx context.Context, a actor.Actor) (RegistrationView
 		return RegistrationView{}, err
 	} else if p != nil {
 		r, ok, err := s.store.move(ctx, p.ID, Pending, bson.M{"state": Withdrawn, "endedAt": now, "updatedAt": now},
-			[]string{"pendingSlot"}, Event{Type: "withdrawn", At: now, By: &by})
+			[]string{"pendingSlot"}, Event{Type: "withdrawn", At: now, By: &by}, nil)
 		if err != nil {
 			return RegistrationView{}, err
 		}
@@ -249,7 +250,7 @@ func (s *Service) Withdraw(ctx context.Context, a actor.Actor) (RegistrationView
 		return RegistrationView{}, ErrNothingToEnd.New()
 	}
 	r, ok, err := s.store.move(ctx, cur.ID, Approved, bson.M{"state": Ended, "endReason": "withdrawn", "endedAt": now, "updatedAt": now},
-		nil, Event{Type: "ended", At: now, By: &by, Note: "withdrawn"})
+		nil, Event{Type: "ended", At: now, By: &by, Note: "withdrawn"}, nil)
 	if err != nil {
 		return RegistrationView{}, err
 	}
@@ -296,7 +297,10 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id, gridID string)
 	if gridID != "" {
 		set["gridId"] = gridID
 	}
-	r, ok, err := s.store.move(ctx, id, Pending, set, []string{"pendingSlot"}, Event{Type: "approved", At: now, By: &by})
+	r, ok, err := s.store.move(ctx, id, Pending, set, []string{"pendingSlot"}, Event{Type: "approved", At: now, By: &by}, &notify.Notice{
+		UserID: r.UserID, Kind: "party.approved", Key: "party:approved:" + r.ID, RefType: refRegistration, RefID: r.ID, CreatedAt: now,
+		Title: "党员报到已通过", Body: "您已在社区报到成功，可以参加服务岗签到、认领微心愿。",
+	})
 	if err != nil {
 		return RegistrationView{}, err
 	}
@@ -307,11 +311,17 @@ func (s *Service) Approve(ctx context.Context, a actor.Actor, id, gridID string)
 		s.log.WarnContext(ctx, "party: ending the registration moved from; the sweep finishes it", "registration", r.ID, "err", err)
 	}
 	s.membershipChanged(ctx, r)
-	s.tell(ctx, r.UserID, notify.Notice{
-		Kind: "party.approved", Key: "party:approved:" + r.ID, RefType: "partyRegistration", RefID: r.ID,
-		Title: "党员报到已通过", Body: "您已在社区报到成功，可以参加服务岗签到、认领微心愿。",
-	})
+	s.handOver(ctx, s.store.regs, r.ID, &r.Outbox)
 	return s.view(ctx, r, true)
+}
+
+// movedNotice tells the person of o, an approved registration ended by
+// their approval elsewhere (moving home) at at.
+func movedNotice(o Registration, at time.Time) notify.Notice {
+	return notify.Notice{
+		UserID: o.UserID, Kind: "party.moved", Key: "party:moved:" + o.ID, RefType: refRegistration, RefID: o.ID, CreatedAt: at,
+		Title: "原社区报到已结束", Body: "您在新社区的报到已通过，原社区的报到随之结束，服务记录仍然保留。",
+	}
 }
 
 // supersede ends every other approved registration of r's person (moving
@@ -321,12 +331,9 @@ func (s *Service) supersede(ctx context.Context, r Registration) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range ended {
+	for i, o := range ended {
 		s.board.forget(ctx, o.CommunityID)
-		s.tell(ctx, o.UserID, notify.Notice{
-			Kind: "party.moved", Key: "party:moved:" + o.ID, RefType: "partyRegistration", RefID: o.ID,
-			Title: "原社区报到已结束", Body: "您在新社区的报到已通过，原社区的报到随之结束，服务记录仍然保留。",
-		})
+		s.handOver(ctx, s.store.regs, o.ID, &ended[i].Outbox)
 	}
 	return s.store.superseded(ctx, r.ID)
 }
@@ -336,27 +343,28 @@ func (s *Service) Reject(ctx context.Context, a actor.Actor, id, reason string) 
 	if err := a.RequireStaff(); err != nil {
 		return RegistrationView{}, err
 	}
-	if _, err := s.staffRegistration(ctx, a, id, ErrNotFound); err != nil {
+	cur, err := s.staffRegistration(ctx, a, id, ErrNotFound)
+	if err != nil {
 		return RegistrationView{}, err
 	}
-	reason, err := reasonText("reason", "未通过的原因", reason)
+	reason, err = reasonText("reason", "未通过的原因", reason)
 	if err != nil {
 		return RegistrationView{}, err
 	}
 	now := s.clock.Now()
 	by := byOf(a)
 	r, ok, err := s.store.move(ctx, id, Pending, bson.M{"state": Rejected, "reason": reason, "decidedAt": now, "decidedBy": by, "updatedAt": now},
-		[]string{"pendingSlot"}, Event{Type: "rejected", At: now, By: &by, Note: reason})
+		[]string{"pendingSlot"}, Event{Type: "rejected", At: now, By: &by, Note: reason}, &notify.Notice{
+			UserID: cur.UserID, Kind: "party.rejected", Key: "party:rejected:" + cur.ID, RefType: refRegistration, RefID: cur.ID, CreatedAt: now,
+			Title: "党员报到未通过", Body: "原因：" + reason,
+		})
 	if err != nil {
 		return RegistrationView{}, err
 	}
 	if !ok {
 		return RegistrationView{}, ErrNotPending.New()
 	}
-	s.tell(ctx, r.UserID, notify.Notice{
-		Kind: "party.rejected", Key: "party:rejected:" + r.ID, RefType: "partyRegistration", RefID: r.ID,
-		Title: "党员报到未通过", Body: "原因：" + reason,
-	})
+	s.handOver(ctx, s.store.regs, r.ID, &r.Outbox)
 	return s.view(ctx, r, true)
 }
 
@@ -375,7 +383,7 @@ func (s *Service) SetGrid(ctx context.Context, a actor.Actor, id, gridID string)
 	now := s.clock.Now()
 	by := byOf(a)
 	r, ok, err := s.store.move(ctx, id, Approved, bson.M{"gridId": gridID, "updatedAt": now}, nil,
-		Event{Type: "grid_changed", At: now, By: &by, Note: gridID})
+		Event{Type: "grid_changed", At: now, By: &by, Note: gridID}, nil)
 	if err != nil {
 		return RegistrationView{}, err
 	}
@@ -448,14 +456,6 @@ func (s *Service) membershipChanged(ctx context.Context, r Registration) {
 		s.roles.Forget(r.UserID)
 	}
 	s.board.forget(ctx, r.CommunityID)
-}
-
-// tell sends a notice; a failure is logged (the inbox is not the record).
-func (s *Service) tell(ctx context.Context, userID string, n notify.Notice) {
-	n.UserID = userID
-	if err := s.notifier.Notify(ctx, n); err != nil {
-		s.log.WarnContext(ctx, "party: notice", "kind", n.Kind, "err", err)
-	}
 }
 
 // reasonText cleans a reason or a note (text.Body: the ends trimmed,

@@ -9,6 +9,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"linli/internal/apperr"
+	"linli/internal/notify"
 	"linli/internal/platform/store"
 )
 
@@ -22,7 +24,7 @@ const (
 )
 
 // Indexes are the indexes this area's queries need.
-var Indexes = []store.Index{
+var Indexes = append([]store.Index{
 	{Collection: cRegistrations, Name: "pending_slot_unique", Keys: bson.D{{Key: "pendingSlot", Value: 1}}, Unique: true,
 		Partial: bson.D{{Key: "pendingSlot", Value: bson.M{"$type": "string"}}}},
 	{Collection: cRegistrations, Name: "user_state_decided", Keys: bson.D{{Key: "userId", Value: 1}, {Key: "state", Value: 1}, {Key: "decidedAt", Value: -1}}},
@@ -43,7 +45,7 @@ var Indexes = []store.Index{
 	{Collection: cCheckins, Name: "credit_owed", Keys: bson.D{{Key: "creditOwed", Value: 1}},
 		Partial: bson.D{{Key: "creditOwed", Value: true}}},
 	{Collection: cEvaluations, Name: "registration_year", Keys: bson.D{{Key: "registrationId", Value: 1}, {Key: "year", Value: 1}}},
-}
+}, owingIndexes(cRegistrations, cEvaluations, cCheckins)...)
 
 // Store keeps registrations, points, check-ins, evaluations and settings.
 type Store struct {
@@ -122,10 +124,15 @@ func (s *Store) historyOf(ctx context.Context, userID string, limit int) ([]Regi
 }
 
 // move is one registration transition: from the state in the filter to
-// what set says, appending ev. It returns the registration after it, or
-// false when the precondition did not hold.
-func (s *Store) move(ctx context.Context, id string, from State, set bson.M, unset []string, ev Event) (Registration, bool, error) {
+// what set says, appending ev, and the notice it owes the person (tell,
+// or nil) into the outbox (the same write; one at most, as one $push
+// without $each, which lungo lacks, adds one). It returns the registration
+// after it, or false when the precondition did not hold.
+func (s *Store) move(ctx context.Context, id string, from State, set bson.M, unset []string, ev Event, tell *notify.Notice) (Registration, bool, error) {
 	update := bson.M{"$set": set, "$push": bson.M{"events": ev}}
+	if tell != nil {
+		owe(update, *tell)
+	}
 	if len(unset) > 0 {
 		u := bson.M{}
 		for _, f := range unset {
@@ -155,7 +162,7 @@ func (s *Store) endOthers(ctx context.Context, userID, keep string, now time.Tim
 	var ended []Registration
 	for _, o := range old {
 		r, ok, err := s.move(ctx, o.ID, Approved, bson.M{"state": Ended, "endReason": "moved", "endedAt": now, "updatedAt": now}, nil,
-			Event{Type: "ended", At: now, Note: "moved"})
+			Event{Type: "ended", At: now, Note: "moved"}, new(movedNotice(o, now)))
 		if err != nil {
 			return ended, err
 		}
@@ -297,6 +304,29 @@ func (s *Store) updateCheckin(ctx context.Context, filter, update bson.M) (Check
 	return c, true, nil
 }
 
+// review sets the minutes of cur, a closed flagged check-in, as rv says,
+// keeps rv and owes tell, in one write whose filter states the minutes and
+// the reviews read: a review meanwhile (even one keeping the minutes)
+// makes it false, so tell's number is this review's.
+func (s *Store) review(ctx context.Context, cur Checkin, rv Review, tell notify.Notice) (Checkin, bool, error) {
+	filter := lengthIs(bson.M{"_id": cur.ID, "state": Closed, "flagged": true, "minutes": cur.Minutes}, "reviews", len(cur.Reviews))
+	return s.updateCheckin(ctx, filter, owe(bson.M{
+		"$set":  bson.M{"minutes": rv.Minutes, "creditOwed": true, "updatedAt": rv.At},
+		"$push": bson.M{"reviews": rv},
+	}, tell))
+}
+
+// lengthIs adds to filter that the array field holds exactly n elements:
+// the one at n absent, the one before it there (not $size, which never
+// matches a document without the field).
+func lengthIs(filter bson.M, field string, n int) bson.M {
+	filter[fmt.Sprintf("%s.%d", field, n)] = bson.M{"$exists": false}
+	if n > 0 {
+		filter[fmt.Sprintf("%s.%d", field, n-1)] = bson.M{"$exists": true}
+	}
+	return filter
+}
+
 func (s *Store) openBefore(ctx context.Context, t time.Time, limit int) ([]Checkin, error) {
 	return store.FindAll[Checkin](ctx, s.checkins, bson.M{"state": Open, "checkedInAt": bson.M{"$lt": t}},
 		options.Find().SetLimit(int64(limit)))
@@ -337,20 +367,42 @@ func (s *Store) listCheckins(ctx context.Context, communityID string, flagged *b
 
 // Evaluations and settings.
 
-// evaluate stores v as the current evaluation of (r, year) and keeps it
-// in the history: one upsert.
-func (s *Store) evaluate(ctx context.Context, r Registration, year int, v EvaluationVersion) (Evaluation, error) {
-	var e Evaluation
-	err := s.evals.FindOneAndUpdate(ctx, bson.M{"_id": fmt.Sprintf("%s:%d", r.ID, year)}, bson.M{
-		"$set": bson.M{"registrationId": r.ID, "userId": r.UserID, "communityId": r.CommunityID, "year": year,
-			"grade": v.Grade, "comment": v.Comment, "by": v.By, "at": v.At},
-		"$push": bson.M{"history": v},
-	}, options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&e)
-	if err != nil {
-		return Evaluation{}, fmt.Errorf("party: evaluate: %w", err)
+// evaluate stores v as the current evaluation of (r, year), keeps it in
+// the history and owes the member tell(n) (n: the version it is), all in
+// one conditional upsert: the filter states the history's length read
+// just before, so n is exact; an evaluation meanwhile makes it read again.
+func (s *Store) evaluate(ctx context.Context, r Registration, year int, v EvaluationVersion, tell func(n int) notify.Notice) (Evaluation, error) {
+	id := fmt.Sprintf("%s:%d", r.ID, year)
+	for range maxEvaluateTries {
+		cur, err := store.FindOne[Evaluation](ctx, s.evals, bson.M{"_id": id}, errNone,
+			options.FindOne().SetProjection(bson.M{"history": 1}))
+		if err != nil && err != errNone {
+			return Evaluation{}, err
+		}
+		n := len(cur.History)
+		filter := lengthIs(bson.M{"_id": id}, "history", n)
+		update := owe(bson.M{
+			"$set": bson.M{"registrationId": r.ID, "userId": r.UserID, "communityId": r.CommunityID, "year": year,
+				"grade": v.Grade, "comment": v.Comment, "by": v.By, "at": v.At},
+			"$push": bson.M{"history": v},
+		}, tell(n+1))
+		var e Evaluation
+		err = s.evals.FindOneAndUpdate(ctx, filter, update,
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&e)
+		if store.IsDuplicate(err) || store.IsNoDocuments(err) {
+			continue // evaluated meanwhile: the upsert found the document of another length
+		}
+		if err != nil {
+			return Evaluation{}, fmt.Errorf("party: evaluate: %w", err)
+		}
+		return e, nil
 	}
-	return e, nil
+	return Evaluation{}, apperr.ErrUnavailable.New() // try again: nothing was written
 }
+
+// maxEvaluateTries bounds evaluate's reads again (staff evaluating one
+// member at the same moment are two or three).
+const maxEvaluateTries = 8
 
 func (s *Store) evaluations(ctx context.Context, regIDs []string, year int) (map[string]Evaluation, error) {
 	list, err := store.FindAll[Evaluation](ctx, s.evals, bson.M{"registrationId": bson.M{"$in": regIDs}, "year": year})
