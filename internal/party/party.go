@@ -67,6 +67,16 @@ const (
 	// work unit's name (in characters).
 	MaxNameLen = 20
 	MaxOrgLen  = 60
+	// MaxPhoneInput bounds a phone as typed (spaces, dashes, +86), before
+	// it is made the 11 digits it must be.
+	MaxPhoneInput = 20
+	// MaxPointName and MaxPointLocation bound a service point's name and
+	// where it is (in characters, as text.Name leaves them).
+	MaxPointName     = 30
+	MaxPointLocation = 100
+	// MaxCommentRunes bounds an evaluation's comment (评议意见), counted as
+	// text.Body leaves it.
+	MaxCommentRunes = 500
 )
 
 // Grade is an evaluation's result (评议等次).
