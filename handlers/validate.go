@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -90,7 +89,7 @@ func newValidator() *validator.Validate {
 			if l.clean == nil {
 				panic("handlers: limit " + fl.Param() + " is no text limit")
 			}
-			return utf8.RuneCountInString(l.clean(f.String())) <= n
+			return l.length(f.String()) <= n
 		case reflect.Slice, reflect.Map, reflect.Array:
 			return f.Len() <= n
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:

@@ -212,7 +212,7 @@ func (c Config) Allowed(u Urgency, complex bool) (response, resolve time.Duratio
 const (
 	maxCategories   = MaxCategories
 	maxCategoryName = MaxCategoryLabel
-	maxCategoryID   = 32
+	maxCategoryID   = MaxCategoryID
 	maxHours        = MaxHours
 )
 

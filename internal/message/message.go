@@ -319,6 +319,7 @@ const (
 	// MaxCategoryLabel bounds a category's label, MaxCategories a
 	// community's categories, MaxHours any deadline.
 	MaxCategoryLabel = 16
+	MaxCategoryID    = 32 // a category's identifier (as trimmed), the key a message names
 	MaxCategories    = 20
 	MaxHours         = 90 * 24
 	// MaxEvents bounds a thread (and the document); past it people call.
