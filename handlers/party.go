@@ -69,7 +69,7 @@ func (s *server) partyMe(c echo.Context) error {
 }
 
 type partyCheckinRequest struct {
-	Code      string   `json:"code" zh:"签到码" validate:"required,max=100"`
+	Code      string   `json:"code" zh:"签到码" validate:"required,lim=party.checkinCode"`
 	Latitude  *float64 `json:"latitude" zh:"纬度"`
 	Longitude *float64 `json:"longitude" zh:"经度"`
 }
