@@ -124,7 +124,11 @@ func check(req any) error {
 			if i := strings.IndexByte(ns, '.'); i >= 0 {
 				ns = ns[i+1:]
 			}
-			fields = append(fields, apperr.FieldError{Field: ns, Code: fe.Tag(), Message: fieldMessage(root, fe)})
+			code := fe.Tag()
+			if code == "lim" {
+				code = "max" // a domain limit is a max, as the service that holds it says
+			}
+			fields = append(fields, apperr.FieldError{Field: ns, Code: code, Message: fieldMessage(root, fe)})
 		}
 		if !slices.ContainsFunc(fields, func(f apperr.FieldError) bool { return f.Code != "objectid" }) {
 			return apperr.ErrBadID.WithFields(fields...) // as a malformed ID in the path or the query
