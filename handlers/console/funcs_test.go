@@ -1,6 +1,8 @@
 package console
 
 import (
+	"io/fs"
+	"regexp"
 	"testing"
 
 	"linli/internal/message"
@@ -26,5 +28,35 @@ func TestTimeLeftSaysItPlainly(t *testing.T) {
 		if got := timeLeft(tc.s); got != tc.want {
 			t.Errorf("timeLeft(%+v) = %q, want %q", tc.s.Deadline, got, tc.want)
 		}
+	}
+}
+
+// A form's maxlength is a domain limit by name ({{limit "wish.reason"}}),
+// never a number restated in a template.
+func TestFormsHintAtTheDomainsLimits(t *testing.T) {
+	restated := regexp.MustCompile(`maxlength="\d`)
+	named := regexp.MustCompile(`maxlength="\{\{limit "([\w.]+)"\}\}"`)
+	pages, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	hints := 0
+	for _, p := range pages {
+		b, err := fs.ReadFile(templateFS, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := restated.Find(b); m != nil {
+			t.Errorf("%s: %s: name the domain's limit with {{limit \"…\"}}", p, m)
+		}
+		for _, m := range named.FindAllSubmatch(b, -1) {
+			if _, ok := formLimits[string(m[1])]; !ok {
+				t.Errorf("%s: no limit called %s", p, m[1])
+			}
+			hints++
+		}
+	}
+	if hints < 5 {
+		t.Errorf("only %d limits hinted at: the walk proves nothing", hints)
 	}
 }
