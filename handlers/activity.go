@@ -17,6 +17,10 @@ import (
 // what) live in internal/activity; the limits of texts and numbers too, so
 // the tags here only say what is required and what shape a time has.
 
+// activityRequest names no limit on capacity and serviceMinutes: they are
+// ranges the service holds, both ends in one message and capacity under
+// its own code (ACTIVITY_CAPACITY_INVALID), which a validator's max would
+// answer for one end only, in other words.
 type activityRequest struct {
 	CommunityID    string   `json:"communityId" zh:"社区" validate:"omitempty,objectid"`
 	Title          string   `json:"title" zh:"标题" validate:"required,lim=activity.title"`
@@ -26,10 +30,10 @@ type activityRequest struct {
 	EndAt          string   `json:"endAt" zh:"结束时间" validate:"required"`
 	SignupOpensAt  string   `json:"signupOpensAt" zh:"开始报名时间" validate:"required"`
 	SignupClosesAt string   `json:"signupClosesAt" zh:"报名截止时间" validate:"required"`
-	Capacity       int      `json:"capacity" zh:"名额" validate:"lim=activity.capacity"`
+	Capacity       int      `json:"capacity" zh:"名额"`
 	Audience       string   `json:"audience" zh:"报名对象"`
 	Images         []string `json:"images" zh:"图片" validate:"lim=activity.images,dive,lim=media.url"`
-	ServiceMinutes int      `json:"serviceMinutes" zh:"服务时长（分钟）" validate:"lim=activity.serviceMinutes"`
+	ServiceMinutes int      `json:"serviceMinutes" zh:"服务时长（分钟）"`
 }
 
 // draft converts the request; a time that is not RFC 3339 is a field error.

@@ -12,6 +12,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"linli/handlers"
+	"linli/internal/activity"
+	"linli/internal/party"
 	"linli/internal/platform/clock"
 	"linli/internal/testenv"
 )
@@ -60,6 +62,33 @@ func TestTheDocumentStatesTheDomainLimits(t *testing.T) {
 	}
 	if checked < 30 {
 		t.Errorf("only %d limits compared: the walk proves nothing", checked)
+	}
+	// A number its service holds in a range, with a code of its own and
+	// both ends in one message, has no lim= (the API would answer one end
+	// in other words, under another code); the document states it all the
+	// same.
+	for _, r := range []struct {
+		method, path, field string
+		max                 int
+	}{
+		{http.MethodPost, "/api/v1/staff/activities", "capacity", activity.MaxCapacity},
+		{http.MethodPut, "/api/v1/staff/activities/{id}", "capacity", activity.MaxCapacity},
+		{http.MethodPost, "/api/v1/staff/activities", "serviceMinutes", activity.MaxServiceMinutes},
+		{http.MethodPost, "/api/v1/staff/party/checkins/{id}/review", "minutes", party.MaxReviewMinutes},
+	} {
+		at := r.method + " " + r.path + " " + r.field
+		var prop *openapi3.SchemaRef
+		if op := doc.Paths.Find(r.path).GetOperation(r.method); op != nil && op.RequestBody != nil && op.RequestBody.Value != nil {
+			if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+				prop = mt.Schema.Value.Properties[r.field]
+			}
+		}
+		switch {
+		case prop == nil || prop.Value.Max == nil:
+			failures = append(failures, at+": the document states no maximum")
+		case int(*prop.Value.Max) != r.max:
+			failures = append(failures, fmt.Sprintf("%s: the service holds %d, the document's maximum is %v", at, r.max, *prop.Value.Max))
+		}
 	}
 	for _, f := range failures {
 		t.Error(f)
