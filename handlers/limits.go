@@ -73,8 +73,8 @@ var limits = map[string]limit{
 	"activity.location":     trimmed(activity.MaxLocation),
 	"activity.reason":       trimmed(activity.MaxReason),
 	"activity.images":       count(activity.MaxImages),
-	"activity.checkinCode":  raw(activity.MaxCheckinCode),
-	"party.checkinCode":     raw(party.MaxCheckinCode),
+	"activity.checkinCode":  trimmed(activity.MaxCheckinCode),
+	"party.checkinCode":     trimmed(party.MaxCheckinCode),
 	"media.url":             inBytes(media.MaxURL),
 }
 
@@ -102,10 +102,12 @@ func body(n int) limit { return limit{max: n, clean: text.Body} }
 func name(n int) limit { return limit{max: n, clean: text.Name} }
 
 // trimmed is a limit on text its service only trims (a phone, an account,
-// a category's identifier).
+// a category's identifier, a check-in code).
 func trimmed(n int) limit { return limit{max: n, clean: strings.TrimSpace} }
 
-// raw is a limit on a code taken as sent (an invite or login code).
+// raw is a limit on a code taken as sent (a WeChat login code, a template
+// ID; an invite code, which its service reads past spaces and dashes, is
+// bounded as typed).
 func raw(n int) limit { return limit{max: n, clean: func(s string) string { return s }} }
 
 // inBytes is a limit on an address taken as sent, in bytes (media.Check).

@@ -55,7 +55,8 @@ const (
 	MaxLocation    = 100
 	MaxReason      = 200
 	MaxImages      = 6
-	// MaxCheckinCode bounds a check-in code as sent (a longer one is no code).
+	// MaxCheckinCode bounds a check-in code, trimmed as codes.check reads it
+	// (a longer one is no code).
 	MaxCheckinCode = 64
 	// MaxCapacity bounds the places of one activity: a community event, not
 	// a stadium (the sign-ups live in the activity's document).

@@ -70,7 +70,8 @@ const (
 	// MaxPhoneInput bounds a phone as typed (spaces, dashes, +86), before
 	// it is made the 11 digits it must be.
 	MaxPhoneInput = 20
-	// MaxCheckinCode bounds a check-in code as sent (a longer one is no code).
+	// MaxCheckinCode bounds a check-in code, trimmed as decodeCode reads it
+	// (a longer one is no code).
 	MaxCheckinCode = 100
 	// MaxPointName and MaxPointLocation bound a service point's name and
 	// where it is (in characters, as text.Name leaves them).
