@@ -45,6 +45,11 @@ func TestServicesRefuseTextsOverTheirDomainLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each registration by someone new (one pending registration a person).
+	register := func(d party.Draft) error {
+		_, err := app.Party.Register(ctx, actor.Actor{UserID: clock.NewID(), Roles: []actor.Role{actor.Resident}}, d)
+		return err
+	}
 	lat, lng := 39.9, 116.4
 	n := 0
 	unique := func() string { n++; return "第" + strconv.Itoa(n) }
@@ -112,6 +117,23 @@ func TestServicesRefuseTextsOverTheirDomainLimits(t *testing.T) {
 		{"department.Update liaisonPhone", "liaisonPhone", "联系电话", department.MaxLiaisonPhone, func(x string) error {
 			_, err := app.Departments.Update(ctx, admin, dept.ID, department.Fields{Name: "城管执法队", LiaisonName: "刘队长", LiaisonPhone: strings.ReplaceAll(x, "字", "8"), Active: true})
 			return err
+		}},
+		{"party.Register realName", "realName", "真实姓名", party.MaxNameLen, func(x string) error {
+			return register(party.Draft{RealName: x, PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID})
+		}},
+		{"party.Register partyOrganization", "partyOrganization", "所在党组织", party.MaxOrgLen, func(x string) error {
+			return register(party.Draft{RealName: "孙丽", PartyOrganization: x, CommunityID: s.A.CommunityID})
+		}},
+		{"party.Register workUnit", "workUnit", "工作单位", party.MaxOrgLen, func(x string) error {
+			return register(party.Draft{RealName: "孙丽", PartyOrganization: "市交通局机关党委", WorkUnit: x, CommunityID: s.A.CommunityID})
+		}},
+		{"party.Register skills[1]", "skills[1]", "服务特长（第2个）", party.MaxSkillLen, func(x string) error {
+			return register(party.Draft{RealName: "孙丽", PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID, Skills: []string{"助老陪伴", x}})
+		}},
+		{"party.Register phone", "phone", "手机号", party.MaxPhoneInput, func(x string) error {
+			// A phone as typed (dashes and all): at the limit it is still a number.
+			x = strings.Replace(strings.ReplaceAll(x, "字", "-"), strings.Repeat("-", 11), "13800138000", 1)
+			return register(party.Draft{RealName: "孙丽", PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID, Phone: x})
 		}},
 		{"activity.Cancel reason", "reason", "取消原因", activity.MaxReason, func(x string) error {
 			_, err := app.Activities.Cancel(ctx, staff, cancellable(t, env, s.StaffA.Token), x)
