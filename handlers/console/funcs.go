@@ -66,11 +66,12 @@ var funcs = template.FuncMap{
 
 // formLimits are the domain limits the console's forms hint at.
 var formLimits = map[string]int{
-	"party.reason":    party.MaxReasonRunes,
-	"wish.reason":     wish.MaxReason,
-	"message.content": message.MaxContent,
-	"message.reason":  message.MaxReason,
-	"message.note":    message.MaxNote,
+	"party.reason":        party.MaxReasonRunes,
+	"party.reviewMinutes": party.MaxReviewMinutes,
+	"wish.reason":         wish.MaxReason,
+	"message.content":     message.MaxContent,
+	"message.reason":      message.MaxReason,
+	"message.note":        message.MaxNote,
 }
 
 var stateNames = map[message.State]string{

@@ -31,11 +31,11 @@ func TestTimeLeftSaysItPlainly(t *testing.T) {
 	}
 }
 
-// A form's maxlength is a domain limit by name ({{limit "wish.reason"}}),
-// never a number restated in a template.
+// A form's maxlength (and a number's max) is a domain limit by name
+// ({{limit "wish.reason"}}), never a number restated in a template.
 func TestFormsHintAtTheDomainsLimits(t *testing.T) {
-	restated := regexp.MustCompile(`maxlength="\d`)
-	named := regexp.MustCompile(`maxlength="\{\{limit "([\w.]+)"\}\}"`)
+	restated := regexp.MustCompile(`\b(maxlength|max)="\d`)
+	named := regexp.MustCompile(`\b(?:maxlength|max)="\{\{limit "([\w.]+)"\}\}"`)
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil || len(pages) == 0 {
 		t.Fatalf("templates: %v", err)
