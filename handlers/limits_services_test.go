@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"linli/internal/account"
 	"linli/internal/activity"
@@ -17,6 +18,7 @@ import (
 	"linli/internal/department"
 	"linli/internal/party"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/media"
 	"linli/internal/testenv"
 )
 
@@ -188,4 +190,26 @@ func TestTheAPIAndTheServiceSayALimitInTheSameWords(t *testing.T) {
 	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
 		"communityId": s.A.CommunityID, "name": "  " + strings.Repeat("字", party.MaxPointName) + "  ", "location": "幸福路12号",
 	}).Want(t, http.StatusCreated)
+}
+
+// An image address is bounded in bytes, as media.ValidImageURL counts it:
+// an address of fewer characters than the limit but more bytes (a path in
+// Chinese, 3 bytes a character) is refused by the API as too long, and
+// one of exactly the limit in bytes goes through.
+func TestAnImageAddressIsCountedInBytes(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	prefix := "https://img.example.cn/"
+	over := prefix + strings.Repeat("图", (media.MaxURL-len(prefix))/3+1)
+	if len(over) <= media.MaxURL || utf8.RuneCountInString(over) > media.MaxURL {
+		t.Fatalf("the address is %d bytes, %d characters", len(over), utf8.RuneCountInString(over))
+	}
+	r := env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "物业维修", "content": "楼道灯坏了", "images": []string{over}}).
+		Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	if e := errorOf(t, r); len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "images[0]" || e.Error.Fields[0].Code != "max" {
+		t.Fatalf("%d bytes: %s", len(over), r.Body)
+	}
+	at := prefix + strings.Repeat("a", media.MaxURL-len(prefix))
+	env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "物业维修", "content": "楼道灯坏了", "images": []string{at}}).
+		Want(t, http.StatusCreated)
 }
