@@ -58,9 +58,8 @@ type Staff struct {
 	DeactivatedAt   *time.Time `bson:"deactivatedAt,omitempty"`
 }
 
-// Errors of this area.
 // The limits of what people type here (text in characters, as text.Name
-// leaves it; codes and accounts as sent).
+// leaves it; the development login's account trimmed; codes as sent).
 const (
 	MaxNickname   = 32  // a resident's nickname
 	MaxStaffName  = 32  // a staff member's real name
@@ -71,6 +70,7 @@ const (
 	MaxLoginCode  = 128 // a WeChat login code
 )
 
+// Errors of this area.
 var (
 	ErrUserNotFound        = apperr.Define(apperr.Unauthorized, "USER_NOT_FOUND", "账号不存在，请重新登录")
 	ErrStaffNotFound       = apperr.Define(apperr.NotFound, "STAFF_NOT_FOUND", "找不到该工作人员")
