@@ -16,6 +16,7 @@ import (
 	"linli/internal/apperr"
 	"linli/internal/community"
 	"linli/internal/department"
+	"linli/internal/message"
 	"linli/internal/party"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/media"
@@ -212,4 +213,21 @@ func TestAnImageAddressIsCountedInBytes(t *testing.T) {
 	at := prefix + strings.Repeat("a", media.MaxURL-len(prefix))
 	env.Post("/api/v1/messages", s.ResidentA.Token, map[string]any{"category": "物业维修", "content": "楼道灯坏了", "images": []string{at}}).
 		Want(t, http.StatusCreated)
+}
+
+// An error whose message states a limit states the domain's number, so
+// that changing the constant changes what the phone is told.
+func TestErrorMessagesStateTheDomainsLimits(t *testing.T) {
+	for _, c := range []struct {
+		err   apperr.Def
+		limit int
+	}{
+		{activity.ErrCapacityInvalid, activity.MaxCapacity},
+		{party.ErrMinutesInvalid, party.MaxReviewMinutes},
+		{message.ErrContentTooLong, message.MaxContent},
+	} {
+		if !strings.Contains(c.err.Message, strconv.Itoa(c.limit)) {
+			t.Errorf("%s: %q does not say %d", c.err.Code, c.err.Message, c.limit)
+		}
+	}
 }

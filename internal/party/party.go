@@ -14,6 +14,7 @@
 package party
 
 import (
+	"strconv"
 	"time"
 
 	"linli/internal/apperr"
@@ -254,7 +255,7 @@ var (
 	ErrPhoneInvalid    = apperr.Define(apperr.Invalid, "PHONE_INVALID", "手机号格式不正确，请填写11位手机号")
 	ErrGradeInvalid    = apperr.Define(apperr.Invalid, "EVALUATION_GRADE_INVALID", "评议等次须为优秀、合格、基本合格或不合格")
 	ErrYearInvalid     = apperr.Define(apperr.Invalid, "YEAR_INVALID", "年度不正确")
-	ErrMinutesInvalid  = apperr.Define(apperr.Invalid, "SERVICE_MINUTES_OUT_OF_RANGE", "服务时长须在0到1440分钟之间")
+	ErrMinutesInvalid  = apperr.Define(apperr.Invalid, "SERVICE_MINUTES_OUT_OF_RANGE", "服务时长须在0到"+strconv.Itoa(MaxReviewMinutes)+"分钟之间")
 	ErrTargetInvalid   = apperr.Define(apperr.Invalid, "PARTY_TARGET_OUT_OF_RANGE", "年度目标须在1到200小时之间")
 	ErrLocationInvalid = apperr.Define(apperr.Invalid, "LOCATION_INVALID", "位置不正确：纬度须在-90到90之间，经度须在-180到180之间，且须同时填写")
 	ErrPointNotFound   = apperr.Define(apperr.NotFound, "SERVICE_POINT_NOT_FOUND", "找不到该服务岗")
