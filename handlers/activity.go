@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,18 +17,22 @@ import (
 // what) live in internal/activity; the limits of texts and numbers too, so
 // the tags here only say what is required and what shape a time has.
 
+// activityRequest names no limit on capacity and serviceMinutes: they are
+// ranges the service holds, both ends in one message and capacity under
+// its own code (ACTIVITY_CAPACITY_INVALID), which a validator's max would
+// answer for one end only, in other words.
 type activityRequest struct {
 	CommunityID    string   `json:"communityId" zh:"社区" validate:"omitempty,objectid"`
-	Title          string   `json:"title" zh:"标题" validate:"required"`
-	Description    string   `json:"description" zh:"活动介绍" validate:"required"`
-	Location       string   `json:"location" zh:"地点" validate:"required"`
+	Title          string   `json:"title" zh:"标题" validate:"required,lim=activity.title"`
+	Description    string   `json:"description" zh:"活动介绍" validate:"required,lim=activity.description"`
+	Location       string   `json:"location" zh:"地点" validate:"required,lim=activity.location"`
 	StartAt        string   `json:"startAt" zh:"开始时间" validate:"required"`
 	EndAt          string   `json:"endAt" zh:"结束时间" validate:"required"`
 	SignupOpensAt  string   `json:"signupOpensAt" zh:"开始报名时间" validate:"required"`
 	SignupClosesAt string   `json:"signupClosesAt" zh:"报名截止时间" validate:"required"`
 	Capacity       int      `json:"capacity" zh:"名额"`
 	Audience       string   `json:"audience" zh:"报名对象"`
-	Images         []string `json:"images" zh:"图片"`
+	Images         []string `json:"images" zh:"图片" validate:"lim=activity.images,dive,lim=media.url"`
 	ServiceMinutes int      `json:"serviceMinutes" zh:"服务时长（分钟）"`
 }
 
@@ -86,16 +89,12 @@ func (s *server) editActivity(c echo.Context) error {
 }
 
 type cancelActivityRequest struct {
-	Reason string `json:"reason" zh:"取消原因" validate:"required,notblank"`
+	Reason string `json:"reason" zh:"取消原因" validate:"required,notblank,lim=activity.reason"`
 }
 
 func (s *server) cancelActivity(c echo.Context) error {
 	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req cancelActivityRequest) (activity.View, error) {
-		reason := strings.TrimSpace(req.Reason)
-		if len([]rune(reason)) > activity.MaxReason {
-			return activity.View{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "max", Message: "取消原因不能超过200个字符"})
-		}
-		return s.App.Activities.Cancel(ctx, who, id, reason)
+		return s.App.Activities.Cancel(ctx, who, id, req.Reason)
 	})
 }
 
@@ -195,7 +194,7 @@ func (s *server) leaveActivity(c echo.Context) error {
 }
 
 type checkinRequest struct {
-	Code string `json:"code" zh:"签到码" validate:"required,max=64"`
+	Code string `json:"code" zh:"签到码" validate:"required,lim=activity.checkinCode"`
 }
 
 func (s *server) checkInActivity(c echo.Context) error {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
+	"linli/internal/activity"
 	"linli/internal/testenv"
 )
 
@@ -75,6 +77,7 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 		{"capacity 0", anActivity(map[string]any{"capacity": 0}), 422, "ACTIVITY_CAPACITY_INVALID"},
 		{"capacity negative", anActivity(map[string]any{"capacity": -3}), 422, "ACTIVITY_CAPACITY_INVALID"},
 		{"capacity missing", anActivity(map[string]any{"capacity": nil}), 422, "ACTIVITY_CAPACITY_INVALID"},
+		{"capacity over the limit", anActivity(map[string]any{"capacity": activity.MaxCapacity + 1}), 422, "ACTIVITY_CAPACITY_INVALID"},
 		{"capacity not a number", anActivity(map[string]any{"capacity": "十"}), 422, "VALIDATION_FAILED"},
 		{"unknown audience", anActivity(map[string]any{"audience": "everyone"}), 422, "ACTIVITY_AUDIENCE_INVALID"},
 		{"two days long", anActivity(map[string]any{"endAt": "2026-03-07T09:00:00+08:00"}), 422, "ACTIVITY_TIME_OUT_OF_RANGE"},
@@ -89,6 +92,16 @@ func TestActivityBadInputGetsItsOwnCodeAndStoresNothing(t *testing.T) {
 			env.Do(testenv.Req{Method: http.MethodPost, Path: "/api/v1/staff/activities", Token: s.StaffA.Token, Body: tc.body}).
 				Want(t, tc.status, tc.code)
 		})
+	}
+	// A number the service holds in a range says the range, whichever end
+	// is broken: the API does not answer one end with words of its own.
+	for _, minutes := range []int{-1, activity.MaxServiceMinutes + 1} {
+		r := env.Post("/api/v1/staff/activities", s.StaffA.Token, anActivity(map[string]any{"serviceMinutes": minutes})).
+			Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+		want := "服务时长须为0到" + strconv.Itoa(activity.MaxServiceMinutes) + "分钟"
+		if e := errorOf(t, r); len(e.Error.Fields) != 1 || e.Error.Fields[0].Code != "range" || e.Error.Fields[0].Message != want {
+			t.Errorf("serviceMinutes %d: %s", minutes, r.Body)
+		}
 	}
 	env.Post("/api/v1/staff/activities", s.ResidentA.Token, anActivity(nil)).Want(t, http.StatusForbidden, "FORBIDDEN")
 	env.Post("/api/v1/staff/activities", s.StaffA.Token, anActivity(map[string]any{"communityId": s.B.CommunityID})).

@@ -13,8 +13,8 @@ import (
 )
 
 type createCommunityRequest struct {
-	Name   string `json:"name" zh:"社区名称" validate:"required,notblank,max=64"`
-	Street string `json:"street" zh:"所属街道" validate:"required,notblank,max=64"`
+	Name   string `json:"name" zh:"社区名称" validate:"required,notblank,lim=community.name"`
+	Street string `json:"street" zh:"所属街道" validate:"required,notblank,lim=community.street"`
 }
 
 func (s *server) createCommunity(c echo.Context) error {
@@ -30,7 +30,7 @@ func (s *server) createCommunity(c echo.Context) error {
 }
 
 type namedRequest struct {
-	Name string `json:"name" zh:"名称" validate:"required,notblank,max=64"`
+	Name string `json:"name" zh:"名称" validate:"required,notblank,lim=community.name"`
 }
 
 func (s *server) createGrid(c echo.Context) error {
@@ -59,10 +59,10 @@ func createNamed[T any](c echo.Context, create func(context.Context, actor.Actor
 }
 
 type createStaffRequest struct {
-	Name        string   `json:"name" zh:"姓名" validate:"required,notblank,max=32"`
-	Position    string   `json:"position" zh:"职务" validate:"required,notblank,max=32"`
+	Name        string   `json:"name" zh:"姓名" validate:"required,notblank,lim=account.staffName"`
+	Position    string   `json:"position" zh:"职务" validate:"required,notblank,lim=account.position"`
 	CommunityID string   `json:"communityId" zh:"社区" validate:"required,objectid"`
-	GridIDs     []string `json:"gridIds" zh:"负责的网格" validate:"max=50,dive,objectid"`
+	GridIDs     []string `json:"gridIds" zh:"负责的网格" validate:"lim=account.staffGrids,dive,objectid"`
 	Secretary   bool     `json:"secretary" zh:"是否为书记"`
 }
 

@@ -10,12 +10,12 @@ import (
 )
 
 type wechatLoginRequest struct {
-	Code string `json:"code" zh:"微信登录凭证" validate:"required,notblank,max=128"`
+	Code string `json:"code" zh:"微信登录凭证" validate:"required,notblank,lim=account.loginCode"`
 }
 
 type devLoginRequest struct {
-	OpenID   string `json:"openId" zh:"登录账号" validate:"required,notblank,max=64"`
-	Nickname string `json:"nickname" zh:"昵称" validate:"max=32"`
+	OpenID   string `json:"openId" zh:"登录账号" validate:"required,notblank,lim=account.openId"`
+	Nickname string `json:"nickname" zh:"昵称" validate:"lim=account.nickname"`
 }
 
 type sessionResponse struct {

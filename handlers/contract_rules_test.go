@@ -3,11 +3,15 @@ package handlers_test
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"linli/handlers"
 	"linli/internal/message"
+	"linli/internal/platform/clock"
 	"linli/internal/testenv"
 	"linli/internal/wish"
 )
@@ -224,6 +228,96 @@ func TestValidatorLimitsComeFromTheDomain(t *testing.T) {
 	if e := errorOf(t, r); e.Error.Fields[0].Message != "图片最多"+strconv.Itoa(message.MaxImages)+"个" {
 		t.Fatalf("too many images: %s", r.Body)
 	}
+	// Every text field of every request type that names a domain limit:
+	// one character over is refused with the limit in words, the limit
+	// padded with spaces is not refused for its length.
+	param := regexp.MustCompile(`:(\w+)`)
+	sendTo := map[string]string{}
+	for _, rt := range env.Echo.Routes() {
+		if strings.HasPrefix(rt.Path, "/api/") && (rt.Method == http.MethodPost || rt.Method == http.MethodPut || rt.Method == http.MethodPatch) {
+			path := param.ReplaceAllStringFunc(rt.Path, func(string) string { return clock.NewID() })
+			sendTo[rt.Method+" "+rt.Path] = path
+			env.Do(testenv.Req{Method: rt.Method, Path: path, Token: s.Admin, Body: map[string]any{}})
+		}
+	}
+	fieldErr := func(r *testenv.Resp, field string) (code, msg string) {
+		var e errorJSON
+		_ = json.Unmarshal(r.Body, &e)
+		for _, f := range e.Error.Fields {
+			if f.Field == field {
+				return f.Code, f.Message
+			}
+		}
+		return "", ""
+	}
+	// Codes are taken as sent; every other text is counted as cleaned.
+	codes := map[string]bool{"account.inviteCode": true, "account.loginCode": true}
+	// The limits whose services clean with text.Name (runs of spaces made
+	// one), read from the services: the limit with runs of spaces inside is
+	// not refused there, and is refused everywhere else, where the runs
+	// count (text.Body, a trimmed phone or account).
+	folded := map[string]bool{
+		"wish.title": true, "wish.beneficiary": true, "message.categoryLabel": true,
+		"party.pointName": true, "party.pointLocation": true, "community.name": true, "community.street": true,
+		"account.nickname": true, "account.staffName": true, "account.position": true,
+		"department.name": true, "department.liaison": true,
+	}
+	// spaced is n characters once runs of spaces are made one: 字 字 … 字
+	// with three spaces in each gap.
+	spaced := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			if i%2 == 1 && i != n-1 {
+				b.WriteString("   ")
+			} else {
+				b.WriteString("字")
+			}
+		}
+		return b.String()
+	}
+	checked := 0
+	for route, typ := range handlers.RequestTypes() {
+		method, _, _ := strings.Cut(route, " ")
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			main, _, _ := strings.Cut(f.Tag.Get("validate"), ",dive")
+			lim := ruleParam(main, "lim")
+			if lim == "" || f.Type.Kind() != reflect.String {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			n := handlers.LimitOf(lim)
+			want := f.Tag.Get("zh") + "不能超过" + strconv.Itoa(n) + "个字"
+			refused := false
+			for _, tok := range []string{s.Admin, s.StaffA.Token, s.ResidentA.Token} {
+				r := env.Do(testenv.Req{Method: method, Path: sendTo[route], Token: tok, Body: map[string]any{name: strings.Repeat("字", n+1)}})
+				if code, msg := fieldErr(r, name); code == "max" && msg == want {
+					refused = true
+				}
+				if !codes[lim] {
+					r = env.Do(testenv.Req{Method: method, Path: sendTo[route], Token: tok, Body: map[string]any{name: "  " + strings.Repeat("字", n) + "  "}})
+					if code, msg := fieldErr(r, name); code == "max" {
+						t.Errorf("%s %s: %d characters padded with spaces refused: %s", route, name, n, msg)
+					}
+				}
+				r = env.Do(testenv.Req{Method: method, Path: sendTo[route], Token: tok, Body: map[string]any{name: spaced(n)}})
+				if code, _ := fieldErr(r, name); (code == "max") == folded[lim] && r.Status != http.StatusForbidden && r.Status != http.StatusUnauthorized {
+					t.Errorf("%s %s (lim=%s): %d characters with runs of spaces inside: field code %q, but its service (text.Name: %v) counts them otherwise", route, name, lim, n, code, folded[lim])
+				}
+			}
+			if !refused {
+				t.Errorf("%s %s: %d characters not refused with %q", route, name, n+1, want)
+			}
+			checked++
+		}
+	}
+	if checked < 30 {
+		t.Errorf("only %d text limits sent: the walk proves nothing", checked)
+	}
+	t.Logf("%d text limits sent over and at the limit", checked)
 }
 
 // A bad cursor is 422 INVALID_CURSOR on every list that takes one (the

@@ -13,9 +13,9 @@ import (
 // one when escalating a message.
 
 type departmentRequest struct {
-	Name         string `json:"name" zh:"部门名称" validate:"required,max=64"`
-	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,max=32"`
-	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"max=32"`
+	Name         string `json:"name" zh:"部门名称" validate:"required,lim=department.name"`
+	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,lim=department.liaison"`
+	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"lim=department.phone"`
 }
 
 func (s *server) createDepartment(c echo.Context) error {
@@ -33,9 +33,9 @@ func (s *server) createDepartment(c echo.Context) error {
 }
 
 type updateDepartmentRequest struct {
-	Name         string `json:"name" zh:"部门名称" validate:"required,max=64"`
-	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,max=32"`
-	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"max=32"`
+	Name         string `json:"name" zh:"部门名称" validate:"required,lim=department.name"`
+	LiaisonName  string `json:"liaisonName" zh:"联络人" validate:"required,lim=department.liaison"`
+	LiaisonPhone string `json:"liaisonPhone" zh:"联系电话" validate:"lim=department.phone"`
 	Active       *bool  `json:"active" zh:"是否启用" validate:"required"`
 }
 

@@ -37,7 +37,7 @@ func (s *server) setHome(c echo.Context) error {
 }
 
 type redeemRequest struct {
-	Code string `json:"code" zh:"邀请码" validate:"required,notblank,max=32"`
+	Code string `json:"code" zh:"邀请码" validate:"required,notblank,lim=account.inviteCode"`
 }
 
 func (s *server) redeemInvite(c echo.Context) error {
@@ -53,7 +53,7 @@ func (s *server) redeemInvite(c echo.Context) error {
 }
 
 type profileRequest struct {
-	Nickname string `json:"nickname" zh:"昵称" validate:"required,notblank,max=32"`
+	Nickname string `json:"nickname" zh:"昵称" validate:"required,notblank,lim=account.nickname"`
 }
 
 func (s *server) setProfile(c echo.Context) error {

@@ -15,10 +15,10 @@ import (
 // thread, follow up, rate.
 
 type createMessageRequest struct {
-	Category string `json:"category" zh:"留言类别" validate:"required,max=32"`
+	Category string `json:"category" zh:"留言类别" validate:"required,lim=message.category"`
 	// Content is checked by the service (empty and too long have their own codes).
 	Content string   `json:"content" zh:"内容"`
-	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,lim=media.url,https"`
 	Urgency string   `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 }
 
@@ -113,7 +113,7 @@ func (s *server) getMessage(c echo.Context) error {
 
 type followUpRequest struct {
 	Content string   `json:"content" zh:"补充内容"`
-	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,lim=media.url,https"`
 }
 
 // entryResponse is a new entry of a thread (its id is the entry's) with

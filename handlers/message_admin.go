@@ -30,7 +30,7 @@ func (s *server) messageConfig(c echo.Context) error {
 type categoryRequest struct {
 	// ID keeps a category's identifier across a change of its label;
 	// empty for a new category.
-	ID      string `json:"id" zh:"类别编号" validate:"max=32"`
+	ID      string `json:"id" zh:"类别编号" validate:"lim=message.category"`
 	Label   string `json:"label" zh:"类别名称" validate:"required,notblank,lim=message.categoryLabel"`
 	Urgency string `json:"urgency" zh:"紧急程度" validate:"required,oneof=urgent normal"`
 	Active  *bool  `json:"active" zh:"是否启用" validate:"required"`

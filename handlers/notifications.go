@@ -106,7 +106,7 @@ type readAllView struct {
 }
 
 type subscriptionsRequest struct {
-	Accepted []string `json:"accepted" zh:"已同意的消息模板" validate:"required,dive,required,max=64"`
+	Accepted []string `json:"accepted" zh:"已同意的消息模板" validate:"required,lim=notify.accepted,dive,required,lim=notify.templateId"`
 }
 
 type creditView struct {

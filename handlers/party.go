@@ -20,13 +20,13 @@ import (
 // checks (lengths, phone, grade, minutes, year) live in internal/party.
 
 type partyRegisterRequest struct {
-	RealName          string   `json:"realName" zh:"真实姓名" validate:"required,notblank"`
-	PartyOrganization string   `json:"partyOrganization" zh:"所在党组织" validate:"required,notblank"`
-	WorkUnit          string   `json:"workUnit" zh:"工作单位"`
+	RealName          string   `json:"realName" zh:"真实姓名" validate:"required,notblank,lim=party.realName"`
+	PartyOrganization string   `json:"partyOrganization" zh:"所在党组织" validate:"required,notblank,lim=party.organization"`
+	WorkUnit          string   `json:"workUnit" zh:"工作单位" validate:"lim=party.organization"`
 	CommunityID       string   `json:"communityId" zh:"报到社区" validate:"required,objectid"`
 	GridID            string   `json:"gridId" zh:"网格" validate:"omitempty,objectid"`
-	Phone             string   `json:"phone" zh:"手机号" validate:"max=20"`
-	Skills            []string `json:"skills" zh:"服务特长"`
+	Phone             string   `json:"phone" zh:"手机号" validate:"lim=party.phone"`
+	Skills            []string `json:"skills" zh:"服务特长" validate:"lim=party.skills,dive,lim=party.skill"`
 }
 
 func (s *server) partyRegister(c echo.Context) error {
@@ -69,7 +69,7 @@ func (s *server) partyMe(c echo.Context) error {
 }
 
 type partyCheckinRequest struct {
-	Code      string   `json:"code" zh:"签到码" validate:"required,max=100"`
+	Code      string   `json:"code" zh:"签到码" validate:"required,lim=party.checkinCode"`
 	Latitude  *float64 `json:"latitude" zh:"纬度"`
 	Longitude *float64 `json:"longitude" zh:"经度"`
 }
@@ -235,7 +235,7 @@ func (s *server) setPartyMemberGrid(c echo.Context) error {
 
 type evaluationRequest struct {
 	Grade   string `json:"grade" zh:"评议等次" validate:"required"`
-	Comment string `json:"comment" zh:"评议意见" validate:"max=500"`
+	Comment string `json:"comment" zh:"评议意见" validate:"lim=party.comment"`
 }
 
 func (s *server) evaluatePartyMember(c echo.Context) error {
@@ -314,8 +314,8 @@ func (s *server) partyStats(c echo.Context) error {
 
 type servicePointRequest struct {
 	CommunityID string   `json:"communityId" zh:"社区" validate:"required,objectid"`
-	Name        string   `json:"name" zh:"服务岗名称" validate:"required,notblank,max=30"`
-	Location    string   `json:"location" zh:"地点" validate:"required,notblank,max=100"`
+	Name        string   `json:"name" zh:"服务岗名称" validate:"required,notblank,lim=party.pointName"`
+	Location    string   `json:"location" zh:"地点" validate:"required,notblank,lim=party.pointLocation"`
 	Latitude    *float64 `json:"latitude" zh:"纬度"`
 	Longitude   *float64 `json:"longitude" zh:"经度"`
 }

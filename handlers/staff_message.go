@@ -63,7 +63,7 @@ func (s *server) acceptMessage(c echo.Context) error {
 
 type replyRequest struct {
 	Content string   `json:"content" zh:"回复内容"`
-	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,max=512,https"`
+	Images  []string `json:"images" zh:"图片" validate:"lim=message.images,dive,required,lim=media.url,https"`
 	// AskResident makes the reply a question: the message waits on the
 	// resident and its resolution clock pauses.
 	AskResident bool `json:"askResident" zh:"是否向居民提问"`
@@ -176,7 +176,7 @@ func (s *server) recordAnswer(c echo.Context) error {
 }
 
 type classifyRequest struct {
-	Category *string `json:"category" zh:"留言类别" validate:"omitempty,max=32"`
+	Category *string `json:"category" zh:"留言类别" validate:"omitempty,lim=message.category"`
 	Urgency  *string `json:"urgency" zh:"紧急程度" validate:"omitempty,oneof=urgent normal"`
 	Complex  *bool   `json:"complex" zh:"是否为复杂事项"`
 	Reason   string  `json:"reason" zh:"调整原因" validate:"required,lim=message.reason"`

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -90,7 +89,7 @@ func newValidator() *validator.Validate {
 			if l.clean == nil {
 				panic("handlers: limit " + fl.Param() + " is no text limit")
 			}
-			return utf8.RuneCountInString(l.clean(f.String())) <= n
+			return l.length(f.String()) <= n
 		case reflect.Slice, reflect.Map, reflect.Array:
 			return f.Len() <= n
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -125,7 +124,11 @@ func check(req any) error {
 			if i := strings.IndexByte(ns, '.'); i >= 0 {
 				ns = ns[i+1:]
 			}
-			fields = append(fields, apperr.FieldError{Field: ns, Code: fe.Tag(), Message: fieldMessage(root, fe)})
+			code := fe.Tag()
+			if code == "lim" {
+				code = "max" // a domain limit is a max, as the service that holds it says
+			}
+			fields = append(fields, apperr.FieldError{Field: ns, Code: code, Message: fieldMessage(root, fe)})
 		}
 		if !slices.ContainsFunc(fields, func(f apperr.FieldError) bool { return f.Code != "objectid" }) {
 			return apperr.ErrBadID.WithFields(fields...) // as a malformed ID in the path or the query

@@ -21,7 +21,7 @@ type postWishRequest struct {
 	Category        string   `json:"category" zh:"心愿类别" validate:"required,oneof=item service"`
 	BeneficiaryName string   `json:"beneficiaryName" zh:"受助人姓名" validate:"lim=wish.beneficiary"`
 	EstimatedValue  int      `json:"estimatedValue" zh:"估计价值（元）" validate:"min=0"`
-	Images          []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
+	Images          []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,lim=media.url,https"`
 	ExpiresAt       string   `json:"expiresAt" zh:"截止时间" validate:"omitempty,rfc3339"`
 	CommunityID     string   `json:"communityId" zh:"社区" validate:"omitempty,objectid"`
 }
@@ -150,7 +150,7 @@ func (s *server) moderateNote(c echo.Context) error {
 
 type fulfilWishRequest struct {
 	Note   string   `json:"note" zh:"完成说明" validate:"required,lim=wish.note"`
-	Images []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,max=512,https"`
+	Images []string `json:"images" zh:"图片" validate:"lim=wish.images,dive,required,lim=media.url,https"`
 }
 
 func (s *server) fulfilWish(c echo.Context) error {

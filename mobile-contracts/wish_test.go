@@ -3,10 +3,12 @@ package contracts
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"linli/internal/testenv"
+	"linli/internal/wish"
 )
 
 func TestWishContracts(t *testing.T) {
@@ -32,6 +34,9 @@ func TestWishContracts(t *testing.T) {
 		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "", "description": "x", "category": "item"})})
 	Record(t, env, Example{Name: "wish-post-unknown-category", Status: 422, Invalid: true,
 		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "x", "description": "x", "category": "money"})})
+	// A text over its domain limit: field code max, the limit in words.
+	Record(t, env, Example{Name: "wish-post-title-too-long", Status: 422, Invalid: true,
+		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": strings.Repeat("想", wish.MaxTitle+1), "description": "x", "category": "item"})})
 	Record(t, env, Example{Name: "wish-post-over-cap", Status: 422,
 		Req: post("/api/v1/wishes", s.ResidentA.Token, map[string]any{"title": "想要一台电视", "description": "x", "category": "item", "estimatedValue": 3000})})
 	Record(t, env, Example{Name: "wish-post-unknown-field", Status: 400, Invalid: true,

@@ -10,6 +10,7 @@ import (
 	"linli/internal/message"
 	"linli/internal/party"
 	"linli/internal/platform/clock"
+	"linli/internal/wish"
 )
 
 // funcs are the templates' helpers: words for codes, plain time.
@@ -53,8 +54,26 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(*p*100, 'f', 1, 64) + "%"
 	},
+	// limit is a domain limit a form's maxlength hints at (the service
+	// holds it and says it in words): {{limit "party.reason"}}.
+	"limit": func(name string) (int, error) {
+		if n, ok := formLimits[name]; ok {
+			return n, nil
+		}
+		return 0, fmt.Errorf("console: no limit called %q", name)
+	},
 	"deref": func(b *bool) bool { return b != nil && *b },
 	"add":   func(a, b int) int { return a + b },
+}
+
+// formLimits are the domain limits the console's forms hint at.
+var formLimits = map[string]int{
+	"party.reason":        party.MaxReasonRunes,
+	"party.reviewMinutes": party.MaxReviewMinutes,
+	"wish.reason":         wish.MaxReason,
+	"message.content":     message.MaxContent,
+	"message.reason":      message.MaxReason,
+	"message.note":        message.MaxNote,
 }
 
 var stateNames = map[message.State]string{

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"io/fs"
+	"regexp"
 	"testing"
 	"time"
 
@@ -49,5 +51,35 @@ func TestRunsNamesTheEndsDayWhenItDiffers(t *testing.T) {
 		if got := runs(at(tc.start), at(tc.end)); got != tc.want {
 			t.Errorf("runs(%s, %s) = %q, want %q", tc.start, tc.end, got, tc.want)
 		}
+	}
+}
+
+// A form's maxlength (and a number's max) is a domain limit by name
+// ({{limit "wish.reason"}}), never a number restated in a template.
+func TestFormsHintAtTheDomainsLimits(t *testing.T) {
+	restated := regexp.MustCompile(`\b(maxlength|max)="\d`)
+	named := regexp.MustCompile(`\b(?:maxlength|max)="\{\{limit "([\w.]+)"\}\}"`)
+	pages, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	hints := 0
+	for _, p := range pages {
+		b, err := fs.ReadFile(templateFS, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := restated.Find(b); m != nil {
+			t.Errorf("%s: %s: name the domain's limit with {{limit \"…\"}}", p, m)
+		}
+		for _, m := range named.FindAllSubmatch(b, -1) {
+			if _, ok := formLimits[string(m[1])]; !ok {
+				t.Errorf("%s: no limit called %s", p, m[1])
+			}
+			hints++
+		}
+	}
+	if hints < 5 {
+		t.Errorf("only %d limits hinted at: the walk proves nothing", hints)
 	}
 }

@@ -58,6 +58,18 @@ type Staff struct {
 	DeactivatedAt   *time.Time `bson:"deactivatedAt,omitempty"`
 }
 
+// The limits of what people type here (text in characters, as text.Name
+// leaves it; the development login's account trimmed; codes as sent).
+const (
+	MaxNickname   = 32  // a resident's nickname
+	MaxStaffName  = 32  // a staff member's real name
+	MaxPosition   = 32  // a staff member's position (职务)
+	MaxStaffGrids = 50  // the grids one staff member answers for
+	MaxInviteCode = 32  // an invite code as typed
+	MaxOpenID     = 64  // a development login's account
+	MaxLoginCode  = 128 // a WeChat login code
+)
+
 // Errors of this area.
 var (
 	ErrUserNotFound        = apperr.Define(apperr.Unauthorized, "USER_NOT_FOUND", "账号不存在，请重新登录")

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"linli/internal/actor"
+	"linli/internal/apperr"
 	"linli/internal/platform/lease"
 	"linli/internal/platform/store"
 	"linli/internal/platform/text"
@@ -23,6 +24,9 @@ import (
 // re-check job. In embedded mode there is nothing to ask.
 func (s *Service) SetNickname(ctx context.Context, a actor.Actor, nickname string) (Profile, error) {
 	nickname = text.Name(nickname)
+	if long := apperr.TooLong(nil, "nickname", "昵称", nickname, MaxNickname); long != nil {
+		return Profile{}, apperr.ErrValidation.WithFields(long...)
+	}
 	if s.wechat != nil {
 		openID, err := s.OpenIDOf(ctx, a.UserID)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -108,7 +109,12 @@ func (s *Service) DevLogin(ctx context.Context, openID, nickname string) (Sessio
 	if !s.DevLoginEnabled() {
 		return Session{}, ErrDevLoginDisabled.New()
 	}
-	return s.login(ctx, strings.TrimSpace(openID), "", text.Name(nickname))
+	openID, nickname = strings.TrimSpace(openID), text.Name(nickname)
+	long := apperr.TooLong(nil, "openId", "登录账号", openID, MaxOpenID)
+	if long = apperr.TooLong(long, "nickname", "昵称", nickname, MaxNickname); long != nil {
+		return Session{}, apperr.ErrValidation.WithFields(long...)
+	}
+	return s.login(ctx, openID, "", nickname)
 }
 
 func (s *Service) login(ctx context.Context, openID, unionID, nickname string) (Session, error) {
@@ -275,6 +281,11 @@ func (s *Service) CreateStaff(ctx context.Context, a actor.Actor, in NewStaff) (
 	}
 	if in.Position == "" {
 		missing = append(missing, apperr.FieldError{Field: "position", Code: "required", Message: "请填写工作人员的职务"})
+	}
+	missing = apperr.TooLong(missing, "name", "姓名", in.Name, MaxStaffName)
+	missing = apperr.TooLong(missing, "position", "职务", in.Position, MaxPosition)
+	if len(in.GridIDs) > MaxStaffGrids {
+		missing = append(missing, apperr.FieldError{Field: "gridIds", Code: "max", Message: fmt.Sprintf("负责的网格最多%d个", MaxStaffGrids)})
 	}
 	if missing != nil {
 		return StaffView{}, "", apperr.ErrValidation.WithFields(missing...)

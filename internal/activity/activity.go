@@ -19,6 +19,7 @@
 package activity
 
 import (
+	"strconv"
 	"time"
 
 	"linli/internal/apperr"
@@ -55,6 +56,9 @@ const (
 	MaxLocation    = 100
 	MaxReason      = 200
 	MaxImages      = 6
+	// MaxCheckinCode bounds a check-in code, trimmed as codes.check reads it
+	// (a longer one is no code).
+	MaxCheckinCode = 64
 	// MaxCapacity bounds the places of one activity: a community event, not
 	// a stadium (the sign-ups live in the activity's document).
 	MaxCapacity = 1000
@@ -193,7 +197,7 @@ var (
 	ErrCapacityBelow     = apperr.Define(apperr.Conflict, "CAPACITY_BELOW_CONFIRMED", "名额不能少于已报名成功的人数")
 	ErrEndBeforeStart    = apperr.Define(apperr.Invalid, "ACTIVITY_END_BEFORE_START", "结束时间须晚于开始时间")
 	ErrSignupWindow      = apperr.Define(apperr.Invalid, "ACTIVITY_SIGNUP_WINDOW", "报名须在活动开始前截止，且截止时间晚于开始报名时间")
-	ErrCapacityInvalid   = apperr.Define(apperr.Invalid, "ACTIVITY_CAPACITY_INVALID", "名额须为1到1000之间的整数")
+	ErrCapacityInvalid   = apperr.Define(apperr.Invalid, "ACTIVITY_CAPACITY_INVALID", "名额须为1到"+strconv.Itoa(MaxCapacity)+"之间的整数")
 	ErrAudienceInvalid   = apperr.Define(apperr.Invalid, "ACTIVITY_AUDIENCE_INVALID", "报名对象须为 all（所有居民）、party（党员）或 volunteers（志愿者）")
 	ErrTimesOutOfRange   = apperr.Define(apperr.Invalid, "ACTIVITY_TIME_OUT_OF_RANGE", "活动时间须在过去30天到未来一年之内，且不超过24小时")
 	ErrEditConflict      = apperr.Define(apperr.Conflict, "ACTIVITY_CHANGED_MEANWHILE", "活动报名情况刚刚变化，请刷新后重试")

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"linli/internal/apperr"
 	"linli/internal/platform/clock"
@@ -37,9 +36,9 @@ func (d *Draft) normalise(now time.Time) error {
 	d.Description = strings.TrimSpace(d.Description)
 	d.Location = strings.TrimSpace(d.Location)
 	var fields []apperr.FieldError
-	fields = text(fields, "title", d.Title, MaxTitle)
-	fields = text(fields, "description", d.Description, MaxDescription)
-	fields = text(fields, "location", d.Location, MaxLocation)
+	fields = text(fields, "title", "标题", d.Title, MaxTitle)
+	fields = text(fields, "description", "活动介绍", d.Description, MaxDescription)
+	fields = text(fields, "location", "地点", d.Location, MaxLocation)
 	if len(d.Images) > MaxImages {
 		fields = append(fields, apperr.FieldError{Field: "images", Code: "max", Message: "最多" + strconv.Itoa(MaxImages) + "张图片"})
 	}
@@ -80,12 +79,10 @@ func (d *Draft) normalise(now time.Time) error {
 	return nil
 }
 
-func text(fields []apperr.FieldError, name, v string, max int) []apperr.FieldError {
-	switch {
-	case v == "":
-		return append(fields, apperr.FieldError{Field: name, Code: "required", Message: name + "为必填字段"})
-	case utf8.RuneCountInString(v) > max:
-		return append(fields, apperr.FieldError{Field: name, Code: "max", Message: name + "长度不能超过" + strconv.Itoa(max) + "个字符"})
+// text checks a trimmed text field; label names it as staff read it.
+func text(fields []apperr.FieldError, name, label, v string, max int) []apperr.FieldError {
+	if v == "" {
+		return append(fields, apperr.FieldError{Field: name, Code: "required", Message: "请填写" + label})
 	}
-	return fields
+	return apperr.TooLong(fields, name, label, v, max)
 }

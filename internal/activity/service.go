@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/256dpi/lungo"
@@ -265,6 +266,12 @@ func editNotices(old *Activity, d Draft, now time.Time) ([]notify.Notice, bool) 
 func (s *Service) Cancel(ctx context.Context, who actor.Actor, id, reason string) (View, error) {
 	if err := who.RequireStaff(); err != nil {
 		return View{}, err
+	}
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return View{}, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "reason", Code: "required", Message: "请填写取消原因"})
+	}
+	if long := apperr.TooLong(nil, "reason", "取消原因", reason, MaxReason); long != nil {
+		return View{}, apperr.ErrValidation.WithFields(long...)
 	}
 	now := s.clock.Now()
 	// The write pins the sign-ups read, and every miss means a sign-up or a

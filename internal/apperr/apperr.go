@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"unicode/utf8"
 )
 
 // Kind is the class of an error; the HTTP layer maps it to a status.
@@ -153,3 +154,14 @@ var (
 	// server stopped) perhaps after its write; it is not run again.
 	ErrIdemUnknown = Define(Conflict, "IDEMPOTENCY_OUTCOME_UNKNOWN", "上一次提交的结果不明，请先查看是否已提交成功，再重新提交")
 )
+
+// TooLong adds to fields the field error of a text over its limit: s, as
+// its service cleaned it, longer than max characters (label names the
+// field as a resident reads it: "服务岗名称不能超过30个字", the words the
+// API's validator uses for the same limit).
+func TooLong(fields []FieldError, field, label, s string, max int) []FieldError {
+	if utf8.RuneCountInString(s) <= max {
+		return fields
+	}
+	return append(fields, FieldError{Field: field, Code: "max", Message: fmt.Sprintf("%s不能超过%d个字", label, max)})
+}

@@ -10,6 +10,14 @@ import (
 	"linli/internal/apperr"
 )
 
+// The limits of names (in characters, as text.Name leaves them).
+const (
+	// MaxName bounds the name of a community, a grid or a building.
+	MaxName = 64
+	// MaxStreet bounds the name of a community's street.
+	MaxStreet = 64
+)
+
 // Community is one residential community of a street.
 type Community struct {
 	ID        string    `bson:"_id" json:"id"`

@@ -27,6 +27,10 @@ func (s *Service) CreateCommunity(ctx context.Context, a actor.Actor, in NewComm
 		return Community{}, apperr.ErrForbidden.New()
 	}
 	c := Community{ID: clock.NewID(), Name: text.Name(in.Name), Street: text.Name(in.Street), CreatedAt: s.clock.Now()}
+	long := apperr.TooLong(nil, "name", "社区名称", c.Name, MaxName)
+	if long = apperr.TooLong(long, "street", "所属街道", c.Street, MaxStreet); long != nil {
+		return Community{}, apperr.ErrValidation.WithFields(long...)
+	}
 	return c, s.store.InsertCommunity(ctx, c)
 }
 
@@ -35,10 +39,14 @@ func (s *Service) CreateGrid(ctx context.Context, a actor.Actor, communityID, na
 	if !a.IsAdmin() {
 		return Grid{}, apperr.ErrForbidden.New()
 	}
+	name = text.Name(name)
+	if long := apperr.TooLong(nil, "name", "名称", name, MaxName); long != nil {
+		return Grid{}, apperr.ErrValidation.WithFields(long...)
+	}
 	if _, err := s.store.Community(ctx, communityID); err != nil {
 		return Grid{}, err
 	}
-	g := Grid{ID: clock.NewID(), CommunityID: communityID, Name: text.Name(name), CreatedAt: s.clock.Now()}
+	g := Grid{ID: clock.NewID(), CommunityID: communityID, Name: name, CreatedAt: s.clock.Now()}
 	return g, s.store.InsertGrid(ctx, g)
 }
 
@@ -47,11 +55,15 @@ func (s *Service) CreateBuilding(ctx context.Context, a actor.Actor, gridID, nam
 	if !a.IsAdmin() {
 		return Building{}, apperr.ErrForbidden.New()
 	}
+	name = text.Name(name)
+	if long := apperr.TooLong(nil, "name", "名称", name, MaxName); long != nil {
+		return Building{}, apperr.ErrValidation.WithFields(long...)
+	}
 	g, err := s.store.Grid(ctx, gridID)
 	if err != nil {
 		return Building{}, err
 	}
-	b := Building{ID: clock.NewID(), GridID: g.ID, CommunityID: g.CommunityID, Name: text.Name(name), CreatedAt: s.clock.Now()}
+	b := Building{ID: clock.NewID(), GridID: g.ID, CommunityID: g.CommunityID, Name: name, CreatedAt: s.clock.Now()}
 	return b, s.store.InsertBuilding(ctx, b)
 }
 

@@ -65,6 +65,25 @@ type Fields struct {
 	Active bool
 }
 
+// The limits of a department's fields (in characters: names as text.Name
+// leaves them, the phone trimmed).
+const (
+	MaxName         = 64
+	MaxLiaisonName  = 32
+	MaxLiaisonPhone = 32
+)
+
+// clean cleans f as it is stored and holds it to the limits.
+func (f Fields) clean() (Fields, error) {
+	f.Name, f.LiaisonName, f.LiaisonPhone = text.Name(f.Name), text.Name(f.LiaisonName), strings.TrimSpace(f.LiaisonPhone)
+	long := apperr.TooLong(nil, "name", "部门名称", f.Name, MaxName)
+	long = apperr.TooLong(long, "liaisonName", "联络人", f.LiaisonName, MaxLiaisonName)
+	if long = apperr.TooLong(long, "liaisonPhone", "联系电话", f.LiaisonPhone, MaxLiaisonPhone); long != nil {
+		return f, apperr.ErrValidation.WithFields(long...)
+	}
+	return f, nil
+}
+
 // Service is the department area's operations.
 type Service struct {
 	c     lungo.ICollection
@@ -86,12 +105,16 @@ func (s *Service) Create(ctx context.Context, a actor.Actor, f Fields) (Departme
 	if !a.IsAdmin() {
 		return Department{}, apperr.ErrForbidden.New()
 	}
+	f, err := f.clean()
+	if err != nil {
+		return Department{}, err
+	}
 	now := s.clock.Now()
 	d := Department{
-		ID: clock.NewID(), Name: text.Name(f.Name), LiaisonName: text.Name(f.LiaisonName),
-		LiaisonPhone: strings.TrimSpace(f.LiaisonPhone), Active: true, CreatedAt: now, UpdatedAt: now,
+		ID: clock.NewID(), Name: f.Name, LiaisonName: f.LiaisonName,
+		LiaisonPhone: f.LiaisonPhone, Active: true, CreatedAt: now, UpdatedAt: now,
 	}
-	_, err := s.c.InsertOne(ctx, d)
+	_, err = s.c.InsertOne(ctx, d)
 	if store.IsDuplicate(err) {
 		return Department{}, ErrExists.New()
 	}
@@ -107,10 +130,14 @@ func (s *Service) Update(ctx context.Context, a actor.Actor, id string, f Fields
 	if !a.IsAdmin() {
 		return Department{}, apperr.ErrForbidden.New()
 	}
+	f, err := f.clean()
+	if err != nil {
+		return Department{}, err
+	}
 	var d Department
-	err := s.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{
-		"name": text.Name(f.Name), "liaisonName": text.Name(f.LiaisonName),
-		"liaisonPhone": strings.TrimSpace(f.LiaisonPhone), "active": f.Active, "updatedAt": s.clock.Now(),
+	err = s.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{
+		"name": f.Name, "liaisonName": f.LiaisonName,
+		"liaisonPhone": f.LiaisonPhone, "active": f.Active, "updatedAt": s.clock.Now(),
 	}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	switch {
 	case store.IsNoDocuments(err):

@@ -212,7 +212,7 @@ func (c Config) Allowed(u Urgency, complex bool) (response, resolve time.Duratio
 const (
 	maxCategories   = MaxCategories
 	maxCategoryName = MaxCategoryLabel
-	maxCategoryID   = 32
+	maxCategoryID   = MaxCategoryID
 	maxHours        = MaxHours
 )
 
@@ -255,17 +255,17 @@ func (c Config) Check() error {
 		l    Limits
 	}{{"urgent", c.Urgent}, {"normal", c.Normal}} {
 		if l.l.ResponseHours < 1 || l.l.ResponseHours > maxHours {
-			bad(l.name+".responseHours", "range", "响应时限须为 1 到 2160 小时")
+			bad(l.name+".responseHours", "range", fmt.Sprintf("响应时限须为 1 到 %d 小时", maxHours))
 		}
 		if l.l.ResolveHours < l.l.ResponseHours || l.l.ResolveHours > maxHours {
-			bad(l.name+".resolveHours", "range", "办结时限不得短于响应时限，且不超过 2160 小时")
+			bad(l.name+".resolveHours", "range", fmt.Sprintf("办结时限不得短于响应时限，且不超过 %d 小时", maxHours))
 		}
 	}
 	if c.Urgent.ResponseHours > c.Normal.ResponseHours || c.Urgent.ResolveHours > c.Normal.ResolveHours {
 		bad("urgent", "order", "紧急类时限不得长于一般类")
 	}
 	if c.ComplexResolveHours < c.Normal.ResolveHours || c.ComplexResolveHours > maxHours {
-		bad("complexResolveHours", "range", "复杂事项办结时限不得短于一般类，且不超过 2160 小时")
+		bad("complexResolveHours", "range", fmt.Sprintf("复杂事项办结时限不得短于一般类，且不超过 %d 小时", maxHours))
 	}
 	lc := c.Lifecycle
 	for _, p := range []struct {

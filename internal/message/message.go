@@ -8,6 +8,7 @@
 package message
 
 import (
+	"strconv"
 	"time"
 
 	"linli/internal/apperr"
@@ -319,6 +320,7 @@ const (
 	// MaxCategoryLabel bounds a category's label, MaxCategories a
 	// community's categories, MaxHours any deadline.
 	MaxCategoryLabel = 16
+	MaxCategoryID    = 32 // a category's identifier (as trimmed), the key a message names
 	MaxCategories    = 20
 	MaxHours         = 90 * 24
 	// MaxEvents bounds a thread (and the document); past it people call.
@@ -331,7 +333,7 @@ const (
 var (
 	ErrNotFound         = apperr.Define(apperr.NotFound, "MESSAGE_NOT_FOUND", "找不到该留言")
 	ErrContentEmpty     = apperr.Define(apperr.Invalid, "MESSAGE_CONTENT_EMPTY", "请填写内容")
-	ErrContentTooLong   = apperr.Define(apperr.Invalid, "MESSAGE_CONTENT_TOO_LONG", "内容不能超过2000字")
+	ErrContentTooLong   = apperr.Define(apperr.Invalid, "MESSAGE_CONTENT_TOO_LONG", "内容不能超过"+strconv.Itoa(MaxContent)+"字")
 	ErrUnknownCategory  = apperr.Define(apperr.Invalid, "MESSAGE_UNKNOWN_CATEGORY", "请从列表中选择留言类别")
 	ErrAlreadyAccepted  = apperr.Define(apperr.Conflict, "MESSAGE_ALREADY_ACCEPTED", "该留言已由其他工作人员受理")
 	ErrNotAccepted      = apperr.Define(apperr.Conflict, "MESSAGE_NOT_ACCEPTED", "请先受理该留言")

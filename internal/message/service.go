@@ -390,8 +390,8 @@ func (s *Service) Rate(ctx context.Context, a actor.Actor, id string, r RatingIn
 		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("satisfaction", "oneof", "请选择满意程度：满意、基本满意或不满意"))
 	}
 	comment := plain.Body(r.Comment)
-	if utf8.RuneCountInString(comment) > MaxComment {
-		return Message{}, Event{}, apperr.ErrValidation.WithFields(fieldError("comment", "max", "评价内容不能超过500字"))
+	if long := apperr.TooLong(nil, "comment", "评价内容", comment, MaxComment); long != nil {
+		return Message{}, Event{}, apperr.ErrValidation.WithFields(long...)
 	}
 	return s.change(ctx, id, step{see: own(a), decide: func(m *Message, now time.Time) (Event, error) {
 		return m.rate(r.Solved, r.Satisfaction, comment, now)

@@ -27,6 +27,9 @@ const MaxCredits = 100
 // MaxAccepted bounds the template IDs of one acceptance.
 const MaxAccepted = 20
 
+// MaxTemplateID bounds one template ID as sent (an unknown one is ignored).
+const MaxTemplateID = 64
+
 // Credit is a person's count of allowed sends of one template.
 type Credit struct {
 	ID         string `bson:"_id"` // userId|templateId

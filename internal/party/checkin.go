@@ -17,6 +17,7 @@ import (
 	"linli/internal/ledger"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	plain "linli/internal/platform/text"
 )
 
 // NewPoint is what staff give to open a service point.
@@ -37,6 +38,11 @@ func checkLocation(lat, lng *float64) error {
 func (s *Service) CreatePoint(ctx context.Context, a actor.Actor, in NewPoint) (PointView, error) {
 	if err := a.RequireStaff(); err != nil {
 		return PointView{}, err
+	}
+	in.Name, in.Location = plain.Name(in.Name), plain.Name(in.Location)
+	long := apperr.TooLong(nil, "name", "服务岗名称", in.Name, MaxPointName)
+	if long = apperr.TooLong(long, "location", "地点", in.Location, MaxPointLocation); long != nil {
+		return PointView{}, apperr.ErrValidation.WithFields(long...)
 	}
 	if err := checkLocation(in.Latitude, in.Longitude); err != nil {
 		return PointView{}, err

@@ -14,6 +14,7 @@
 package party
 
 import (
+	"strconv"
 	"time"
 
 	"linli/internal/apperr"
@@ -67,6 +68,19 @@ const (
 	// work unit's name (in characters).
 	MaxNameLen = 20
 	MaxOrgLen  = 60
+	// MaxPhoneInput bounds a phone as typed (spaces, dashes, +86), before
+	// it is made the 11 digits it must be.
+	MaxPhoneInput = 20
+	// MaxCheckinCode bounds a check-in code, trimmed as decodeCode reads it
+	// (a longer one is no code).
+	MaxCheckinCode = 100
+	// MaxPointName and MaxPointLocation bound a service point's name and
+	// where it is (in characters, as text.Name leaves them).
+	MaxPointName     = 30
+	MaxPointLocation = 100
+	// MaxCommentRunes bounds an evaluation's comment (评议意见), counted as
+	// text.Body leaves it.
+	MaxCommentRunes = 500
 )
 
 // Grade is an evaluation's result (评议等次).
@@ -244,7 +258,7 @@ var (
 	ErrPhoneInvalid    = apperr.Define(apperr.Invalid, "PHONE_INVALID", "手机号格式不正确，请填写11位手机号")
 	ErrGradeInvalid    = apperr.Define(apperr.Invalid, "EVALUATION_GRADE_INVALID", "评议等次须为优秀、合格、基本合格或不合格")
 	ErrYearInvalid     = apperr.Define(apperr.Invalid, "YEAR_INVALID", "年度不正确")
-	ErrMinutesInvalid  = apperr.Define(apperr.Invalid, "SERVICE_MINUTES_OUT_OF_RANGE", "服务时长须在0到1440分钟之间")
+	ErrMinutesInvalid  = apperr.Define(apperr.Invalid, "SERVICE_MINUTES_OUT_OF_RANGE", "服务时长须在0到"+strconv.Itoa(MaxReviewMinutes)+"分钟之间")
 	ErrTargetInvalid   = apperr.Define(apperr.Invalid, "PARTY_TARGET_OUT_OF_RANGE", "年度目标须在1到200小时之间")
 	ErrLocationInvalid = apperr.Define(apperr.Invalid, "LOCATION_INVALID", "位置不正确：纬度须在-90到90之间，经度须在-180到180之间，且须同时填写")
 	ErrPointNotFound   = apperr.Define(apperr.NotFound, "SERVICE_POINT_NOT_FOUND", "找不到该服务岗")

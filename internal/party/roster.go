@@ -14,6 +14,7 @@ import (
 	"linli/internal/person"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/csvx"
+	plain "linli/internal/platform/text"
 )
 
 // Evaluate records the caller's evaluation (评议) of a member for a year:
@@ -21,6 +22,10 @@ import (
 func (s *Service) Evaluate(ctx context.Context, a actor.Actor, memberID string, year int, grade Grade, comment string) (EvaluationView, error) {
 	if err := a.RequireStaff(); err != nil {
 		return EvaluationView{}, err
+	}
+	comment = plain.Body(comment)
+	if long := apperr.TooLong(nil, "comment", "评议意见", comment, MaxCommentRunes); long != nil {
+		return EvaluationView{}, apperr.ErrValidation.WithFields(long...)
 	}
 	if _, ok := Grades[grade]; !ok {
 		return EvaluationView{}, ErrGradeInvalid.WithFields(apperr.FieldError{Field: "grade", Code: "oneof", Message: ErrGradeInvalid.Message})

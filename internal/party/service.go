@@ -101,22 +101,22 @@ type Draft struct {
 	Skills                                                            []string
 }
 
-// check holds a draft to the limits of the practice (in characters).
+// check holds a draft to the limits of the practice (in characters, as
+// trimmed), in the words the API uses for the same limits.
 func (d Draft) check() error {
 	var fields []apperr.FieldError
 	long := func(field, label, v string, limit int) {
-		if utf8.RuneCountInString(strings.TrimSpace(v)) > limit {
-			fields = append(fields, apperr.FieldError{Field: field, Code: "max", Message: fmt.Sprintf("%s最多%d个字", label, limit)})
-		}
+		fields = apperr.TooLong(fields, field, label, strings.TrimSpace(v), limit)
 	}
 	long("realName", "真实姓名", d.RealName, MaxNameLen)
 	long("partyOrganization", "所在党组织", d.PartyOrganization, MaxOrgLen)
 	long("workUnit", "工作单位", d.WorkUnit, MaxOrgLen)
+	long("phone", "手机号", d.Phone, MaxPhoneInput)
 	if len(d.Skills) > MaxSkills {
-		fields = append(fields, apperr.FieldError{Field: "skills", Code: "max", Message: fmt.Sprintf("服务特长最多%d项", MaxSkills)})
+		fields = append(fields, apperr.FieldError{Field: "skills", Code: "max", Message: fmt.Sprintf("服务特长最多%d个", MaxSkills)})
 	}
 	for i, sk := range d.Skills {
-		long(fmt.Sprintf("skills[%d]", i), "每项服务特长", sk, MaxSkillLen)
+		long(fmt.Sprintf("skills[%d]", i), fmt.Sprintf("服务特长（第%d个）", i+1), sk, MaxSkillLen)
 	}
 	if len(fields) > 0 {
 		return apperr.ErrValidation.WithFields(fields...)

@@ -3,8 +3,8 @@ package wish
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -119,11 +119,9 @@ func (s *Service) SetSettings(ctx context.Context, a actor.Actor, communityID st
 	in.ContactNote = plain.Body(in.ContactNote)
 	var fields []apperr.FieldError
 	if in.ValueCap < 1 || in.ValueCap > MaxValueCap {
-		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "价值上限（元）应在1到2000之间"})
+		fields = append(fields, apperr.FieldError{Field: "valueCap", Code: "range", Message: "价值上限（元）应在1到" + strconv.Itoa(MaxValueCap) + "之间"})
 	}
-	if utf8.RuneCountInString(in.ContactNote) > MaxContactNote {
-		fields = append(fields, apperr.FieldError{Field: "contactNote", Code: "max", Message: "联系说明不能超过200个字"})
-	}
+	fields = apperr.TooLong(fields, "contactNote", "联系说明", in.ContactNote, MaxContactNote)
 	if in.ConfirmDays == 0 && in.ConfirmReminderDays == 0 {
 		in.ConfirmReminderDays, in.ConfirmDays = DefaultConfirmReminderDays, DefaultConfirmDays
 	}
