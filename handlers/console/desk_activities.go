@@ -30,22 +30,31 @@ var activityDesk = Desk{Key: "activities", Title: "社区活动", Path: "/consol
 
 type activitiesData struct {
 	Upcoming, Past []activity.View
-	MoreUpcoming   bool
-	MorePast       bool
+	// UpcomingPages and PastPages page each list with its own cursor
+	// (?upcoming=, ?past=), keeping the other's place.
+	UpcomingPages, PastPages pager
 }
 
 func (c *console) activities(ec echo.Context) error {
 	ctx, a := ec.Request().Context(), callerOf(ec)
+	state := pageState(ec, "upcoming", "past")
 	var d activitiesData
-	up, err := c.App.Activities.StaffList(ctx, a, "", activity.Upcoming, page.Cursor{}, page.MaxLimit)
-	if err != nil {
-		return err
+	for _, l := range []struct {
+		when  activity.When
+		param string
+		items *[]activity.View
+		pages *pager
+	}{{activity.Upcoming, "upcoming", &d.Upcoming, &d.UpcomingPages}, {activity.Past, "past", &d.Past, &d.PastPages}} {
+		cur, err := cursorParam(ec, l.param)
+		if err != nil {
+			return err
+		}
+		p, err := c.App.Activities.StaffList(ctx, a, "", l.when, cur, page.MaxLimit)
+		if err != nil {
+			return err
+		}
+		*l.items, *l.pages = p.Items, pagerOf("/console/activities", state, l.param, p.NextCursor)
 	}
-	past, err := c.App.Activities.StaffList(ctx, a, "", activity.Past, page.Cursor{}, page.MaxLimit)
-	if err != nil {
-		return err
-	}
-	d.Upcoming, d.MoreUpcoming, d.Past, d.MorePast = up.Items, up.NextCursor != "", past.Items, past.NextCursor != ""
 	return c.render(ec, http.StatusOK, "activities", view{Title: "社区活动", Desk: "activities", Data: d})
 }
 

@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -34,11 +35,14 @@ var partyDesk = Desk{Key: "party", Title: "党员报到", Path: "/console/party"
 type partyData struct {
 	Registrations []party.RegistrationView
 	Checkins      []party.CheckinView
-	More          bool
 	// Points are the community's service points, each with its check-in
-	// code's page; MorePoints: there are more than a screen shows.
-	Points     []party.PointView
-	MorePoints bool
+	// code's page.
+	Points []party.PointView
+	// Each list pages with its own cursor (?registrations=, ?checkins=,
+	// ?points=: the API's, the last row's ID), keeping the others' place;
+	// Here is this screen's place, which the forms keep.
+	RegistrationPages, CheckinPages, PointPages pager
+	Here                                        template.URL
 	// Grids are the grids of each community, to approve a member into.
 	Grids map[string][]community.GridTree
 	// Failed is the registration or check-in a refused action was about,
@@ -68,27 +72,57 @@ func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, 
 			communityID = trees[0].ID
 		}
 	}
-	regs, err := c.App.Party.Registrations(ctx, a, communityID, party.Pending, "", "", page.MaxLimit+1)
+	state := pageState(ec, partyParams...)
+	if a.IsAdmin() && len(a.CommunityIDs) == 0 {
+		state.Set("communityId", communityID)
+	}
+	d.Here = template.URL(state.Encode())
+	var curs [3]page.Cursor
+	for i, name := range partyParams[:3] {
+		if curs[i], err = cursorParam(ec, name); err != nil {
+			return err
+		}
+	}
+	regs, err := c.App.Party.Registrations(ctx, a, communityID, party.Pending, "", curs[0].ID, page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
 	flagged := true
-	cks, err := c.App.Party.Checkins(ctx, a, communityID, &flagged, "", page.MaxLimit+1)
+	cks, err := c.App.Party.Checkins(ctx, a, communityID, &flagged, curs[1].ID, page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
-	pts, err := c.App.Party.Points(ctx, a, communityID, "", page.MaxLimit+1)
+	pts, err := c.App.Party.Points(ctx, a, communityID, curs[2].ID, page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
-	d.Points, d.MorePoints = pts[:min(len(pts), page.MaxLimit)], len(pts) > page.MaxLimit
 	d.Grids = map[string][]community.GridTree{}
 	for _, t := range trees {
 		d.Grids[t.ID] = t.Grids
 	}
-	d.More = len(regs) > page.MaxLimit || len(cks) > page.MaxLimit
-	d.Registrations, d.Checkins = regs[:min(len(regs), page.MaxLimit)], cks[:min(len(cks), page.MaxLimit)]
+	var next string
+	d.Registrations, next = screenOf(regs, func(v party.RegistrationView) string { return v.ID })
+	d.RegistrationPages = pagerOf("/console/party", state, "registrations", next)
+	d.Checkins, next = screenOf(cks, func(v party.CheckinView) string { return v.ID })
+	d.CheckinPages = pagerOf("/console/party", state, "checkins", next)
+	d.Points, next = screenOf(pts, func(v party.PointView) string { return v.ID })
+	d.PointPages = pagerOf("/console/party", state, "points", next)
 	return c.render(ec, status, "party", view{Title: "党员报到", Desk: "party", Error: refusal, Notice: notice, Data: d})
+}
+
+// partyParams are the Party desk's place: each list's cursor, and the
+// community an admin chose.
+var partyParams = []string{"registrations", "checkins", "points", "communityId"}
+
+// screenOf is a screen of a list fetched one row longer than a screen (the
+// party service's lists, keyed by ID): the rows, and the API's cursor of
+// the next screen when the extra row says there is one.
+func screenOf[T any](rows []T, id func(T) string) ([]T, string) {
+	if len(rows) <= page.MaxLimit {
+		return rows, ""
+	}
+	rows = rows[:page.MaxLimit]
+	return rows, page.Cursor{ID: id(rows[len(rows)-1])}.Encode()
 }
 
 func (c *console) partyAction(action string) echo.HandlerFunc {
@@ -116,6 +150,6 @@ func (c *console) partyAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return ec.Redirect(http.StatusSeeOther, "/console/party?done="+action)
+		return ec.Redirect(http.StatusSeeOther, link("/console/party", withDone(pageState(ec, partyParams...), action)))
 	}
 }
