@@ -17,6 +17,7 @@ import (
 	"linli/internal/ledger"
 	"linli/internal/notify"
 	"linli/internal/platform/clock"
+	plain "linli/internal/platform/text"
 )
 
 // NewPoint is what staff give to open a service point.
@@ -40,6 +41,17 @@ func (s *Service) CreatePoint(ctx context.Context, a actor.Actor, in NewPoint) (
 	}
 	if err := checkLocation(in.Latitude, in.Longitude); err != nil {
 		return PointView{}, err
+	}
+	// A point has a name and a place: the console's form reaches here
+	// without the API's request validation.
+	var missing []apperr.FieldError
+	for _, f := range []struct{ field, label, v string }{{"name", "服务岗名称", in.Name}, {"location", "地点", in.Location}} {
+		if plain.Blank(f.v) {
+			missing = append(missing, apperr.FieldError{Field: f.field, Code: "required", Message: "请填写" + f.label})
+		}
+	}
+	if missing != nil {
+		return PointView{}, apperr.ErrValidation.WithFields(missing...)
 	}
 	communityID, err := s.scope(ctx, a, in.CommunityID)
 	if err != nil {
