@@ -74,22 +74,28 @@ func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, 
 		state.Set("communityId", communityID)
 	}
 	d.Here = template.URL(state.Encode())
-	var curs [3]page.Cursor
-	for i, name := range partyParams[:3] {
-		if curs[i], err = cursorParam(ec, name); err != nil {
-			return err
-		}
+	regsAt, err := cursorParam(ec, "registrations")
+	if err != nil {
+		return err
 	}
-	regs, err := c.App.Party.Registrations(ctx, a, communityID, party.Pending, "", curs[0].ID, page.MaxLimit+1)
+	cksAt, err := cursorParam(ec, "checkins")
+	if err != nil {
+		return err
+	}
+	ptsAt, err := cursorParam(ec, "points")
+	if err != nil {
+		return err
+	}
+	regs, err := c.App.Party.Registrations(ctx, a, communityID, party.Pending, "", regsAt.ID, page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
 	flagged := true
-	cks, err := c.App.Party.Checkins(ctx, a, communityID, &flagged, curs[1].ID, page.MaxLimit+1)
+	cks, err := c.App.Party.Checkins(ctx, a, communityID, &flagged, cksAt.ID, page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
-	pts, err := c.App.Party.Points(ctx, a, communityID, curs[2].ID, page.MaxLimit+1)
+	pts, err := c.App.Party.Points(ctx, a, communityID, ptsAt.ID, page.MaxLimit+1)
 	if err != nil {
 		return err
 	}
