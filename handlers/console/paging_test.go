@@ -111,6 +111,22 @@ func apiWalk(t *testing.T, env *testenv.Env, token, path string) []string {
 	return nil
 }
 
+// straddles fails unless the API's 50th and 51st rows of the list at api
+// share their sort key (field): a tie across the screens' boundary, which
+// only the cursor's ID breaks.
+func straddles(t *testing.T, env *testenv.Env, token, api, field string) {
+	t.Helper()
+	var p1, p2 struct {
+		Items      []map[string]any
+		NextCursor string
+	}
+	env.Get(api+sep(api)+"limit=50", token).Want(t, http.StatusOK).Decode(t, &p1)
+	env.Get(api+sep(api)+"limit=50&cursor="+p1.NextCursor, token).Want(t, http.StatusOK).Decode(t, &p2)
+	if len(p1.Items) != 50 || len(p2.Items) == 0 || p1.Items[49][field] != p2.Items[0][field] {
+		t.Fatalf("%s: no tie across the boundary to test", api)
+	}
+}
+
 // badCursors checks the cursors a browser may forge on a desk's list: one
 // that does not read is the API's 422; one naming another community's row
 // gets the API's status and none of that community's rows.
@@ -150,7 +166,7 @@ func TestWishDeskPagesOn(t *testing.T) {
 		r := env.AddResident(fmt.Sprintf("wisher-%d", i/3), fmt.Sprintf("居民%d", i/3), s.A1)
 		env.Post("/api/v1/wishes", r.Token, map[string]any{"category": "item", "title": fmt.Sprintf("心愿%02d", i),
 			"description": "想要一副老花镜，看报纸看不清字。", "estimatedValue": 80}).Want(t, http.StatusCreated)
-		if i%2 == 1 { // pairs created in the same millisecond: ties broken by ID
+		if i%2 == 0 { // pairs created at the same time, ties broken by ID: the 50th and 51st straddle the screens' boundary
 			env.Clock.Advance(time.Minute)
 		}
 	}
@@ -167,6 +183,7 @@ func TestWishDeskPagesOn(t *testing.T) {
 		t.Fatalf("%d wishes pending in the API over %d screens, want %d over 2", len(api), screens, n)
 	}
 	onceInOrder(t, "wish desk", got, api)
+	straddles(t, env, s.StaffA.Token, "/api/v1/staff/wishes?state=pending_review", "createdAt")
 
 	// An action on the second screen comes back to the second screen.
 	second := readScreen(b.get("/console/wishes"), "cursor", rowRe, whole).next
@@ -221,6 +238,7 @@ func TestActivityDeskPagesOn(t *testing.T) {
 		t.Fatalf("%d upcoming in the API over %d screens, want %d over 2", len(api), screens, n)
 	}
 	onceInOrder(t, "upcoming activities", got, api)
+	straddles(t, env, s.StaffA.Token, "/api/v1/staff/activities?when=upcoming", "startAt")
 	badCursors(t, b, env, s.StaffA.Token, "/console/activities", "upcoming", "/api/v1/staff/activities?when=upcoming",
 		bAct.ID, day.UnixMilli(), "乙社区的活动")
 
@@ -234,6 +252,7 @@ func TestActivityDeskPagesOn(t *testing.T) {
 		t.Fatalf("%d past in the API over %d screens, want %d over 2", len(api), screens, n)
 	}
 	onceInOrder(t, "past activities", got, api)
+	straddles(t, env, token, "/api/v1/staff/activities?when=past", "startAt")
 	badCursors(t, b, env, token, "/console/activities", "past", "/api/v1/staff/activities?when=past",
 		bAct.ID, day.UnixMilli(), "乙社区的活动")
 }
