@@ -36,6 +36,8 @@ var limits = map[string]limit{
 	"wish.images":           count(wish.MaxImages),
 	"wish.valueCap":         count(wish.MaxValueCap),
 	"party.reason":          body(party.MaxReasonRunes),
+	"party.pointName":       name(party.MaxPointName),
+	"party.pointLocation":   name(party.MaxPointLocation),
 }
 
 // limit is a domain limit and, for text, how its service cleans the text

@@ -314,8 +314,8 @@ func (s *server) partyStats(c echo.Context) error {
 
 type servicePointRequest struct {
 	CommunityID string   `json:"communityId" zh:"社区" validate:"required,objectid"`
-	Name        string   `json:"name" zh:"服务岗名称" validate:"required,notblank,max=30"`
-	Location    string   `json:"location" zh:"地点" validate:"required,notblank,max=100"`
+	Name        string   `json:"name" zh:"服务岗名称" validate:"required,notblank,lim=party.pointName"`
+	Location    string   `json:"location" zh:"地点" validate:"required,notblank,lim=party.pointLocation"`
 	Latitude    *float64 `json:"latitude" zh:"纬度"`
 	Longitude   *float64 `json:"longitude" zh:"经度"`
 }

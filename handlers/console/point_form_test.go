@@ -1,11 +1,13 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"linli/internal/party"
 	"linli/internal/testenv"
 )
 
@@ -48,6 +50,8 @@ func TestPartyDeskAddsAServicePoint(t *testing.T) {
 		{"not a number", url.Values{"name": {"楼道长"}, "location": {"幸福路12号"}, "latitude": {"北纬39度"}, "longitude": {"116.4"}}, "LOCATION_INVALID", "纬度须在-90到90之间"},
 		{"not a finite number", url.Values{"name": {"楼道长"}, "location": {"幸福路12号"}, "latitude": {"NaN"}, "longitude": {"NaN"}}, "LOCATION_INVALID", "纬度须在-90到90之间"},
 		{"infinite", url.Values{"name": {"楼道长"}, "location": {"幸福路12号"}, "latitude": {"-Inf"}, "longitude": {"Inf"}}, "LOCATION_INVALID", "纬度须在-90到90之间"},
+		{"name too long", url.Values{"name": {strings.Repeat("岗", party.MaxPointName+1)}, "location": {"幸福路12号"}}, "VALIDATION_FAILED", fmt.Sprintf("服务岗名称最多%d个字", party.MaxPointName)},
+		{"place too long", url.Values{"name": {"楼道长"}, "location": {strings.Repeat("路", party.MaxPointLocation+1)}}, "VALIDATION_FAILED", fmt.Sprintf("地点最多%d个字", party.MaxPointLocation)},
 		{"out of range", url.Values{"name": {"楼道长"}, "location": {"幸福路12号"}, "latitude": {"91"}, "longitude": {"116.4"}}, "LOCATION_INVALID", "纬度须在-90到90之间"},
 	} {
 		p := b.post("/console/party/service-points", tc.form, true)
@@ -79,6 +83,14 @@ func TestPartyDeskAddsAServicePoint(t *testing.T) {
 	want(t, b.post("/console/party/service-points", url.Values{"name": {"助老服务"}, "location": {"党群服务中心"}, "latitude": {" "}, "longitude": {""}}, true), http.StatusSeeOther)
 	if np := pointsOf(t, env, s.StaffA.Token)["助老服务"]; np == nil || np["latitude"] != nil {
 		t.Fatalf("a point without a location: %v", np)
+	}
+
+	// At the limits, padded with spaces: accepted as the API accepts it,
+	// stored trimmed.
+	full := strings.Repeat("岗", party.MaxPointName)
+	want(t, b.post("/console/party/service-points", url.Values{"name": {"  " + full + "  "}, "location": {" " + strings.Repeat("路", party.MaxPointLocation) + "\t"}}, true), http.StatusSeeOther)
+	if _, ok := pointsOf(t, env, s.StaffA.Token)[full]; !ok {
+		t.Fatal("a name at the limit, padded, was not stored trimmed")
 	}
 
 	// Staff of B add to B, whatever community the address names; A's

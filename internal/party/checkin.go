@@ -7,8 +7,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -42,23 +42,30 @@ func (s *Service) CreatePoint(ctx context.Context, a actor.Actor, in NewPoint) (
 	if err := checkLocation(in.Latitude, in.Longitude); err != nil {
 		return PointView{}, err
 	}
-	// A point has a name and a place: the console's form reaches here
-	// without the API's request validation.
-	var missing []apperr.FieldError
-	for _, f := range []struct{ field, label, v string }{{"name", "服务岗名称", in.Name}, {"location", "地点", in.Location}} {
-		if plain.Blank(f.v) {
-			missing = append(missing, apperr.FieldError{Field: f.field, Code: "required", Message: "请填写" + f.label})
+	// A point has a name and a place, each within its limit: the console's
+	// form reaches here without the API's request validation.
+	name, location := plain.Name(in.Name), plain.Name(in.Location)
+	var refused []apperr.FieldError
+	for _, f := range []struct {
+		field, label, v string
+		limit           int
+	}{{"name", "服务岗名称", name, MaxPointName}, {"location", "地点", location, MaxPointLocation}} {
+		switch {
+		case plain.Blank(f.v):
+			refused = append(refused, apperr.FieldError{Field: f.field, Code: "required", Message: "请填写" + f.label})
+		case utf8.RuneCountInString(f.v) > f.limit:
+			refused = append(refused, apperr.FieldError{Field: f.field, Code: "max", Message: fmt.Sprintf("%s最多%d个字", f.label, f.limit)})
 		}
 	}
-	if missing != nil {
-		return PointView{}, apperr.ErrValidation.WithFields(missing...)
+	if refused != nil {
+		return PointView{}, apperr.ErrValidation.WithFields(refused...)
 	}
 	communityID, err := s.scope(ctx, a, in.CommunityID)
 	if err != nil {
 		return PointView{}, err
 	}
 	p := Point{
-		ID: clock.NewID(), CommunityID: communityID, Name: strings.TrimSpace(in.Name), Location: strings.TrimSpace(in.Location),
+		ID: clock.NewID(), CommunityID: communityID, Name: name, Location: location,
 		Latitude: in.Latitude, Longitude: in.Longitude, CreatedBy: byOf(a), CreatedAt: s.clock.Now(),
 	}
 	if err := s.store.insertPoint(ctx, p); err != nil {

@@ -67,6 +67,10 @@ const (
 	// work unit's name (in characters).
 	MaxNameLen = 20
 	MaxOrgLen  = 60
+	// MaxPointName and MaxPointLocation bound a service point's name and
+	// place (in characters, as text.Name leaves them).
+	MaxPointName     = 30
+	MaxPointLocation = 100
 )
 
 // Grade is an evaluation's result (评议等次).
