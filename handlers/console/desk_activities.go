@@ -161,6 +161,11 @@ func (c *console) findWalkIn(ec echo.Context) error {
 	for _, r := range regs {
 		w.Found = append(w.Found, walkInPerson{UserID: r.Person.UserID, Name: r.RealName, Phone: r.Phone, Present: present[r.Person.UserID]})
 	}
+	if len(w.Found) > 0 {
+		// Who it found is shown with the phone masked; the box is emptied
+		// so that the whole number does not stand beside them on screen.
+		w.Phone = ""
+	}
 	return c.showActivity(ec, http.StatusOK, nil, "", w)
 }
 

@@ -98,9 +98,13 @@ func TestActivityDeskRegistersAWalkIn(t *testing.T) {
 	if w := regexp.MustCompile(`(?s)<ul class="walkins">(.*?)</ul>`).FindStringSubmatch(p.body); w == nil || !strings.Contains(w[1], "老刘") {
 		t.Fatalf("the walk-in is not listed as one: %v", w)
 	}
-	// Found again: already present, no second mark.
+	// Found again, typed without spaces: already present, no second mark;
+	// the number is not left whole in the box beside the person.
 	p = b.post(path, url.Values{"phone": {"13800138000"}}, true)
-	want(t, p, http.StatusOK, "刘建国", `<span class="tag">已到场</span>`)
+	want(t, p, http.StatusOK, "刘建国", `<span class="tag">已到场</span>`, "138****8000")
+	if strings.Contains(p.body, "13800138000") {
+		t.Fatal("the phone shown whole beside the person found")
+	}
 	if strings.Contains(p.body, `action="`+mark+`"`) {
 		t.Fatal("a person present offered to be marked again")
 	}
