@@ -217,6 +217,12 @@ test('check-in codes on a screen: a service point\'s code image loads and its li
   // The Party desk lists 幸福里's service points; one's code page shows
   // the code as an image that loads (a plain QR code without WeChat).
   await page.goto(base + '/console/party');
+  // A service point added through the desk's form is listed at once.
+  await page.getByLabel('服务岗名称').fill('文明引导岗');
+  await page.getByLabel('地点', { exact: true }).fill('小区东门岗亭');
+  await page.getByRole('button', { name: '添加', exact: true }).click();
+  await page.locator('.flash.ok', { hasText: '已添加服务岗' }).waitFor();
+  await page.locator('#service-points ~ table tr', { hasText: '文明引导岗' }).waitFor();
   const images = [];
   page.on('response', (r) => { if (/\/qrcode\.png/.test(r.url())) images.push(r); });
   // The page's timers under the test's clock: the live part asks again

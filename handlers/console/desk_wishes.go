@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -22,7 +23,10 @@ var wishDesk = Desk{Key: "wishes", Title: "心愿审核", Path: "/console/wishes
 
 type wishData struct {
 	Items []wish.View
-	More  bool
+	// Pages are the links on to the next screen and back to the first;
+	// Here is this screen's place, which the forms keep.
+	Pages pager
+	Here  template.URL
 	// Failed is the wish a refused action was about, and its reason as typed.
 	Failed, Reason string
 }
@@ -32,12 +36,19 @@ func (c *console) wishes(ec echo.Context) error {
 	return c.showWishes(ec, http.StatusOK, nil, notice, wishData{})
 }
 
+// showWishes shows a screen of the queue: the one at ?cursor= (the
+// service's cursor, as the API's), the first without.
 func (c *console) showWishes(ec echo.Context, status int, refusal *apperr.Error, notice string, d wishData) error {
-	p, err := c.App.Wishes.Queue(ec.Request().Context(), callerOf(ec), "", wish.PendingReview, page.Cursor{}, page.MaxLimit)
+	cur, err := cursorParam(ec, "cursor")
 	if err != nil {
 		return err
 	}
-	d.Items, d.More = p.Items, p.NextCursor != ""
+	p, err := c.App.Wishes.Queue(ec.Request().Context(), callerOf(ec), "", wish.PendingReview, cur, page.MaxLimit)
+	if err != nil {
+		return err
+	}
+	state := pageState(ec, "cursor")
+	d.Items, d.Pages, d.Here = p.Items, pagerOf("/console/wishes", state, "cursor", p.NextCursor), template.URL(state.Encode())
 	return c.render(ec, status, "wishes", view{Title: "心愿审核", Desk: "wishes", Error: refusal, Notice: notice, Data: d})
 }
 
@@ -57,6 +68,6 @@ func (c *console) wishAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return ec.Redirect(http.StatusSeeOther, "/console/wishes?done="+action)
+		return ec.Redirect(http.StatusSeeOther, link("/console/wishes", withDone(pageState(ec, "cursor"), action)))
 	}
 }
