@@ -70,6 +70,9 @@ var funcs = template.FuncMap{
 var formLimits = map[string]int{
 	"party.reason":        party.MaxReasonRunes,
 	"party.reviewMinutes": party.MaxReviewMinutes,
+	"party.pointName":     party.MaxPointName,
+	"party.pointLocation": party.MaxPointLocation,
+	"party.phone":         party.MaxPhoneInput,
 	"wish.reason":         wish.MaxReason,
 	"message.content":     message.MaxContent,
 	"message.reason":      message.MaxReason,
