@@ -209,3 +209,32 @@ func TestCloseWhileExpiryIsDueDoesNotHang(t *testing.T) {
 		})
 	}
 }
+
+// A writer that holds lungo's write token (a long transaction) when Close
+// comes must not hold Close up: the expiry that waits for the token is
+// given up, not kept waiting the minute lungo allows a token wait.
+func TestCloseWhileExpiryWaitsForTheWriteToken(t *testing.T) {
+	expireEvery = time.Millisecond
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	db, err := OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn, err := db.engine.Begin(ctx, true) // the writer holds the token from here on
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.engine.Abort(txn)
+	time.Sleep(20 * time.Millisecond) // ticks fall due: the expiry waits for the token
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close(ctx) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("close waited for the expiry, and the expiry for the writer's token")
+	}
+}
