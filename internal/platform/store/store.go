@@ -180,7 +180,8 @@ func (db *DB) WaitDurable() error {
 	return nil
 }
 
-// expireEvery is how often lungo removes documents past a TTL index.
+// expireEvery is how often the store (see expire) removes documents past a
+// TTL index.
 var expireEvery = time.Minute
 
 // Ping reports whether the database answers. In embedded mode a failed
