@@ -246,3 +246,51 @@ func TestBoltStorePutIsRefusedOnceLoaded(t *testing.T) {
 		t.Fatal("Put after Load must be refused")
 	}
 }
+
+// A TTL index declared before a restart still expires documents after it,
+// though nothing declares it again: the store's own expiry (lungo's never
+// runs) reads the index from the reopened file, and what it removes stays
+// removed at the next start.
+func TestBoltStoreTTLIndexExpiresAfterReopen(t *testing.T) {
+	expireEvery = time.Hour // nothing expires before the restart
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openFileT(t, dir)
+	if err := EnsureIndexes(ctx, db, []Index{{Collection: "n", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expireEvery = 20 * time.Millisecond
+	db = openFileT(t, dir)
+	now := time.Now()
+	for _, d := range []bson.M{{"_id": "old", "readAt": now.Add(-2 * time.Hour)}, {"_id": "unread"}} {
+		if _, err := db.Collection("n").InsertOne(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if n, _ := db.Collection("n").CountDocuments(ctx, bson.M{"_id": "old"}); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("after a restart a document past its TTL was not removed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expireEvery = time.Hour
+	db = openFileT(t, dir)
+	var ids []string
+	for _, d := range all(t, db, "n") {
+		ids = append(ids, d.ID)
+	}
+	if fmt.Sprint(ids) != "[unread]" {
+		t.Fatalf("after the second restart: %v, want only the unread one", ids)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,9 @@ type DB struct {
 	engine *lungo.Engine // nil for a real MongoDB
 	store  lungo.Store   // nil for a real MongoDB
 	closer func() error  // the embedded file, if any
+
+	stopExpiry context.CancelFunc // ends expire (embedded)
+	expiryDone chan struct{}      // closed when expire has returned
 }
 
 // Settings pinned in code whatever the URI says (see README, "MongoDB"):
@@ -114,12 +118,55 @@ func open(ctx context.Context, s lungo.Store, name string) (*DB, error) {
 		// Nothing watches lungo's oplog, and every commit copies it: keep
 		// one event instead of up to a thousand full documents.
 		MinOplogSize: 1, MaxOplogSize: 1, MinOplogAge: time.Nanosecond, MaxOplogAge: time.Nanosecond,
-		ExpireInterval: expireEvery,
+		// lungo's own expiry never runs (see expire): its ticker is set
+		// beyond the life of any process.
+		ExpireInterval: time.Duration(math.MaxInt64),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	return &DB{IDatabase: client.Database(name), client: client, engine: engine, store: s}, nil
+	db := &DB{IDatabase: client.Database(name), client: client, engine: engine, store: s, expiryDone: make(chan struct{})}
+	var expiryCtx context.Context
+	expiryCtx, db.stopExpiry = context.WithCancel(context.Background())
+	go db.expire(expiryCtx, expireEvery)
+	return db, nil
+}
+
+// expire removes the documents past a TTL index every interval until ctx
+// ends, as lungo's own expiry would, but stoppable before the engine
+// closes. lungo (v0.3.7) cannot close its own: Engine.Close holds the
+// engine's mutex while it waits for its expiry goroutine to return
+// (engine.go:349, 364), and that goroutine, once its ticker has fired,
+// needs the same mutex to begin, abort or commit its transaction
+// (engine.go:377-400 into 126, 154, 176, 228): a close that meets a due
+// tick hangs for good. Close ends this loop first and waits for it, so the
+// engine's close waits for nothing that needs its lock.
+//
+// A failed expiry is tried again at the next tick; a failed commit of the
+// embedded file is sticky and shown by Ping.
+func (db *DB) expire(ctx context.Context, interval time.Duration) {
+	defer close(db.expiryDone)
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		if ctx.Err() != nil { // both were ready: stopping wins
+			return
+		}
+		txn, err := db.engine.Begin(ctx, true) // waits for a writer's token, or for ctx
+		if err != nil {
+			continue
+		}
+		if err := txn.Expire(); err != nil {
+			db.engine.Abort(txn)
+			continue
+		}
+		_ = db.engine.Commit(txn)
+	}
 }
 
 // WaitDurable returns once every write made before the call is on disk
@@ -133,7 +180,8 @@ func (db *DB) WaitDurable() error {
 	return nil
 }
 
-// expireEvery is how often lungo removes documents past a TTL index.
+// expireEvery is how often the store (see expire) removes documents past a
+// TTL index.
 var expireEvery = time.Minute
 
 // Ping reports whether the database answers. In embedded mode a failed
@@ -151,6 +199,8 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close releases the database.
 func (db *DB) Close(ctx context.Context) error {
 	if db.engine != nil {
+		db.stopExpiry()
+		<-db.expiryDone // never waits on the engine's lock while the engine holds it
 		db.engine.Close()
 		if db.closer != nil {
 			return db.closer()

@@ -162,3 +162,81 @@ func TestTTLIndexRemovesOldDocumentsAndKeepsThoseWithoutTheField(t *testing.T) {
 		t.Fatalf("%d documents left, want the recent and the unread", n)
 	}
 }
+
+// Closing the embedded store while TTL expiry is due must not hang.
+// lungo's own expiry goroutine, woken by its ticker as Close begins, waits
+// for the engine's lock while the engine's Close holds it and waits for
+// that goroutine. With expiry every 50µs and closes landing at every point
+// of the cycle, a tick is due at nearly every close. A close that hangs
+// never returns, so it fails the test (not CI) after ten seconds: a bound
+// far above any close, whose file flush waits for an fsync on a disk other
+// tests share, so a slow disk does not look like a hang.
+func TestCloseWhileExpiryIsDueDoesNotHang(t *testing.T) {
+	expireEvery = 50 * time.Microsecond
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	ix := []Index{{Collection: "n", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: time.Hour}}
+	for _, tc := range []struct {
+		name   string
+		closes int
+		open   func(t *testing.T) (*DB, error)
+	}{
+		{"memory", 300, func(*testing.T) (*DB, error) { return OpenMemory(ctx) }},
+		{"file", 100, func(t *testing.T) (*DB, error) { return OpenFile(ctx, t.TempDir(), "linli") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range tc.closes {
+				db, err := tc.open(t)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := EnsureIndexes(ctx, db, ix); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Collection("n").InsertOne(ctx, bson.M{"_id": "old", "readAt": time.Now().Add(-2 * time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Duration(i%8) * 25 * time.Microsecond) // closes land at every point of the expiry cycle
+				closed := make(chan error, 1)
+				go func() { closed <- db.Close(ctx) }()
+				select {
+				case err := <-closed:
+					if err != nil {
+						t.Fatalf("close %d: %v", i+1, err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("close %d of %d hung: lungo's expiry and the engine's Close wait for each other", i+1, tc.closes)
+				}
+			}
+		})
+	}
+}
+
+// A writer that holds lungo's write token (a long transaction) when Close
+// comes must not hold Close up: the expiry that waits for the token is
+// given up, not kept waiting the minute lungo allows a token wait.
+func TestCloseWhileExpiryWaitsForTheWriteToken(t *testing.T) {
+	expireEvery = time.Millisecond
+	t.Cleanup(func() { expireEvery = time.Minute })
+	ctx := context.Background()
+	db, err := OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn, err := db.engine.Begin(ctx, true) // the writer holds the token from here on
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.engine.Abort(txn)
+	time.Sleep(20 * time.Millisecond) // ticks fall due: the expiry waits for the token
+	closed := make(chan error, 1)
+	go func() { closed <- db.Close(ctx) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("close waited for the expiry, and the expiry for the writer's token")
+	}
+}
