@@ -86,6 +86,17 @@ func (w *outboxWorld) approved(t *testing.T, a actor.Actor) string {
 	return reg
 }
 
+// servedInB is the member's registration in B, approved there by staff of
+// B (with whatever notifier is set): a later approval in A moves them home.
+func (w *outboxWorld) servedInB(t *testing.T) string {
+	t.Helper()
+	reg := w.register(t, w.member, w.street.B.CommunityID)
+	if _, err := w.env.App.Party.Approve(context.Background(), w.staffB, reg, w.street.B1.GridID); err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
 // checkIn is a's open check-in at a new service point of A, by the code
 // staff of A show there; it answers the check-in's ID.
 func (w *outboxWorld) checkIn(t *testing.T, a actor.Actor) string {

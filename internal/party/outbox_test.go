@@ -55,10 +55,7 @@ func TestPartyNoticesAreOwedInTheDocumentWhenTheNotifierFails(t *testing.T) {
 
 	// The member first served in B (approved there while the notifier
 	// worked), then registers in A: approving A ends B (moving home).
-	regB := w.register(t, w.member, s.B.CommunityID)
-	if _, err := p.Approve(ctx, w.staffB, regB, s.B1.GridID); err != nil {
-		t.Fatal(err)
-	}
+	regB := w.servedInB(t)
 	if n, _ := w.told(t, "party:approved:"+regB); n != 1 {
 		t.Fatalf("with the notifier up the approval is told at once: %d", n)
 	}
@@ -143,10 +140,7 @@ func TestPartyNoticesSurviveAProcessStoppingAfterTheWrite(t *testing.T) {
 	ctx := context.Background()
 	p, s := w.env.App.Party, w.street
 	year := w.env.Clock.Now().Year()
-	regB := w.register(t, w.member, s.B.CommunityID)
-	if _, err := p.Approve(ctx, w.staffB, regB, s.B1.GridID); err != nil {
-		t.Fatal(err)
-	}
+	regB := w.servedInB(t)
 	regA := w.register(t, w.member, s.A.CommunityID)
 	regOther := w.register(t, w.other, s.A.CommunityID)
 	checkin := w.flaggedCheckin(t)
