@@ -1,18 +1,12 @@
 package console_test
 
 import (
-	"bytes"
-	"image/png"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	sessions "linli/internal/console"
 	"linli/internal/platform/clock"
@@ -20,6 +14,7 @@ import (
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
 	"linli/internal/testenv"
+	"linli/internal/testenv/qrscan"
 )
 
 // getHX asks as htmx does when the page refreshes a part of itself.
@@ -61,29 +56,6 @@ func codeImage(t *testing.T, env *testenv.Env, b *browser, src string, refreshAt
 		t.Fatalf("expiry header %q, want %v", got, expiresAt)
 	}
 	return []byte(p.body)
-}
-
-// scan reads a plain QR code as a phone would: the scene of the page it opens.
-func scan(t *testing.T, body []byte, page string) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("the QR code does not read: %v", err)
-	}
-	p, query, ok := strings.Cut(res.GetText(), "?")
-	q, err := url.ParseQuery(query)
-	if !ok || err != nil || p != page || q.Get("scene") == "" {
-		t.Fatalf("the QR code says %q, want %s?scene=…", res.GetText(), page)
-	}
-	return q.Get("scene")
 }
 
 type apiCode struct {
@@ -169,7 +141,7 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 	if !strings.HasPrefix(src, base+"/qrcode.png?v=") {
 		t.Fatalf("image %s", src)
 	}
-	scene := scan(t, codeImage(t, env, b, src, shown.RefreshAt, shown.ExpiresAt), qrcode.ActivityPage)
+	scene := qrscan.Scene(t, codeImage(t, env, b, src, shown.RefreshAt, shown.ExpiresAt), qrcode.ActivityPage)
 	if scene != shown.Code {
 		t.Fatalf("the image's scene %q is not the current code %q", scene, shown.Code)
 	}
@@ -200,7 +172,7 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 	}
 	var now apiCode
 	env.Get("/api/v1/staff/activities/"+a.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &now)
-	if got := scan(t, codeImage(t, env, b, next, now.RefreshAt, now.ExpiresAt), qrcode.ActivityPage); got == scene || got != now.Code {
+	if got := qrscan.Scene(t, codeImage(t, env, b, next, now.RefreshAt, now.ExpiresAt), qrcode.ActivityPage); got == scene || got != now.Code {
 		t.Fatalf("the next image's scene %q (was %q, now %q)", got, scene, now.Code)
 	}
 
@@ -256,7 +228,7 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 	want(t, p, http.StatusOK, "楼道长&lt;b&gt;", "幸福路12号楼道", shown.RefreshAt.In(clock.China).Format("15:04")+`</time> 更换`,
 		`width="`+strconv.Itoa(qrcode.Size)+`" height="`+strconv.Itoa(qrcode.Size)+`"`) // the image's own size: no reflow as it loads
 	wantPolls(t, p, base+"/code/live", int(shown.RefreshAt.Sub(env.Clock.Now())/time.Second), 20)
-	scene := scan(t, codeImage(t, env, b, shownImage(t, p), shown.RefreshAt, shown.ExpiresAt), qrcode.ServicePointPage)
+	scene := qrscan.Scene(t, codeImage(t, env, b, shownImage(t, p), shown.RefreshAt, shown.ExpiresAt), qrcode.ServicePointPage)
 	if scene != shown.Code {
 		t.Fatalf("the image's scene %q is not the current code %q", scene, shown.Code)
 	}
