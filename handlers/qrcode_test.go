@@ -1,24 +1,19 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
-	"image/png"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"linli/handlers"
 	"linli/internal/platform/qrcode"
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
 	"linli/internal/testenv"
+	"linli/internal/testenv/qrscan"
 )
 
 // withFakeWeChatCodes points the product's codes at a fake WeChat, as
@@ -233,30 +228,6 @@ func TestServicePointMiniProgramCodeChecksInWithItsScene(t *testing.T) {
 	checkIn(t, env, s.ResidentA2.Token, ahead, http.StatusUnprocessableEntity, "CHECKIN_CODE_INVALID")
 }
 
-// scanned reads a plain QR code as a phone would and returns the scene of
-// the page it opens.
-func scanned(t *testing.T, body []byte, page string) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("the QR code does not read: %v", err)
-	}
-	p, query, ok := strings.Cut(res.GetText(), "?")
-	q, err := url.ParseQuery(query)
-	if !ok || err != nil || p != page || q.Get("scene") == "" {
-		t.Fatalf("the QR code says %q, want %s?scene=…", res.GetText(), page)
-	}
-	return q.Get("scene")
-}
-
 // Without WeChat (the demo on one machine) the same routes give a plain QR
 // code of page?scene=<code>; what a phone reads from it checks in.
 func TestPlainQRCodesWithoutWeChatCheckInEndToEnd(t *testing.T) {
@@ -270,7 +241,7 @@ func TestPlainQRCodesWithoutWeChatCheckInEndToEnd(t *testing.T) {
 	reloginStreet(env, s)
 
 	_, _, body := image(t, env, "/api/v1/staff/activities/"+a.ID+"/qrcode.png", s.StaffA.Token, "image/png")
-	scene := scanned(t, body, qrcode.ActivityPage)
+	scene := qrscan.Scene(t, body, qrcode.ActivityPage)
 	var in struct{ Activity struct{ ID, Title string } }
 	env.Post("/api/v1/activities/checkin", s.ResidentA.Token, map[string]any{"code": scene}).Want(t, http.StatusOK).Decode(t, &in)
 	if in.Activity.ID != a.ID {
@@ -278,7 +249,7 @@ func TestPlainQRCodesWithoutWeChatCheckInEndToEnd(t *testing.T) {
 	}
 
 	_, _, body = image(t, env, "/api/v1/staff/party/service-points/"+pt+"/qrcode.png", s.StaffA.Token, "image/png")
-	if c := checkIn(t, env, s.ResidentA2.Token, scanned(t, body, qrcode.ServicePointPage), http.StatusCreated); c.State != "open" {
+	if c := checkIn(t, env, s.ResidentA2.Token, qrscan.Scene(t, body, qrcode.ServicePointPage), http.StatusCreated); c.State != "open" {
 		t.Fatalf("checked in: %+v", c)
 	}
 }
@@ -289,7 +260,7 @@ func TestCodeImagesWithRedisDown(t *testing.T) {
 	s := env.Street()
 	pt := servicePoint(t, env, s.StaffA.Token, s.A.CommunityID, "楼道长")
 	_, _, body := image(t, env, "/api/v1/staff/party/service-points/"+pt+"/qrcode.png", s.StaffA.Token, "image/png")
-	scanned(t, body, qrcode.ServicePointPage)
+	qrscan.Scene(t, body, qrcode.ServicePointPage)
 	fake := withFakeWeChatCodes(t, env)
 	_, _, body = image(t, env, "/api/v1/staff/party/service-points/"+pt+"/qrcode.png", s.StaffA.Token, "image/jpeg")
 	if len(body) < 2 || body[0] != 0xFF || len(fake.Codes()) != 1 {

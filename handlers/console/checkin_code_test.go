@@ -1,18 +1,12 @@
 package console_test
 
 import (
-	"bytes"
-	"image/png"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	sessions "linli/internal/console"
 	"linli/internal/platform/clock"
@@ -20,6 +14,7 @@ import (
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
 	"linli/internal/testenv"
+	"linli/internal/testenv/qrscan"
 )
 
 // getHX asks as htmx does when the page refreshes a part of itself.
@@ -63,29 +58,6 @@ func codeImage(t *testing.T, env *testenv.Env, b *browser, src string, refreshAt
 	return []byte(p.body)
 }
 
-// scan reads a plain QR code as a phone would: the scene of the page it opens.
-func scan(t *testing.T, body []byte, page string) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("the QR code does not read: %v", err)
-	}
-	p, query, ok := strings.Cut(res.GetText(), "?")
-	q, err := url.ParseQuery(query)
-	if !ok || err != nil || p != page || q.Get("scene") == "" {
-		t.Fatalf("the QR code says %q, want %s?scene=…", res.GetText(), page)
-	}
-	return q.Get("scene")
-}
-
 type apiCode struct {
 	Code                 string
 	RefreshAt, ExpiresAt time.Time
@@ -111,17 +83,8 @@ func rfc3339(t time.Time) string {
 func TestActivityCheckinCodeScreen(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
-	var a struct{ ID string }
-	env.Post("/api/v1/staff/activities", s.StaffA.Token, map[string]any{
-		"title": "重阳节包饺子<script>", "description": "社区党群服务中心一起包饺子，给独居老人送去。", "location": "党群服务中心一楼活动室",
-		"startAt": "2026-03-02T11:00:00+08:00", "endAt": "2026-03-02T12:00:00+08:00",
-		"signupOpensAt": "2026-03-02T08:00:00+08:00", "signupClosesAt": "2026-03-02T10:30:00+08:00",
-		"capacity": 1, "audience": "all",
-	}).Want(t, http.StatusCreated).Decode(t, &a)
-	for _, tok := range []string{s.ResidentA.Token, s.ResidentA2.Token} { // one confirmed, one waitlisted
-		env.Post("/api/v1/activities/"+a.ID+"/signup", tok, nil).Want(t, http.StatusOK)
-	}
-	base := "/console/activities/" + a.ID
+	id := dumplings(t, env, s)
+	base := "/console/activities/" + id
 	live := base + "/code/live"
 
 	b := newBrowser(t, env)
@@ -160,7 +123,7 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 	// At the door.
 	env.Clock.Set(time.Date(2026, 3, 2, 10, 46, 0, 0, clock.China))
 	var shown apiCode
-	env.Get("/api/v1/staff/activities/"+a.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &shown)
+	env.Get("/api/v1/staff/activities/"+id+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &shown)
 	p = b.get(base + "/code")
 	want(t, p, http.StatusOK, "重阳节包饺子&lt;script&gt;", "党群服务中心一楼活动室", "微信扫一扫",
 		`datetime="`+rfc3339(shown.RefreshAt)+`">`+shown.RefreshAt.In(clock.China).Format("15:04")+`</time> 更换`)
@@ -169,7 +132,7 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 	if !strings.HasPrefix(src, base+"/qrcode.png?v=") {
 		t.Fatalf("image %s", src)
 	}
-	scene := scan(t, codeImage(t, env, b, src, shown.RefreshAt, shown.ExpiresAt), qrcode.ActivityPage)
+	scene := qrscan.Scene(t, codeImage(t, env, b, src, shown.RefreshAt, shown.ExpiresAt), qrcode.ActivityPage)
 	if scene != shown.Code {
 		t.Fatalf("the image's scene %q is not the current code %q", scene, shown.Code)
 	}
@@ -178,7 +141,7 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 		MySignup struct{ CheckedInAt *time.Time }
 	}
 	env.Post("/api/v1/activities/checkin", s.ResidentA.Token, map[string]any{"code": scene}).Want(t, http.StatusOK).Decode(t, &in)
-	if in.Activity.ID != a.ID || in.MySignup.CheckedInAt == nil {
+	if in.Activity.ID != id || in.MySignup.CheckedInAt == nil {
 		t.Fatalf("checked in: %+v", in)
 	}
 	env.Post("/api/v1/activities/checkin", s.ResidentA2.Token, map[string]any{"code": scene}).
@@ -199,8 +162,8 @@ func TestActivityCheckinCodeScreen(t *testing.T) {
 		t.Fatal("the same image URL for the next code: the browser would keep the old one")
 	}
 	var now apiCode
-	env.Get("/api/v1/staff/activities/"+a.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &now)
-	if got := scan(t, codeImage(t, env, b, next, now.RefreshAt, now.ExpiresAt), qrcode.ActivityPage); got == scene || got != now.Code {
+	env.Get("/api/v1/staff/activities/"+id+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &now)
+	if got := qrscan.Scene(t, codeImage(t, env, b, next, now.RefreshAt, now.ExpiresAt), qrcode.ActivityPage); got == scene || got != now.Code {
 		t.Fatalf("the next image's scene %q (was %q, now %q)", got, scene, now.Code)
 	}
 
@@ -225,17 +188,16 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 	s := env.Street()
 	reg := registerParty(t, env, s.ResidentA.Token, s.A.CommunityID, "张建国")
 	env.Post("/api/v1/staff/party/registrations/"+reg+"/approve", s.StaffA.Token, map[string]any{}).Want(t, http.StatusOK)
-	var pt struct{ ID string }
-	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
+	pt := createPoint(t, env, s.StaffA.Token, map[string]any{
 		"communityId": s.A.CommunityID, "name": "楼道长<b>", "location": "幸福路12号楼道",
-	}).Want(t, http.StatusCreated).Decode(t, &pt)
-	base := "/console/party/service-points/" + pt.ID
+	})
+	base := "/console/party/service-points/" + pt
 
 	other := newBrowser(t, env)
 	other.signIn(s.StaffB.StaffID)
 	p := other.get("/console/party")
 	want(t, p, http.StatusOK, "本社区还没有服务岗")
-	if strings.Contains(p.body, pt.ID) || strings.Contains(p.body, "楼道长") {
+	if strings.Contains(p.body, pt) || strings.Contains(p.body, "楼道长") {
 		t.Fatal("B's desk lists A's service point")
 	}
 	for _, path := range []string{base + "/code", base + "/code/live", base + "/qrcode.png"} {
@@ -251,12 +213,12 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 	want(t, b.get("/console/party"), http.StatusOK, "楼道长&lt;b&gt;", `href="`+base+`/code"`)
 	env.Clock.Advance(90 * time.Second) // inside a window, not at its start
 	var shown apiCode
-	env.Get("/api/v1/staff/party/service-points/"+pt.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &shown)
+	env.Get("/api/v1/staff/party/service-points/"+pt+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &shown)
 	p = b.get(base + "/code")
 	want(t, p, http.StatusOK, "楼道长&lt;b&gt;", "幸福路12号楼道", shown.RefreshAt.In(clock.China).Format("15:04")+`</time> 更换`,
 		`width="`+strconv.Itoa(qrcode.Size)+`" height="`+strconv.Itoa(qrcode.Size)+`"`) // the image's own size: no reflow as it loads
 	wantPolls(t, p, base+"/code/live", int(shown.RefreshAt.Sub(env.Clock.Now())/time.Second), 20)
-	scene := scan(t, codeImage(t, env, b, shownImage(t, p), shown.RefreshAt, shown.ExpiresAt), qrcode.ServicePointPage)
+	scene := qrscan.Scene(t, codeImage(t, env, b, shownImage(t, p), shown.RefreshAt, shown.ExpiresAt), qrcode.ServicePointPage)
 	if scene != shown.Code {
 		t.Fatalf("the image's scene %q is not the current code %q", scene, shown.Code)
 	}
@@ -285,13 +247,12 @@ func TestServicePointCheckinCodeScreen(t *testing.T) {
 func TestCodeScreenDoesNotKeepASessionAlive(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
-	var pt struct{ ID string }
-	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
+	pt := createPoint(t, env, s.StaffA.Token, map[string]any{
 		"communityId": s.A.CommunityID, "name": "垃圾分类督导", "location": "3号楼垃圾站",
-	}).Want(t, http.StatusCreated).Decode(t, &pt)
+	})
 	b := newBrowser(t, env)
 	b.signIn(s.StaffA.StaffID)
-	base := "/console/party/service-points/" + pt.ID
+	base := "/console/party/service-points/" + pt
 	want(t, b.get(base+"/code"), http.StatusOK, "垃圾分类督导")
 	opened := env.Clock.Now()
 	for range 13 { // an hour at a time, past half the session's life and past its end
@@ -361,15 +322,14 @@ func TestCancelledActivityCodeScreenStops(t *testing.T) {
 func TestOpeningPagesKeepsASessionAlive(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
-	var pt struct{ ID string }
-	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
+	pt := createPoint(t, env, s.StaffA.Token, map[string]any{
 		"communityId": s.A.CommunityID, "name": "老年食堂助餐", "location": "社区食堂",
-	}).Want(t, http.StatusCreated).Decode(t, &pt)
+	})
 	b := newBrowser(t, env)
 	b.signIn(s.StaffA.StaffID)
 	for h := range 30 { // an hour at a time, well past SessionTTL
 		env.Clock.Advance(time.Hour)
-		req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/console/party/service-points/"+pt.ID+"/code", nil)
+		req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/console/party/service-points/"+pt+"/code", nil)
 		req.Header.Set("Sec-Fetch-Dest", "document")
 		if p := b.do(req); p.status != http.StatusOK || !strings.Contains(p.body, "老年食堂助餐") {
 			t.Fatalf("after %d hours of use the page answers %d", h+1, p.status)

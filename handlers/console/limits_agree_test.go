@@ -66,23 +66,16 @@ func TestReasonLimitsAreOneRuleForTheAPIAndTheConsole(t *testing.T) {
 	// The review note of a flagged check-in.
 	keep := registerParty(t, env, s.ResidentA.Token, s.A.CommunityID, "张建国")
 	want(t, b.post("/console/party/registrations/"+keep+"/approve", url.Values{"gridId": {s.A1.GridID}}, true), http.StatusSeeOther)
-	var point, code, ck struct{ ID, Code string }
-	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
-		"communityId": s.A.CommunityID, "name": "楼道长", "location": "幸福路12号楼道", "latitude": 39.9, "longitude": 116.4,
-	}).Want(t, http.StatusCreated).Decode(t, &point)
-	env.Get("/api/v1/staff/party/service-points/"+point.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &code)
-	env.Post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": code.Code, "latitude": 31.2, "longitude": 121.5}).
-		Want(t, http.StatusCreated).Decode(t, &ck)
-	env.Post("/api/v1/party/checkins/"+ck.ID+"/checkout", s.ResidentA.Token, nil).Want(t, http.StatusOK)
-	review := "/api/v1/staff/party/checkins/" + ck.ID + "/review"
+	ck := flaggedCheckout(t, env, s)
+	review := "/api/v1/staff/party/checkins/" + ck + "/review"
 	r = env.Post(review, s.StaffA.Token, map[string]any{"minutes": 30, "note": over}).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
 	if m := fieldMessage(t, r, "note"); m != "复核说明不能超过200个字" {
 		t.Fatalf("API message: %q", m)
 	}
-	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"30"}, "note": {over}}, true),
+	want(t, b.post("/console/party/checkins/"+ck+"/review", url.Values{"minutes": {"30"}, "note": {over}}, true),
 		http.StatusUnprocessableEntity, "VALIDATION_FAILED", "复核说明不能超过200个字")
 	env.Post(review, s.StaffA.Token, map[string]any{"minutes": 30, "note": padded}).Want(t, http.StatusOK)
-	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"40"}, "note": {padded}}, true), http.StatusSeeOther)
+	want(t, b.post("/console/party/checkins/"+ck+"/review", url.Values{"minutes": {"40"}, "note": {padded}}, true), http.StatusSeeOther)
 
 	// The wish reject reason.
 	post := func() string {

@@ -71,6 +71,19 @@ func walk(t *testing.T, b *browser, path, list string, rowRe *regexp.Regexp, sec
 	return rows, screens
 }
 
+// walksAsTheAPI walks list's screens from path (walk) and api's pages
+// with token (apiWalk): the API has n rows, the screens are 2, and they
+// show each of the API's rows once, in its order.
+func walksAsTheAPI(t *testing.T, b *browser, env *testenv.Env, token, path, list string, rowRe *regexp.Regexp, section func(string) string, api string, n int, what string) {
+	t.Helper()
+	got, screens := walk(t, b, path, list, rowRe, section)
+	rows := apiWalk(t, env, token, api)
+	if len(rows) != n || screens != 2 {
+		t.Fatalf("%s: %d in the API over %d screens, want %d over 2", what, len(rows), screens, n)
+	}
+	onceInOrder(t, what, got, rows)
+}
+
 // onceInOrder fails unless got is want: every row once, in order.
 func onceInOrder(t *testing.T, what string, got, want []string) {
 	t.Helper()
@@ -177,12 +190,7 @@ func TestWishDeskPagesOn(t *testing.T) {
 	b := newBrowser(t, env)
 	b.signIn(s.StaffA.StaffID)
 	rowRe := regexp.MustCompile(`<li class="wish" id="wish-([0-9a-f]+)">`)
-	got, screens := walk(t, b, "/console/wishes", "cursor", rowRe, whole)
-	api := apiWalk(t, env, s.StaffA.Token, "/api/v1/staff/wishes?state=pending_review")
-	if len(api) != n || screens != 2 {
-		t.Fatalf("%d wishes pending in the API over %d screens, want %d over 2", len(api), screens, n)
-	}
-	onceInOrder(t, "wish desk", got, api)
+	walksAsTheAPI(t, b, env, s.StaffA.Token, "/console/wishes", "cursor", rowRe, whole, "/api/v1/staff/wishes?state=pending_review", n, "wish desk")
 	straddles(t, env, s.StaffA.Token, "/api/v1/staff/wishes?state=pending_review", "createdAt")
 
 	// An action on the second screen comes back to the second screen.
@@ -232,12 +240,7 @@ func TestActivityDeskPagesOn(t *testing.T) {
 	upcoming := func(body string) string { return strings.Split(body, "<h2>已结束</h2>")[0] }
 	past := func(body string) string { return strings.Split(body, "<h2>已结束</h2>")[1] }
 
-	got, screens := walk(t, b, "/console/activities", "upcoming", rowRe, upcoming)
-	api := apiWalk(t, env, s.StaffA.Token, "/api/v1/staff/activities?when=upcoming")
-	if len(api) != n || screens != 2 {
-		t.Fatalf("%d upcoming in the API over %d screens, want %d over 2", len(api), screens, n)
-	}
-	onceInOrder(t, "upcoming activities", got, api)
+	walksAsTheAPI(t, b, env, s.StaffA.Token, "/console/activities", "upcoming", rowRe, upcoming, "/api/v1/staff/activities?when=upcoming", n, "upcoming activities")
 	straddles(t, env, s.StaffA.Token, "/api/v1/staff/activities?when=upcoming", "startAt")
 	badCursors(t, b, env, s.StaffA.Token, "/console/activities", "upcoming", "/api/v1/staff/activities?when=upcoming",
 		bAct.ID, day.UnixMilli(), "乙社区的活动")
@@ -246,12 +249,7 @@ func TestActivityDeskPagesOn(t *testing.T) {
 	env.Clock.Set(day.Add(7 * 24 * time.Hour))
 	b.signIn(s.StaffA.StaffID)
 	token := env.Login(s.StaffA.OpenID, "王红")
-	got, screens = walk(t, b, "/console/activities", "past", rowRe, past)
-	api = apiWalk(t, env, token, "/api/v1/staff/activities?when=past")
-	if len(api) != n || screens != 2 {
-		t.Fatalf("%d past in the API over %d screens, want %d over 2", len(api), screens, n)
-	}
-	onceInOrder(t, "past activities", got, api)
+	walksAsTheAPI(t, b, env, token, "/console/activities", "past", rowRe, past, "/api/v1/staff/activities?when=past", n, "past activities")
 	straddles(t, env, token, "/api/v1/staff/activities?when=past", "startAt")
 	badCursors(t, b, env, token, "/console/activities", "past", "/api/v1/staff/activities?when=past",
 		bAct.ID, day.UnixMilli(), "乙社区的活动")
@@ -275,11 +273,10 @@ func TestPartyDeskPagesOn(t *testing.T) {
 	// again: flagged check-ins.
 	var points []string
 	for i := range n {
-		var p struct{ ID string }
-		env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
+		p := createPoint(t, env, s.StaffA.Token, map[string]any{
 			"communityId": s.A.CommunityID, "name": fmt.Sprintf("服务岗%02d", i), "location": "幸福路12号", "latitude": 39.9, "longitude": 116.4,
-		}).Want(t, http.StatusCreated).Decode(t, &p)
-		points = append(points, p.ID)
+		})
+		points = append(points, p)
 	}
 	for range n {
 		var code, ck struct{ ID, Code string }
@@ -292,10 +289,9 @@ func TestPartyDeskPagesOn(t *testing.T) {
 	}
 	// Another community's rows, for cursors from there.
 	bReg := registerParty(t, env, s.ResidentB.Token, s.B.CommunityID, "乙社区党员")
-	var bPoint struct{ ID string }
-	env.Post("/api/v1/staff/party/service-points", s.StaffB.Token, map[string]any{
+	bPoint := createPoint(t, env, s.StaffB.Token, map[string]any{
 		"communityId": s.B.CommunityID, "name": "乙社区服务岗", "location": "乙社区",
-	}).Want(t, http.StatusCreated).Decode(t, &bPoint)
+	})
 
 	b := newBrowser(t, env)
 	b.signIn(s.StaffA.StaffID)
@@ -305,12 +301,7 @@ func TestPartyDeskPagesOn(t *testing.T) {
 		{"points", "point", "/api/v1/staff/party/service-points"},
 	} {
 		rowRe := regexp.MustCompile(`id="` + l.row + `-([0-9a-f]+)"`)
-		got, screens := walk(t, b, "/console/party", l.list, rowRe, whole)
-		api := apiWalk(t, env, s.StaffA.Token, l.api)
-		if len(api) != n || screens != 2 {
-			t.Fatalf("%d %s in the API over %d screens, want %d over 2", len(api), l.list, screens, n)
-		}
-		onceInOrder(t, l.list, got, api)
+		walksAsTheAPI(t, b, env, s.StaffA.Token, "/console/party", l.list, rowRe, whole, l.api, n, l.list)
 	}
 
 	// Paging one list keeps the others where they are: the second screen of
@@ -334,8 +325,8 @@ func TestPartyDeskPagesOn(t *testing.T) {
 
 	for _, l := range []struct{ list, api, foreign, secret string }{
 		{"registrations", "/api/v1/staff/party/registrations?state=pending", bReg, "乙社区党员"},
-		{"checkins", "/api/v1/staff/party/checkins?flagged=true", bPoint.ID, "乙社区服务岗"},
-		{"points", "/api/v1/staff/party/service-points", bPoint.ID, "乙社区服务岗"},
+		{"checkins", "/api/v1/staff/party/checkins?flagged=true", bPoint, "乙社区服务岗"},
+		{"points", "/api/v1/staff/party/service-points", bPoint, "乙社区服务岗"},
 	} {
 		badCursors(t, b, env, s.StaffA.Token, "/console/party", l.list, l.api, l.foreign, 0, l.secret)
 	}

@@ -96,14 +96,7 @@ func TestPartyDesk(t *testing.T) {
 	want(t, b.post("/console/party/registrations/"+keep+"/approve", nil, true), http.StatusConflict, "PARTY_REGISTRATION_NOT_PENDING", "该报到申请已处理过")
 
 	// The approved member checks in far from a service point: flagged.
-	var point, code, ck struct{ ID, Code string }
-	env.Post("/api/v1/staff/party/service-points", s.StaffA.Token, map[string]any{
-		"communityId": s.A.CommunityID, "name": "楼道长", "location": "幸福路12号楼道", "latitude": 39.9, "longitude": 116.4,
-	}).Want(t, http.StatusCreated).Decode(t, &point)
-	env.Get("/api/v1/staff/party/service-points/"+point.ID+"/checkin-code", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &code)
-	env.Post("/api/v1/party/checkins", s.ResidentA.Token, map[string]any{"code": code.Code, "latitude": 31.2, "longitude": 121.5}).
-		Want(t, http.StatusCreated).Decode(t, &ck)
-	env.Post("/api/v1/party/checkins/"+ck.ID+"/checkout", s.ResidentA.Token, nil).Want(t, http.StatusOK)
+	ck := flaggedCheckout(t, env, s)
 	minutes := func() float64 {
 		var l struct {
 			Items []struct {
@@ -113,7 +106,7 @@ func TestPartyDesk(t *testing.T) {
 		}
 		env.Get("/api/v1/staff/party/checkins?flagged=true", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &l)
 		for _, c := range l.Items {
-			if c.ID == ck.ID {
+			if c.ID == ck {
 				return c.Minutes
 			}
 		}
@@ -123,18 +116,18 @@ func TestPartyDesk(t *testing.T) {
 	before := minutes()
 
 	p = other.get("/console/party")
-	if strings.Contains(p.body, ck.ID) || strings.Contains(p.body, "楼道长") {
+	if strings.Contains(p.body, ck) || strings.Contains(p.body, "楼道长") {
 		t.Fatal("B's desk shows A's check-in")
 	}
-	want(t, other.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"600"}, "note": {"越权复核"}}, true), http.StatusNotFound, "CHECKIN_NOT_FOUND")
-	want(t, b.get("/console/party"), http.StatusOK, "checkin-"+ck.ID, "楼道长", "签到位置离服务点较远")
+	want(t, other.post("/console/party/checkins/"+ck+"/review", url.Values{"minutes": {"600"}, "note": {"越权复核"}}, true), http.StatusNotFound, "CHECKIN_NOT_FOUND")
+	want(t, b.get("/console/party"), http.StatusOK, "checkin-"+ck, "楼道长", "签到位置离服务点较远")
 	// A review needs minutes that are a number, and a note.
-	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"很多"}, "note": {"x"}}, true), http.StatusUnprocessableEntity, "SERVICE_MINUTES_OUT_OF_RANGE")
-	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"45"}, "note": {" "}}, true), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	want(t, b.post("/console/party/checkins/"+ck+"/review", url.Values{"minutes": {"很多"}, "note": {"x"}}, true), http.StatusUnprocessableEntity, "SERVICE_MINUTES_OUT_OF_RANGE")
+	want(t, b.post("/console/party/checkins/"+ck+"/review", url.Values{"minutes": {"45"}, "note": {" "}}, true), http.StatusUnprocessableEntity, "VALIDATION_FAILED")
 	if got := minutes(); got != before {
 		t.Fatalf("refused reviews changed the minutes: %v → %v", before, got)
 	}
-	want(t, b.post("/console/party/checkins/"+ck.ID+"/review", url.Values{"minutes": {"45"}, "note": {"核实在楼道服务<script>"}}, true), http.StatusSeeOther)
+	want(t, b.post("/console/party/checkins/"+ck+"/review", url.Values{"minutes": {"45"}, "note": {"核实在楼道服务<script>"}}, true), http.StatusSeeOther)
 	if got := minutes(); got != 45 {
 		t.Fatalf("reviewed minutes: %v", got)
 	}

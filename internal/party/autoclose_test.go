@@ -2,57 +2,28 @@ package party_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
-	"linli/internal/actor"
-	"linli/internal/notify"
 	"linli/internal/party"
 	"linli/internal/platform/store"
-	"linli/internal/testenv"
 )
-
-type down struct{}
-
-func (down) Notify(context.Context, notify.Notice) error {
-	return errors.New("notices store unreachable")
-}
 
 // A check-in left open past its day is closed by the sweep and its member
 // told; when the notice cannot be stored the check-in stays owed, and a
 // later sweep tells the member, once, however often it runs.
 func TestTheAutoCloseNoticeSurvivesAFailingNotifier(t *testing.T) {
-	env := testenv.New(t)
-	s := env.Street()
+	w := newOutboxWorld(t)
+	env, member := w.env, w.member
 	ctx := context.Background()
-	staff, err := env.App.Accounts.Actor(ctx, s.StaffA.UserID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	member := actor.Actor{UserID: s.ResidentA.UserID}
-	r, err := env.App.Party.Register(ctx, member, party.Draft{RealName: "刘建国", PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.App.Party.Approve(ctx, staff, r.ID, s.A1.GridID); err != nil {
-		t.Fatal(err)
-	}
-	pt, err := env.App.Party.CreatePoint(ctx, staff, party.NewPoint{CommunityID: s.A.CommunityID, Name: "楼道长", Location: "1号楼"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := env.App.Party.CheckinCode(ctx, staff, pt.ID)
-	c, err := env.App.Party.CheckIn(ctx, member, party.CheckinRequest{Code: code.Code})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.approved(t, member)
+	checkin := w.checkIn(t, member)
 	env.Clock.Advance(30 * time.Hour) // past the end of its day, never checked out
 	told := func() int {
 		t.Helper()
-		n, err := env.DB.Collection("notifications").CountDocuments(ctx, bson.M{"kind": "party.checkin.autoclosed", "refId": c.ID})
+		n, err := env.DB.Collection("notifications").CountDocuments(ctx, bson.M{"kind": "party.checkin.autoclosed", "refId": checkin})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +31,7 @@ func TestTheAutoCloseNoticeSurvivesAFailingNotifier(t *testing.T) {
 	}
 	stored := func() party.Checkin {
 		t.Helper()
-		got, err := store.FindOne[party.Checkin](ctx, env.DB.Collection("party_checkins"), bson.M{"_id": c.ID}, nil)
+		got, err := store.FindOne[party.Checkin](ctx, env.DB.Collection("party_checkins"), bson.M{"_id": checkin}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,11 +49,7 @@ func TestTheAutoCloseNoticeSurvivesAFailingNotifier(t *testing.T) {
 		t.Fatalf("told %d times with the store down", n)
 	}
 	env.App.Party.SetNotifier(up)
-	for range 3 {
-		if err := env.App.Party.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.sweeps(t, 3)
 	if n := told(); n != 1 {
 		t.Fatalf("the member was told %d times, want once", n)
 	}

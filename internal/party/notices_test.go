@@ -101,12 +101,9 @@ func (r *racing) Notify(ctx context.Context, n notify.Notice) error {
 func TestPartyHandOverRacingTheSweepTellsAndRemovesOnce(t *testing.T) {
 	w := newOutboxWorld(t)
 	ctx := context.Background()
-	p, s := w.env.App.Party, w.street
+	p := w.env.App.Party
 	year := w.env.Clock.Now().Year()
-	reg := w.register(t, w.member, s.A.CommunityID)
-	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
-		t.Fatal(err)
-	}
+	reg := w.approved(t, w.member)
 	up := p.SetNotifier(down{})
 	if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Qualified, ""); err != nil { // owes version 1
 		t.Fatal(err)
@@ -147,12 +144,9 @@ func TestPartyHandOverRacingTheSweepTellsAndRemovesOnce(t *testing.T) {
 func TestPartyEvaluationBetweenAReadAndItsWriteIsReadAgain(t *testing.T) {
 	w := newOutboxWorld(t)
 	ctx := context.Background()
-	p, s := w.env.App.Party, w.street
+	p := w.env.App.Party
 	year := w.env.Clock.Now().Year()
-	reg := w.register(t, w.member, s.A.CommunityID)
-	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
-		t.Fatal(err)
-	}
+	reg := w.approved(t, w.member)
 	defer p.SetNotifier(p.SetNotifier(down{}))
 	var inner error
 	p.BetweenReadAndWrite(true, func() { _, inner = p.Evaluate(ctx, w.staffA, reg, year, party.Excellent, "第二位评议人") })
@@ -195,12 +189,9 @@ func TestPartyReviewBetweenAReadAndItsWriteIsAConflict(t *testing.T) {
 func TestPartyEvaluationOutrunOnEveryReadWritesNothing(t *testing.T) {
 	w := newOutboxWorld(t)
 	ctx := context.Background()
-	p, s := w.env.App.Party, w.street
+	p := w.env.App.Party
 	year := w.env.Clock.Now().Year()
-	reg := w.register(t, w.member, s.A.CommunityID)
-	if _, err := p.Approve(ctx, w.staffA, reg, s.A1.GridID); err != nil {
-		t.Fatal(err)
-	}
+	reg := w.approved(t, w.member)
 	defer p.SetNotifier(p.SetNotifier(down{}))
 	others := 0
 	var other func()

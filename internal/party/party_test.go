@@ -43,42 +43,19 @@ func TestMasks(t *testing.T) {
 // credited (the process stopped between the two writes) is credited by the
 // sweep, once, however often it runs.
 func TestSweepFinishesWhatAStoppedProcessOwed(t *testing.T) {
-	env := testenv.New(t)
-	s := env.Street()
+	w := newOutboxWorld(t)
+	env, member := w.env, w.member
 	ctx := context.Background()
-	staff, err := env.App.Accounts.Actor(ctx, s.StaffA.UserID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	member := actor.Actor{UserID: s.ResidentA.UserID}
-	r, err := env.App.Party.Register(ctx, member, party.Draft{RealName: "刘建国", PartyOrganization: "市交通局机关党委", CommunityID: s.A.CommunityID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.App.Party.Approve(ctx, staff, r.ID, s.A1.GridID); err != nil {
-		t.Fatal(err)
-	}
-	pt, err := env.App.Party.CreatePoint(ctx, staff, party.NewPoint{CommunityID: s.A.CommunityID, Name: "楼道长", Location: "1号楼"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := env.App.Party.CheckinCode(ctx, staff, pt.ID)
-	c, err := env.App.Party.CheckIn(ctx, member, party.CheckinRequest{Code: code.Code})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.approved(t, member)
+	checkin := w.checkIn(t, member)
 	// The close happened; the credit did not (as if the process stopped).
 	env.Clock.Advance(75 * time.Minute)
-	_, err = env.DB.Collection("party_checkins").UpdateOne(ctx, bson.M{"_id": c.ID}, bson.M{
+	_, err := env.DB.Collection("party_checkins").UpdateOne(ctx, bson.M{"_id": checkin}, bson.M{
 		"$set": bson.M{"state": party.Closed, "minutes": 75, "creditOwed": true, "checkedOutAt": env.Clock.Now()}, "$unset": bson.M{"openSlot": ""}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 3 {
-		if err := env.App.Party.Sweep(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.sweeps(t, 3)
 	tot, err := env.App.Ledger.YearOf(ctx, member.UserID, env.Clock.Now().Year())
 	if err != nil || tot.Minutes != 75 || tot.Count[ledger.Checkin] != 1 {
 		t.Fatalf("credited once by the sweep: %+v %v", tot, err)
