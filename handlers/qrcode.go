@@ -2,19 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/platform/qrcode"
-)
-
-// The headers of a code image (qrcode.SetHeaders): when the next code is
-// shown (fetch the image again then) and when the one in the image stops
-// being accepted.
-const (
-	HeaderCodeRefreshAt = qrcode.HeaderRefreshAt
-	HeaderCodeExpiresAt = qrcode.HeaderExpiresAt
 )
 
 // activityQRCode answers the mini-program code of an activity's current
@@ -30,11 +21,8 @@ func (s *server) activityQRCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	img, err := s.App.Codes.Activity(ctx, code.Code, code.ExpiresAt.Sub(s.now()))
-	if err != nil {
-		return err
-	}
-	return s.sendCode(c, img, code.RefreshAt, code.ExpiresAt)
+	shown := qrcode.Shown{Code: code.Code, RefreshAt: code.RefreshAt, ExpiresAt: code.ExpiresAt}
+	return s.App.Codes.Write(ctx, c.Response(), qrcode.ActivityPage, shown, s.now())
 }
 
 // servicePointQRCode answers the mini-program code of a service point's
@@ -49,19 +37,8 @@ func (s *server) servicePointQRCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	img, err := s.App.Codes.ServicePoint(ctx, code.Code, code.ExpiresAt.Sub(s.now()))
-	if err != nil {
-		return err
-	}
-	return s.sendCode(c, img, code.RefreshAt, code.ExpiresAt)
-}
-
-// sendCode answers a check-in code image (a mini-program code from WeChat,
-// image/jpeg; a plain QR code without it, image/png), kept by the browser
-// until the next code is shown, and says when that is (qrcode.SetHeaders).
-func (s *server) sendCode(c echo.Context, code qrcode.Code, refreshAt, expiresAt time.Time) error {
-	qrcode.SetHeaders(c.Response().Header(), s.now(), refreshAt, expiresAt)
-	return c.Blob(http.StatusOK, code.ContentType, code.Image)
+	shown := qrcode.Shown{Code: code.Code, RefreshAt: code.RefreshAt, ExpiresAt: code.ExpiresAt}
+	return s.App.Codes.Write(ctx, c.Response(), qrcode.ServicePointPage, shown, s.now())
 }
 
 // checkInActivityByCode checks the caller in with a scanned code alone:

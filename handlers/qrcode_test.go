@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"linli/handlers"
 	"linli/internal/platform/qrcode"
 	"linli/internal/platform/wechat"
 	"linli/internal/platform/wechat/wechattest"
@@ -40,10 +39,10 @@ func image(t *testing.T, env *testenv.Env, path, token, contentType string) (ref
 		t.Fatalf("content type %q, want %q", ct, contentType)
 	}
 	var err error
-	if refreshAt, err = time.Parse(time.RFC3339, r.Header.Get(handlers.HeaderCodeRefreshAt)); err != nil {
+	if refreshAt, err = time.Parse(time.RFC3339, r.Header.Get(qrcode.HeaderRefreshAt)); err != nil {
 		t.Fatalf("refresh header: %v", err)
 	}
-	if expiresAt, err = time.Parse(time.RFC3339, r.Header.Get(handlers.HeaderCodeExpiresAt)); err != nil {
+	if expiresAt, err = time.Parse(time.RFC3339, r.Header.Get(qrcode.HeaderExpiresAt)); err != nil {
 		t.Fatalf("expiry header: %v", err)
 	}
 	// Kept by the browser until the refresh and not a moment after: a

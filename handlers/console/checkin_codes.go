@@ -178,11 +178,8 @@ func (c *console) activityQRCode(ec echo.Context) error {
 	if err != nil {
 		return err
 	}
-	img, err := c.App.Codes.Activity(ctx, code.Code, code.ExpiresAt.Sub(c.App.Clock.Now()))
-	if err != nil {
-		return err
-	}
-	return c.sendCode(ec, img, code.RefreshAt, code.ExpiresAt)
+	shown := qrcode.Shown{Code: code.Code, RefreshAt: code.RefreshAt, ExpiresAt: code.ExpiresAt}
+	return c.App.Codes.Write(ctx, ec.Response(), qrcode.ActivityPage, shown, c.App.Clock.Now())
 }
 
 // pointQRCode is the image of a service point's current check-in code.
@@ -192,16 +189,6 @@ func (c *console) pointQRCode(ec echo.Context) error {
 	if err != nil {
 		return err
 	}
-	img, err := c.App.Codes.ServicePoint(ctx, code.Code, code.ExpiresAt.Sub(c.App.Clock.Now()))
-	if err != nil {
-		return err
-	}
-	return c.sendCode(ec, img, code.RefreshAt, code.ExpiresAt)
-}
-
-// sendCode answers a code image with the API's headers: kept by the
-// browser until the next code is shown.
-func (c *console) sendCode(ec echo.Context, img qrcode.Code, refreshAt, expiresAt time.Time) error {
-	qrcode.SetHeaders(ec.Response().Header(), c.App.Clock.Now(), refreshAt, expiresAt)
-	return ec.Blob(http.StatusOK, img.ContentType, img.Image)
+	shown := qrcode.Shown{Code: code.Code, RefreshAt: code.RefreshAt, ExpiresAt: code.ExpiresAt}
+	return c.App.Codes.Write(ctx, ec.Response(), qrcode.ServicePointPage, shown, c.App.Clock.Now())
 }

@@ -205,3 +205,27 @@ func SetHeaders(h http.Header, now, refreshAt, expiresAt time.Time) {
 	h.Set(HeaderRefreshAt, refreshAt.In(clock.China).Format(time.RFC3339))
 	h.Set(HeaderExpiresAt, expiresAt.In(clock.China).Format(time.RFC3339))
 }
+
+// Shown is a check-in code as a screen shows it: the code (the scene of its
+// mini-program code), when the next one is shown and when it stops being
+// accepted.
+type Shown struct {
+	Code                 string
+	RefreshAt, ExpiresAt time.Time
+}
+
+// Write answers the image of code opening page (ActivityPage,
+// ServicePointPage): made, or read from the cache while the code is good,
+// and sent with SetHeaders' headers (now is the server's clock). The API's
+// image routes and the console's answer with it alike.
+func (c *Coder) Write(ctx context.Context, w http.ResponseWriter, page string, code Shown, now time.Time) error {
+	img, err := c.For(ctx, page, code.Code, code.ExpiresAt.Sub(now))
+	if err != nil {
+		return err
+	}
+	SetHeaders(w.Header(), now, code.RefreshAt, code.ExpiresAt)
+	w.Header().Set("Content-Type", img.ContentType)
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(img.Image)
+	return err
+}
