@@ -270,7 +270,7 @@ func TestCodeImagesWithRedisDown(t *testing.T) {
 // With WeChat configured the product's codes are WeChat's.
 func TestAppMakesMiniProgramCodesWithWeChat(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
-	code, err := env.App.Codes.ServicePoint(context.Background(), "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", time.Minute)
+	code, err := env.App.Codes.For(context.Background(), qrcode.ServicePointPage, "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", time.Minute)
 	if err != nil || code.ContentType != "image/jpeg" {
 		t.Fatalf("%s %v", code.ContentType, err)
 	}

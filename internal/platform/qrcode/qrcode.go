@@ -172,20 +172,6 @@ const (
 	ServicePointPage = "pages/party/checkin"
 )
 
-// Activity is the mini-program code of an activity's check-in: page
-// ActivityPage, scene the activity's current check-in code, cached for ttl
-// (until that code expires).
-func (c *Coder) Activity(ctx context.Context, checkinCode string, ttl time.Duration) (Code, error) {
-	return c.For(ctx, ActivityPage, checkinCode, ttl)
-}
-
-// ServicePoint is the mini-program code of a Party-member service point's
-// check-in: page ServicePointPage, scene the point's current check-in
-// code, cached for ttl (until that code expires).
-func (c *Coder) ServicePoint(ctx context.Context, checkinCode string, ttl time.Duration) (Code, error) {
-	return c.For(ctx, ServicePointPage, checkinCode, ttl)
-}
-
 // The headers of a check-in code image: when the next code is shown (fetch
 // the image again then) and when the one in the image stops being accepted.
 const (

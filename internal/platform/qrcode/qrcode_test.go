@@ -23,7 +23,7 @@ func TestPlainQRCodeWithoutWeChatIsCachedForItsTTL(t *testing.T) {
 	rdb, _ := testenv.Redis(t)
 	c := qrcode.New(nil, rdb, nil)
 	ctx := context.Background()
-	code, err := c.Activity(ctx, scene, 5*time.Minute)
+	code, err := c.For(ctx, qrcode.ActivityPage, scene, 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +41,11 @@ func TestPlainQRCodeWithoutWeChatIsCachedForItsTTL(t *testing.T) {
 	if ttl := rdb.TTL(ctx, keys[0]).Val(); ttl <= 4*time.Minute || ttl > 5*time.Minute {
 		t.Fatalf("a code good for 5 minutes is kept %v", ttl)
 	}
-	again, err := c.Activity(ctx, scene, 5*time.Minute)
+	again, err := c.For(ctx, qrcode.ActivityPage, scene, 5*time.Minute)
 	if err != nil || !bytes.Equal(again.Image, code.Image) {
 		t.Fatalf("cached code differs: %v", err)
 	}
-	other, err := c.ServicePoint(ctx, scene, 5*time.Minute)
+	other, err := c.For(ctx, qrcode.ServicePointPage, scene, 5*time.Minute)
 	if err != nil || bytes.Equal(other.Image, code.Image) {
 		t.Fatalf("a service point's code is its own: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestMiniProgramCodeFromWeChatIsCached(t *testing.T) {
 	fake := wechattest.New(t)
 	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), rdb, nil)
 	ctx := context.Background()
-	code, err := c.ServicePoint(ctx, scene, time.Minute)
+	code, err := c.For(ctx, qrcode.ServicePointPage, scene, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,14 +81,14 @@ func TestMiniProgramCodeFromWeChatIsCached(t *testing.T) {
 	if got := fake.CodeRequests(); len(got) != 1 || got[0].Scene != scene || got[0].Page != qrcode.ServicePointPage || got[0].Width != qrcode.Size {
 		t.Fatalf("codes asked: %+v", got)
 	}
-	if _, err := c.ServicePoint(ctx, scene, time.Minute); err != nil {
+	if _, err := c.For(ctx, qrcode.ServicePointPage, scene, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.Codes()); n != 1 {
 		t.Fatalf("asked WeChat %d times; the second comes from the cache", n)
 	}
 	fake.FailNext(45009)
-	if _, err := c.Activity(ctx, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
+	if _, err := c.For(ctx, qrcode.ActivityPage, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
 		t.Fatalf("WeChat failing: %v", err)
 	}
 }
@@ -104,7 +104,7 @@ func TestConcurrentRequestsForOneCodeMakeOne(t *testing.T) {
 	errs := make(chan error, 20)
 	for range 20 {
 		wg.Go(func() {
-			_, err := c.Activity(context.Background(), scene, time.Minute)
+			_, err := c.For(context.Background(), qrcode.ActivityPage, scene, time.Minute)
 			errs <- err
 		})
 	}
@@ -142,10 +142,10 @@ func TestAWaiterLeavingDoesNotFailTheOthers(t *testing.T) {
 	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil)
 	var wg sync.WaitGroup
 	var stayed error
-	wg.Go(func() { _, stayed = c.Activity(context.Background(), scene, time.Minute) })
+	wg.Go(func() { _, stayed = c.For(context.Background(), qrcode.ActivityPage, scene, time.Minute) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	_, left := c.Activity(ctx, scene, time.Minute)
+	_, left := c.For(ctx, qrcode.ActivityPage, scene, time.Minute)
 	madeWhenLeft := len(fake.Codes())
 	wg.Wait()
 	if !errors.Is(left, context.DeadlineExceeded) || madeWhenLeft != 0 {
@@ -169,13 +169,13 @@ func TestACodeForAPageNotReleasedIsRefused(t *testing.T) {
 	rdb, _ := testenv.Redis(t)
 	c := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), nil, nil)
 	ctx := context.Background()
-	if _, err := c.Activity(ctx, scene, time.Minute); err != nil {
+	if _, err := c.For(ctx, qrcode.ActivityPage, scene, time.Minute); err != nil {
 		t.Fatalf("a released page: %v", err)
 	}
 	if got := fake.CodeRequests(); len(got) != 1 || got[0].EnvVersion != "" || (got[0].CheckPath != nil && !*got[0].CheckPath) {
 		t.Fatalf("asked for %+v: the released version, its page checked", got)
 	}
-	if _, err := c.ServicePoint(ctx, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
+	if _, err := c.For(ctx, qrcode.ServicePointPage, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
 		t.Fatalf("a page the released mini-program lacks: %v", err)
 	}
 }
