@@ -89,15 +89,7 @@ func (s *server) partyCheckIn(c echo.Context) error {
 }
 
 func (s *server) partyCheckout(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := s.App.Party.Checkout(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return step(c, s.App.Party.Checkout)
 }
 
 // queryYear reads ?year= (0 when absent: this year).
