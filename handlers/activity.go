@@ -198,19 +198,9 @@ type checkinRequest struct {
 }
 
 func (s *server) checkInActivity(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req checkinRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	m, err := s.App.Activities.CheckIn(c.Request().Context(), callerOf(c), id, req.Code)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, m)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req checkinRequest) (activity.MySignup, error) {
+		return s.App.Activities.CheckIn(ctx, who, id, req.Code)
+	})
 }
 
 func (s *server) activitySignups(c echo.Context) error {

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -103,15 +102,7 @@ func (s *server) listStaff(c echo.Context) error {
 }
 
 func (s *server) deactivateStaff(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	st, err := s.App.Accounts.DeactivateStaff(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return step(c, s.App.Accounts.DeactivateStaff)
 }
 
 type setSecretaryRequest struct {
@@ -119,17 +110,7 @@ type setSecretaryRequest struct {
 }
 
 func (s *server) setSecretary(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req setSecretaryRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	st, err := s.App.Accounts.SetSecretary(c.Request().Context(), callerOf(c), id, *req.Secretary)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req setSecretaryRequest) (account.StaffView, error) {
+		return s.App.Accounts.SetSecretary(ctx, who, id, *req.Secretary)
+	})
 }

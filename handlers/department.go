@@ -1,10 +1,11 @@
 package handlers
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/labstack/echo/v4"
 
+	"linli/internal/actor"
 	"linli/internal/department"
 	"linli/internal/platform/page"
 )
@@ -40,21 +41,15 @@ type updateDepartmentRequest struct {
 }
 
 func (s *server) updateDepartment(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req updateDepartmentRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	d, err := s.App.Departments.Update(c.Request().Context(), callerOf(c), id, department.Fields{
-		Name: req.Name, LiaisonName: req.LiaisonName, LiaisonPhone: req.LiaisonPhone, Active: *req.Active,
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req updateDepartmentRequest) (department.View, error) {
+		d, err := s.App.Departments.Update(ctx, who, id, department.Fields{
+			Name: req.Name, LiaisonName: req.LiaisonName, LiaisonPhone: req.LiaisonPhone, Active: *req.Active,
+		})
+		if err != nil {
+			return department.View{}, err
+		}
+		return department.ViewOf(d), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, department.ViewOf(d))
 }
 
 func (s *server) listDepartments(c echo.Context) error {

@@ -89,15 +89,7 @@ func (s *server) partyCheckIn(c echo.Context) error {
 }
 
 func (s *server) partyCheckout(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := s.App.Party.Checkout(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return step(c, s.App.Party.Checkout)
 }
 
 // queryYear reads ?year= (0 when absent: this year).
@@ -208,19 +200,9 @@ type rejectPartyRequest struct {
 }
 
 func (s *server) rejectPartyRegistration(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req rejectPartyRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Party.Reject(c.Request().Context(), callerOf(c), id, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req rejectPartyRequest) (party.RegistrationView, error) {
+		return s.App.Party.Reject(ctx, who, id, req.Reason)
+	})
 }
 
 type memberGridRequest struct {
@@ -394,17 +376,7 @@ type reviewRequest struct {
 }
 
 func (s *server) reviewCheckin(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req reviewRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	v, err := s.App.Party.Review(c.Request().Context(), callerOf(c), id, *req.Minutes, req.Note)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req reviewRequest) (party.CheckinView, error) {
+		return s.App.Party.Review(ctx, who, id, *req.Minutes, req.Note)
+	})
 }

@@ -1,10 +1,11 @@
 package handlers
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/labstack/echo/v4"
 
+	"linli/internal/actor"
 	"linli/internal/message"
 	"linli/internal/platform/clock"
 	"linli/internal/platform/page"
@@ -49,16 +50,19 @@ func (s *server) staffMessage(c echo.Context) error {
 	return cached(c, message.StaffView(m, s.now()))
 }
 
+// staffEntry is the answer to a staff transition: the event it appended and
+// the message after it, as staff see them.
+func staffEntry(m message.Message, ev message.Event, err error) (entryResponse, error) {
+	if err != nil {
+		return entryResponse{}, err
+	}
+	return entry(m, ev, true), nil
+}
+
 func (s *server) acceptMessage(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	m, ev, err := s.App.Messages.Accept(c.Request().Context(), callerOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, entry(m, ev, true))
+	return step(c, func(ctx context.Context, who actor.Actor, id string) (entryResponse, error) {
+		return staffEntry(s.App.Messages.Accept(ctx, who, id))
+	})
 }
 
 type replyRequest struct {
@@ -90,19 +94,9 @@ type resolveRequest struct {
 }
 
 func (s *server) resolveMessage(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req resolveRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	m, ev, err := s.App.Messages.Resolve(c.Request().Context(), callerOf(c), id, req.Resolution)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, entry(m, ev, true))
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req resolveRequest) (entryResponse, error) {
+		return staffEntry(s.App.Messages.Resolve(ctx, who, id, req.Resolution))
+	})
 }
 
 type transferRequest struct {
@@ -111,19 +105,9 @@ type transferRequest struct {
 }
 
 func (s *server) transferMessage(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req transferRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	m, ev, err := s.App.Messages.Transfer(c.Request().Context(), callerOf(c), id, req.StaffID, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, entry(m, ev, true))
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req transferRequest) (entryResponse, error) {
+		return staffEntry(s.App.Messages.Transfer(ctx, who, id, req.StaffID, req.Reason))
+	})
 }
 
 type escalateRequest struct {
@@ -183,22 +167,12 @@ type classifyRequest struct {
 }
 
 func (s *server) classifyMessage(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req classifyRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	in := message.Classification{Category: req.Category, Complex: req.Complex, Reason: req.Reason}
-	if req.Urgency != nil {
-		u := message.Urgency(*req.Urgency)
-		in.Urgency = &u
-	}
-	m, ev, err := s.App.Messages.Classify(c.Request().Context(), callerOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, entry(m, ev, true))
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req classifyRequest) (entryResponse, error) {
+		in := message.Classification{Category: req.Category, Complex: req.Complex, Reason: req.Reason}
+		if req.Urgency != nil {
+			u := message.Urgency(*req.Urgency)
+			in.Urgency = &u
+		}
+		return staffEntry(s.App.Messages.Classify(ctx, who, id, in))
+	})
 }
