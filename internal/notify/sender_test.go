@@ -113,6 +113,16 @@ func (r *rig) prime() {
 	r.must(r.client.CheckText(r.ctx, "openid-x", "", "你好"))
 }
 
+// queued primes the fake, gives u1 credits for the message template,
+// queues the notice "k" to u1 and returns sender "s1" on the fake WeChat.
+func (r *rig) queued(credits int) *notify.Sender {
+	r.t.Helper()
+	r.prime()
+	r.accept("u1", credits)
+	r.notice("u1", "k")
+	return r.sender("s1", r.client)
+}
+
 func TestSendSpendsOneCreditAndNeverSendsWithout(t *testing.T) {
 	r := newRig(t)
 	r.accept("u1", 1)
@@ -152,10 +162,7 @@ func TestKindWithoutTemplateStaysInApp(t *testing.T) {
 // credit, after backoffs that grow.
 func TestTransientFailuresRetryWithBackoffAndDeliverOnce(t *testing.T) {
 	r := newRig(t)
-	r.prime()
-	r.accept("u1", 1)
-	r.notice("u1", "k")
-	s := r.sender("s1", r.client)
+	s := r.queued(1)
 	r.fake.FailNext(-1) // system busy
 	r.must(s.Run(r.ctx))
 	d := r.delivery("k")
@@ -190,10 +197,7 @@ func TestTransientFailuresRetryWithBackoffAndDeliverOnce(t *testing.T) {
 
 func TestSenderGivesUpAfterItsAttemptsAndGivesTheCreditBack(t *testing.T) {
 	r := newRig(t)
-	r.prime()
-	r.accept("u1", 1)
-	r.notice("u1", "k")
-	s := r.sender("s1", r.client)
+	s := r.queued(1)
 	for i := range 6 {
 		r.fake.FailNext(-1)
 		r.must(s.Run(r.ctx))
@@ -223,11 +227,9 @@ func TestPermanentErrorsGiveUpAtOnceWithTheReason(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint(c.code), func(t *testing.T) {
 			r := newRig(t)
-			r.prime()
-			r.accept("u1", 3)
-			r.notice("u1", "k")
+			s := r.queued(3)
 			r.fake.FailNext(c.code)
-			r.must(r.sender("s1", r.client).Run(r.ctx))
+			r.must(s.Run(r.ctx))
 			d := r.delivery("k")
 			if d.State != notify.Failed || d.Reason != c.reason || d.Attempts != 1 || d.Due != nil {
 				t.Fatalf("%+v", d)
@@ -522,10 +524,7 @@ func TestBackoffsOfOneOutageAreSpread(t *testing.T) {
 // again; the inbox still has it.
 func TestTimedOutSendIsNotSentTwice(t *testing.T) {
 	r := newRig(t)
-	r.prime()
-	r.accept("u1", 2)
-	r.notice("u1", "k")
-	s := r.sender("s1", r.client)
+	s := r.queued(2)
 	r.fake.SetDelay(2500 * time.Millisecond) // the client gives up after 2 s
 	_ = s.Run(r.ctx)
 	r.fake.SetDelay(0)
