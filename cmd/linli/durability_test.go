@@ -80,11 +80,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd, base := child(t, dir)
-	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
-	if code != 200 {
-		t.Fatalf("dev-login: %d %v", code, login)
-	}
-	token := login["token"].(string)
+	token := devToken(t, base)
 
 	var mu sync.Mutex
 	var acked []string
@@ -113,26 +109,11 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 			}
 		})
 	}
-	// Kill once a good number of writes were acknowledged.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	killOnceAcked(t, cmd, func() int {
 		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	close(stop)
-	wg.Wait()
-	if len(acked) < 10 {
-		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
-	}
+		defer mu.Unlock()
+		return len(acked)
+	}, stop, &wg)
 
 	_, base = child(t, dir)
 	for _, id := range acked {
@@ -141,6 +122,36 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged writes, all found after SIGKILL and restart", len(acked))
+}
+
+// devToken logs in dev-resident-1 on the child at base.
+func devToken(t testing.TB, base string) string {
+	t.Helper()
+	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
+	if code != 200 {
+		t.Fatalf("dev-login: %d %v", code, login)
+	}
+	return login["token"].(string)
+}
+
+// killOnceAcked kills the child with SIGKILL once a good number of writes
+// were acknowledged (acked counts them; 30 s at most), then stops the
+// writers and waits for them: at least 10 must have been acknowledged.
+func killOnceAcked(t *testing.T, cmd *exec.Cmd, acked func() int, stop chan struct{}, wg *sync.WaitGroup) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for acked() < 60 && !time.Now().After(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if n := acked(); n < 10 {
+		t.Fatalf("only %d writes acknowledged before the kill", n)
+	}
 }
 
 // post is call without t.Fatal on a dropped connection.
@@ -171,11 +182,7 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd, base := child(t, dir)
-	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
-	if code != 200 {
-		t.Fatalf("dev-login: %d %v", code, login)
-	}
-	token := login["token"].(string)
+	token := devToken(t, base)
 	type sent struct{ key, body, id string }
 	var mu sync.Mutex
 	var acked, inFlight []sent
@@ -208,25 +215,11 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 			}
 		})
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	killOnceAcked(t, cmd, func() int {
 		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	close(stop)
-	wg.Wait()
-	if len(acked) < 10 {
-		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
-	}
+		defer mu.Unlock()
+		return len(acked)
+	}, stop, &wg)
 
 	_, base = child(t, dir)
 	outcomes := map[string]int{}
