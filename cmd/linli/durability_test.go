@@ -84,36 +84,25 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 
 	var mu sync.Mutex
 	var acked []string
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				body := fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)
-				code, m, err := post(base+"/api/v1/messages", token, body)
-				if err != nil { // the process is gone
-					return
-				}
-				if code != 201 {
-					t.Errorf("post: %d %v", code, m)
-					return
-				}
-				mu.Lock()
-				acked = append(acked, m["id"].(string))
-				mu.Unlock()
-			}
-		})
-	}
-	killOnceAcked(t, cmd, func() int {
+	writeUntilKilled(t, cmd, func(w, i int) bool {
+		body := fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)
+		code, m, err := post(base+"/api/v1/messages", token, body)
+		if err != nil { // the process is gone
+			return false
+		}
+		if code != 201 {
+			t.Errorf("post: %d %v", code, m)
+			return false
+		}
+		mu.Lock()
+		acked = append(acked, m["id"].(string))
+		mu.Unlock()
+		return true
+	}, func() int {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(acked)
-	}, stop, &wg)
+	})
 
 	_, base = child(t, dir)
 	for _, id := range acked {
@@ -134,11 +123,29 @@ func devToken(t testing.TB, base string) string {
 	return login["token"].(string)
 }
 
-// killOnceAcked kills the child with SIGKILL once a good number of writes
-// were acknowledged (acked counts them; 30 s at most), then stops the
-// writers and waits for them: at least 10 must have been acknowledged.
-func killOnceAcked(t *testing.T, cmd *exec.Cmd, acked func() int, stop chan struct{}, wg *sync.WaitGroup) {
+// writeUntilKilled runs four writers, each calling write(w, i) for
+// i = 0, 1, … until it says stop, and kills the child with SIGKILL once
+// a good number of writes were acknowledged (acked counts them; 30 s at
+// most); then it stops the writers and waits for them: at least 10 must
+// have been acknowledged.
+func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool, acked func() int) {
 	t.Helper()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if !write(w, i) {
+					return
+				}
+			}
+		})
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for acked() < 60 && !time.Now().After(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -186,40 +193,29 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 	type sent struct{ key, body, id string }
 	var mu sync.Mutex
 	var acked, inFlight []sent
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				s := sent{key: fmt.Sprintf("key-%d-%d", w, i), body: fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)}
-				code, m, err := keyedPost(base, token, s.key, s.body)
-				mu.Lock()
-				if err != nil { // the process is gone
-					inFlight = append(inFlight, s)
-					mu.Unlock()
-					return
-				}
-				if code != 201 {
-					mu.Unlock()
-					t.Errorf("post: %d %v", code, m)
-					return
-				}
-				s.id = m["id"].(string)
-				acked = append(acked, s)
-				mu.Unlock()
-			}
-		})
-	}
-	killOnceAcked(t, cmd, func() int {
+	writeUntilKilled(t, cmd, func(w, i int) bool {
+		s := sent{key: fmt.Sprintf("key-%d-%d", w, i), body: fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)}
+		code, m, err := keyedPost(base, token, s.key, s.body)
+		mu.Lock()
+		if err != nil { // the process is gone
+			inFlight = append(inFlight, s)
+			mu.Unlock()
+			return false
+		}
+		if code != 201 {
+			mu.Unlock()
+			t.Errorf("post: %d %v", code, m)
+			return false
+		}
+		s.id = m["id"].(string)
+		acked = append(acked, s)
+		mu.Unlock()
+		return true
+	}, func() int {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(acked)
-	}, stop, &wg)
+	})
 
 	_, base = child(t, dir)
 	outcomes := map[string]int{}
