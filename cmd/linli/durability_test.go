@@ -161,11 +161,15 @@ func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool, ac
 	}
 }
 
-// post is call without t.Fatal on a dropped connection.
-func post(url, token, body string) (int, map[string]any, error) {
+// post is call without t.Fatal on a dropped connection; headers are
+// further header names and values.
+func post(url, token, body string, headers ...string) (int, map[string]any, error) {
 	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -250,18 +254,5 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 }
 
 func keyedPost(base, token, key, body string) (int, map[string]any, error) {
-	req, _ := http.NewRequest("POST", base+"/api/v1/messages", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Idempotency-Key", key)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
-		return 0, nil, err
-	}
-	return res.StatusCode, m, nil
+	return post(base+"/api/v1/messages", token, body, "Idempotency-Key", key)
 }
