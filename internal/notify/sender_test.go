@@ -123,6 +123,34 @@ func (r *rig) queued(credits int) *notify.Sender {
 	return r.sender("s1", r.client)
 }
 
+// everyone gives users u0 … u(n-1) a credit each and queues one notice
+// to each, keyed "k" and the user.
+func (r *rig) everyone(n int) {
+	r.t.Helper()
+	for i := range n {
+		u := fmt.Sprint("u", i)
+		r.accept(u, 1)
+		r.notice(u, "k"+u)
+	}
+}
+
+// sentOnceEach fails unless the fake WeChat was sent n messages, no two to
+// the same person.
+func (r *rig) sentOnceEach(n int) {
+	r.t.Helper()
+	sends := r.fake.Sends()
+	seen := map[string]bool{}
+	for _, s := range sends {
+		if seen[s.ToUser] {
+			r.t.Fatalf("%s sent twice", s.ToUser)
+		}
+		seen[s.ToUser] = true
+	}
+	if len(sends) != n {
+		r.t.Fatalf("%d sends, want %d", len(sends), n)
+	}
+}
+
 func TestSendSpendsOneCreditAndNeverSendsWithout(t *testing.T) {
 	r := newRig(t)
 	r.accept("u1", 1)
@@ -276,11 +304,7 @@ func TestTwoSendersNeverSendTheSameRecord(t *testing.T) {
 	r := newRig(t)
 	r.prime()
 	const n = 60
-	for i := range n {
-		u := fmt.Sprint("u", i)
-		r.accept(u, 1)
-		r.notice(u, "k"+u)
-	}
+	r.everyone(n)
 	var wg sync.WaitGroup
 	for i := range 4 {
 		s := r.sender(fmt.Sprint("s", i), r.client)
@@ -291,17 +315,7 @@ func TestTwoSendersNeverSendTheSameRecord(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	sends := r.fake.Sends()
-	seen := map[string]bool{}
-	for _, s := range sends {
-		if seen[s.ToUser] {
-			t.Fatalf("%s sent twice", s.ToUser)
-		}
-		seen[s.ToUser] = true
-	}
-	if len(sends) != n {
-		t.Fatalf("%d sends, want %d", len(sends), n)
-	}
+	r.sentOnceEach(n)
 	left, err := r.db.Collection("notifications").CountDocuments(r.ctx, bson.M{"wechat.state": bson.M{"$ne": notify.Sent}})
 	r.must(err)
 	if left != 0 {
@@ -332,11 +346,7 @@ func TestWorkerStoppedMidBatchLosesNothing(t *testing.T) {
 	r := newRig(t)
 	r.prime()
 	const n = 10
-	for i := range n {
-		u := fmt.Sprint("u", i)
-		r.accept(u, 1)
-		r.notice(u, "k"+u)
-	}
+	r.everyone(n)
 	ctx, cancel := context.WithCancel(r.ctx)
 	stop := &stopAfter{next: r.client, k: 3, cancel: cancel}
 	_ = r.sender("s1", stop).Run(ctx)
@@ -349,17 +359,7 @@ func TestWorkerStoppedMidBatchLosesNothing(t *testing.T) {
 		t.Fatalf("%d still queued, want %d", queued, n-3)
 	}
 	r.must(r.sender("s2", r.client).Run(r.ctx))
-	sends := r.fake.Sends()
-	seen := map[string]bool{}
-	for _, s := range sends {
-		if seen[s.ToUser] {
-			t.Fatalf("%s sent twice", s.ToUser)
-		}
-		seen[s.ToUser] = true
-	}
-	if len(sends) != n {
-		t.Fatalf("%d sends, want %d", len(sends), n)
-	}
+	r.sentOnceEach(n)
 }
 
 // A sender that died between claiming and marking leaves its claim; when
@@ -496,11 +496,7 @@ func (down) SendSubscribe(context.Context, string, string, string, string, map[s
 func TestBackoffsOfOneOutageAreSpread(t *testing.T) {
 	r := newRig(t)
 	const n = 20
-	for i := range n {
-		u := fmt.Sprint("u", i)
-		r.accept(u, 1)
-		r.notice(u, "k"+u)
-	}
+	r.everyone(n)
 	r.must(r.sender("s1", down{}).Run(r.ctx))
 	dues := map[time.Duration]bool{}
 	for i := range n {
