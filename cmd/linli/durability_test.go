@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -98,10 +99,6 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		acked = append(acked, m["id"].(string))
 		mu.Unlock()
 		return true
-	}, func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(acked)
 	})
 
 	_, base = child(t, dir)
@@ -124,12 +121,13 @@ func devToken(t testing.TB, base string) string {
 }
 
 // writeUntilKilled runs four writers, each calling write(w, i) for
-// i = 0, 1, … until it says stop, and kills the child with SIGKILL once
-// a good number of writes were acknowledged (acked counts them; 30 s at
-// most); then it stops the writers and waits for them: at least 10 must
-// have been acknowledged.
-func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool, acked func() int) {
+// i = 0, 1, … while it answers true (the write was acknowledged), and
+// kills the child with SIGKILL once a good number of writes were
+// acknowledged (30 s at most); then it stops the writers and waits for
+// them: at least 10 must have been acknowledged.
+func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool) {
 	t.Helper()
+	var acked atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -143,11 +141,12 @@ func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool, ac
 				if !write(w, i) {
 					return
 				}
+				acked.Add(1)
 			}
 		})
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for acked() < 60 && !time.Now().After(deadline) {
+	for acked.Load() < 60 && !time.Now().After(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -156,7 +155,7 @@ func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool, ac
 	_ = cmd.Wait()
 	close(stop)
 	wg.Wait()
-	if n := acked(); n < 10 {
+	if n := acked.Load(); n < 10 {
 		t.Fatalf("only %d writes acknowledged before the kill", n)
 	}
 }
@@ -215,10 +214,6 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 		acked = append(acked, s)
 		mu.Unlock()
 		return true
-	}, func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(acked)
 	})
 
 	_, base = child(t, dir)
