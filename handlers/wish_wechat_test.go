@@ -14,19 +14,7 @@ import (
 // resident, the wish waits (pending_check) for the sweep's re-check.
 func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
-	login := func(code, openID string) string {
-		t.Helper()
-		env.WeChat.AddCode(code, openID)
-		var s struct{ Token string }
-		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
-		return s.Token
-	}
-	admin := login("code-admin", "dev-admin")
-	var c, g struct{ ID string }
-	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, 201).Decode(t, &c)
-	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "甲一网格"}).Want(t, 201).Decode(t, &g)
-	resident := login("code-resident", "o-resident")
-	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	admin, resident := wechatResident(t, env)
 
 	env.WeChat.Risky("违禁词")
 	env.Post("/api/v1/wishes", resident, aWish(map[string]any{"beneficiaryName": "赵大爷", "description": "想要违禁词"})).
@@ -42,7 +30,7 @@ func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 		t.Fatalf("content check %q after WeChat failed", v.ContentCheck)
 	}
 	env.Post("/api/v1/staff/wishes/"+ok.ID+"/approve", admin, nil).Want(t, http.StatusOK)
-	vol := login("code-vol", "o-vol")
+	vol := env.WeChatLogin("code-vol", "o-vol")
 	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
 	env.Post("/api/v1/wishes/"+ok.ID+"/claim", vol, nil).Want(t, http.StatusOK)
 	checks = env.WeChat.Checks()
@@ -64,25 +52,13 @@ func TestWishTextsAreCheckedByWeChat(t *testing.T) {
 func TestContentWaitsForWeChat(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
 	ctx := context.Background()
-	login := func(code, openID string) string {
-		t.Helper()
-		env.WeChat.AddCode(code, openID)
-		var s struct{ Token string }
-		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
-		return s.Token
-	}
 	sweep := func() {
 		t.Helper()
 		if err := env.App.Wishes.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	admin := login("code-admin", "dev-admin")
-	var c, g struct{ ID string }
-	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, 201).Decode(t, &c)
-	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "甲一网格"}).Want(t, 201).Decode(t, &g)
-	resident := login("code-resident", "o-resident")
-	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	admin, resident := wechatResident(t, env)
 	env.WeChat.Risky("违禁词")
 	env.WeChat.Review("待人工")
 
@@ -128,7 +104,7 @@ func TestContentWaitsForWeChat(t *testing.T) {
 
 	// A fulfilment note while WeChat is down: accepted, withheld from the
 	// poster until the re-check passes.
-	vol := login("code-vol", "o-vol")
+	vol := env.WeChatLogin("code-vol", "o-vol")
 	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
 	env.Post("/api/v1/wishes/"+good.ID+"/claim", vol, nil).Want(t, http.StatusOK)
 	env.WeChat.CheckDown(true)
@@ -157,14 +133,12 @@ func TestContentWaitsForWeChat(t *testing.T) {
 func TestNicknameWaitsForWeChat(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
 	ctx := context.Background()
-	env.WeChat.AddCode("c1", "o-1")
-	var s struct{ Token string }
-	env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": "c1"}).Want(t, http.StatusOK).Decode(t, &s)
+	token := env.WeChatLogin("c1", "o-1")
 	env.WeChat.Risky("违禁词")
-	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "老张"}).Want(t, http.StatusOK)
+	env.Put("/api/v1/me/profile", token, map[string]string{"nickname": "老张"}).Want(t, http.StatusOK)
 	env.WeChat.CheckDown(true)
 	var p struct{ Nickname, PendingNickname string }
-	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "张大爷"}).Want(t, http.StatusOK).Decode(t, &p)
+	env.Put("/api/v1/me/profile", token, map[string]string{"nickname": "张大爷"}).Want(t, http.StatusOK).Decode(t, &p)
 	if p.Nickname != "老张" || p.PendingNickname != "张大爷" {
 		t.Fatalf("while WeChat is down: %+v", p)
 	}
@@ -173,7 +147,7 @@ func TestNicknameWaitsForWeChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	p = struct{ Nickname, PendingNickname string }{}
-	env.Get("/api/v1/me", s.Token).Want(t, 200).Decode(t, &p)
+	env.Get("/api/v1/me", token).Want(t, 200).Decode(t, &p)
 	if p.Nickname != "老张" || p.PendingNickname != "张大爷" {
 		t.Fatalf("still down: %+v", p)
 	}
@@ -183,23 +157,23 @@ func TestNicknameWaitsForWeChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	p = struct{ Nickname, PendingNickname string }{}
-	env.Get("/api/v1/me", s.Token).Want(t, 200).Decode(t, &p)
+	env.Get("/api/v1/me", token).Want(t, 200).Decode(t, &p)
 	if p.Nickname != "张大爷" || p.PendingNickname != "" {
 		t.Fatalf("after the re-check: %+v", p)
 	}
 	env.WeChat.CheckDown(true)
-	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusOK)
+	env.Put("/api/v1/me/profile", token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusOK)
 	env.WeChat.CheckDown(false)
 	env.Clock.Advance(time.Hour)
 	if err := env.App.Accounts.RecheckNicknames(ctx); err != nil {
 		t.Fatal(err)
 	}
 	p = struct{ Nickname, PendingNickname string }{}
-	env.Get("/api/v1/me", s.Token).Want(t, 200).Decode(t, &p)
+	env.Get("/api/v1/me", token).Want(t, 200).Decode(t, &p)
 	if p.Nickname != "张大爷" || p.PendingNickname != "" {
 		t.Fatalf("risky found later is dropped: %+v", p)
 	}
-	env.Put("/api/v1/me/profile", s.Token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusUnprocessableEntity, "CONTENT_REJECTED")
+	env.Put("/api/v1/me/profile", token, map[string]string{"nickname": "违禁词"}).Want(t, http.StatusUnprocessableEntity, "CONTENT_REJECTED")
 }
 
 // A fulfilment note WeChat sends to a person (review) waits for staff:
@@ -207,20 +181,8 @@ func TestNicknameWaitsForWeChat(t *testing.T) {
 // the reason told to the claimer, when staff do not.
 func TestNoteInReviewWaitsForStaff(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
-	login := func(code, openID string) string {
-		t.Helper()
-		env.WeChat.AddCode(code, openID)
-		var s struct{ Token string }
-		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
-		return s.Token
-	}
-	admin := login("code-admin", "dev-admin")
-	var c, g struct{ ID string }
-	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, 201).Decode(t, &c)
-	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "甲一网格"}).Want(t, 201).Decode(t, &g)
-	resident := login("code-resident", "o-resident")
-	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
-	vol := login("code-vol", "o-vol")
+	admin, resident := wechatResident(t, env)
+	vol := env.WeChatLogin("code-vol", "o-vol")
 	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
 	env.WeChat.Review("待人工")
 	fulfilled := func(note string) string {
@@ -266,4 +228,17 @@ func TestNoteInReviewWaitsForStaff(t *testing.T) {
 	if told != 1 {
 		t.Fatalf("claimer told %d times", told)
 	}
+}
+
+// wechatResident logs in through the fake WeChat an admin and a resident
+// whose home is a grid of a community the admin made.
+func wechatResident(t *testing.T, env *testenv.Env) (admin, resident string) {
+	t.Helper()
+	admin = env.WeChatLogin("code-admin", "dev-admin")
+	var c, g struct{ ID string }
+	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "甲社区", "street": "测试街道"}).Want(t, 201).Decode(t, &c)
+	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "甲一网格"}).Want(t, 201).Decode(t, &g)
+	resident = env.WeChatLogin("code-resident", "o-resident")
+	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
+	return admin, resident
 }

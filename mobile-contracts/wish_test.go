@@ -87,18 +87,11 @@ func TestWishContracts(t *testing.T) {
 // and cannot be approved until the re-check passes.
 func TestContentWaitsContracts(t *testing.T) {
 	env := testenv.New(t, testenv.WithWeChat())
-	login := func(code, openID string) string {
-		t.Helper()
-		env.WeChat.AddCode(code, openID)
-		var s struct{ Token string }
-		env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).Want(t, http.StatusOK).Decode(t, &s)
-		return s.Token
-	}
-	admin := login("code-admin", "dev-admin")
+	admin := env.WeChatLogin("code-admin", "dev-admin")
 	var c, g struct{ ID string }
 	env.Post("/api/v1/admin/communities", admin, map[string]string{"name": "幸福里社区", "street": "示范街道"}).Want(t, 201).Decode(t, &c)
 	env.Post("/api/v1/admin/communities/"+c.ID+"/grids", admin, map[string]string{"name": "第一网格"}).Want(t, 201).Decode(t, &g)
-	resident := login("code-resident", "o-resident")
+	resident := env.WeChatLogin("code-resident", "o-resident")
 	env.Put("/api/v1/me/home", resident, map[string]string{"communityId": c.ID, "gridId": g.ID}).Want(t, http.StatusOK)
 	env.WeChat.CheckDown(true)
 	var w struct{ ID string }
@@ -117,7 +110,7 @@ func TestContentWaitsContracts(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.Post("/api/v1/staff/wishes/"+w.ID+"/approve", admin, nil).Want(t, http.StatusOK)
-	vol := login("code-vol", "o-vol")
+	vol := env.WeChatLogin("code-vol", "o-vol")
 	env.Post("/api/v1/me/volunteer", vol, nil).Want(t, http.StatusOK)
 	env.Post("/api/v1/wishes/"+w.ID+"/claim", vol, nil).Want(t, http.StatusOK)
 	env.Post("/api/v1/wishes/"+w.ID+"/fulfil", vol, map[string]string{"note": "已送到，人工看看"}).Want(t, http.StatusOK)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -80,59 +81,25 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd, base := child(t, dir)
-	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
-	if code != 200 {
-		t.Fatalf("dev-login: %d %v", code, login)
-	}
-	token := login["token"].(string)
+	token := devToken(t, base)
 
 	var mu sync.Mutex
 	var acked []string
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				body := fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)
-				code, m, err := post(base+"/api/v1/messages", token, body)
-				if err != nil { // the process is gone
-					return
-				}
-				if code != 201 {
-					t.Errorf("post: %d %v", code, m)
-					return
-				}
-				mu.Lock()
-				acked = append(acked, m["id"].(string))
-				mu.Unlock()
-			}
-		})
-	}
-	// Kill once a good number of writes were acknowledged.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 || time.Now().After(deadline) {
-			break
+	writeUntilKilled(t, cmd, func(w, i int) bool {
+		body := fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)
+		code, m, err := post(base+"/api/v1/messages", token, body)
+		if err != nil { // the process is gone
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	close(stop)
-	wg.Wait()
-	if len(acked) < 10 {
-		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
-	}
+		if code != 201 {
+			t.Errorf("post: %d %v", code, m)
+			return false
+		}
+		mu.Lock()
+		acked = append(acked, m["id"].(string))
+		mu.Unlock()
+		return true
+	})
 
 	_, base = child(t, dir)
 	for _, id := range acked {
@@ -143,11 +110,65 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	t.Logf("%d acknowledged writes, all found after SIGKILL and restart", len(acked))
 }
 
-// post is call without t.Fatal on a dropped connection.
-func post(url, token, body string) (int, map[string]any, error) {
+// devToken logs in dev-resident-1 on the child at base.
+func devToken(t testing.TB, base string) string {
+	t.Helper()
+	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
+	if code != 200 {
+		t.Fatalf("dev-login: %d %v", code, login)
+	}
+	return login["token"].(string)
+}
+
+// writeUntilKilled runs four writers, each calling write(w, i) for
+// i = 0, 1, … while it answers true (the write was acknowledged), and
+// kills the child with SIGKILL once a good number of writes were
+// acknowledged (30 s at most); then it stops the writers and waits for
+// them: at least 10 must have been acknowledged.
+func writeUntilKilled(t *testing.T, cmd *exec.Cmd, write func(w, i int) bool) {
+	t.Helper()
+	var acked atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if !write(w, i) {
+					return
+				}
+				acked.Add(1)
+			}
+		})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for acked.Load() < 60 && !time.Now().After(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if n := acked.Load(); n < 10 {
+		t.Fatalf("only %d writes acknowledged before the kill", n)
+	}
+}
+
+// post is call without t.Fatal on a dropped connection; headers are
+// further header names and values.
+func post(url, token, body string, headers ...string) (int, map[string]any, error) {
 	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -171,62 +192,29 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd, base := child(t, dir)
-	code, login := call(t, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
-	if code != 200 {
-		t.Fatalf("dev-login: %d %v", code, login)
-	}
-	token := login["token"].(string)
+	token := devToken(t, base)
 	type sent struct{ key, body, id string }
 	var mu sync.Mutex
 	var acked, inFlight []sent
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				s := sent{key: fmt.Sprintf("key-%d-%d", w, i), body: fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)}
-				code, m, err := keyedPost(base, token, s.key, s.body)
-				mu.Lock()
-				if err != nil { // the process is gone
-					inFlight = append(inFlight, s)
-					mu.Unlock()
-					return
-				}
-				if code != 201 {
-					mu.Unlock()
-					t.Errorf("post: %d %v", code, m)
-					return
-				}
-				s.id = m["id"].(string)
-				acked = append(acked, s)
-				mu.Unlock()
-			}
-		})
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	writeUntilKilled(t, cmd, func(w, i int) bool {
+		s := sent{key: fmt.Sprintf("key-%d-%d", w, i), body: fmt.Sprintf(`{"category":"环境卫生","content":"楼道灯坏了 %d-%d"}`, w, i)}
+		code, m, err := keyedPost(base, token, s.key, s.body)
 		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 || time.Now().After(deadline) {
-			break
+		if err != nil { // the process is gone
+			inFlight = append(inFlight, s)
+			mu.Unlock()
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	close(stop)
-	wg.Wait()
-	if len(acked) < 10 {
-		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
-	}
+		if code != 201 {
+			mu.Unlock()
+			t.Errorf("post: %d %v", code, m)
+			return false
+		}
+		s.id = m["id"].(string)
+		acked = append(acked, s)
+		mu.Unlock()
+		return true
+	})
 
 	_, base = child(t, dir)
 	outcomes := map[string]int{}
@@ -261,18 +249,5 @@ func TestKeyedPostsNeverRepeatAfterSIGKILL(t *testing.T) {
 }
 
 func keyedPost(base, token, key, body string) (int, map[string]any, error) {
-	req, _ := http.NewRequest("POST", base+"/api/v1/messages", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Idempotency-Key", key)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
-		return 0, nil, err
-	}
-	return res.StatusCode, m, nil
+	return post(base+"/api/v1/messages", token, body, "Idempotency-Key", key)
 }

@@ -46,11 +46,7 @@ func embeddedFigures(b *testing.B, n int) {
 	b.ReportMetric(float64(time.Since(started).Milliseconds()), "start-to-healthy-ms")
 	b.ReportMetric(float64(rssKB(b, cmd.Process.Pid))/1024, "rss-MB")
 
-	code, login := call(b, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
-	if code != 200 {
-		b.Fatalf("dev-login: %d %v", code, login)
-	}
-	token := login["token"].(string)
+	token := devToken(b, base)
 	_, me := call(b, "GET", base+"/api/v1/me", token, "")
 	home, _ := me["home"].(map[string]any)
 	_, wishes := call(b, "GET", fmt.Sprintf("%s/api/v1/wishes?communityId=%v&limit=1", base, home["communityId"]), token, "")
@@ -116,8 +112,7 @@ func embeddedFigures(b *testing.B, n int) {
 // documents: many residents, their messages, the notices those made.
 func seed(b *testing.B, dir string, n int) {
 	cmd, base := child(b, dir)
-	_, login := call(b, "POST", base+"/api/v1/auth/dev-login", "", `{"openId":"dev-resident-1"}`)
-	if code, m, err := post(base+"/api/v1/messages", login["token"].(string), `{"category":"环境卫生","content":"种子留言"}`); err != nil || code != 201 {
+	if code, m, err := post(base+"/api/v1/messages", devToken(b, base), `{"category":"环境卫生","content":"种子留言"}`); err != nil || code != 201 {
 		b.Fatalf("seed post: %d %v %v", code, m, err)
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)

@@ -19,23 +19,13 @@ func TestCheckinCodeExpiresAndCannotBeForged(t *testing.T) {
 	a := h.create(1)
 	other := h.create(1)
 	in, waiting := resident(1), resident(2)
-	for _, p := range []actor.Actor{in, waiting} {
-		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.signUp(a.ID, in, waiting)
 	if _, err := h.svc.CheckinCode(ctx, h.staff, a.ID); !activity.ErrCheckinNotOpen.Is(err) {
 		t.Fatalf("a code three days early: %v", err)
 	}
 	h.env.Clock.Advance(72*time.Hour - 20*time.Minute) // 20 minutes before the start: the door is open
-	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherCode, err := h.svc.CheckinCode(ctx, h.staff, other.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := h.checkinCode(a.ID)
+	otherCode := h.checkinCode(other.ID)
 	if !code.ExpiresAt.After(h.env.Clock.Now()) {
 		t.Fatalf("a fresh code expires at %v", code.ExpiresAt)
 	}
@@ -66,10 +56,7 @@ func TestCheckinCodeExpiresAndCannotBeForged(t *testing.T) {
 	if _, err := h.svc.CheckIn(ctx, in, a.ID, code.Code); !activity.ErrCodeExpired.Is(err) {
 		t.Fatalf("an old code: %v", err)
 	}
-	fresh, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := h.checkinCode(a.ID)
 	for range 2 {
 		m, err := h.svc.CheckIn(ctx, in, a.ID, fresh.Code)
 		if err != nil || m.CheckedInAt == nil || m.Status != "confirmed" {
@@ -93,16 +80,9 @@ func TestCancelledActivityRefusesCheckinAndTellsEveryone(t *testing.T) {
 	ctx := context.Background()
 	a := h.create(1)
 	p1, p2 := resident(1), resident(2)
-	for _, p := range []actor.Actor{p1, p2} {
-		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.signUp(a.ID, p1, p2)
 	h.env.Clock.Advance(72*time.Hour - 10*time.Minute)
-	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := h.checkinCode(a.ID)
 	if _, err := h.svc.Cancel(ctx, h.staff, a.ID, "暴雨预警"); err != nil {
 		t.Fatal(err)
 	}
@@ -131,11 +111,7 @@ func TestSweepRemindsOnceAndCreditsOnce(t *testing.T) {
 	volunteer := mustActor(t, h, vol.ID)
 	plain := mustActor(t, h, h.street.ResidentA2.UserID)
 	waiting := resident(9)
-	for _, p := range []actor.Actor{volunteer, plain, waiting} {
-		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.signUp(a.ID, volunteer, plain, waiting)
 	h.env.Clock.Advance(72*time.Hour - 59*time.Minute)
 	for range 2 {
 		if err := h.svc.Sweep(ctx); err != nil {
@@ -149,10 +125,7 @@ func TestSweepRemindsOnceAndCreditsOnce(t *testing.T) {
 		t.Fatal("the reminder went out but the activity is not marked reminded")
 	}
 	h.env.Clock.Advance(30 * time.Minute) // the door opens
-	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := h.checkinCode(a.ID)
 	for _, p := range []actor.Actor{volunteer, plain} {
 		if _, err := h.svc.CheckIn(ctx, p, a.ID, code.Code); err != nil {
 			t.Fatal(err)
@@ -238,16 +211,9 @@ func TestCheckinRacesKeepTheRules(t *testing.T) {
 	ctx := context.Background()
 	a := h.create(2)
 	p1, p2 := resident(1), resident(2)
-	for _, p := range []actor.Actor{p1, p2} {
-		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.signUp(a.ID, p1, p2)
 	h.env.Clock.Advance(72*time.Hour - 20*time.Minute)
-	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := h.checkinCode(a.ID)
 	// p1's check-in read sees them absent; their other phone checks in first.
 	once := true
 	h.svc.SetBeforeWrite(func(op string) {
@@ -294,14 +260,9 @@ func TestCheckinClosesAtTheEnd(t *testing.T) {
 	ctx := context.Background()
 	a := h.create(1)
 	p := resident(1)
-	if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	h.signUp(a.ID, p)
 	h.env.Clock.Advance(72*time.Hour + 2*time.Hour - time.Minute) // a minute before the end
-	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := h.checkinCode(a.ID)
 	h.env.Clock.Advance(2 * time.Minute)
 	if _, err := h.svc.CheckIn(ctx, p, a.ID, code.Code); !activity.ErrCheckinNotOpen.Is(err) {
 		t.Fatalf("a check-in after the end with a code still in its period: %v", err)
@@ -329,14 +290,9 @@ func TestCheckInByCodeNamesTheActivityAndKeepsTheWindows(t *testing.T) {
 	ctx := context.Background()
 	a, other := h.create(1), h.create(1)
 	p := resident(1)
-	if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-		t.Fatal(err)
-	}
+	h.signUp(a.ID, p)
 	h.env.Clock.Advance(72*time.Hour - 20*time.Minute)
-	code, err := h.svc.CheckinCode(ctx, h.staff, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := h.checkinCode(a.ID)
 	if _, err := h.svc.CheckIn(ctx, p, other.ID, code.Code); !activity.ErrCodeInvalid.Is(err) {
 		t.Fatalf("a's code on other's path: %v", err)
 	}

@@ -152,3 +152,24 @@ func sorted(s []string) []string {
 	sort.Strings(s)
 	return s
 }
+
+// signUp signs people up for the activity id; each sign-up must succeed.
+func (h *harness) signUp(id string, people ...actor.Actor) {
+	h.t.Helper()
+	for _, p := range people {
+		if _, err := h.svc.SignUp(context.Background(), p, id); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// checkinCode is the check-in code of the activity id shown to its staff;
+// the door must be open.
+func (h *harness) checkinCode(id string) activity.Code {
+	h.t.Helper()
+	code, err := h.svc.CheckinCode(context.Background(), h.staff, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return code
+}

@@ -112,11 +112,7 @@ func TestAPersonPromotedDuringTheReminderSweepIsReminded(t *testing.T) {
 	ctx := context.Background()
 	a := h.create(1)
 	people := []actor.Actor{resident(0), resident(1)}
-	for _, p := range people {
-		if _, err := h.svc.SignUp(ctx, p, a.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	h.signUp(a.ID, people...)
 	h.env.Clock.Advance(72*time.Hour - 59*time.Minute)
 	inbox := h.svc.SetNotifier(nil)
 	h.svc.SetNotifier(leaving{next: inbox, once: new(atomic.Bool), do: func() {

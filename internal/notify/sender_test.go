@@ -113,6 +113,44 @@ func (r *rig) prime() {
 	r.must(r.client.CheckText(r.ctx, "openid-x", "", "你好"))
 }
 
+// queued primes the fake, gives u1 credits for the message template,
+// queues the notice "k" to u1 and returns sender "s1" on the fake WeChat.
+func (r *rig) queued(credits int) *notify.Sender {
+	r.t.Helper()
+	r.prime()
+	r.accept("u1", credits)
+	r.notice("u1", "k")
+	return r.sender("s1", r.client)
+}
+
+// everyone gives users u0 … u(n-1) a credit each and queues one notice
+// to each, keyed "k" and the user.
+func (r *rig) everyone(n int) {
+	r.t.Helper()
+	for i := range n {
+		u := fmt.Sprint("u", i)
+		r.accept(u, 1)
+		r.notice(u, "k"+u)
+	}
+}
+
+// sentOnceEach fails unless the fake WeChat was sent n messages, no two to
+// the same person.
+func (r *rig) sentOnceEach(n int) {
+	r.t.Helper()
+	sends := r.fake.Sends()
+	seen := map[string]bool{}
+	for _, s := range sends {
+		if seen[s.ToUser] {
+			r.t.Fatalf("%s sent twice", s.ToUser)
+		}
+		seen[s.ToUser] = true
+	}
+	if len(sends) != n {
+		r.t.Fatalf("%d sends, want %d", len(sends), n)
+	}
+}
+
 func TestSendSpendsOneCreditAndNeverSendsWithout(t *testing.T) {
 	r := newRig(t)
 	r.accept("u1", 1)
@@ -152,10 +190,7 @@ func TestKindWithoutTemplateStaysInApp(t *testing.T) {
 // credit, after backoffs that grow.
 func TestTransientFailuresRetryWithBackoffAndDeliverOnce(t *testing.T) {
 	r := newRig(t)
-	r.prime()
-	r.accept("u1", 1)
-	r.notice("u1", "k")
-	s := r.sender("s1", r.client)
+	s := r.queued(1)
 	r.fake.FailNext(-1) // system busy
 	r.must(s.Run(r.ctx))
 	d := r.delivery("k")
@@ -190,10 +225,7 @@ func TestTransientFailuresRetryWithBackoffAndDeliverOnce(t *testing.T) {
 
 func TestSenderGivesUpAfterItsAttemptsAndGivesTheCreditBack(t *testing.T) {
 	r := newRig(t)
-	r.prime()
-	r.accept("u1", 1)
-	r.notice("u1", "k")
-	s := r.sender("s1", r.client)
+	s := r.queued(1)
 	for i := range 6 {
 		r.fake.FailNext(-1)
 		r.must(s.Run(r.ctx))
@@ -223,11 +255,9 @@ func TestPermanentErrorsGiveUpAtOnceWithTheReason(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint(c.code), func(t *testing.T) {
 			r := newRig(t)
-			r.prime()
-			r.accept("u1", 3)
-			r.notice("u1", "k")
+			s := r.queued(3)
 			r.fake.FailNext(c.code)
-			r.must(r.sender("s1", r.client).Run(r.ctx))
+			r.must(s.Run(r.ctx))
 			d := r.delivery("k")
 			if d.State != notify.Failed || d.Reason != c.reason || d.Attempts != 1 || d.Due != nil {
 				t.Fatalf("%+v", d)
@@ -274,11 +304,7 @@ func TestTwoSendersNeverSendTheSameRecord(t *testing.T) {
 	r := newRig(t)
 	r.prime()
 	const n = 60
-	for i := range n {
-		u := fmt.Sprint("u", i)
-		r.accept(u, 1)
-		r.notice(u, "k"+u)
-	}
+	r.everyone(n)
 	var wg sync.WaitGroup
 	for i := range 4 {
 		s := r.sender(fmt.Sprint("s", i), r.client)
@@ -289,17 +315,7 @@ func TestTwoSendersNeverSendTheSameRecord(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	sends := r.fake.Sends()
-	seen := map[string]bool{}
-	for _, s := range sends {
-		if seen[s.ToUser] {
-			t.Fatalf("%s sent twice", s.ToUser)
-		}
-		seen[s.ToUser] = true
-	}
-	if len(sends) != n {
-		t.Fatalf("%d sends, want %d", len(sends), n)
-	}
+	r.sentOnceEach(n)
 	left, err := r.db.Collection("notifications").CountDocuments(r.ctx, bson.M{"wechat.state": bson.M{"$ne": notify.Sent}})
 	r.must(err)
 	if left != 0 {
@@ -330,11 +346,7 @@ func TestWorkerStoppedMidBatchLosesNothing(t *testing.T) {
 	r := newRig(t)
 	r.prime()
 	const n = 10
-	for i := range n {
-		u := fmt.Sprint("u", i)
-		r.accept(u, 1)
-		r.notice(u, "k"+u)
-	}
+	r.everyone(n)
 	ctx, cancel := context.WithCancel(r.ctx)
 	stop := &stopAfter{next: r.client, k: 3, cancel: cancel}
 	_ = r.sender("s1", stop).Run(ctx)
@@ -347,17 +359,7 @@ func TestWorkerStoppedMidBatchLosesNothing(t *testing.T) {
 		t.Fatalf("%d still queued, want %d", queued, n-3)
 	}
 	r.must(r.sender("s2", r.client).Run(r.ctx))
-	sends := r.fake.Sends()
-	seen := map[string]bool{}
-	for _, s := range sends {
-		if seen[s.ToUser] {
-			t.Fatalf("%s sent twice", s.ToUser)
-		}
-		seen[s.ToUser] = true
-	}
-	if len(sends) != n {
-		t.Fatalf("%d sends, want %d", len(sends), n)
-	}
+	r.sentOnceEach(n)
 }
 
 // A sender that died between claiming and marking leaves its claim; when
@@ -494,11 +496,7 @@ func (down) SendSubscribe(context.Context, string, string, string, string, map[s
 func TestBackoffsOfOneOutageAreSpread(t *testing.T) {
 	r := newRig(t)
 	const n = 20
-	for i := range n {
-		u := fmt.Sprint("u", i)
-		r.accept(u, 1)
-		r.notice(u, "k"+u)
-	}
+	r.everyone(n)
 	r.must(r.sender("s1", down{}).Run(r.ctx))
 	dues := map[time.Duration]bool{}
 	for i := range n {
@@ -522,10 +520,7 @@ func TestBackoffsOfOneOutageAreSpread(t *testing.T) {
 // again; the inbox still has it.
 func TestTimedOutSendIsNotSentTwice(t *testing.T) {
 	r := newRig(t)
-	r.prime()
-	r.accept("u1", 2)
-	r.notice("u1", "k")
-	s := r.sender("s1", r.client)
+	s := r.queued(2)
 	r.fake.SetDelay(2500 * time.Millisecond) // the client gives up after 2 s
 	_ = s.Run(r.ctx)
 	r.fake.SetDelay(0)

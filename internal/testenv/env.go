@@ -266,6 +266,17 @@ func (env *Env) Login(openID, nickname string) string {
 	return s.Token
 }
 
+// WeChatLogin tells the fake WeChat (WithWeChat) that code belongs to
+// openID, logs in with it through the WeChat login and returns the token.
+func (env *Env) WeChatLogin(code, openID string) string {
+	env.T.Helper()
+	env.WeChat.AddCode(code, openID)
+	var s struct{ Token string }
+	env.Post("/api/v1/auth/wechat-login", "", map[string]string{"code": code}).
+		Want(env.T, http.StatusOK).Decode(env.T, &s)
+	return s.Token
+}
+
 // deadAddr is a loopback address where nothing listens.
 func deadAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
