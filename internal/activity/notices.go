@@ -80,16 +80,15 @@ func (s *Service) deliver(ctx context.Context, a *Activity) {
 		}
 		return list[i].Key < list[j].Key
 	})
-	for _, n := range list {
-		if err := s.notifier.Notify(ctx, n); err != nil {
-			s.log.WarnContext(ctx, "activity notice left for the sweep", "activity", a.ID, "kind", n.Kind, "user", n.UserID, "err", err)
-			return
-		}
-		if err := s.store.delivered(ctx, a.ID, n.Key); err != nil {
-			s.log.WarnContext(ctx, "activity notice left for the sweep", "activity", a.ID, "kind", n.Kind, "user", n.UserID, "err", err)
-			return
-		}
+	done, err := notify.HandOver(ctx, s.notifier, list, func(ctx context.Context, key string) error {
+		return s.store.delivered(ctx, a.ID, key)
+	})
+	for _, n := range list[:done] {
 		delete(a.Outbox, outboxField(n.Key)[len("outbox."):])
+	}
+	if err != nil {
+		n := list[done]
+		s.log.WarnContext(ctx, "activity notice left for the sweep", "activity", a.ID, "kind", n.Kind, "user", n.UserID, "err", err)
 	}
 }
 

@@ -92,15 +92,12 @@ func (s *Service) newNotices(ctx context.Context, m *Message) ([]notify.Notice, 
 // deliver hands the outbox's notices to the notifier, oldest first, and
 // removes each once handed over. A failure leaves the rest to the sweep.
 func (s *Service) deliver(ctx context.Context, m *Message) {
-	for _, n := range m.Outbox {
-		if err := s.notifier.Notify(ctx, n); err != nil {
-			s.log.WarnContext(ctx, "notice left for the sweep", "message", m.ID, "kind", n.Kind, "err", err)
-			return
-		}
-		if err := s.store.delivered(ctx, m.ID, n.Key); err != nil {
-			s.log.WarnContext(ctx, "notice left for the sweep", "message", m.ID, "kind", n.Kind, "err", err)
-			return
-		}
+	done, err := notify.HandOver(ctx, s.notifier, m.Outbox, func(ctx context.Context, key string) error {
+		return s.store.delivered(ctx, m.ID, key)
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "notice left for the sweep", "message", m.ID, "kind", m.Outbox[done].Kind, "err", err)
+		return
 	}
 	m.Outbox = nil
 }

@@ -395,8 +395,9 @@ func (s *Service) Checkins(ctx context.Context, a actor.Actor, communityID strin
 		return nil, err
 	}
 	out := make([]CheckinView, 0, len(list))
+	names := map[string]string{}
 	for _, c := range list {
-		out = append(out, s.checkinView(ctx, c))
+		out = append(out, s.checkinViewIn(ctx, names, c))
 	}
 	return out, nil
 }

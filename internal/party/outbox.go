@@ -92,16 +92,13 @@ func delivered(ctx context.Context, c lungo.ICollection, id, key string) error {
 // for the sweep; it is returned (the request that made the change only
 // logs it: the change is done and the notice is not lost).
 func (s *Service) deliver(ctx context.Context, c lungo.ICollection, id string, o *Outbox) error {
-	for len(o.Notices) > 0 {
-		n := o.Notices[0]
-		if err := s.notifier.Notify(ctx, n); err != nil {
-			return fmt.Errorf("party: notice %s left for the sweep: %w", n.Key, err)
-		}
-		if err := delivered(ctx, c, id, n.Key); err != nil {
-			return err
-		}
-		o.Notices = o.Notices[1:]
-		o.Size--
+	done, err := notify.HandOver(ctx, s.notifier, o.Notices, func(ctx context.Context, key string) error {
+		return delivered(ctx, c, id, key)
+	})
+	o.Notices = o.Notices[done:]
+	o.Size -= done
+	if err != nil {
+		return fmt.Errorf("party: notice of %s left for the sweep: %w", id, err)
 	}
 	return nil
 }

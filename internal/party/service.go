@@ -207,8 +207,9 @@ func (s *Service) Mine(ctx context.Context, a actor.Actor) (Mine, error) {
 		return Mine{}, err
 	}
 	m := Mine{History: []RegistrationView{}}
+	names := placeNames{}
 	for _, r := range list {
-		v, err := s.view(ctx, r, true)
+		v, err := s.viewIn(ctx, names, r, true)
 		if err != nil {
 			return Mine{}, err
 		}
@@ -418,8 +419,9 @@ func (s *Service) Registrations(ctx context.Context, a actor.Actor, communityID 
 		return nil, err
 	}
 	out := make([]RegistrationView, 0, len(list))
+	names := placeNames{}
 	for _, r := range list {
-		v, err := s.view(ctx, r, false)
+		v, err := s.viewIn(ctx, names, r, false)
 		if err != nil {
 			return nil, err
 		}

@@ -73,9 +73,11 @@ func (s *Store) PartyCommunityOf(ctx context.Context, userID string) (string, er
 // approvedOf is userID's approved registration, the newest should two
 // exist for a moment while a move completes. It is picked here, not by a
 // sort in the query: lungo sorts before it filters, which made every
-// check-in sort the whole collection.
+// check-in sort the whole collection. Its events are not read (no caller
+// needs them; one exclusion: lungo applies only the last of several).
 func (s *Store) approvedOf(ctx context.Context, userID string) (*Registration, error) {
-	list, err := store.FindAll[Registration](ctx, s.regs, bson.M{"userId": userID, "state": Approved})
+	list, err := store.FindAll[Registration](ctx, s.regs, bson.M{"userId": userID, "state": Approved},
+		options.Find().SetProjection(bson.M{"events": 0}))
 	if err != nil {
 		return nil, err
 	}

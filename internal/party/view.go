@@ -42,7 +42,14 @@ type RegistrationView struct {
 // view converts r for the member or their staff; wholePhone shows the
 // phone whole (one registration), otherwise masked (lists).
 func (s *Service) view(ctx context.Context, r Registration, wholePhone bool) (RegistrationView, error) {
-	place, err := s.placeOf(ctx, r.CommunityID, r.GridID)
+	return s.viewIn(ctx, nil, r, wholePhone)
+}
+
+// viewIn is view naming places through names (nil: read each time), so
+// that a list of one community reads its community and each grid once,
+// not once per row.
+func (s *Service) viewIn(ctx context.Context, names placeNames, r Registration, wholePhone bool) (RegistrationView, error) {
+	place, err := names.placeOf(ctx, s, r.CommunityID, r.GridID)
 	if err != nil {
 		return RegistrationView{}, err
 	}
@@ -69,6 +76,24 @@ func (s *Service) view(ctx context.Context, r Registration, wholePhone bool) (Re
 		}
 	}
 	return v, nil
+}
+
+// placeNames are the places one request has named already, by community
+// and grid.
+type placeNames map[[2]string]community.Place
+
+// placeOf is s.placeOf, read once per community and grid when names is
+// not nil (a failed read is not kept: the next row reads again).
+func (names placeNames) placeOf(ctx context.Context, s *Service, communityID, gridID string) (community.Place, error) {
+	k := [2]string{communityID, gridID}
+	if p, ok := names[k]; ok {
+		return p, nil
+	}
+	p, err := s.placeOf(ctx, communityID, gridID)
+	if err == nil && names != nil {
+		names[k] = p
+	}
+	return p, err
 }
 
 // placeOf names a community and (when set) a grid.
@@ -129,9 +154,21 @@ type ReviewView struct {
 }
 
 func (s *Service) checkinView(ctx context.Context, c Checkin) CheckinView {
-	name := c.CommunityID
-	if cm, err := s.places.Community(ctx, c.CommunityID); err == nil {
-		name = cm.Name
+	return s.checkinViewIn(ctx, nil, c)
+}
+
+// checkinViewIn is checkinView naming the community through names (nil:
+// read each time): a page of one community's check-ins reads it once.
+func (s *Service) checkinViewIn(ctx context.Context, names map[string]string, c Checkin) CheckinView {
+	name, ok := names[c.CommunityID]
+	if !ok {
+		name = c.CommunityID
+		if cm, err := s.places.Community(ctx, c.CommunityID); err == nil {
+			name = cm.Name
+			if names != nil {
+				names[c.CommunityID] = name
+			}
+		}
 	}
 	v := CheckinView{
 		ID: c.ID, State: c.State, Member: person.Resident(c.UserID, c.MemberName), Community: Ref{ID: c.CommunityID, Name: name},

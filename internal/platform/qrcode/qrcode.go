@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -80,21 +81,12 @@ func ValidScene(scene string) bool {
 	for _, r := range scene {
 		switch {
 		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-		case r < 128 && containsByte("!#$&'()*+,/:;=?@-._~", byte(r)):
+		case strings.ContainsRune("!#$&'()*+,/:;=?@-._~", r):
 		default:
 			return false
 		}
 	}
 	return true
-}
-
-func containsByte(s string, b byte) bool {
-	for i := range len(s) {
-		if s[i] == b {
-			return true
-		}
-	}
-	return false
 }
 
 // Payload is what a plain QR code carries: the page and its scene, as the
