@@ -432,11 +432,13 @@ func TestFitKeepsWeChatLimits(t *testing.T) {
 
 func TestTemplatesRefuseBadConfiguration(t *testing.T) {
 	for name, js := range map[string]string{
-		"kind twice":     `{"templates":[{"id":"a","kinds":["x"],"keywords":[]},{"id":"b","kinds":["x"],"keywords":[]}]}`,
-		"unknown type":   `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"things1","from":"title"}]}]}`,
-		"unknown source": `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"thing1","from":"nowhere"}]}]}`,
-		"long phrase":    `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"phrase1","from":"phrase"}],"phrases":{"x":"六个字的短语"}}]}`,
-		"no id":          `{"templates":[{"kinds":["x"],"keywords":[]}]}`,
+		"kind twice":      `{"templates":[{"id":"a","kinds":["x"],"keywords":[]},{"id":"b","kinds":["x"],"keywords":[]}]}`,
+		"unknown type":    `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"things1","from":"title"}]}]}`,
+		"unknown source":  `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"thing1","from":"nowhere"}]}]}`,
+		"long phrase":     `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"phrase1","from":"phrase"}],"phrases":{"x":"六个字的短语"}}]}`,
+		"no id":           `{"templates":[{"kinds":["x"],"keywords":[]}]}`,
+		"in-app and sent": `{"templates":[{"id":"a","kinds":["x"],"keywords":[]}],"inAppOnly":{"x":"why"}}`,
+		"in-app, no why":  `{"templates":[],"inAppOnly":{"x":" "}}`,
 	} {
 		if _, err := notify.ParseTemplates([]byte(js)); err == nil {
 			t.Errorf("%s: accepted", name)

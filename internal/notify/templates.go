@@ -24,6 +24,10 @@ type Templates struct {
 	// becomes the RefID.
 	Pages map[string]string `json:"pages"`
 	List  []Template        `json:"templates"`
+	// InAppOnly are the event kinds deliberately never sent by WeChat
+	// (the inbox only), each with the reason: every other kind an area
+	// writes is in a template.
+	InAppOnly map[string]string `json:"inAppOnly,omitempty"`
 
 	byKind map[string]*Template
 	byID   map[string]*Template
@@ -115,6 +119,14 @@ func ParseTemplates(b []byte) (*Templates, error) {
 					}
 				}
 			}
+		}
+	}
+	for k, why := range t.InAppOnly {
+		if _, ok := t.byKind[k]; ok {
+			errs = append(errs, fmt.Errorf("kind %s: in a template and in-app only", k))
+		}
+		if strings.TrimSpace(why) == "" {
+			errs = append(errs, fmt.Errorf("kind %s: in-app only without a reason", k))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -295,7 +295,16 @@ func autoClosed(c Checkin) notify.Notice {
 	return notify.Notice{
 		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: refCheckin, RefID: c.ID,
 		Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
+		Fields: checkinFields(c.PointName, minutes, "当天未签退，社区将复核"),
 	}
+}
+
+// checkinFields are what a check-in's subscribe message shows beside its
+// title and body (configs/subscribe-templates.json, 服务时长变更通知): the
+// service point, the minutes counted, and a note (each a thing, ≤ 20
+// characters, cut with … when longer).
+func checkinFields(point string, minutes int, note string) map[string]string {
+	return map[string]string{"point": point, "minutes": itoa(int64(minutes)) + "分钟", "note": note}
 }
 
 // settleCredits credits what the ledger does not say yet of the owed
@@ -365,7 +374,8 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	c, ok, err := s.store.review(ctx, cur, rv, notify.Notice{
 		UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n)),
 		RefType: refCheckin, RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
-		Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+		Body:   "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+		Fields: checkinFields(cur.PointName, minutes, note),
 	})
 	if err != nil {
 		return CheckinView{}, err
