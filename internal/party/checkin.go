@@ -286,7 +286,10 @@ func (s *Service) credit(ctx context.Context, c Checkin) error {
 }
 
 // autoClosed tells the member of a check-in closed at the end of its day
-// (the minutes as first counted: a review later is told on its own).
+// (the minutes as first counted: a review later is told on its own). It is
+// derived from the check-in whenever the sweep tells it, so it is dated by
+// that end of day — when the change happened — and a notice told late
+// (the notices store was down) says the same as one told at once.
 func autoClosed(c Checkin) notify.Notice {
 	minutes := c.Minutes
 	if len(c.Reviews) > 0 {
@@ -294,7 +297,7 @@ func autoClosed(c Checkin) notify.Notice {
 	}
 	return notify.Notice{
 		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: refCheckin, RefID: c.ID,
-		Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
+		CreatedAt: dayEnd(c.CheckedInAt), Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
 		Fields: checkinFields(c.PointName, minutes, "当天未签退，社区将复核"),
 	}
 }

@@ -2,11 +2,13 @@ package party_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"linli/internal/notify"
+	"linli/internal/platform/clock"
 )
 
 // A reviewed check-in and one closed at the end of its day each reach the
@@ -66,5 +68,58 @@ func TestCheckinNoticesAreSentWithTheServiceHoursTemplate(t *testing.T) {
 	})
 	if m := data["thing2"]; !strings.HasSuffix(m, "分钟") || strings.TrimSuffix(m, "分钟") == "" {
 		t.Fatalf("the minutes counted: %q", m)
+	}
+}
+
+// A check-in notice the sweep hands over late (the notices store was down
+// when it was decided) carries the keywords it would have carried at once:
+// the review's fields and time are stored with it in the check-in's
+// outbox, and an auto-close is dated by the end of the day it closed, not
+// by the sweep that finally told it.
+func TestALateCheckinNoticeCarriesTheSameKeywords(t *testing.T) {
+	w := newOutboxWorld(t)
+	ctx := context.Background()
+	env, p := w.env, w.env.App.Party
+	data := func(key string) map[string]string {
+		t.Helper()
+		r, err := env.App.Inbox.Get(ctx, key)
+		if err != nil {
+			t.Fatalf("notice %s: %v", key, err)
+		}
+		tp, ok := env.App.Templates.Known(r.WeChat.Template)
+		if !ok {
+			t.Fatalf("%s: not queued for a template: %+v", key, r.WeChat)
+		}
+		return tp.Data(&r.Notice)
+	}
+	stamp := func(at time.Time) string { return at.In(clock.China).Format("2006年01月02日 15:04") }
+
+	reviewed := w.flaggedCheckin(t)
+	up := p.SetNotifier(down{})
+	reviewedAt := env.Clock.Now()
+	if _, err := p.Review(ctx, w.staffA, reviewed, 60, "实际服务一小时"); err != nil {
+		t.Fatal(err)
+	}
+	w.approved(t, w.member) // (the notifier is down: the approval waits too)
+	open := w.checkIn(t, w.member)
+	checkedIn := env.Clock.Now()
+	env.Clock.Advance(30 * time.Hour) // past the end of its day, never checked out
+	if err := p.Sweep(ctx); err == nil {
+		t.Fatal("the sweep reports no error though nothing was told")
+	}
+	env.Clock.Advance(5 * time.Hour)
+	p.SetNotifier(up)
+	w.sweeps(t, 1)
+
+	if got, want := data("party:reviewed:"+reviewed+":1"), map[string]string{
+		"thing1": "楼道长", "thing2": "60分钟", "phrase3": "已复核", "thing4": "实际服务一小时", "time5": stamp(reviewedAt),
+	}; !maps.Equal(got, want) {
+		t.Fatalf("the review told late: %v, want %v", got, want)
+	}
+	day := checkedIn.In(clock.China)
+	end := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, clock.China)
+	got := data("party:autoclosed:" + open)
+	if got["time5"] != stamp(end) || got["thing1"] != "楼道长" || got["phrase3"] != "自动签退" {
+		t.Fatalf("the auto-close told late: %v, want it dated %s (the end of its day)", got, stamp(end))
 	}
 }
