@@ -437,6 +437,8 @@ func TestTemplatesRefuseBadConfiguration(t *testing.T) {
 		"unknown source":  `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"thing1","from":"nowhere"}]}]}`,
 		"long phrase":     `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"phrase1","from":"phrase"}],"phrases":{"x":"六个字的短语"}}]}`,
 		"no id":           `{"templates":[{"kinds":["x"],"keywords":[]}]}`,
+		"latin phrase":    `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"phrase1","from":"phrase"}],"phrases":{"x":"OK"}}]}`,
+		"phrase with a !": `{"templates":[{"id":"a","kinds":["x"],"keywords":[{"key":"phrase1","from":"phrase"}],"phrases":{"x":"已通过!"}}]}`,
 		"in-app and sent": `{"templates":[{"id":"a","kinds":["x"],"keywords":[]}],"inAppOnly":{"x":"why"}}`,
 		"in-app, no why":  `{"templates":[],"inAppOnly":{"x":" "}}`,
 	} {

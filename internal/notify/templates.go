@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"linli/internal/platform/clock"
@@ -114,8 +115,8 @@ func ParseTemplates(b []byte) (*Templates, error) {
 			}
 			if kw.From == "phrase" {
 				for _, k := range tp.Kinds {
-					if p := tp.Phrases[k]; p == "" || utf8.RuneCountInString(p) > limits["phrase"] {
-						errs = append(errs, fmt.Errorf("template %s: kind %s: phrase missing or over 5 characters", tp.ID, k))
+					if p := tp.Phrases[k]; p == "" || utf8.RuneCountInString(p) > limits["phrase"] || !allHan(p) {
+						errs = append(errs, fmt.Errorf("template %s: kind %s: phrase missing, over 5 characters or not only Chinese characters (WeChat refuses any other)", tp.ID, k))
 					}
 				}
 			}
@@ -133,6 +134,17 @@ func ParseTemplates(b []byte) (*Templates, error) {
 		return nil, fmt.Errorf("notify: templates: %w", err)
 	}
 	return &t, nil
+}
+
+// allHan reports whether s is Chinese characters only: all a phrase
+// keyword takes (WeChat answers 47003 to "OK", "已通过!" or "已 通过").
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // For returns the template that carries kind.
