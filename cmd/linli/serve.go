@@ -74,7 +74,10 @@ func serve(ctx context.Context, getenv func(string) (string, bool), stdout io.Wr
 	}
 	var wc *wechat.Client
 	if cfg.WeChatConfigured() {
-		wc = wechat.New(cfg.WeChatAppID, cfg.WeChatSecret, rdb, nil)
+		wc = wechat.New(cfg.WeChatAppID, cfg.WeChatSecret, rdb, nil, wechat.CodeVersion(cfg.WeChatCodeVersion))
+		if v := wc.CodeVersion(); v != wechat.Release {
+			log.Warn("mini-program codes open the "+v+" build, not the released mini-program (LINLI_WECHAT_CODE_ENV_VERSION)", "envVersion", v)
+		}
 	}
 	var templates *notify.Templates
 	if cfg.SubscribeTemplates != "" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"linli/internal/platform/clock"
@@ -24,6 +25,10 @@ type Templates struct {
 	// becomes the RefID.
 	Pages map[string]string `json:"pages"`
 	List  []Template        `json:"templates"`
+	// InAppOnly are the event kinds deliberately never sent by WeChat
+	// (the inbox only), each with the reason: every other kind an area
+	// writes is in a template.
+	InAppOnly map[string]string `json:"inAppOnly,omitempty"`
 
 	byKind map[string]*Template
 	byID   map[string]*Template
@@ -110,17 +115,36 @@ func ParseTemplates(b []byte) (*Templates, error) {
 			}
 			if kw.From == "phrase" {
 				for _, k := range tp.Kinds {
-					if p := tp.Phrases[k]; p == "" || utf8.RuneCountInString(p) > limits["phrase"] {
-						errs = append(errs, fmt.Errorf("template %s: kind %s: phrase missing or over 5 characters", tp.ID, k))
+					if p := tp.Phrases[k]; p == "" || utf8.RuneCountInString(p) > limits["phrase"] || !allHan(p) {
+						errs = append(errs, fmt.Errorf("template %s: kind %s: phrase missing, over 5 characters or not only Chinese characters (WeChat refuses any other)", tp.ID, k))
 					}
 				}
 			}
+		}
+	}
+	for k, why := range t.InAppOnly {
+		if _, ok := t.byKind[k]; ok {
+			errs = append(errs, fmt.Errorf("kind %s: in a template and in-app only", k))
+		}
+		if strings.TrimSpace(why) == "" {
+			errs = append(errs, fmt.Errorf("kind %s: in-app only without a reason", k))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("notify: templates: %w", err)
 	}
 	return &t, nil
+}
+
+// allHan reports whether s is Chinese characters only: all a phrase
+// keyword takes (WeChat answers 47003 to "OK", "已通过!" or "已 通过").
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // For returns the template that carries kind.

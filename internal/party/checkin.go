@@ -286,7 +286,10 @@ func (s *Service) credit(ctx context.Context, c Checkin) error {
 }
 
 // autoClosed tells the member of a check-in closed at the end of its day
-// (the minutes as first counted: a review later is told on its own).
+// (the minutes as first counted: a review later is told on its own). It is
+// derived from the check-in whenever the sweep tells it, so it is dated by
+// that end of day — when the change happened — and a notice told late
+// (the notices store was down) says the same as one told at once.
 func autoClosed(c Checkin) notify.Notice {
 	minutes := c.Minutes
 	if len(c.Reviews) > 0 {
@@ -294,8 +297,17 @@ func autoClosed(c Checkin) notify.Notice {
 	}
 	return notify.Notice{
 		UserID: c.UserID, Kind: "party.checkin.autoclosed", Key: "party:autoclosed:" + c.ID, RefType: refCheckin, RefID: c.ID,
-		Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
+		CreatedAt: dayEnd(c.CheckedInAt), Title: "签到已自动签退", Body: "您在「" + c.PointName + "」的签到当天未签退，已按 " + itoa(int64(minutes)) + " 分钟计入，社区将复核。",
+		Fields: checkinFields(c.PointName, minutes, "当天未签退，社区将复核"),
 	}
+}
+
+// checkinFields are what a check-in's subscribe message shows beside its
+// title and body (configs/subscribe-templates.json, 服务时长变更通知): the
+// service point, the minutes counted, and a note (each a thing, ≤ 20
+// characters, cut with … when longer).
+func checkinFields(point string, minutes int, note string) map[string]string {
+	return map[string]string{"point": point, "minutes": itoa(int64(minutes)) + "分钟", "note": note}
 }
 
 // settleCredits credits what the ledger does not say yet of the owed
@@ -365,7 +377,8 @@ func (s *Service) Review(ctx context.Context, a actor.Actor, id string, minutes 
 	c, ok, err := s.store.review(ctx, cur, rv, notify.Notice{
 		UserID: cur.UserID, Kind: "party.checkin.reviewed", Key: "party:reviewed:" + cur.ID + ":" + itoa(int64(n)),
 		RefType: refCheckin, RefID: cur.ID, CreatedAt: now, Title: "服务时长已复核",
-		Body: "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+		Body:   "您在「" + cur.PointName + "」的服务时长经社区复核为 " + itoa(int64(minutes)) + " 分钟。",
+		Fields: checkinFields(cur.PointName, minutes, note),
 	})
 	if err != nil {
 		return CheckinView{}, err

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
 	"linli/internal/platform/fieldcrypt"
+	"linli/internal/platform/wechat"
 )
 
 // Config is the whole configuration of one server process.
@@ -26,6 +28,11 @@ type Config struct {
 
 	WeChatAppID  string `env:"WECHAT_APPID"`
 	WeChatSecret string `env:"WECHAT_SECRET"`
+	// WeChatCodeVersion is the version of the mini-program its codes
+	// (小程序码 of check-in points and activities) open: release, trial
+	// (体验版) or develop (开发版), so a community can try codes on a
+	// trial build before releasing it.
+	WeChatCodeVersion string `env:"WECHAT_CODE_ENV_VERSION" envDefault:"release"`
 	// SubscribeTemplates is the file of subscribe-message templates (empty:
 	// the built-in configs/subscribe-templates.json, whose IDs are placeholders).
 	SubscribeTemplates string `env:"SUBSCRIBE_TEMPLATES"`
@@ -150,6 +157,9 @@ func (c Config) validate() error {
 	var errs []error
 	if (c.WeChatAppID == "") != (c.WeChatSecret == "") {
 		errs = append(errs, errors.New("config: LINLI_WECHAT_APPID and LINLI_WECHAT_SECRET go together"))
+	}
+	if !slices.Contains(wechat.CodeVersions, c.WeChatCodeVersion) {
+		errs = append(errs, fmt.Errorf("config: LINLI_WECHAT_CODE_ENV_VERSION is %q: it must be release, trial or develop (the mini-program version check-in codes open)", c.WeChatCodeVersion))
 	}
 	if !c.Embedded() && c.JWTSecret == "" {
 		errs = append(errs, errors.New("config: LINLI_JWT_SECRET is required with LINLI_MONGO_URI (every process must sign alike)"))

@@ -143,3 +143,21 @@ func TestMetricsAddrAndShutdownGrace(t *testing.T) {
 		t.Fatal("a zero grace must be refused")
 	}
 }
+
+// Mini-program codes open the released version unless a deployment asks
+// for its trial or development build; anything else stops the start with
+// a message naming the variable and what it takes.
+func TestWeChatCodeEnvVersion(t *testing.T) {
+	for vars, want := range map[string]string{"": "release", "release": "release", "trial": "trial", "develop": "develop"} {
+		cfg, err := Load(getenv(map[string]string{"LINLI_WECHAT_CODE_ENV_VERSION": vars}))
+		if err != nil || cfg.WeChatCodeVersion != want {
+			t.Fatalf("%q: %q, %v; want %q", vars, cfg.WeChatCodeVersion, err, want)
+		}
+	}
+	for _, bad := range []string{"Release", "beta", "formal", "trial "} {
+		_, err := Load(getenv(map[string]string{"LINLI_WECHAT_CODE_ENV_VERSION": bad}))
+		if err == nil || !strings.Contains(err.Error(), "LINLI_WECHAT_CODE_ENV_VERSION") || !strings.Contains(err.Error(), "release, trial or develop") {
+			t.Fatalf("%q: %v", bad, err)
+		}
+	}
+}

@@ -50,6 +50,14 @@ type WeChat interface {
 	WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error)
 }
 
+// versioned is a WeChat whose codes open a chosen version of the
+// mini-program (release, trial, develop): codes of one version are cached
+// apart from another's, so a deployment switching from its trial build to
+// the release never shows a cached code that opens the trial.
+type versioned interface {
+	CodeVersion() string
+}
+
 // Code is an image to send.
 type Code struct {
 	Image       []byte
@@ -105,6 +113,9 @@ func (c *Coder) For(ctx context.Context, page, scene string, ttl time.Duration) 
 	kind, ct := "png", "image/png"
 	if c.wechat != nil {
 		kind, ct = "wxa", "image/jpeg"
+		if v, ok := c.wechat.(versioned); ok {
+			kind += ":" + v.CodeVersion()
+		}
 	}
 	sum := sha256.Sum256([]byte(kind + "|" + page + "|" + scene))
 	key := "linli:qrcode:" + hex.EncodeToString(sum[:16])

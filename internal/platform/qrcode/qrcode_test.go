@@ -159,7 +159,7 @@ func TestAWaiterLeavingDoesNotFailTheOthers(t *testing.T) {
 	}
 }
 
-// A code opens the released mini-program (no env_version is sent), so
+// A code opens the released mini-program (env_version release), so
 // WeChat is asked to check that the page is in it: a deployment that has
 // not released the check-in pages gets an error at the screen, not codes
 // that open nothing when residents scan them.
@@ -172,10 +172,47 @@ func TestACodeForAPageNotReleasedIsRefused(t *testing.T) {
 	if _, err := c.For(ctx, qrcode.ActivityPage, scene, time.Minute); err != nil {
 		t.Fatalf("a released page: %v", err)
 	}
-	if got := fake.CodeRequests(); len(got) != 1 || got[0].EnvVersion != "" || (got[0].CheckPath != nil && !*got[0].CheckPath) {
+	if got := fake.CodeRequests(); len(got) != 1 || got[0].EnvVersion != "release" || (got[0].CheckPath != nil && !*got[0].CheckPath) {
 		t.Fatalf("asked for %+v: the released version, its page checked", got)
 	}
 	if _, err := c.For(ctx, qrcode.ServicePointPage, scene, time.Minute); !wechat.ErrUpstream.Is(err) {
 		t.Fatalf("a page the released mini-program lacks: %v", err)
+	}
+}
+
+// A deployment trying its trial (or development) build gets codes that
+// open that build: the request says so, and check_path is false (WeChat
+// checks pages against the released version only, so a page being tried
+// out would be refused). Codes of one version are cached apart from the
+// other's: switching to the release never shows a cached trial code.
+func TestACodeOpensTheConfiguredVersion(t *testing.T) {
+	for _, version := range []string{wechat.Trial, wechat.Develop} {
+		t.Run(version, func(t *testing.T) {
+			fake := wechattest.New(t)
+			fake.Released(qrcode.ActivityPage) // the Party page is not released yet
+			rdb, _ := testenv.Redis(t)
+			trial := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient(), wechat.CodeVersion(version)), rdb, nil)
+			ctx := context.Background()
+			if _, err := trial.For(ctx, qrcode.ServicePointPage, scene, time.Minute); err != nil {
+				t.Fatalf("a page of the %s build only: %v", version, err)
+			}
+			got := fake.CodeRequests()
+			if len(got) != 1 || got[0].Page != qrcode.ServicePointPage || got[0].EnvVersion != version ||
+				got[0].CheckPath == nil || *got[0].CheckPath {
+				t.Fatalf("asked for %+v: want env_version %s and check_path false", got, version)
+			}
+
+			release := qrcode.New(wechat.New("wxtest", "secret", rdb, fake.HTTPClient()), rdb, nil)
+			if _, err := release.For(ctx, qrcode.ActivityPage, scene, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := trial.For(ctx, qrcode.ActivityPage, scene, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			got = fake.CodeRequests()
+			if len(got) != 3 || got[1].EnvVersion != wechat.Release || got[2].EnvVersion != version {
+				t.Fatalf("the same scene for the released and the %s build: %+v, want one code each", version, got)
+			}
+		})
 	}
 }

@@ -51,12 +51,19 @@ func (c *Cache) GetContext(ctx context.Context, key string) any {
 	case errors.Is(err, redis.Nil):
 		return nil
 	}
+	l, _ := c.remembered(key)
+	return l
+}
+
+// remembered is the value this process stored for key, while it has not
+// expired: what answers while Redis fails.
+func (c *Cache) remembered(key string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if l, ok := c.local[key]; ok && time.Now().Before(l.expires) {
-		return l.val
+		return l.val, true
 	}
-	return nil
+	return nil, false
 }
 
 // SetContext stores val for timeout, in Redis and in this process's
@@ -69,10 +76,15 @@ func (c *Cache) SetContext(ctx context.Context, key string, val any, timeout tim
 	return nil
 }
 
-// IsExistContext reports whether key is present.
+// IsExistContext reports whether key is present: in Redis, or, when Redis
+// fails, in what this process stored (as GetContext answers).
 func (c *Cache) IsExistContext(ctx context.Context, key string) bool {
 	n, err := c.rdb.Exists(ctx, keyPrefix+key).Result()
-	return err == nil && n > 0
+	if err == nil {
+		return n > 0
+	}
+	_, ok := c.remembered(key)
+	return ok
 }
 
 // DeleteContext removes key.

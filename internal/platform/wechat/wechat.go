@@ -41,15 +41,43 @@ type Session struct {
 
 // Client talks to WeChat.
 type Client struct {
-	mp     *miniprogram.MiniProgram
-	tokens *Cache
-	appID  string
+	mp          *miniprogram.MiniProgram
+	tokens      *Cache
+	appID       string
+	codeVersion string
+}
+
+// The versions of the mini-program a mini-program code can open
+// (getwxacodeunlimit's env_version): the released one, the trial build
+// (体验版, for the members the console lists as testers) or the
+// development build (开发版).
+const (
+	Release = "release"
+	Trial   = "trial"
+	Develop = "develop"
+)
+
+// CodeVersions are the values env_version takes.
+var CodeVersions = []string{Release, Trial, Develop}
+
+// Option sets up a Client.
+type Option func(*Client)
+
+// CodeVersion makes the mini-program codes open version v (Release,
+// Trial or Develop; "" keeps Release). The caller checks v (the config
+// package refuses anything else at start).
+func CodeVersion(v string) Option {
+	return func(c *Client) {
+		if v != "" {
+			c.codeVersion = v
+		}
+	}
 }
 
 // New returns a client for the mini-program appID. httpClient carries every
 // call (silenceper uses one package-wide client; tests give a transport that
 // routes to a fake server). The access token is cached in rdb.
-func New(appID, secret string, rdb redis.UniversalClient, httpClient *http.Client) *Client {
+func New(appID, secret string, rdb redis.UniversalClient, httpClient *http.Client, opts ...Option) *Client {
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 5 * time.Second}
 	}
@@ -60,8 +88,15 @@ func New(appID, secret string, rdb redis.UniversalClient, httpClient *http.Clien
 		AppSecret: secret,
 		Cache:     tokens,
 	})
-	return &Client{mp: mp, tokens: tokens, appID: appID}
+	c := &Client{mp: mp, tokens: tokens, appID: appID, codeVersion: Release}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
+
+// CodeVersion is the mini-program version the client's codes open.
+func (c *Client) CodeVersion() string { return c.codeVersion }
 
 // tokenKey is where silenceper keeps the mini-program's access token in
 // its cache (credential.DefaultAccessToken's key).
@@ -257,9 +292,12 @@ func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page, st
 
 // WXACodeUnlimit makes a mini-program code (小程序码) opening page with
 // scene (at most 32 characters); WeChat answers a JPEG image. The code
-// opens the released mini-program (no env_version), and WeChat checks
-// that page is in it (check_path left at its default, true): a page not
-// released is an error here (41030), not a code that opens nothing.
+// opens the client's CodeVersion (env_version). For the released version
+// WeChat checks that page is in it (check_path true, its default): a page
+// not released is an error here (41030), not a code that opens nothing.
+// For a trial or development build check_path is false: WeChat checks
+// pages against the released version only, so a page being tried out
+// would be refused.
 func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width int) ([]byte, error) {
 	b, err := c.wxaCode(ctx, page, scene, width)
 	if tokenRefused(errcodeIn(err)) {
@@ -274,6 +312,16 @@ func (c *Client) WXACodeUnlimit(ctx context.Context, page, scene string, width i
 	return b, nil
 }
 
+// coder is the request for a code opening page with scene.
+func (c *Client) coder(page, scene string, width int) qrcode.QRCoder {
+	q := qrcode.QRCoder{Page: page, Scene: scene, Width: width, EnvVersion: c.codeVersion}
+	if c.codeVersion != Release {
+		checkPath := false
+		q.CheckPath = &checkPath
+	}
+	return q
+}
+
 // wxaCode asks for one code; a refused token is dropped.
 func (c *Client) wxaCode(ctx context.Context, page, scene string, width int) ([]byte, error) {
 	used := c.token(ctx)
@@ -283,7 +331,7 @@ func (c *Client) wxaCode(ctx context.Context, page, scene string, width int) ([]
 	}
 	done := make(chan result, 1)
 	go func() { // silenceper takes no context
-		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Page: page, Scene: scene, Width: width})
+		b, err := c.mp.GetQRCode().GetWXACodeUnlimit(c.coder(page, scene, width))
 		done <- result{b, err}
 	}()
 	select {

@@ -2,9 +2,11 @@ package wechat_test
 
 import (
 	"context"
-	"github.com/redis/go-redis/v9"
 	"testing"
 	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 
 	"linli/internal/platform/cache"
 	"linli/internal/platform/wechat"
@@ -194,5 +196,48 @@ func TestALateRefusalKeepsTheFreshToken(t *testing.T) {
 				t.Fatalf("a refusal of the current token: %d fetches, want 2", n)
 			}
 		})
+	}
+}
+
+// IsExist answers as Get does: from Redis while it answers (the memory
+// then says nothing: a token Redis no longer holds is gone), and from what
+// this process stored while Redis is down (miniredis closed mid-test).
+func TestTokenCacheIsExistFallsBackToMemoryWithRedisDown(t *testing.T) {
+	m := miniredis.RunT(t)
+	rdb := cache.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	tokens := wechat.NewCache(rdb)
+	ctx := context.Background()
+	agree := func(key string, want bool) {
+		t.Helper()
+		if got := tokens.IsExistContext(ctx, key); got != want || (tokens.GetContext(ctx, key) != nil) != want {
+			t.Fatalf("%s: IsExist %v, Get %v; want present %v", key, got, tokens.GetContext(ctx, key), want)
+		}
+	}
+	if err := tokens.SetContext(ctx, "k", "v", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := tokens.SetContext(ctx, "dropped", "v", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	m.Del("linli:wechat:dropped") // gone from Redis (another process deleted it)
+	agree("k", true)
+	agree("dropped", false)
+
+	m.Close()
+	if err := rdb.Ping(ctx).Err(); err == nil {
+		t.Fatal("Redis still answers after miniredis closed")
+	}
+	agree("k", true)
+	agree("dropped", true) // Redis cannot say otherwise: the memory answers
+	agree("never", false)
+	if err := tokens.SetContext(ctx, "gone", "v", -time.Second); err != nil {
+		t.Fatal(err)
+	}
+	agree("gone", false)
+	_ = tokens.DeleteContext(ctx, "k")
+	agree("k", false)
+	if !tokens.IsExist("dropped") || tokens.IsExist("k") {
+		t.Fatal("IsExist (no context) does not answer as IsExistContext")
 	}
 }

@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Server is a fake api.weixin.qq.com.
@@ -307,9 +310,8 @@ func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
 	sent := req.Sent
 	sent.Data = map[string]string{}
 	for k, v := range req.Data {
-		// WeChat's own check: a thing is at most 20 characters.
-		if strings.HasPrefix(k, "thing") && len([]rune(v.Value)) > 20 || v.Value == "" {
-			write(w, map[string]any{"errcode": 47003, "errmsg": "argument invalid! data." + k})
+		if !validKeyword(k, v.Value) {
+			write(w, map[string]any{"errcode": 47003, "errmsg": "argument invalid! data." + k + ".value invalid"})
 			return
 		}
 		sent.Data[k] = v.Value
@@ -318,6 +320,47 @@ func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
 	s.sends = append(s.sends, sent)
 	s.mu.Unlock()
 	write(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": len(s.Sends())})
+}
+
+// WeChat's rules for a subscribe message's keyword values, by the type
+// its key starts with (thing1, phrase2, time3, ...): what WeChat answers
+// 47003 to.
+var (
+	timeValue = regexp.MustCompile(`^(\d{4}年\d{1,2}月\d{1,2}日)? ?(\d{1,2}:\d{2})?$`)
+	dateValue = regexp.MustCompile(`^\d{4}年\d{1,2}月\d{1,2}日( \d{1,2}:\d{2})?$`)
+	number    = regexp.MustCompile(`^\d+(\.\d+)?$`)
+)
+
+func validKeyword(key, v string) bool {
+	n := utf8.RuneCountInString(v)
+	if n == 0 {
+		return false // WeChat: "data.thing1.value is empty"
+	}
+	han := func() bool {
+		for _, r := range v {
+			if !unicode.Is(unicode.Han, r) {
+				return false
+			}
+		}
+		return true
+	}
+	switch typ := strings.TrimRight(key, "0123456789"); typ {
+	case "thing":
+		return n <= 20
+	case "phrase": // five Chinese characters at most, nothing else
+		return n <= 5 && han()
+	case "name": // ten Chinese characters, or twenty letters or symbols
+		return han() && n <= 10 || !strings.ContainsFunc(v, func(r rune) bool { return unicode.Is(unicode.Han, r) }) && n <= 20
+	case "time":
+		return strings.Contains(v, ":") && timeValue.MatchString(v)
+	case "date":
+		return dateValue.MatchString(v)
+	case "number":
+		return n <= 32 && number.MatchString(v)
+	case "character_string":
+		return n <= 32 && !strings.ContainsFunc(v, func(r rune) bool { return r > unicode.MaxASCII })
+	}
+	return true
 }
 
 // fakeJPEG is what the fake answers for a mini-program code: a JPEG header.
