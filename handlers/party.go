@@ -12,6 +12,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/party"
+	"linli/internal/platform/csvx"
 	"linli/internal/platform/page"
 )
 
@@ -254,11 +255,8 @@ func (s *server) partyMembers(c echo.Context) error {
 	q := party.RosterQuery{CommunityID: communityID, PartyOrganization: strings.TrimSpace(c.QueryParam("partyOrganization")), Year: year}
 	if c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv") {
 		w := c.Response()
-		err := s.App.Party.WriteRoster(c.Request().Context(), callerOf(c), q, w, func() {
-			w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-			w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="party-members.csv"`)
-			w.Header().Set("Cache-Control", "private, no-store")
-			w.WriteHeader(http.StatusOK)
+		err := s.App.Party.WriteRoster(c.Request().Context(), callerOf(c), q, func(f csvx.Filename) *csvx.Writer {
+			return csvx.Download(w, f)
 		})
 		if err != nil && w.Committed {
 			// The header is sent: the client sees a cut file; the cause is logged.

@@ -13,6 +13,7 @@ import (
 
 // Writer writes rows of cells.
 type Writer struct {
+	dst io.Writer
 	w   *csv.Writer
 	err error
 }
@@ -20,7 +21,7 @@ type Writer struct {
 // NewWriter starts a file on w with the byte-order mark.
 func NewWriter(w io.Writer) *Writer {
 	_, err := io.WriteString(w, "\uFEFF")
-	return &Writer{w: csv.NewWriter(w), err: err}
+	return &Writer{dst: w, w: csv.NewWriter(w), err: err}
 }
 
 // Write writes one row, each cell made safe (see Cell).
@@ -35,13 +36,19 @@ func (w *Writer) Write(cells ...string) {
 	w.err = w.w.Write(row)
 }
 
-// Flush ends the file; it returns the first error met while writing.
+// Flush writes what is buffered to the destination, and sends it on when
+// the destination is an HTTP answer (so that a long file streamed in
+// batches reaches the client batch by batch); it returns the first error
+// met while writing. Call it at the end of the file too.
 func (w *Writer) Flush() error {
 	w.w.Flush()
-	if w.err != nil {
-		return w.err
+	if w.err == nil {
+		w.err = w.w.Error()
 	}
-	return w.w.Error()
+	if f, ok := w.dst.(interface{ Flush() }); ok && w.err == nil {
+		f.Flush()
+	}
+	return w.err
 }
 
 // Cell returns s as a cell that a spreadsheet shows as text: one that
