@@ -3,6 +3,9 @@ package csvx
 import (
 	"bytes"
 	"encoding/csv"
+	"mime"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -42,5 +45,51 @@ func TestWriterStartsWithTheByteOrderMarkAndNeutralises(t *testing.T) {
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
 	if err != nil || len(rows) != 2 || rows[1][0] != "'=1+1" || rows[1][1] != "3" {
 		t.Fatalf("rows %q, %v", rows, err)
+	}
+}
+
+func TestDispositionNamesTheFileInChineseAndInASCII(t *testing.T) {
+	cases := []struct {
+		f    Filename
+		want string
+	}{
+		{Filename{Name: "三率统计-2026-03.csv", ASCII: "linli-stats-2026-03.csv"},
+			`attachment; filename="linli-stats-2026-03.csv"; filename*=UTF-8''%E4%B8%89%E7%8E%87%E7%BB%9F%E8%AE%A1-2026-03.csv`},
+		// What RFC 5987 does not allow bare (= ; space ' and the rest) is
+		// percent-encoded; what a file name may not hold becomes "_".
+		{Filename{Name: "签到表 a=b;c'd/e\"f\x01.csv", ASCII: "a\"b/c\x01d王.csv"},
+			`attachment; filename="a_b_c_d_.csv"; filename*=UTF-8''%E7%AD%BE%E5%88%B0%E8%A1%A8%20a%3Db%3Bc%27d_e_f_.csv`},
+		{Filename{Name: "重阳节<script>?.csv", ASCII: "x:y.csv"},
+			`attachment; filename="x_y.csv"; filename*=UTF-8''%E9%87%8D%E9%98%B3%E8%8A%82_script__.csv`},
+		{Filename{ASCII: "plain.csv"}, `attachment; filename="plain.csv"`},
+	}
+	for _, c := range cases {
+		got := Disposition(c.f)
+		if got != c.want {
+			t.Errorf("Disposition(%q)\n got %s\nwant %s", c.f, got, c.want)
+		}
+		if _, params, err := mime.ParseMediaType(got); err != nil || c.f.Name != "" && params["filename"] == "" {
+			t.Errorf("%s does not parse: %v %q", got, err, params)
+		}
+	}
+}
+
+func TestDownloadSetsTheHeadersThenTheMark(t *testing.T) {
+	rec := httptest.NewRecorder()
+	w := Download(rec, Filename{Name: "党员名册-2026.csv", ASCII: "party-members-2026.csv"})
+	w.Write("=1+1")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Result().Header
+	if rec.Code != http.StatusOK || h.Get("Content-Type") != "text/csv; charset=utf-8" || h.Get("Cache-Control") != "private, no-store" ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), `attachment; filename="party-members-2026.csv"; filename*=UTF-8''`) {
+		t.Fatalf("%d %v", rec.Code, h)
+	}
+	if got := rec.Body.String(); got != "\uFEFF'=1+1\n" {
+		t.Fatalf("body %q", got)
+	}
+	if !rec.Flushed {
+		t.Fatal("a flush of the writer does not send the batch on")
 	}
 }

@@ -31,10 +31,10 @@ func Download(w http.ResponseWriter, f Filename) *Writer {
 	return NewWriter(w)
 }
 
-// Disposition is the Content-Disposition of f as an attachment:
-// `attachment; filename="<ASCII>"; filename*=UTF-8”<Name, percent-encoded>`.
-// Characters a file name may not hold (path separators, control
-// characters, quotes) become "_" in both.
+// Disposition is the Content-Disposition of f as an attachment: the
+// ASCII name quoted as filename, then Name in UTF-8, percent-encoded, as
+// filename* (RFC 5987).
+// Characters a file name may not hold (see fileSafe) become "_" in both.
 func Disposition(f Filename) string {
 	name := fileSafe(f.Name)
 	ascii := fileSafe(f.ASCII)
@@ -54,11 +54,12 @@ func Disposition(f Filename) string {
 	return `attachment; filename="` + plain.String() + `"; filename*=UTF-8''` + encode5987(name)
 }
 
-// fileSafe replaces what a file name may not hold with "_".
+// fileSafe replaces what a file name may not hold (on the staff's
+// Windows PCs too: < > : " / \ | ? *) with "_".
 func fileSafe(s string) string {
 	s = strings.ToValidUTF8(strings.TrimSpace(s), "_")
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' || r == '"' || r == utf8.RuneError {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`<>:"/\|?*`, r) || r == utf8.RuneError {
 			return '_'
 		}
 		return r

@@ -1,0 +1,138 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"mime"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"linli/internal/actor"
+	"linli/internal/party"
+	"linli/internal/platform/clock"
+	"linli/internal/testenv"
+)
+
+// The CSV exports are one way (csvx.Download): the attendance, the three
+// rates and the Party roster each arrive as text/csv in UTF-8, as an
+// attachment under a Chinese name a browser keeps (RFC 5987 filename*)
+// and a plain one, never cached, starting with the byte-order mark Excel
+// needs to show Chinese, and a name a spreadsheet would run as a formula
+// comes out as text.
+
+// formulaName is a name a spreadsheet would run.
+const formulaName = `=HYPERLINK("http://x","点我")`
+
+// csvDownload checks what every CSV download has and returns its rows.
+func csvDownload(t *testing.T, r *testenv.Resp, name, ascii string) [][]string {
+	t.Helper()
+	if r.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if cc := r.Header.Get("Cache-Control"); cc != "private, no-store" {
+		t.Errorf("Cache-Control %q: an export names residents", cc)
+	}
+	cd := r.Header.Get("Content-Disposition")
+	if !strings.HasPrefix(cd, `attachment; filename="`+ascii+`"; filename*=UTF-8''`) {
+		t.Errorf("Content-Disposition %q: want the plain name %q and a filename*", cd, ascii)
+	}
+	disp, params, err := mime.ParseMediaType(cd) // decodes filename* into "filename"
+	if err != nil || disp != "attachment" || params["filename"] != name {
+		t.Errorf("Content-Disposition %q reads as %q %q (%v), want the name %q", cd, disp, params, err, name)
+	}
+	if !bytes.HasPrefix(r.Body, []byte("\xEF\xBB\xBF")) {
+		t.Fatalf("no byte-order mark: Excel shows the Chinese garbled: %q", r.Body[:min(len(r.Body), 20)])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(r.Body[3:])).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("csv: %v %q", err, rows)
+	}
+	return rows
+}
+
+// rowOf is the row whose column col holds want, neutralised.
+func rowOf(t *testing.T, rows [][]string, col int, want string) []string {
+	t.Helper()
+	for _, r := range rows[1:] {
+		if r[col] == "'"+want {
+			return r
+		}
+		if r[col] == want {
+			t.Fatalf("%q arrives as a formula: %q", want, r)
+		}
+	}
+	t.Fatalf("no row with %q in column %d: %q", "'"+want, col, rows)
+	return nil
+}
+
+func TestAttendanceCSVDownload(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	a := createActivity(t, env, s.StaffA.Token, nil)
+	tricky := env.AddResident("tricky", formulaName, s.A1)
+	env.Post("/api/v1/activities/"+a.ID+"/signup", tricky.Token, nil).Want(t, http.StatusOK)
+	env.Clock.Advance(72*time.Hour - 15*time.Minute)
+	env.Post("/api/v1/staff/activities/"+a.ID+"/attendance/"+tricky.UserID, s.StaffA.Token, nil).Want(t, http.StatusOK)
+
+	rows := csvDownload(t, env.Get("/api/v1/staff/activities/"+a.ID+"/attendance?format=csv", s.StaffA.Token),
+		"签到表-重阳节包饺子-2026-03-05.csv", "attendance-"+a.ID+".csv")
+	if rows[0][1] != "姓名" {
+		t.Fatalf("header %q", rows[0])
+	}
+	if r := rowOf(t, rows, 1, formulaName); r[0] != "出席" || r[2] != tricky.UserID {
+		t.Fatalf("row %q", r)
+	}
+}
+
+func TestStatsCSVDownload(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	named := env.AddStaff(s.Admin, "staff-formula", formulaName, "@网格员", s.A1, []string{s.A1.GridID})
+	m := lamp(t, env, s.ResidentA.Token)
+	env.Post(staffPath(m.ID, "accept"), named.Token, nil).Want(t, http.StatusOK)
+
+	for _, req := range []testenv.Req{
+		{Method: http.MethodGet, Path: "/api/v1/staff/stats?communityId=" + s.A.CommunityID + "&from=2026-03-01&to=2026-03-31&format=csv", Token: s.StaffA.Token},
+		{Method: http.MethodGet, Path: "/api/v1/staff/stats?communityId=" + s.A.CommunityID + "&from=2026-03-01&to=2026-03-31", Token: s.StaffA.Token,
+			Header: map[string]string{"Accept": "text/csv"}},
+	} {
+		rows := csvDownload(t, env.Do(req), "三率统计-2026-03-01-2026-03-31.csv", "linli-stats-2026-03-01-2026-03-31.csv")
+		if rows[0][3] != "名称" {
+			t.Fatalf("header %q", rows[0])
+		}
+		if r := rowOf(t, rows, 3, formulaName); r[4] != "'@网格员" || r[5] != "1" {
+			t.Fatalf("row %q", r)
+		}
+	}
+}
+
+func TestRosterCSVDownload(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	ctx := context.Background()
+	member := actor.Actor{UserID: clock.NewID(), Roles: []actor.Role{actor.Resident}}
+	const name = `=HYPERLINK("x")` // a real name is short
+	r, err := env.App.Party.Register(ctx, member, party.Draft{RealName: name, PartyOrganization: "@SUM(A1)",
+		CommunityID: s.A.CommunityID, Phone: "13900000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.App.Party.Approve(ctx, actorOf(t, env, s.StaffA.UserID), r.ID, s.A1.GridID); err != nil {
+		t.Fatal(err)
+	}
+
+	rows := csvDownload(t, env.Get("/api/v1/staff/party/members?year=2026&format=csv", s.StaffA.Token),
+		"党员名册-甲社区-2026.csv", "party-members-2026.csv")
+	if rows[0][0] != "姓名" {
+		t.Fatalf("header %q", rows[0])
+	}
+	if row := rowOf(t, rows, 0, name); row[2] != "'@SUM(A1)" || row[4] != "甲社区" {
+		t.Fatalf("row %q", row)
+	}
+}
