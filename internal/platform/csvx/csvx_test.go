@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestFormulaCellsAreText(t *testing.T) {
@@ -91,5 +93,45 @@ func TestDownloadSetsTheHeadersThenTheMark(t *testing.T) {
 	}
 	if !rec.Flushed {
 		t.Fatal("a flush of the writer does not send the batch on")
+	}
+}
+
+// A title of any length gives a name a file system keeps (at most
+// maxStem characters before the extension, ".csv" and the end of the
+// name, the day, kept) and a header a proxy passes; characters that
+// would end the header line, or turn the name around on screen, never
+// reach it.
+func TestDispositionOfAnyTitleIsAUsableHeader(t *testing.T) {
+	long := strings.Repeat("重阳节包饺子", 50) // 300 characters
+	got := Disposition(Filename{Name: "签到表-" + long + "-2026-10-29.csv", ASCII: "attendance-" + strings.Repeat("a", 300) + ".csv"})
+	if len(got) > 1000 {
+		t.Fatalf("a %d-byte header for a 300-character title", len(got))
+	}
+	_, params, err := mime.ParseMediaType(got)
+	if err != nil {
+		t.Fatalf("%s: %v", got, err)
+	}
+	name := params["filename"] // filename* decoded
+	if n := utf8.RuneCountInString(strings.TrimSuffix(name, ".csv")); n > maxStem || len(name) > 255 {
+		t.Fatalf("name of %d characters, %d bytes: %s", n, len(name), name)
+	}
+	if !strings.HasPrefix(name, "签到表-重阳节") || !strings.HasSuffix(name, "-2026-10-29.csv") || !strings.Contains(name, "…") {
+		t.Fatalf("name %q: want the start, the day and the extension kept, the cut shown", name)
+	}
+	if plain := strings.SplitN(got, `"`, 3)[1]; len(plain) > maxStem+4 || !strings.HasSuffix(plain, ".csv") {
+		t.Fatalf("plain name %q", plain)
+	}
+
+	for _, bad := range []string{"a\r\nSet-Cookie: x=1", "a\u0085b", "a\u202Evsc.exe", "a\u2028b", "a\u200Bb", "a\ufeffb"} {
+		got := Disposition(Filename{Name: "签到表-" + bad + ".csv", ASCII: bad + ".csv"})
+		_, params, err := mime.ParseMediaType(got)
+		if err != nil || strings.ContainsAny(got, "\r\n") {
+			t.Fatalf("%q: %s (%v)", bad, got, err)
+		}
+		for _, r := range params["filename"] {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+				t.Errorf("%q: the name %q keeps %U", bad, params["filename"], r)
+			}
+		}
 	}
 }

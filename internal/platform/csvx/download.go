@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -34,10 +35,11 @@ func Download(w http.ResponseWriter, f Filename) *Writer {
 // Disposition is the Content-Disposition of f as an attachment: the
 // ASCII name quoted as filename, then Name in UTF-8, percent-encoded, as
 // filename* (RFC 5987).
-// Characters a file name may not hold (see fileSafe) become "_" in both.
+// Characters a file name may not hold (see fileSafe) become "_" in both,
+// and a long name is cut (see short).
 func Disposition(f Filename) string {
-	name := fileSafe(f.Name)
-	ascii := fileSafe(f.ASCII)
+	name := short(fileSafe(f.Name))
+	ascii := short(fileSafe(f.ASCII))
 	if ascii == "" {
 		ascii = "export.csv"
 	}
@@ -54,12 +56,43 @@ func Disposition(f Filename) string {
 	return `attachment; filename="` + plain.String() + `"; filename*=UTF-8''` + encode5987(name)
 }
 
+// maxStem is how many characters of a file's name, before its extension,
+// a download keeps: 60 Chinese characters are 180 bytes, under the 255
+// a file system allows (ext4 counts bytes, NTFS UTF-16 units), and
+// filename* stays under 600 bytes, which every proxy's header buffer
+// takes.
+const maxStem = 60
+
+// keepEnd is how many characters of the end of a cut name are kept: a
+// name ends with what tells files apart ("-2026-10-29", "-2026-03-01-2026-03-31").
+const keepEnd = 22
+
+// short cuts a name longer than maxStem (before its extension) in the
+// middle, marked "…", keeping its start, its end and the extension:
+// "签到表-<a 300-character title>-2026-10-29.csv" stays a name a
+// browser saves and a staff member can still tell apart.
+func short(s string) string {
+	stem, ext := s, ""
+	if i := strings.LastIndexByte(s, '.'); i > 0 && utf8.RuneCountInString(s[i:]) <= 5 {
+		stem, ext = s[:i], s[i:]
+	}
+	r := []rune(stem)
+	if len(r) <= maxStem {
+		return s
+	}
+	return string(r[:maxStem-keepEnd-1]) + "…" + string(r[len(r)-keepEnd:]) + ext
+}
+
 // fileSafe replaces what a file name may not hold (on the staff's
-// Windows PCs too: < > : " / \ | ? *) with "_".
+// Windows PCs too: < > : " / \ | ? *) with "_", as it does control
+// characters (C0, C1: a CR or LF cannot end the header line), format
+// characters (a right-to-left override cannot show "…exe.csv" as
+// "…vsc.exe"; zero-width characters) and line and paragraph separators.
 func fileSafe(s string) string {
 	s = strings.ToValidUTF8(strings.TrimSpace(s), "_")
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`<>:"/\|?*`, r) || r == utf8.RuneError {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) ||
+			strings.ContainsRune(`<>:"/\|?*`, r) || r == utf8.RuneError {
 			return '_'
 		}
 		return r
