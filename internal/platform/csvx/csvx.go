@@ -7,7 +7,6 @@ package csvx
 import (
 	"encoding/csv"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -52,15 +51,41 @@ func (w *Writer) Flush() error {
 }
 
 // Cell returns s as a cell that a spreadsheet shows as text: one that
-// starts with =, +, -, @, a tab or a carriage return (what spreadsheets
-// read as the start of a formula) gets a leading apostrophe. A plain
-// number ("-3", "+1.5") is left as it is: it cannot be a formula.
+// starts with =, +, -, @, a tab, a carriage return or a NUL (what
+// spreadsheets read as the start of a formula), also behind white space
+// (a spreadsheet that trims cells on import reads " =…" as "=…"), gets a
+// leading apostrophe. A plain decimal ("-3", "+1.5", "-3.5%") is left
+// as it is: it cannot be a formula. Anything else a number parser might
+// take ("-Inf", "-0x1p3", "-1e5") is text like any other.
 func Cell(s string) string {
-	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" || decimal(s) {
 		return s
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] != '\t' && s[0] != '\r' {
-		return s
+	if strings.ContainsRune("=+-@\t\r\x00", rune(s[0])) {
+		return "'" + s
 	}
-	return "'" + s
+	if t := strings.TrimLeft(s, " \n"); t != "" && strings.ContainsRune("=+-@", rune(t[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// decimal reports whether s is a plain decimal: an optional sign, digits,
+// an optional fraction, an optional "%".
+func decimal(s string) bool {
+	s = strings.TrimSuffix(s, "%")
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	return digits(whole) && (!dot || digits(frac))
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -25,6 +25,21 @@ func TestFormulaCellsAreText(t *testing.T) {
 		"+1.5":                     "+1.5",
 		"12.5%":                    "12.5%",
 		"":                         "",
+		// Only a plain decimal is a number: what else ParseFloat reads
+		// ("-Inf", hex) a spreadsheet runs as a formula (#NAME?).
+		"-Inf":      "'-Inf",
+		"+NaN":      "'+NaN",
+		"-Infinity": "'-Infinity",
+		"-0x1p3":    "'-0x1p3",
+		"-1e5":      "'-1e5",
+		"-0.25":     "-0.25",
+		"-3.5%":     "-3.5%",
+		// A trigger behind white space (a spreadsheet that trims the
+		// cell on import runs it) or a NUL.
+		" =1+1":  "' =1+1",
+		"\n=1+1": "'\n=1+1",
+		"\x00=1": "'\x00=1",
+		"  王秀英":  "  王秀英",
 	}
 	for in, want := range cases {
 		if got := Cell(in); got != want {
