@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"linli/internal/actor"
 	"linli/internal/party"
 	"linli/internal/platform/clock"
@@ -134,5 +136,29 @@ func TestRosterCSVDownload(t *testing.T) {
 	}
 	if row := rowOf(t, rows, 0, name); row[2] != "'@SUM(A1)" || row[4] != "甲社区" {
 		t.Fatalf("row %q", row)
+	}
+}
+
+// brokenRegistration is an approved member of A the store cannot read
+// (a name stored as a number): what a failing store does to the roster.
+func brokenRegistration(t *testing.T, env *testenv.Env, s *testenv.Street, id string) {
+	t.Helper()
+	if _, err := env.DB.Collection("party_registrations").InsertOne(context.Background(), bson.M{
+		"_id": id, "userId": clock.NewID(), "communityId": s.A.CommunityID, "realName": 42, "partyOrganization": "x",
+		"skills": bson.A{}, "state": party.Approved, "createdAt": env.Clock.Now(), "updatedAt": env.Clock.Now(), "events": bson.A{},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A roster whose first rows cannot be read is an error answer, not a file
+// with a header and nothing under it.
+func TestRosterCSVStoreFailingBeforeTheFirstRowIsAnError(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	brokenRegistration(t, env, s, clock.NewID())
+	r := env.Get("/api/v1/staff/party/members?year=2026&format=csv", s.StaffA.Token).Want(t, http.StatusInternalServerError, "INTERNAL")
+	if cd := r.Header.Get("Content-Disposition"); cd != "" {
+		t.Fatalf("an error answer saved as a file: %q", cd)
 	}
 }
