@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/party"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/csvx"
 	"linli/internal/testenv"
 )
 
@@ -160,5 +165,103 @@ func TestRosterCSVStoreFailingBeforeTheFirstRowIsAnError(t *testing.T) {
 	r := env.Get("/api/v1/staff/party/members?year=2026&format=csv", s.StaffA.Token).Want(t, http.StatusInternalServerError, "INTERNAL")
 	if cd := r.Header.Get("Content-Disposition"); cd != "" {
 		t.Fatalf("an error answer saved as a file: %q", cd)
+	}
+}
+
+// rosterOfAFullBatchThenABrokenOne is a roster whose first batch (200
+// members) reads and whose second fails.
+func rosterOfAFullBatchThenABrokenOne(t *testing.T, env *testenv.Env, s *testenv.Street) {
+	t.Helper()
+	now := env.Clock.Now()
+	docs := make([]any, 0, 200)
+	for i := range 200 {
+		docs = append(docs, party.Registration{ID: clock.NewID(), UserID: clock.NewID(), CommunityID: s.A.CommunityID,
+			RealName: fmt.Sprintf("党员%04d", i), PartyOrganization: "市交通局机关党委", Skills: []string{}, State: party.Approved,
+			DecidedAt: &now, CreatedAt: now, UpdatedAt: now, Events: []party.Event{}})
+	}
+	if _, err := env.DB.Collection("party_registrations").InsertMany(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	brokenRegistration(t, env, s, strings.Repeat("z", 24)) // read last
+}
+
+// A roster the store fails half-way through is not presented as a whole
+// file: its last row says it is cut short, the transfer ends broken (a
+// browser marks the download failed), and the cause is logged.
+func TestRosterCSVCutShortIsNotAWholeFile(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	rosterOfAFullBatchThenABrokenOne(t, env, s)
+
+	req, err := http.NewRequest(http.MethodGet, env.Server.URL+"/api/v1/staff/party/members?year=2026&format=csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.StaffA.Token)
+	res, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || err == nil {
+		t.Fatalf("status %d, read %v: a cut file arrived as a whole one (%d bytes)", res.StatusCode, err, len(body))
+	}
+	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	if len(lines) != 202 || lines[len(lines)-1] != csvx.Incomplete {
+		t.Fatalf("%d lines, the last %q: want the header, 200 members and %q", len(lines), lines[len(lines)-1], csvx.Incomplete)
+	}
+	logged := false
+	for _, l := range env.Logs.Lines() {
+		logged = logged || l["level"] == "ERROR" && l["msg"] == "party roster: streaming stopped" && strings.Contains(fmt.Sprint(l["err"]), "party_registrations")
+	}
+	if !logged {
+		t.Fatalf("the cause is not logged: %v", env.Logs.Lines())
+	}
+}
+
+// leaving is an answer whose client goes away once the first rows are
+// sent: each write after that fails.
+type leaving struct {
+	*httptest.ResponseRecorder
+	leave context.CancelFunc
+	gone  bool
+}
+
+func (w *leaving) Write(p []byte) (int, error) {
+	if w.gone {
+		return 0, errors.New("broken pipe")
+	}
+	return w.ResponseRecorder.Write(p)
+}
+
+func (w *leaving) Flush() { w.ResponseRecorder.Flush(); w.leave(); w.gone = true }
+
+// A client that leaves mid-file is nobody's failure: no error logged.
+func TestRosterCSVClientLeavingIsNoError(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	rosterOfAFullBatchThenABrokenOne(t, env, s)
+
+	ctx, leave := context.WithCancel(context.Background())
+	defer leave()
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/v1/staff/party/members?year=2026&format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+s.StaffA.Token)
+	w := &leaving{ResponseRecorder: httptest.NewRecorder(), leave: leave}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("the answer to nobody was broken off: %v", p)
+			}
+		}()
+		env.Echo.ServeHTTP(w, req)
+	}()
+	for _, l := range env.Logs.Lines() {
+		if l["level"] == "ERROR" {
+			t.Errorf("a client that left is logged as an error: %v", l)
+		}
+	}
+	if w.Code != http.StatusOK || !w.gone {
+		t.Fatalf("status %d, gone %v", w.Code, w.gone)
 	}
 }

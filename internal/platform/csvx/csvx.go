@@ -50,6 +50,19 @@ func (w *Writer) Flush() error {
 	return w.err
 }
 
+// Incomplete is the last row of a file cut short by an error after its
+// first rows were sent: whoever opens what arrived reads that it is not
+// the whole list.
+const Incomplete = "（导出中断：此文件不完整，请重新导出）"
+
+// Cut ends a file that cannot be finished with the row Incomplete, sent
+// at once. What was written before stays; an error now is moot (the
+// answer is broken anyway) and is not returned.
+func (w *Writer) Cut() {
+	w.Write(Incomplete)
+	_ = w.Flush()
+}
+
 // Cell returns s as a cell that a spreadsheet shows as text: one that
 // starts with =, +, -, @, a tab, a carriage return or a NUL (what
 // spreadsheets read as the start of a formula), also behind white space

@@ -150,3 +150,14 @@ func TestDispositionOfAnyTitleIsAUsableHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestCutSaysTheFileIsIncomplete(t *testing.T) {
+	rec := httptest.NewRecorder()
+	w := Download(rec, Filename{Name: "党员名册-2026.csv"})
+	w.Write("姓名")
+	w.Write("刘建国")
+	w.Cut()
+	if got := rec.Body.String(); got != "\uFEFF姓名\n刘建国\n"+Incomplete+"\n" || !rec.Flushed {
+		t.Fatalf("body %q, flushed %v", got, rec.Flushed)
+	}
+}
