@@ -211,12 +211,13 @@ func TestRosterCSVCutShortIsNotAWholeFile(t *testing.T) {
 	if len(lines) != 202 || lines[len(lines)-1] != csvx.Incomplete {
 		t.Fatalf("%d lines, the last %q: want the header, 200 members and %q", len(lines), lines[len(lines)-1], csvx.Incomplete)
 	}
-	logged := false
+	logged, accessLogged := false, false
 	for _, l := range env.Logs.Lines() {
 		logged = logged || l["level"] == "ERROR" && l["msg"] == "party roster: streaming stopped" && strings.Contains(fmt.Sprint(l["err"]), "party_registrations")
+		accessLogged = accessLogged || l["msg"] == "http" && l["route"] == "/api/v1/staff/party/members" && l["err"] == "answer broken off"
 	}
-	if !logged {
-		t.Fatalf("the cause is not logged: %v", env.Logs.Lines())
+	if !logged || !accessLogged {
+		t.Fatalf("the cause logged %v, the request in the access log %v: %v", logged, accessLogged, env.Logs.Lines())
 	}
 }
 

@@ -271,7 +271,7 @@ func (s *server) partyMembers(c echo.Context) error {
 		// row says so, the cause is logged, and the connection is broken
 		// (not ended as a whole answer) so that a browser marks the
 		// download failed instead of keeping a file that looks complete.
-		s.Log.ErrorContext(ctx, "party roster: streaming stopped", "requestId", requestID(c), "err", err)
+		s.Log.ErrorContext(ctx, "party roster: streaming stopped", "err", err)
 		cw.Cut()
 		panic(http.ErrAbortHandler)
 	}
