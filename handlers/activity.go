@@ -10,6 +10,7 @@ import (
 	"linli/internal/activity"
 	"linli/internal/actor"
 	"linli/internal/apperr"
+	"linli/internal/platform/csvx"
 )
 
 // Community activities (党群服务中心活动): decode, validate the shape, call
@@ -268,10 +269,5 @@ func (s *server) activityAttendance(c echo.Context) error {
 	if format != "csv" {
 		return cached(c, l)
 	}
-	b, err := activity.AttendanceCSV(l)
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="attendance-`+l.ActivityID+`.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
+	return activity.WriteAttendance(csvx.Download(c.Response(), l.Filename()), l)
 }

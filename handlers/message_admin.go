@@ -1,15 +1,14 @@
 package handlers
 
 import (
-	"bytes"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/apperr"
 	"linli/internal/message"
+	"linli/internal/platform/csvx"
 )
 
 // Each community's categories and deadlines (分级分类), and the three
@@ -109,14 +108,7 @@ func (s *server) staffStats(c echo.Context) error {
 		return err
 	}
 	if format == "csv" || (format == "" && strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv")) {
-		var buf bytes.Buffer
-		if err := message.WriteCSV(&buf, rep); err != nil {
-			return err
-		}
-		name := "linli-stats-" + rep.From + "-" + rep.To + ".csv"
-		c.Response().Header().Set(echo.HeaderContentDisposition,
-			`attachment; filename="`+name+`"; filename*=UTF-8''`+url.PathEscape("三率统计-"+rep.From+"-"+rep.To+".csv"))
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+		return message.WriteCSV(csvx.Download(c.Response(), rep.Filename()), rep)
 	}
 	return cached(c, rep)
 }

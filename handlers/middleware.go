@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -114,33 +116,55 @@ func accessLog(log *slog.Logger, reg *metrics.Registry, routes map[string]bool) 
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			defer func() {
+				// Only http.ErrAbortHandler gets past Recover: an answer
+				// broken off on purpose (a CSV file cut short) still gets
+				// its line and its count.
+				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler {
+						logRequest(log, reg, routes, c, start, errAborted)
+					}
+					panic(p)
+				}
+			}()
 			err := next(c)
 			if err != nil {
 				c.Error(err) // render now, so that the logged status is the one sent
 			}
-			req, res := c.Request(), c.Response()
-			level := slog.LevelInfo
-			if res.Status >= 500 {
-				level = slog.LevelError
-			}
-			took := time.Since(start)
-			route := c.Path()
-			if !routes[route] {
-				route = "unmatched"
-			}
-			reg.Request(route, req.Method, res.Status, took)
-			attrs := []any{
-				"method", req.Method, "route", c.Path(), "path", req.URL.Path,
-				"status", res.Status, "bytes", res.Size, "ms", took.Milliseconds(), "remote", c.RealIP(),
-			}
-			if a := callerOf(c); a.UserID != "" {
-				attrs = append(attrs, "user", a.UserID)
-			}
-			if err != nil {
-				attrs = append(attrs, "err", err.Error())
-			}
-			log.Log(req.Context(), level, "http", attrs...)
+			logRequest(log, reg, routes, c, start, err)
 			return nil
 		}
 	}
+}
+
+// errAborted is what the access log says of an answer broken off.
+var errAborted = errors.New("answer broken off")
+
+// logRequest writes a request's line and counts it.
+func logRequest(log *slog.Logger, reg *metrics.Registry, routes map[string]bool, c echo.Context, start time.Time, err error) {
+	req, res := c.Request(), c.Response()
+	level := slog.LevelInfo
+	switch {
+	case res.Status >= 500:
+		level = slog.LevelError
+	case errors.Is(err, errAborted): // its cause is logged where it was met
+		level = slog.LevelWarn
+	}
+	took := time.Since(start)
+	route := c.Path()
+	if !routes[route] {
+		route = "unmatched"
+	}
+	reg.Request(route, req.Method, res.Status, took)
+	attrs := []any{
+		"method", req.Method, "route", c.Path(), "path", req.URL.Path,
+		"status", res.Status, "bytes", res.Size, "ms", took.Milliseconds(), "remote", c.RealIP(),
+	}
+	if a := callerOf(c); a.UserID != "" {
+		attrs = append(attrs, "user", a.UserID)
+	}
+	if err != nil {
+		attrs = append(attrs, "err", err.Error())
+	}
+	log.Log(req.Context(), level, "http", attrs...)
 }

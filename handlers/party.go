@@ -12,6 +12,7 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/party"
+	"linli/internal/platform/csvx"
 	"linli/internal/platform/page"
 )
 
@@ -253,19 +254,26 @@ func (s *server) partyMembers(c echo.Context) error {
 	}
 	q := party.RosterQuery{CommunityID: communityID, PartyOrganization: strings.TrimSpace(c.QueryParam("partyOrganization")), Year: year}
 	if c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv") {
-		w := c.Response()
-		err := s.App.Party.WriteRoster(c.Request().Context(), callerOf(c), q, w, func() {
-			w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-			w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="party-members.csv"`)
-			w.Header().Set("Cache-Control", "private, no-store")
-			w.WriteHeader(http.StatusOK)
+		ctx, w := c.Request().Context(), c.Response()
+		var cw *csvx.Writer
+		err := s.App.Party.WriteRoster(ctx, callerOf(c), q, func(f csvx.Filename) *csvx.Writer {
+			cw = csvx.Download(w, f)
+			return cw
 		})
-		if err != nil && w.Committed {
-			// The header is sent: the client sees a cut file; the cause is logged.
-			s.Log.ErrorContext(c.Request().Context(), "party roster: streaming stopped", "err", err)
+		if err == nil || !w.Committed {
+			return err
+		}
+		if ctx.Err() != nil { // the client left mid-file: nobody to tell, nothing failed
+			s.Log.DebugContext(ctx, "party roster: client went away", "err", err)
 			return nil
 		}
-		return err
+		// The file is cut short after its first rows were sent. Its last
+		// row says so, the cause is logged, and the connection is broken
+		// (not ended as a whole answer) so that a browser marks the
+		// download failed instead of keeping a file that looks complete.
+		s.Log.ErrorContext(ctx, "party roster: streaming stopped", "err", err)
+		cw.Cut()
+		panic(http.ErrAbortHandler)
 	}
 	limit, cur, err := listParams(c)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"linli/internal/activity"
 	"linli/internal/apperr"
 	"linli/internal/party"
+	"linli/internal/platform/csvx"
 	"linli/internal/platform/page"
 )
 
@@ -174,10 +175,5 @@ func (c *console) attendanceCSV(ec echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := activity.AttendanceCSV(l)
-	if err != nil {
-		return err
-	}
-	ec.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="attendance-`+l.ActivityID+`.csv"`)
-	return ec.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
+	return activity.WriteAttendance(csvx.Download(ec.Response(), l.Filename()), l)
 }

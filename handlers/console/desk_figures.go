@@ -9,6 +9,7 @@ import (
 
 	"linli/internal/message"
 	"linli/internal/platform/clock"
+	"linli/internal/platform/csvx"
 )
 
 // The figures desk: the three rates (三率) of a period per staff member,
@@ -64,11 +65,7 @@ func (c *console) figuresCSV(ec echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("三率_%s_%s.csv", rep.From, rep.To)
-	ec.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	ec.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="figures.csv"; filename*=UTF-8''`+urlPathEscape(name))
-	ec.Response().WriteHeader(http.StatusOK)
-	return message.WriteCSV(ec.Response(), rep)
+	return message.WriteCSV(csvx.Download(ec.Response(), rep.Filename()), rep)
 }
 
 // week is one week's three rates (nil: nothing to rate yet).

@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -26,5 +25,3 @@ func (c *console) docs(ec echo.Context) error {
 	}
 	return ec.HTML(http.StatusOK, b.String())
 }
-
-func urlPathEscape(s string) string { return url.PathEscape(s) }

@@ -1,6 +1,8 @@
 package message
 
 import (
+	"linli/internal/actor"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -326,4 +328,39 @@ func (s configs) put(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("message: save configuration: %w", err)
 	}
 	return nil
+}
+
+// Config returns a community's categories and deadlines. Anyone signed in
+// may read them: they are the community's public promise.
+func (s *Service) Config(ctx context.Context, communityID string) (Config, error) {
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return Config{}, err
+	}
+	return s.store.configs.get(ctx, communityID)
+}
+
+// SetConfig replaces a community's categories and deadlines: a secretary
+// of the community, or an admin. Messages already sent keep their
+// deadlines until staff reclassify them.
+func (s *Service) SetConfig(ctx context.Context, a actor.Actor, communityID string, cfg Config) (Config, error) {
+	if !a.SecretaryOf(communityID) && !a.IsAdmin() {
+		return Config{}, apperr.ErrForbidden.New()
+	}
+	if _, err := s.places.Community(ctx, communityID); err != nil {
+		return Config{}, err
+	}
+	cfg.CommunityID = communityID
+	cfg.normalise()
+	if err := cfg.Check(); err != nil {
+		return Config{}, err
+	}
+	now := s.clock.Now()
+	cfg.UpdatedAt, cfg.UpdatedBy = &now, a.UserID
+	if cfg.Categories == nil {
+		cfg.Categories = []Category{}
+	}
+	if err := s.store.configs.put(ctx, cfg); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
 }

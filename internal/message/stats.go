@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -233,12 +232,11 @@ func (s *Service) name(ctx context.Context, by GroupBy, r *Row) error {
 	return err
 }
 
-// WriteCSV writes a report as a street office reads it: UTF-8 with a byte
-// order mark (so that Excel shows the Chinese), a header, one row per group
-// and a total, each row with the period (so that files can be pasted
-// together), rates as percentages.
-func WriteCSV(w io.Writer, r Report) error {
-	cw := csvx.NewWriter(w)
+// WriteCSV writes a report as a street office reads it (see csvx: UTF-8
+// with a byte order mark so that Excel shows the Chinese): a header, one
+// row per group and a total, each row with the period (so that files can
+// be pasted together), rates as percentages.
+func WriteCSV(cw *csvx.Writer, r Report) error {
 	cw.Write([]string{"起始日期", "截止日期", "编号", "名称", "职务", "受理量", "已响应", "按时响应", "已办结", "已评价", "评价已解决",
 		"满意", "基本满意", "不满意", "超期", "重新打开", "吹哨", "部门超期", "逾期未评价",
 		"响应率", "解决率", "满意率", "首次响应中位时长(分钟)"}...)
@@ -263,4 +261,10 @@ func WriteCSV(w io.Writer, r Report) error {
 	}
 	cw.Write(row(r.Total)...)
 	return cw.Flush()
+}
+
+// Filename is the report file's name: "三率统计-2026-03-01-2026-03-31.csv"
+// ("linli-stats-…" in the plain name), the same from the API and the desk.
+func (r Report) Filename() csvx.Filename {
+	return csvx.Filename{Name: "三率统计-" + r.From + "-" + r.To + ".csv", ASCII: "linli-stats-" + r.From + "-" + r.To + ".csv"}
 }

@@ -10,6 +10,8 @@ import (
 	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/community"
+
+	"linli/internal/platform/csvx"
 )
 
 func f(v float64) *float64 { return &v }
@@ -139,7 +141,7 @@ func TestStatsOfADataSetKnownByConstruction(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	h.must(WriteCSV(&buf, r))
+	h.must(WriteCSV(csvx.NewWriter(&buf), r))
 	if !bytes.HasPrefix(buf.Bytes(), []byte("\uFEFF")) {
 		t.Fatal("CSV without a byte order mark: Excel shows the Chinese garbled")
 	}

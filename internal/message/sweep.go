@@ -98,3 +98,6 @@ func (s *Service) sweepOne(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// errNothingDue ends a sweep of one message.
+var errNothingDue = errors.New("message: nothing due")

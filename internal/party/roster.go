@@ -3,7 +3,6 @@ package party
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -195,11 +194,14 @@ const csvBatch = 200
 var csvHeader = []string{"姓名", "手机号", "所在党组织", "工作单位", "社区", "网格", "报到时间", "年度", "服务时长（小时）",
 	"服务岗签到（次）", "完成微心愿（个）", "参加活动（次）", "最近服务日期", "是否达标", "评议等次", "评议意见"}
 
-// WriteRoster writes the whole roster of a year as CSV to w, streamed
-// batch by batch (never one page, never all in memory): UTF-8 with a BOM
-// so that a spreadsheet reads the Chinese, cells that a spreadsheet would
-// run as a formula neutralised (csvx). It checks scope before writing anything.
-func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery, w io.Writer, started func()) error {
+// WriteRoster writes the whole roster of a year as CSV, streamed batch by
+// batch (never one page, never all in memory) to the writer start gives
+// (csvx: UTF-8 with a BOM so that a spreadsheet reads the Chinese, cells
+// that a spreadsheet would run as a formula neutralised), with the file's
+// name ("党员名册-<社区>-<年度>.csv"). It checks scope and reads the first
+// batch before it calls start; an error after that comes with the file
+// cut short, for the caller to tell (see csvx.Writer.Cut).
+func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery, start func(csvx.Filename) *csvx.Writer) error {
 	if err := a.RequireStaff(); err != nil {
 		return err
 	}
@@ -214,32 +216,37 @@ func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery,
 	if err != nil {
 		return err
 	}
-	started()
-	cw := csvx.NewWriter(w)
+	// The first batch is read before the header goes out: a store that
+	// fails now is an error answer, not an empty file.
+	regs, err := s.store.listRegistrations(ctx, communityID, Approved, q.PartyOrganization, "", csvBatch)
+	if err != nil {
+		return err
+	}
+	rows, err := s.rows(ctx, communityID, q.Year, regs)
+	if err != nil {
+		return err
+	}
+	cw := start(csvx.Filename{
+		Name:  fmt.Sprintf("党员名册-%s-%d.csv", c.Name, q.Year),
+		ASCII: fmt.Sprintf("party-members-%d.csv", q.Year),
+	})
 	cw.Write(csvHeader...)
-	after := ""
 	for {
-		regs, err := s.store.listRegistrations(ctx, communityID, Approved, q.PartyOrganization, after, csvBatch)
-		if err != nil {
-			return err
-		}
-		rows, err := s.rows(ctx, communityID, q.Year, regs)
-		if err != nil {
-			return err
-		}
 		for _, r := range rows {
 			cw.Write(csvRecord(r, c.Name)...)
 		}
-		if err := cw.Flush(); err != nil {
+		if err := cw.Flush(); err != nil { // each batch goes out as it is read
 			return err
-		}
-		if f, ok := w.(interface{ Flush() }); ok {
-			f.Flush()
 		}
 		if len(regs) < csvBatch {
 			return nil
 		}
-		after = regs[len(regs)-1].ID
+		if regs, err = s.store.listRegistrations(ctx, communityID, Approved, q.PartyOrganization, regs[len(regs)-1].ID, csvBatch); err != nil {
+			return err
+		}
+		if rows, err = s.rows(ctx, communityID, q.Year, regs); err != nil {
+			return err
+		}
 	}
 }
 
