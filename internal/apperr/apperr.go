@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -51,6 +52,23 @@ type Error struct {
 	Details map[string]any
 	// Err is the cause; logged, never shown.
 	Err error
+	// RetryAfter, when set (by NothingDone), says that the request did
+	// nothing: no write was made, nobody was told, so sending the same
+	// request again after this long is safe.
+	RetryAfter time.Duration
+}
+
+// NothingDone marks e as said before the request did anything: nothing was
+// written (not even a write that might have committed after an error),
+// nobody was told; the same request may simply be sent again after
+// retryAfter (at least a second). The HTTP layer sends Retry-After and
+// lets the request's Idempotency-Key go, so that a retry with it runs.
+// Only the code that knows the whole request wrote nothing may say so; an
+// error without the mark (the default) is taken to perhaps follow a write:
+// a server error then spends the key (IDEMPOTENCY_OUTCOME_UNKNOWN).
+func (e *Error) NothingDone(retryAfter time.Duration) *Error {
+	e.RetryAfter = max(retryAfter, time.Second)
+	return e
 }
 
 func (e *Error) Error() string {
@@ -121,6 +139,16 @@ func (d Def) WithDetails(details map[string]any) *Error {
 	e := d.New()
 	e.Details = details
 	return e
+}
+
+// RetryAfter reports how long to wait before sending again a request that
+// failed with err, when err says nothing was done (NothingDone).
+func RetryAfter(err error) (time.Duration, bool) {
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return e.RetryAfter, true
+	}
+	return 0, false
 }
 
 // Is reports whether err is an *Error of this code.
