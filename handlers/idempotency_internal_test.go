@@ -14,12 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/256dpi/lungo"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"linli/internal/actor"
+	"linli/internal/apperr"
 	"linli/internal/platform/idem"
 	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
@@ -31,6 +35,12 @@ import (
 // process of its own), with one POST route, called by user u-1.
 func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
 	t.Helper()
+	return idemServerOver(t, idem.New(db), h)
+}
+
+// idemServerOver is idemServer over the records given.
+func idemServerOver(t *testing.T, records *idem.Store, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
+	t.Helper()
 	m := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -41,7 +51,7 @@ func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *mi
 	caller := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { c.Set(actorKey, actor.Actor{UserID: "u-1"}); return next(c) }
 	}
-	e.POST("/things", h, caller, idempotency(rdb, idem.New(db), time.Now, log))
+	e.POST("/things", h, caller, idempotency(rdb, records, time.Now, log))
 	return e, m
 }
 
@@ -194,6 +204,9 @@ func TestIdempotencyNeverRunsAgainAfterAServerError(t *testing.T) {
 	for name, fail := range map[string]func(echo.Context) error{
 		"error": func(echo.Context) error { return errors.New("write failed") }, // answered 500
 		"panic": func(echo.Context) error { panic("boom") },
+		// A 503 that does not say nothing was done is taken to perhaps
+		// follow a write, like any server error.
+		"unavailable": func(echo.Context) error { return apperr.ErrUnavailable.New() },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var runs atomic.Int32
@@ -203,8 +216,8 @@ func TestIdempotencyNeverRunsAgainAfterAServerError(t *testing.T) {
 				}
 				return c.JSON(http.StatusCreated, map[string]int{"n": 2})
 			})
-			if first := idemPost(e, context.Background()); first.Code != http.StatusInternalServerError {
-				t.Fatalf("first: %d %s", first.Code, first.Body)
+			if first := idemPost(e, context.Background()); first.Code < 500 || first.Header().Get("Retry-After") != "" {
+				t.Fatalf("first: %d (Retry-After %q) %s", first.Code, first.Header().Get("Retry-After"), first.Body)
 			}
 			again := idemPost(e, context.Background())
 			if again.Code != http.StatusConflict || !strings.Contains(again.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 1 {
@@ -228,6 +241,57 @@ func TestIdempotencyAfterAProcessDiedMidRequest(t *testing.T) {
 	e, _ := idemServer(t, db, counting(&runs))
 	if r := idemPost(e, ctx); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 0 {
 		t.Fatalf("retry after a dead process: %d %s, %d runs", r.Code, r.Body, runs.Load())
+	}
+}
+
+// A server error that says nothing was done (apperr's NothingDone: nothing
+// written, nobody told) lets the key go like a rate limit: it tells when
+// to send again, the retry with the same key runs, and its answer is then
+// kept.
+func TestIdempotencyRunsAgainAfterAServerErrorThatDidNothing(t *testing.T) {
+	var runs atomic.Int32
+	e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
+		if runs.Add(1) == 1 {
+			return apperr.ErrUnavailable.Wrap(errors.New("staff unreachable")).NothingDone(1500 * time.Millisecond)
+		}
+		return c.JSON(http.StatusCreated, map[string]int{"n": 2})
+	})
+	first := idemPost(e, context.Background())
+	if first.Code != http.StatusServiceUnavailable || first.Header().Get("Retry-After") != "2" ||
+		!strings.Contains(first.Body.String(), `"retryAfterSeconds":2`) {
+		t.Fatalf("first: %d, Retry-After %q, %s", first.Code, first.Header().Get("Retry-After"), first.Body)
+	}
+	again := idemPost(e, context.Background())
+	if again.Code != http.StatusCreated || again.Header().Get(idemReplayed) != "" || runs.Load() != 2 {
+		t.Fatalf("retry after a 503 that did nothing: %d %s, %d runs", again.Code, again.Body, runs.Load())
+	}
+	if third := idemPost(e, context.Background()); third.Code != http.StatusCreated || third.Header().Get(idemReplayed) != "true" ||
+		third.Body.String() != again.Body.String() || runs.Load() != 2 {
+		t.Fatalf("third: %d replayed %q %s, %d runs", third.Code, third.Header().Get(idemReplayed), third.Body, runs.Load())
+	}
+}
+
+// failingRecords is a database whose idempotency records cannot be written.
+type failingRecords struct{ lungo.IDatabase }
+
+func (d failingRecords) Collection(name string, opts ...*options.CollectionOptions) lungo.ICollection {
+	return failingInsert{d.IDatabase.Collection(name, opts...)}
+}
+
+type failingInsert struct{ lungo.ICollection }
+
+func (failingInsert) InsertOne(context.Context, any, ...*options.InsertOneOptions) (*mongo.InsertOneResult, error) {
+	return nil, errors.New("records unreachable")
+}
+
+// When the record cannot be taken, nothing runs: the 503 says so (it tells
+// when to send again), and the handler is not called.
+func TestIdempotencyWithoutItsRecordsRunsNothingAndSaysWhenToRetry(t *testing.T) {
+	var runs atomic.Int32
+	e, _ := idemServerOver(t, idem.New(failingRecords{memDB(t)}), counting(&runs))
+	r := idemPost(e, context.Background())
+	if r.Code != http.StatusServiceUnavailable || r.Header().Get("Retry-After") != "5" || runs.Load() != 0 {
+		t.Fatalf("records down: %d, Retry-After %q, %d runs: %s", r.Code, r.Header().Get("Retry-After"), runs.Load(), r.Body)
 	}
 }
 

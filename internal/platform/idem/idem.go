@@ -13,8 +13,9 @@
 //     commits), so it is never run again: retries are told the outcome is
 //     unknown, and the phone asks the person to check before sending anew
 //     (with a new key).
-//   - Released: the request did nothing (refused by a rate limit), so the
-//     record is removed and a retry runs.
+//   - Released: the request did nothing (refused by a rate limit, or a
+//     server error that says nothing was done: apperr's NothingDone), so
+//     the record is removed and a retry runs.
 //
 // Records expire a day after they were taken (a TTL index).
 package idem
