@@ -88,14 +88,16 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				"method", c.Request().Method, "path", c.Path(), "code", e.Code, "err", err)
 		}
 		details := e.Details
-		if e.RetryAfter > 0 { // nothing was done: the same request may be sent again
+		// Nothing was done: the same request may be sent again. Asked of
+		// err itself: a mark under a wrapper is not trusted.
+		if wait, ok := apperr.RetryAfter(err); ok {
 			c.Set(nothingDoneKey, true)
 			if _, ok := details["retryAfterSeconds"]; !ok {
 				details = maps.Clone(details)
 				if details == nil {
 					details = map[string]any{}
 				}
-				details["retryAfterSeconds"] = int(math.Ceil(e.RetryAfter.Seconds()))
+				details["retryAfterSeconds"] = int(math.Ceil(wait.Seconds()))
 			}
 		}
 		if ra, ok := details["retryAfterSeconds"]; ok {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -268,6 +269,35 @@ func TestIdempotencyRunsAgainAfterAServerErrorThatDidNothing(t *testing.T) {
 	if third := idemPost(e, context.Background()); third.Code != http.StatusCreated || third.Header().Get(idemReplayed) != "true" ||
 		third.Body.String() != again.Body.String() || runs.Load() != 2 {
 		t.Fatalf("third: %d replayed %q %s, %d runs", third.Code, third.Header().Get(idemReplayed), third.Body, runs.Load())
+	}
+}
+
+// A mark under a wrapper is not trusted: whatever wrapped the marked error
+// may have written after it (a step that went on, a second transition
+// joined to the first's error). Such an error spends the key like any
+// server error and tells no time to send again.
+func TestIdempotencyDoesNotTrustANothingDoneMarkUnderAWrapper(t *testing.T) {
+	marked := func() error { return apperr.ErrUnavailable.Wrap(errors.New("staff unreachable")).NothingDone(time.Second) }
+	for name, wrap := range map[string]func() error{
+		"wrapped": func() error { return fmt.Errorf("after the write: %w", marked()) },
+		"joined":  func() error { return errors.Join(errors.New("second write failed"), marked()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var runs atomic.Int32
+			e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
+				runs.Add(1)
+				return wrap()
+			})
+			first := idemPost(e, context.Background())
+			if first.Code != http.StatusServiceUnavailable || first.Header().Get("Retry-After") != "" ||
+				strings.Contains(first.Body.String(), "retryAfterSeconds") {
+				t.Fatalf("first: %d, Retry-After %q, %s", first.Code, first.Header().Get("Retry-After"), first.Body)
+			}
+			again := idemPost(e, context.Background())
+			if again.Code != http.StatusConflict || !strings.Contains(again.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 1 {
+				t.Fatalf("retry: %d %s, %d runs", again.Code, again.Body, runs.Load())
+			}
+		})
 	}
 }
 

@@ -65,7 +65,10 @@ type Error struct {
 // lets the request's Idempotency-Key go, so that a retry with it runs.
 // Only the code that knows the whole request wrote nothing may say so; an
 // error without the mark (the default) is taken to perhaps follow a write:
-// a server error then spends the key (IDEMPOTENCY_OUTCOME_UNKNOWN).
+// a server error then spends the key (IDEMPOTENCY_OUTCOME_UNKNOWN). The
+// mark holds only while e is returned as it is (see RetryAfter): wrapped,
+// it is not trusted. Mark a new error (d.New, d.Wrap), never one received
+// from a callee.
 func (e *Error) NothingDone(retryAfter time.Duration) *Error {
 	e.RetryAfter = max(retryAfter, time.Second)
 	return e
@@ -142,10 +145,14 @@ func (d Def) WithDetails(details map[string]any) *Error {
 }
 
 // RetryAfter reports how long to wait before sending again a request that
-// failed with err, when err says nothing was done (NothingDone).
+// failed with err, when err says nothing was done (NothingDone). Only err
+// itself is asked, never an error it wraps: the code that wrapped a marked
+// error (fmt.Errorf, errors.Join, another Def's Wrap) may have written
+// after it, so its mark says nothing about the whole request. Code that
+// knows nothing was written returns the marked error as it is, or marks
+// its own.
 func RetryAfter(err error) (time.Duration, bool) {
-	var e *Error
-	if errors.As(err, &e) && e.RetryAfter > 0 {
+	if e, ok := err.(*Error); ok && e.RetryAfter > 0 { // err itself, on purpose: not errors.As
 		return e.RetryAfter, true
 	}
 	return 0, false
