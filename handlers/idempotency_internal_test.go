@@ -277,7 +277,9 @@ func TestIdempotencyRunsAgainAfterAServerErrorThatDidNothing(t *testing.T) {
 // joined to the first's error). Such an error spends the key like any
 // server error and tells no time to send again.
 func TestIdempotencyDoesNotTrustANothingDoneMarkUnderAWrapper(t *testing.T) {
-	marked := func() error { return apperr.ErrUnavailable.Wrap(errors.New("staff unreachable")).NothingDone(time.Second) }
+	marked := func() error {
+		return apperr.ErrUnavailable.Wrap(errors.New("staff unreachable")).NothingDone(time.Second)
+	}
 	for name, wrap := range map[string]func() error{
 		"wrapped": func() error { return fmt.Errorf("after the write: %w", marked()) },
 		"joined":  func() error { return errors.Join(errors.New("second write failed"), marked()) },
