@@ -327,6 +327,51 @@ func TestIdempotencyWithoutItsRecordsRunsNothingAndSaysWhenToRetry(t *testing.T)
 	}
 }
 
+// insertsThenFails is a database whose first idempotency record is
+// written and then reported as failed (a connection reset after the
+// insert committed).
+type insertsThenFails struct {
+	lungo.IDatabase
+	failed *atomic.Bool
+}
+
+func (d insertsThenFails) Collection(name string, opts ...*options.CollectionOptions) lungo.ICollection {
+	return insertThenFail{d.IDatabase.Collection(name, opts...), d.failed}
+}
+
+type insertThenFail struct {
+	lungo.ICollection
+	failed *atomic.Bool
+}
+
+func (c insertThenFail) InsertOne(ctx context.Context, doc any, opts ...*options.InsertOneOptions) (*mongo.InsertOneResult, error) {
+	res, err := c.ICollection.InsertOne(ctx, doc, opts...)
+	if err == nil && c.failed.CompareAndSwap(false, true) {
+		return nil, errors.New("connection reset after the insert")
+	}
+	return res, err
+}
+
+// The 503 of a record that could not be taken says nothing was done and
+// to send the same request again: that retry must run, even when the
+// failed insert had in fact stored the record (nobody ever ran under it).
+// Otherwise the retry is told the request is in progress, and after the
+// lease that its outcome is unknown, for a request that never ran.
+func TestIdempotencyRecordStoredByAFailedTakeDoesNotHoldTheKey(t *testing.T) {
+	var runs atomic.Int32
+	var failed atomic.Bool
+	e, _ := idemServerOver(t, idem.New(insertsThenFails{memDB(t), &failed}), counting(&runs))
+	first := idemPost(e, context.Background())
+	if first.Code != http.StatusServiceUnavailable || first.Header().Get("Retry-After") == "" || runs.Load() != 0 {
+		t.Fatalf("first: %d, Retry-After %q, %d runs: %s", first.Code, first.Header().Get("Retry-After"), runs.Load(), first.Body)
+	}
+	again := idemPost(e, context.Background())
+	if again.Code != http.StatusCreated || again.Header().Get(idemReplayed) != "" || runs.Load() != 1 {
+		t.Fatalf("retry as told: %d %s, %d runs", again.Code, again.Body, runs.Load())
+	}
+	wantReplay(t, again, idemPost(e, context.Background()), &runs)
+}
+
 // A rate-limit answer did nothing: the key is let go and the retry runs.
 func TestIdempotencyReleasesTheKeyOfARateLimit(t *testing.T) {
 	var runs atomic.Int32

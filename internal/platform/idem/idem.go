@@ -22,6 +22,7 @@ package idem
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,9 +68,14 @@ type Store struct{ c lungo.ICollection }
 // New returns the records of db.
 func New(db lungo.IDatabase) *Store { return &Store{c: db.Collection("idempotency")} }
 
+// undoTimeout bounds letting go of a record a failed Take may have stored.
+const undoTimeout = 2 * time.Second
+
 // Take makes owner the attempt that runs id until lease ends, or returns
 // the record that is there (took false). A pending record whose lease
-// ended is decided Unknown first (its process died while it ran).
+// ended is decided Unknown first (its process died while it ran). When it
+// fails, no record of owner's is left behind (as far as the database
+// lets it be removed): nothing ran, so a retry may.
 func (s *Store) Take(ctx context.Context, id, fp, owner string, now time.Time, lease time.Duration) (Record, bool, error) {
 	rec := Record{ID: id, Fingerprint: fp, Outcome: Pending, Owner: owner, Until: now.Add(lease), CreatedAt: now}
 	_, err := s.c.InsertOne(ctx, rec)
@@ -77,6 +83,15 @@ func (s *Store) Take(ctx context.Context, id, fp, owner string, now time.Time, l
 		return rec, true, nil
 	}
 	if !store.IsDuplicate(err) {
+		// The insert may have been stored all the same (a connection
+		// reset after it committed): that record is let go, as its
+		// owner never runs, so that the retry the caller is told to
+		// send runs instead of waiting out a lease nobody holds.
+		undo, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+		defer cancel()
+		if uerr := s.Release(undo, id, owner); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
 		return Record{}, false, fmt.Errorf("idem: take: %w", err)
 	}
 	have, err := store.FindOne[Record](ctx, s.c, bson.M{"_id": id}, nil)
