@@ -208,6 +208,9 @@ func TestIdempotencyNeverRunsAgainAfterAServerError(t *testing.T) {
 		// A 503 that does not say nothing was done is taken to perhaps
 		// follow a write, like any server error.
 		"unavailable": func(echo.Context) error { return apperr.ErrUnavailable.New() },
+		// A panic may come after a write whatever its value says: a
+		// marked error panicked with (a must-style helper) is not believed.
+		"panic with a mark": func(echo.Context) error { panic(apperr.ErrUnavailable.New().NothingDone(time.Second)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var runs atomic.Int32
