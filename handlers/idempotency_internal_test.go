@@ -42,6 +42,12 @@ func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *mi
 // idemServerOver is idemServer over the records given.
 func idemServerOver(t *testing.T, records *idem.Store, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
 	t.Helper()
+	return idemServerAt(t, records, time.Now, h)
+}
+
+// idemServerAt is idemServerOver whose clock is now.
+func idemServerAt(t *testing.T, records *idem.Store, now func() time.Time, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
+	t.Helper()
 	m := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -52,7 +58,7 @@ func idemServerOver(t *testing.T, records *idem.Store, h echo.HandlerFunc) (*ech
 	caller := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { c.Set(actorKey, actor.Actor{UserID: "u-1"}); return next(c) }
 	}
-	e.POST("/things", h, caller, idempotency(rdb, records, time.Now, log))
+	e.POST("/things", h, caller, idempotency(rdb, records, now, log))
 	return e, m
 }
 
@@ -303,6 +309,37 @@ func TestIdempotencyDoesNotTrustANothingDoneMarkUnderAWrapper(t *testing.T) {
 				t.Fatalf("retry: %d %s, %d runs", again.Code, again.Body, runs.Load())
 			}
 		})
+	}
+}
+
+// A request that outlived its lease (a look-up hung until the work's
+// deadline) and then failed saying nothing was done: a retry meanwhile
+// found the lease over and heard the outcome is unknown; the 503 still
+// tells the phone to send again, and that retry must run, as nothing ran.
+func TestIdempotencyNothingDoneAfterTheLeaseEndedLetsTheKeyGo(t *testing.T) {
+	db := memDB(t)
+	running, release := make(chan struct{}), make(chan struct{})
+	slow, _ := idemServer(t, db, func(echo.Context) error {
+		close(running)
+		<-release
+		return apperr.ErrUnavailable.Wrap(errors.New("staff look-up timed out")).NothingDone(time.Second)
+	})
+	var runs atomic.Int32
+	later := func() time.Time { return time.Now().Add(2 * idemPendingTTL) }
+	other, _ := idemServerAt(t, idem.New(db), later, counting(&runs)) // another process, past the lease
+
+	first := make(chan *httptest.ResponseRecorder)
+	go func() { first <- idemPost(slow, context.Background()) }()
+	<-running
+	if r := idemPost(other, context.Background()); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") {
+		t.Fatalf("retry past the lease: %d %s", r.Code, r.Body)
+	}
+	close(release)
+	if r := <-first; r.Code != http.StatusServiceUnavailable || r.Header().Get("Retry-After") != "1" {
+		t.Fatalf("first: %d, Retry-After %q, %s", r.Code, r.Header().Get("Retry-After"), r.Body)
+	}
+	if r := idemPost(other, context.Background()); r.Code != http.StatusCreated || r.Header().Get(idemReplayed) != "" || runs.Load() != 1 {
+		t.Fatalf("retry as told: %d %s, %d runs", r.Code, r.Body, runs.Load())
 	}
 }
 

@@ -15,7 +15,9 @@
 //     (with a new key).
 //   - Released: the request did nothing (refused by a rate limit, or a
 //     server error that says nothing was done: apperr's NothingDone), so
-//     the record is removed and a retry runs.
+//     the record is removed and a retry runs. Its own attempt releases it
+//     even when a retry found its lease over meanwhile and decided it
+//     Unknown: the attempt that outlived its lease knows better.
 //
 // Records expire a day after they were taken (a TTL index).
 package idem
@@ -133,9 +135,13 @@ func (s *Store) Fail(ctx context.Context, id, owner string) error {
 	return nil
 }
 
-// Release lets go of a request that did nothing, so that a retry runs.
+// Release lets go of a request that did nothing, so that a retry runs:
+// the owner's record, pending or decided Unknown by a retry that found its
+// lease over (the request outlived it, then failed having done nothing;
+// that retry did not run either). A Done record is never let go.
 func (s *Store) Release(ctx context.Context, id, owner string) error {
-	if _, err := s.c.DeleteOne(ctx, bson.M{"_id": id, "outcome": Pending, "owner": owner}); err != nil {
+	filter := bson.M{"_id": id, "owner": owner, "outcome": bson.M{"$in": bson.A{Pending, Unknown}}}
+	if _, err := s.c.DeleteOne(ctx, filter); err != nil {
 		return fmt.Errorf("idem: release: %w", err)
 	}
 	return nil
