@@ -206,3 +206,42 @@ func TestConcurrentRetriesAfterA503ThatDidNothingRunOnce(t *testing.T) {
 	}
 	t.Logf("%d retries at once: 1 ran, %d replayed, %d told to wait", n, replayed, waiting)
 }
+
+// A follow-up refused because the grid's staff could not be looked up
+// (nobody owns the message yet) has written nothing — no thread entry, no
+// notice in the outbox — and runs when sent again with the same key.
+func TestAFollowUpRefusedBeforeItsWriteRunsAgainWithTheSameKey(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	dir := flaky(env)
+	var m struct{ ID string }
+	env.Do(keyedSend(s, "message-1")).Want(t, http.StatusCreated).Decode(t, &m)
+	thread := func() (events, outbox int) {
+		t.Helper()
+		var doc struct {
+			Events []bson.Raw `bson:"events"`
+			Outbox []bson.Raw `bson:"outbox"`
+		}
+		if err := env.DB.Collection("messages").FindOne(context.Background(), bson.M{"_id": m.ID}).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		return len(doc.Events), len(doc.Outbox)
+	}
+	events, outbox := thread()
+
+	req := testenv.Req{Method: http.MethodPost, Path: "/api/v1/messages/" + m.ID + "/follow-ups", Token: s.ResidentA.Token,
+		Body: map[string]any{"content": "桶边也脏了"}, Header: map[string]string{"Idempotency-Key": "follow-up-1"}}
+	dir.down.Store(true)
+	unavailableNothingDone(t, env.Do(req))
+	if e, o := thread(); e != events || o != outbox {
+		t.Fatalf("the refused follow-up wrote: %d events (was %d), %d notices owed (was %d)", e, events, o, outbox)
+	}
+	dir.down.Store(false)
+	if r := env.Do(req).Want(t, http.StatusCreated); r.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatal("the retry was answered from a record instead of running")
+	}
+	env.Do(req).Want(t, http.StatusCreated)
+	if e, _ := thread(); e != events+1 {
+		t.Fatalf("%d events after the follow-up and its retries, want %d", e, events+1)
+	}
+}
