@@ -54,7 +54,9 @@ type Error struct {
 	Err error
 	// RetryAfter, when set (by NothingDone), says that the request did
 	// nothing: no write was made, nobody was told, so sending the same
-	// request again after this long is safe.
+	// request again after this long is safe. Set it with NothingDone; read
+	// it with the function RetryAfter, which trusts it only on the error
+	// as returned.
 	RetryAfter time.Duration
 }
 
