@@ -70,7 +70,8 @@ type Error struct {
 // a server error then spends the key (IDEMPOTENCY_OUTCOME_UNKNOWN). The
 // mark holds only while e is returned as it is (see RetryAfter): wrapped,
 // it is not trusted. Mark a new error (d.New, d.Wrap), never one received
-// from a callee.
+// from a callee. It is meant for server errors (503): an answer below 500
+// is kept for its key whatever it says, and replayed without Retry-After.
 func (e *Error) NothingDone(retryAfter time.Duration) *Error {
 	e.RetryAfter = max(retryAfter, time.Second)
 	return e
