@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -49,9 +51,24 @@ const statusClientClosed = 499
 // StatusOf returns the HTTP status of an error kind.
 func StatusOf(k apperr.Kind) int { return statusOf[k] }
 
+// nothingDoneKey marks a request whose error said that it did nothing
+// (apperr's NothingDone): the idempotency middleware then lets its key go
+// instead of spending it on a server error.
+const nothingDoneKey = "linli.nothingDone"
+
+// nothingDone reports whether c's answer is an error that said the request
+// did nothing.
+func nothingDone(c echo.Context) bool {
+	done, _ := c.Get(nothingDoneKey).(bool)
+	return done
+}
+
 // errorHandler renders every error the handlers return, once: product
 // errors as they are, Echo's own (404 route, 405, 413) as product errors,
-// anything else as INTERNAL with its detail only logged.
+// anything else as INTERNAL with its detail only logged. An error that
+// says nothing was done (apperr's NothingDone) carries Retry-After (and
+// details.retryAfterSeconds, as a rate limit does) and marks the request
+// for the idempotency middleware.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
@@ -70,11 +87,24 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "code", e.Code, "err", err)
 		}
-		if ra, ok := e.Details["retryAfterSeconds"]; ok {
+		details := e.Details
+		// Nothing was done: the same request may be sent again. Asked of
+		// err itself: a mark under a wrapper is not trusted.
+		if wait, ok := apperr.RetryAfter(err); ok {
+			c.Set(nothingDoneKey, true)
+			if _, ok := details["retryAfterSeconds"]; !ok {
+				details = maps.Clone(details)
+				if details == nil {
+					details = map[string]any{}
+				}
+				details["retryAfterSeconds"] = int(math.Ceil(wait.Seconds()))
+			}
+		}
+		if ra, ok := details["retryAfterSeconds"]; ok {
 			c.Response().Header().Set("Retry-After", fmt.Sprint(ra))
 		}
 		body := envelope{Error: envelopeBody{
-			Code: e.Code, Message: e.Message, Fields: e.Fields, Details: e.Details, RequestID: requestID(c),
+			Code: e.Code, Message: e.Message, Fields: e.Fields, Details: details, RequestID: requestID(c),
 		}}
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)

@@ -28,10 +28,16 @@ import (
 // For a signed-in caller the key is kept in the database (idem.Store), so
 // that it holds across restarts, Redis outages and processes, and its
 // outcome is decided once: an answer below 500 is kept and replayed; a
-// server error (or a process that died meanwhile) may have followed a
-// committed write, so the request never runs again and retries are told
-// IDEMPOTENCY_OUTCOME_UNKNOWN; only a rate-limit answer (nothing was done)
-// lets the key go. Redis holds a copy of decided answers, the fast path.
+// server error (or a panic, or a process that died meanwhile) may have
+// followed a committed write, so the request never runs again and retries
+// are told IDEMPOTENCY_OUTCOME_UNKNOWN. Two answers let the key go, so that
+// a retry with it runs: a rate-limit answer, and a server error that says
+// nothing was done (an apperr marked NothingDone, e.g. the staff to tell
+// of a message could not be looked up, an evaluation lost its races, this
+// middleware's own record store was down; the error handler marks the
+// request and sends Retry-After). An unmarked server error stays Unknown:
+// the default is never to run twice. Redis holds a copy of decided
+// answers, the fast path.
 //
 // Logins (no caller yet) keep their key in Redis only: their writes are
 // idempotent by themselves (one user per openId, a unique index), and their
@@ -43,6 +49,9 @@ const (
 	idemPendingTTL = time.Minute
 	idemDoneTTL    = idem.Keep
 	idemMaxKeyLen  = 128
+	// idemRetryAfter is the wait told with a 503 said before the request
+	// ran (the records could not be read).
+	idemRetryAfter = 5 * time.Second
 )
 
 type idemRecord struct {
@@ -109,7 +118,8 @@ func (k keyed) serve(c echo.Context, next echo.HandlerFunc, now time.Time) error
 	owner := clock.NewID()
 	rec, took, err := k.records.Take(ctx, k.id, k.fp, owner, now, idemPendingTTL)
 	if err != nil {
-		return apperr.ErrUnavailable.Wrap(err) // nothing done: without the record, nothing may be
+		// Nothing done: without the record, nothing may be.
+		return apperr.ErrUnavailable.Wrap(err).NothingDone(idemRetryAfter)
 	}
 	if !took {
 		return k.decided(c, rec)
@@ -145,8 +155,8 @@ func (k keyed) serve(c echo.Context, next echo.HandlerFunc, now time.Time) error
 	defer w.send(c.Response())
 	status := c.Response().Status
 	switch {
-	case status == http.StatusTooManyRequests:
-		err = k.records.Release(keep, k.id, owner)
+	case status == http.StatusTooManyRequests, status >= 500 && nothingDone(c):
+		err = k.records.Release(keep, k.id, owner) // nothing was done: a retry runs
 	case status >= 500:
 		err = k.records.Fail(keep, k.id, owner)
 	default:
@@ -240,7 +250,7 @@ func replay(c echo.Context, rdb redis.UniversalClient, rkey, fp string) error {
 		return apperr.ErrIdemInProgress.New()
 	}
 	if err != nil {
-		return apperr.ErrUnavailable.Wrap(err)
+		return apperr.ErrUnavailable.Wrap(err).NothingDone(idemRetryAfter)
 	}
 	var rec idemRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,12 +15,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/256dpi/lungo"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"linli/internal/actor"
+	"linli/internal/apperr"
 	"linli/internal/platform/idem"
 	"linli/internal/platform/metrics"
 	"linli/internal/platform/store"
@@ -31,6 +36,18 @@ import (
 // process of its own), with one POST route, called by user u-1.
 func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
 	t.Helper()
+	return idemServerOver(t, idem.New(db), h)
+}
+
+// idemServerOver is idemServer over the records given.
+func idemServerOver(t *testing.T, records *idem.Store, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
+	t.Helper()
+	return idemServerAt(t, records, time.Now, h)
+}
+
+// idemServerAt is idemServerOver whose clock is now.
+func idemServerAt(t *testing.T, records *idem.Store, now func() time.Time, h echo.HandlerFunc) (*echo.Echo, *miniredis.Miniredis) {
+	t.Helper()
 	m := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
@@ -41,7 +58,7 @@ func idemServer(t *testing.T, db *store.DB, h echo.HandlerFunc) (*echo.Echo, *mi
 	caller := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { c.Set(actorKey, actor.Actor{UserID: "u-1"}); return next(c) }
 	}
-	e.POST("/things", h, caller, idempotency(rdb, idem.New(db), time.Now, log))
+	e.POST("/things", h, caller, idempotency(rdb, records, now, log))
 	return e, m
 }
 
@@ -194,6 +211,12 @@ func TestIdempotencyNeverRunsAgainAfterAServerError(t *testing.T) {
 	for name, fail := range map[string]func(echo.Context) error{
 		"error": func(echo.Context) error { return errors.New("write failed") }, // answered 500
 		"panic": func(echo.Context) error { panic("boom") },
+		// A 503 that does not say nothing was done is taken to perhaps
+		// follow a write, like any server error.
+		"unavailable": func(echo.Context) error { return apperr.ErrUnavailable.New() },
+		// A panic may come after a write whatever its value says: a
+		// marked error panicked with (a must-style helper) is not believed.
+		"panic with a mark": func(echo.Context) error { panic(apperr.ErrUnavailable.New().NothingDone(time.Second)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var runs atomic.Int32
@@ -203,8 +226,8 @@ func TestIdempotencyNeverRunsAgainAfterAServerError(t *testing.T) {
 				}
 				return c.JSON(http.StatusCreated, map[string]int{"n": 2})
 			})
-			if first := idemPost(e, context.Background()); first.Code != http.StatusInternalServerError {
-				t.Fatalf("first: %d %s", first.Code, first.Body)
+			if first := idemPost(e, context.Background()); first.Code < 500 || first.Header().Get("Retry-After") != "" {
+				t.Fatalf("first: %d (Retry-After %q) %s", first.Code, first.Header().Get("Retry-After"), first.Body)
 			}
 			again := idemPost(e, context.Background())
 			if again.Code != http.StatusConflict || !strings.Contains(again.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 1 {
@@ -229,6 +252,164 @@ func TestIdempotencyAfterAProcessDiedMidRequest(t *testing.T) {
 	if r := idemPost(e, ctx); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 0 {
 		t.Fatalf("retry after a dead process: %d %s, %d runs", r.Code, r.Body, runs.Load())
 	}
+}
+
+// A server error that says nothing was done (apperr's NothingDone: nothing
+// written, nobody told) lets the key go like a rate limit: it tells when
+// to send again, the retry with the same key runs, and its answer is then
+// kept.
+func TestIdempotencyRunsAgainAfterAServerErrorThatDidNothing(t *testing.T) {
+	var runs atomic.Int32
+	e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
+		if runs.Add(1) == 1 {
+			return apperr.ErrUnavailable.Wrap(errors.New("staff unreachable")).NothingDone(1500 * time.Millisecond)
+		}
+		return c.JSON(http.StatusCreated, map[string]int{"n": 2})
+	})
+	first := idemPost(e, context.Background())
+	if first.Code != http.StatusServiceUnavailable || first.Header().Get("Retry-After") != "2" ||
+		!strings.Contains(first.Body.String(), `"retryAfterSeconds":2`) {
+		t.Fatalf("first: %d, Retry-After %q, %s", first.Code, first.Header().Get("Retry-After"), first.Body)
+	}
+	again := idemPost(e, context.Background())
+	if again.Code != http.StatusCreated || again.Header().Get(idemReplayed) != "" || runs.Load() != 2 {
+		t.Fatalf("retry after a 503 that did nothing: %d %s, %d runs", again.Code, again.Body, runs.Load())
+	}
+	if third := idemPost(e, context.Background()); third.Code != http.StatusCreated || third.Header().Get(idemReplayed) != "true" ||
+		third.Body.String() != again.Body.String() || runs.Load() != 2 {
+		t.Fatalf("third: %d replayed %q %s, %d runs", third.Code, third.Header().Get(idemReplayed), third.Body, runs.Load())
+	}
+}
+
+// A mark under a wrapper is not trusted: whatever wrapped the marked error
+// may have written after it (a step that went on, a second transition
+// joined to the first's error). Such an error spends the key like any
+// server error and tells no time to send again.
+func TestIdempotencyDoesNotTrustANothingDoneMarkUnderAWrapper(t *testing.T) {
+	marked := func() error {
+		return apperr.ErrUnavailable.Wrap(errors.New("staff unreachable")).NothingDone(time.Second)
+	}
+	for name, wrap := range map[string]func() error{
+		"wrapped": func() error { return fmt.Errorf("after the write: %w", marked()) },
+		"joined":  func() error { return errors.Join(errors.New("second write failed"), marked()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var runs atomic.Int32
+			e, _ := idemServer(t, memDB(t), func(c echo.Context) error {
+				runs.Add(1)
+				return wrap()
+			})
+			first := idemPost(e, context.Background())
+			if first.Code != http.StatusServiceUnavailable || first.Header().Get("Retry-After") != "" ||
+				strings.Contains(first.Body.String(), "retryAfterSeconds") {
+				t.Fatalf("first: %d, Retry-After %q, %s", first.Code, first.Header().Get("Retry-After"), first.Body)
+			}
+			again := idemPost(e, context.Background())
+			if again.Code != http.StatusConflict || !strings.Contains(again.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") || runs.Load() != 1 {
+				t.Fatalf("retry: %d %s, %d runs", again.Code, again.Body, runs.Load())
+			}
+		})
+	}
+}
+
+// A request that outlived its lease (a look-up hung until the work's
+// deadline) and then failed saying nothing was done: a retry meanwhile
+// found the lease over and heard the outcome is unknown; the 503 still
+// tells the phone to send again, and that retry must run, as nothing ran.
+func TestIdempotencyNothingDoneAfterTheLeaseEndedLetsTheKeyGo(t *testing.T) {
+	db := memDB(t)
+	running, release := make(chan struct{}), make(chan struct{})
+	slow, _ := idemServer(t, db, func(echo.Context) error {
+		close(running)
+		<-release
+		return apperr.ErrUnavailable.Wrap(errors.New("staff look-up timed out")).NothingDone(time.Second)
+	})
+	var runs atomic.Int32
+	later := func() time.Time { return time.Now().Add(2 * idemPendingTTL) }
+	other, _ := idemServerAt(t, idem.New(db), later, counting(&runs)) // another process, past the lease
+
+	first := make(chan *httptest.ResponseRecorder)
+	go func() { first <- idemPost(slow, context.Background()) }()
+	<-running
+	if r := idemPost(other, context.Background()); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "IDEMPOTENCY_OUTCOME_UNKNOWN") {
+		t.Fatalf("retry past the lease: %d %s", r.Code, r.Body)
+	}
+	close(release)
+	if r := <-first; r.Code != http.StatusServiceUnavailable || r.Header().Get("Retry-After") != "1" {
+		t.Fatalf("first: %d, Retry-After %q, %s", r.Code, r.Header().Get("Retry-After"), r.Body)
+	}
+	if r := idemPost(other, context.Background()); r.Code != http.StatusCreated || r.Header().Get(idemReplayed) != "" || runs.Load() != 1 {
+		t.Fatalf("retry as told: %d %s, %d runs", r.Code, r.Body, runs.Load())
+	}
+}
+
+// failingRecords is a database whose idempotency records cannot be written.
+type failingRecords struct{ lungo.IDatabase }
+
+func (d failingRecords) Collection(name string, opts ...*options.CollectionOptions) lungo.ICollection {
+	return failingInsert{d.IDatabase.Collection(name, opts...)}
+}
+
+type failingInsert struct{ lungo.ICollection }
+
+func (failingInsert) InsertOne(context.Context, any, ...*options.InsertOneOptions) (*mongo.InsertOneResult, error) {
+	return nil, errors.New("records unreachable")
+}
+
+// When the record cannot be taken, nothing runs: the 503 says so (it tells
+// when to send again), and the handler is not called.
+func TestIdempotencyWithoutItsRecordsRunsNothingAndSaysWhenToRetry(t *testing.T) {
+	var runs atomic.Int32
+	e, _ := idemServerOver(t, idem.New(failingRecords{memDB(t)}), counting(&runs))
+	r := idemPost(e, context.Background())
+	if r.Code != http.StatusServiceUnavailable || r.Header().Get("Retry-After") != "5" || runs.Load() != 0 {
+		t.Fatalf("records down: %d, Retry-After %q, %d runs: %s", r.Code, r.Header().Get("Retry-After"), runs.Load(), r.Body)
+	}
+}
+
+// insertsThenFails is a database whose first idempotency record is
+// written and then reported as failed (a connection reset after the
+// insert committed).
+type insertsThenFails struct {
+	lungo.IDatabase
+	failed *atomic.Bool
+}
+
+func (d insertsThenFails) Collection(name string, opts ...*options.CollectionOptions) lungo.ICollection {
+	return insertThenFail{d.IDatabase.Collection(name, opts...), d.failed}
+}
+
+type insertThenFail struct {
+	lungo.ICollection
+	failed *atomic.Bool
+}
+
+func (c insertThenFail) InsertOne(ctx context.Context, doc any, opts ...*options.InsertOneOptions) (*mongo.InsertOneResult, error) {
+	res, err := c.ICollection.InsertOne(ctx, doc, opts...)
+	if err == nil && c.failed.CompareAndSwap(false, true) {
+		return nil, errors.New("connection reset after the insert")
+	}
+	return res, err
+}
+
+// The 503 of a record that could not be taken says nothing was done and
+// to send the same request again: that retry must run, even when the
+// failed insert had in fact stored the record (nobody ever ran under it).
+// Otherwise the retry is told the request is in progress, and after the
+// lease that its outcome is unknown, for a request that never ran.
+func TestIdempotencyRecordStoredByAFailedTakeDoesNotHoldTheKey(t *testing.T) {
+	var runs atomic.Int32
+	var failed atomic.Bool
+	e, _ := idemServerOver(t, idem.New(insertsThenFails{memDB(t), &failed}), counting(&runs))
+	first := idemPost(e, context.Background())
+	if first.Code != http.StatusServiceUnavailable || first.Header().Get("Retry-After") == "" || runs.Load() != 0 {
+		t.Fatalf("first: %d, Retry-After %q, %d runs: %s", first.Code, first.Header().Get("Retry-After"), runs.Load(), first.Body)
+	}
+	again := idemPost(e, context.Background())
+	if again.Code != http.StatusCreated || again.Header().Get(idemReplayed) != "" || runs.Load() != 1 {
+		t.Fatalf("retry as told: %d %s, %d runs", again.Code, again.Body, runs.Load())
+	}
+	wantReplay(t, again, idemPost(e, context.Background()), &runs)
 }
 
 // A rate-limit answer did nothing: the key is let go and the retry runs.

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"linli/internal/app"
+	"linli/internal/apperr"
 	"linli/internal/platform/metrics"
 )
 
@@ -130,7 +131,9 @@ type server struct {
 func logPanic(log *slog.Logger) middleware.LogErrorFunc {
 	return func(c echo.Context, err error, stack []byte) error {
 		log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
-		return err
+		// A panic is answered INTERNAL whatever its value: a product error
+		// panicked with (a NothingDone mark above all) may follow a write.
+		return apperr.ErrInternal.Wrap(err)
 	}
 }
 

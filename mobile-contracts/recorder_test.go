@@ -56,7 +56,8 @@ type goldenRequest struct {
 type goldenResponse struct {
 	Status int `json:"status"`
 	// Headers are shown for an image (a check-in code): its type, how long
-	// to keep it and when to fetch the next.
+	// to keep it and when to fetch the next; and Retry-After, on an answer
+	// that did nothing.
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    any               `json:"body,omitempty"`
 }
@@ -99,6 +100,12 @@ func Record(t *testing.T, env *testenv.Env, ex Example) *testenv.Resp {
 				g.Response.Headers[h] = normalise(v, h).(string)
 			}
 		}
+	}
+	if v := res.Header.Get("Retry-After"); v != "" { // nothing was done: when to send it again
+		if g.Response.Headers == nil {
+			g.Response.Headers = map[string]string{}
+		}
+		g.Response.Headers["Retry-After"] = v
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -51,6 +52,29 @@ type Error struct {
 	Details map[string]any
 	// Err is the cause; logged, never shown.
 	Err error
+	// RetryAfter, when set (by NothingDone), says that the request did
+	// nothing: no write was made, nobody was told, so sending the same
+	// request again after this long is safe. Set it with NothingDone; read
+	// it with the function RetryAfter, which trusts it only on the error
+	// as returned.
+	RetryAfter time.Duration
+}
+
+// NothingDone marks e as said before the request did anything: nothing was
+// written (not even a write that might have committed after an error),
+// nobody was told; the same request may simply be sent again after
+// retryAfter (at least a second). The HTTP layer sends Retry-After and
+// lets the request's Idempotency-Key go, so that a retry with it runs.
+// Only the code that knows the whole request wrote nothing may say so; an
+// error without the mark (the default) is taken to perhaps follow a write:
+// a server error then spends the key (IDEMPOTENCY_OUTCOME_UNKNOWN). The
+// mark holds only while e is returned as it is (see RetryAfter): wrapped,
+// it is not trusted. Mark a new error (d.New, d.Wrap), never one received
+// from a callee. It is meant for server errors (503): an answer below 500
+// is kept for its key whatever it says, and replayed without Retry-After.
+func (e *Error) NothingDone(retryAfter time.Duration) *Error {
+	e.RetryAfter = max(retryAfter, time.Second)
+	return e
 }
 
 func (e *Error) Error() string {
@@ -121,6 +145,20 @@ func (d Def) WithDetails(details map[string]any) *Error {
 	e := d.New()
 	e.Details = details
 	return e
+}
+
+// RetryAfter reports how long to wait before sending again a request that
+// failed with err, when err says nothing was done (NothingDone). Only err
+// itself is asked, never an error it wraps: the code that wrapped a marked
+// error (fmt.Errorf, errors.Join, another Def's Wrap) may have written
+// after it, so its mark says nothing about the whole request. Code that
+// knows nothing was written returns the marked error as it is, or marks
+// its own.
+func RetryAfter(err error) (time.Duration, bool) {
+	if e, ok := err.(*Error); ok && e.RetryAfter > 0 { // err itself, on purpose: not errors.As
+		return e.RetryAfter, true
+	}
+	return 0, false
 }
 
 // Is reports whether err is an *Error of this code.

@@ -108,15 +108,17 @@ func (s *Service) deliver(ctx context.Context, m *Message) {
 // the transition that would tell them is not written (the sweep tries
 // again next round): a notice decided on a failed look-up would go to
 // nobody, and the step would be done without it. The error is
-// SERVICE_UNAVAILABLE (503): a resident is told nothing was stored and to
-// try again in a moment, not that the server failed.
+// SERVICE_UNAVAILABLE (503) marked NothingDone: every caller looks the
+// people up before its one write, so a resident is told nothing was stored
+// and to try again in a moment (Retry-After), not that the server failed,
+// and a retry with the same Idempotency-Key runs again.
 func (s *Service) responsible(ctx context.Context, m *Message) ([]string, error) {
 	if m.Owner != nil && m.Owner.UserID != "" {
 		return []string{m.Owner.UserID}, nil
 	}
 	grid, err := s.directory.StaffOfGrid(ctx, m.GridID)
 	if err != nil {
-		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: staff of grid %s: %w", m.ID, m.GridID, err))
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: staff of grid %s: %w", m.ID, m.GridID, err)).NothingDone(lookupRetry)
 	}
 	if ids := userIDs(grid); len(ids) > 0 {
 		return ids, nil
@@ -124,10 +126,14 @@ func (s *Service) responsible(ctx context.Context, m *Message) ([]string, error)
 	return s.secretaries(ctx, m)
 }
 
+// lookupRetry is how long a resident is asked to wait when the people to
+// tell could not be looked up.
+const lookupRetry = 3 * time.Second
+
 func (s *Service) secretaries(ctx context.Context, m *Message) ([]string, error) {
 	sec, err := s.directory.SecretariesOf(ctx, m.CommunityID)
 	if err != nil {
-		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: secretaries of %s: %w", m.ID, m.CommunityID, err))
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("message %s: secretaries of %s: %w", m.ID, m.CommunityID, err)).NothingDone(lookupRetry)
 	}
 	return userIDs(sec), nil
 }

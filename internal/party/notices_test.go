@@ -183,9 +183,10 @@ func TestPartyReviewBetweenAReadAndItsWriteIsAConflict(t *testing.T) {
 }
 
 // An evaluation that loses every one of its reads to another staff
-// member's evaluation gives up with SERVICE_UNAVAILABLE (try again; with
-// an Idempotency-Key the retry is not answered from the 503) and has
-// written nothing: neither a version nor a notice of its own.
+// member's evaluation gives up with SERVICE_UNAVAILABLE (try again; it
+// says nothing was done, so a retry with the same Idempotency-Key runs:
+// TestPartyEvaluationOutrunRunsAgainWithTheSameKey) and has written
+// nothing: neither a version nor a notice of its own.
 func TestPartyEvaluationOutrunOnEveryReadWritesNothing(t *testing.T) {
 	w := newOutboxWorld(t)
 	ctx := context.Background()
@@ -205,6 +206,8 @@ func TestPartyEvaluationOutrunOnEveryReadWritesNothing(t *testing.T) {
 	p.BetweenReadAndWrite(true, other)
 	if _, err := p.Evaluate(ctx, w.staffA, reg, year, party.Basic, "每次都晚一步"); !apperr.ErrUnavailable.Is(err) {
 		t.Fatalf("outrun on every read: %v, want SERVICE_UNAVAILABLE", err)
+	} else if _, nothingDone := apperr.RetryAfter(err); !nothingDone {
+		t.Fatalf("outrun on every read: %v does not say nothing was done", err)
 	}
 	p.BetweenReadAndWrite(true, func() {}) // stop the others
 	e, err := store.FindOne[party.Evaluation](ctx, w.env.DB.Collection("party_evaluations"), bson.M{"_id": fmt.Sprintf("%s:%d", reg, year)}, nil)

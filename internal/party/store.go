@@ -399,7 +399,7 @@ func (s *Store) evaluate(ctx context.Context, r Registration, year int, v Evalua
 		}
 		return e, nil
 	}
-	return Evaluation{}, apperr.ErrUnavailable.New() // try again: nothing was written
+	return Evaluation{}, apperr.ErrUnavailable.New().NothingDone(time.Second) // try again: nothing was written
 }
 
 // maxEvaluateTries bounds evaluate's reads again (staff evaluating one

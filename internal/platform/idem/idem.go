@@ -13,14 +13,18 @@
 //     commits), so it is never run again: retries are told the outcome is
 //     unknown, and the phone asks the person to check before sending anew
 //     (with a new key).
-//   - Released: the request did nothing (refused by a rate limit), so the
-//     record is removed and a retry runs.
+//   - Released: the request did nothing (refused by a rate limit, or a
+//     server error that says nothing was done: apperr's NothingDone), so
+//     the record is removed and a retry runs. Its own attempt releases it
+//     even when a retry found its lease over meanwhile and decided it
+//     Unknown: the attempt that outlived its lease knows better.
 //
 // Records expire a day after they were taken (a TTL index).
 package idem
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -66,9 +70,14 @@ type Store struct{ c lungo.ICollection }
 // New returns the records of db.
 func New(db lungo.IDatabase) *Store { return &Store{c: db.Collection("idempotency")} }
 
+// undoTimeout bounds letting go of a record a failed Take may have stored.
+const undoTimeout = 2 * time.Second
+
 // Take makes owner the attempt that runs id until lease ends, or returns
 // the record that is there (took false). A pending record whose lease
-// ended is decided Unknown first (its process died while it ran).
+// ended is decided Unknown first (its process died while it ran). When it
+// fails, no record of owner's is left behind (as far as the database
+// lets it be removed): nothing ran, so a retry may.
 func (s *Store) Take(ctx context.Context, id, fp, owner string, now time.Time, lease time.Duration) (Record, bool, error) {
 	rec := Record{ID: id, Fingerprint: fp, Outcome: Pending, Owner: owner, Until: now.Add(lease), CreatedAt: now}
 	_, err := s.c.InsertOne(ctx, rec)
@@ -76,6 +85,15 @@ func (s *Store) Take(ctx context.Context, id, fp, owner string, now time.Time, l
 		return rec, true, nil
 	}
 	if !store.IsDuplicate(err) {
+		// The insert may have been stored all the same (a connection
+		// reset after it committed): that record is let go, as its
+		// owner never runs, so that the retry the caller is told to
+		// send runs instead of waiting out a lease nobody holds.
+		undo, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+		defer cancel()
+		if uerr := s.Release(undo, id, owner); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
 		return Record{}, false, fmt.Errorf("idem: take: %w", err)
 	}
 	have, err := store.FindOne[Record](ctx, s.c, bson.M{"_id": id}, nil)
@@ -117,9 +135,13 @@ func (s *Store) Fail(ctx context.Context, id, owner string) error {
 	return nil
 }
 
-// Release lets go of a request that did nothing, so that a retry runs.
+// Release lets go of a request that did nothing, so that a retry runs:
+// the owner's record, pending or decided Unknown by a retry that found its
+// lease over (the request outlived it, then failed having done nothing;
+// that retry did not run either). A Done record is never let go.
 func (s *Store) Release(ctx context.Context, id, owner string) error {
-	if _, err := s.c.DeleteOne(ctx, bson.M{"_id": id, "outcome": Pending, "owner": owner}); err != nil {
+	filter := bson.M{"_id": id, "owner": owner, "outcome": bson.M{"$in": bson.A{Pending, Unknown}}}
+	if _, err := s.c.DeleteOne(ctx, filter); err != nil {
 		return fmt.Errorf("idem: release: %w", err)
 	}
 	return nil
