@@ -139,9 +139,9 @@ func (s *Store) brief(ctx context.Context, id string) (Activity, error) {
 
 // leave marks entry index (userID's, active) inactive if the activity has
 // not started at now, userID has not been marked present and pin (what
-// owed was decided from) holds; owed goes into the outbox. It returns the
-// activity as it is after.
-func (s *Store) leave(ctx context.Context, id string, index int, userID string, now time.Time, pin bson.M, owed []notify.Notice) (Activity, bool, error) {
+// owed was decided from) holds; owed goes into the outbox (held is the
+// outbox as read). It returns the activity as it is after.
+func (s *Store) leave(ctx context.Context, id string, index int, userID string, now time.Time, pin bson.M, held map[string]notify.Notice, owed []notify.Notice) (Activity, bool, error) {
 	entry := "signups." + strconv.Itoa(index)
 	filter := bson.M{
 		"_id": id, "state": Scheduled, "startAt": bson.M{"$gt": now},
@@ -152,7 +152,7 @@ func (s *Store) leave(ctx context.Context, id string, index int, userID string, 
 		filter[k] = v
 	}
 	set := bson.M{entry + ".active": false, entry + ".leftAt": now, "members." + strconv.Itoa(index): "", "updatedAt": now}
-	update := bson.M{"$set": set, "$inc": bson.M{"active": -1, "outboxSize": owe(set, owed)}}
+	update := bson.M{"$set": set, "$inc": bson.M{"active": -1, "outboxSize": owe(filter, set, held, owed)}}
 	return s.write(ctx, "leave", filter, update, false)
 }
 
@@ -188,7 +188,7 @@ func (s *Store) edit(ctx context.Context, old *Activity, set bson.M, now time.Ti
 		filter["active"], filter["entries"], filter["version"] = old.Active, old.Entries, old.Version
 	}
 	set["updatedAt"] = now
-	return s.write(ctx, "edit", filter, bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(set, owed)}}, false)
+	return s.write(ctx, "edit", filter, bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(filter, set, old.Outbox, owed)}}, false)
 }
 
 // cancel cancels a scheduled activity that has not ended at now, if its
@@ -197,7 +197,7 @@ func (s *Store) edit(ctx context.Context, old *Activity, set bson.M, now time.Ti
 func (s *Store) cancel(ctx context.Context, old *Activity, reason string, now time.Time, owed []notify.Notice) (Activity, bool, error) {
 	filter := bson.M{"_id": old.ID, "state": Scheduled, "endAt": bson.M{"$gt": now}, "active": old.Active, "entries": old.Entries}
 	set := bson.M{"state": Cancelled, "cancelReason": reason, "cancelledAt": now, "updatedAt": now}
-	update := bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(set, owed)}}
+	update := bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(filter, set, old.Outbox, owed)}}
 	return s.write(ctx, "cancel", filter, update, false)
 }
 
@@ -207,6 +207,20 @@ func (s *Store) delivered(ctx context.Context, id, key string) error {
 	f := outboxField(key)
 	_, err := s.c.UpdateOne(ctx, bson.M{"_id": id, f: bson.M{"$exists": true}},
 		bson.M{"$unset": bson.M{f: ""}, "$inc": bson.M{"outboxSize": -1}})
+	if err != nil {
+		return fmt.Errorf("activity: outbox: %w", err)
+	}
+	return nil
+}
+
+// emptied sets outboxSize to 0 on activity id if its outbox is empty: the
+// count of a document written before owe counted only new keys could stay
+// above its outbox for ever, and the sweep read it every minute. A notice
+// owed meanwhile makes the filter miss.
+func (s *Store) emptied(ctx context.Context, id string) error {
+	_, err := s.c.UpdateOne(ctx,
+		bson.M{"_id": id, "outboxSize": bson.M{"$gt": 0}, "outbox": bson.M{"$in": bson.A{bson.M{}, nil}}},
+		bson.M{"$set": bson.M{"outboxSize": 0}})
 	if err != nil {
 		return fmt.Errorf("activity: outbox: %w", err)
 	}
