@@ -117,7 +117,7 @@ func TestTheSweepRepairsAnOutboxCountedTooHigh(t *testing.T) {
 	ctx := context.Background()
 	s, _ := outboxStore(t, map[string]notify.Notice{outboxField("k1")[len("outbox."):]: keyed("k1")}, 3)
 	r := &recorder{}
-	svc := &Service{store: s, notifier: r, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	svc := &Service{store: s, notifier: r, batch: sweepBatch, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := svc.flush(ctx); err != nil {
 		t.Fatal(err)
 	}

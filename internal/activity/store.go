@@ -34,8 +34,13 @@ var Indexes = []store.Index{
 	// A person's activities: signed up, or present (walk-ins).
 	{Collection: "activities", Name: "signup_user", Keys: bson.D{{Key: "signups.userId", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "activities", Name: "attended_user", Keys: bson.D{{Key: "attended.userId", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}},
-	// The sweeps: reminders due, credits owed.
-	{Collection: "activities", Name: "remind", Keys: bson.D{{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "startAt", Value: 1}}},
+	// The sweeps: reminders due (those never failed first; the retry time
+	// is read from the few starting within the hour), credits owed. It
+	// replaces "remind" (state, reminded, startAt), which a deployment
+	// made before may drop.
+	{Collection: "activities", Name: "remind_due", Keys: bson.D{
+		{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1},
+	}},
 	{Collection: "activities", Name: "unsettled", Keys: bson.D{{Key: "endAt", Value: 1}},
 		Partial: bson.D{{Key: "unsettled", Value: bson.M{"$gt": 0}}}},
 	// Notices owed and not handed over (see notices.go).
@@ -261,6 +266,20 @@ func (s *Store) markReminded(ctx context.Context, a *Activity) error {
 	return nil
 }
 
+// remindFailed records that a sweep at now could not store every reminder
+// for a's start: the activity waits remindBackoff before the next try.
+// Two sweeps failing at once count twice, which only waits longer.
+func (s *Store) remindFailed(ctx context.Context, a *Activity, now time.Time) error {
+	_, err := s.c.UpdateOne(ctx, bson.M{"_id": a.ID, "reminded": false, "startAt": a.StartAt}, bson.M{
+		"$set": bson.M{"remindRetryAt": now.Add(remindBackoff(a.RemindFailures + 1))},
+		"$inc": bson.M{"remindFailures": 1},
+	})
+	if err != nil {
+		return fmt.Errorf("activity: reminder failed: %w", err)
+	}
+	return nil
+}
+
 // When chooses upcoming (not ended: by start, soonest first) or past
 // (ended: latest start first).
 type When string
@@ -309,11 +328,16 @@ func (s *Store) of(ctx context.Context, userID string, when When, now time.Time,
 }
 
 // dueReminders returns scheduled activities starting within RemindBefore
-// of now whose reminder has not gone out.
+// of now whose reminder has not gone out and whose retry time (after a
+// failure) has come: those that never failed first, then by fewest
+// failures, soonest start. An activity whose reminders keep failing takes
+// no place in the batch while it waits, and none before one not tried.
 func (s *Store) dueReminders(ctx context.Context, now time.Time, limit int) ([]Activity, error) {
 	return store.FindAll[Activity](ctx, s.c, bson.M{
 		"state": Scheduled, "reminded": false, "startAt": bson.M{"$gt": now, "$lte": now.Add(RemindBefore)},
-	}, options.Find().SetLimit(int64(limit)))
+		"remindRetryAt": bson.M{"$not": bson.M{"$gt": now}}, // none yet (or null), or come
+	}, options.Find().SetSort(bson.D{{Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(int64(limit)))
 }
 
 // unsettled returns ended activities with credits not yet settled.
