@@ -171,7 +171,7 @@ func (s *server) staffPartyRegistrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(v party.RegistrationView) page.Cursor { return page.Cursor{ID: v.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(v party.RegistrationView) page.Cursor { return page.Cursor{ID: v.ID} }))
 }
 
 type approvePartyRequest struct {
@@ -273,7 +273,7 @@ func (s *server) partyMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(rows, limit, func(r party.MemberRow) page.Cursor { return page.Cursor{ID: r.ID} }))
+	return cached(c, page.Of(rows, limit, cur, func(r party.MemberRow) page.Cursor { return page.Cursor{ID: r.ID} }))
 }
 
 func (s *server) partyStats(c echo.Context) error {
@@ -327,7 +327,7 @@ func (s *server) servicePoints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(p party.PointView) page.Cursor { return page.Cursor{ID: p.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(p party.PointView) page.Cursor { return page.Cursor{ID: p.ID} }))
 }
 
 func (s *server) checkinCode(c echo.Context) error {
@@ -365,7 +365,7 @@ func (s *server) staffCheckins(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(v party.CheckinView) page.Cursor { return page.Cursor{ID: v.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(v party.CheckinView) page.Cursor { return page.Cursor{ID: v.ID} }))
 }
 
 type reviewRequest struct {

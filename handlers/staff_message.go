@@ -33,7 +33,7 @@ func (s *server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, summaries(list, limit, message.StaffSummarise, s.now(), func(m message.Message) page.Cursor {
+	return cached(c, summaries(list, limit, cur, message.StaffSummarise, s.now(), func(m message.Message) page.Cursor {
 		return page.Cursor{Key: m.SortDueAt.UnixMilli(), ID: m.ID}
 	}))
 }

@@ -25,9 +25,14 @@ type pager struct {
 	First, Next string
 }
 
-// cursorParam reads the cursor of one list from the query.
-func cursorParam(ec echo.Context, name string) (page.Cursor, error) {
-	return page.Decode(ec.QueryParam(name))
+// cursorParam reads the cursor of one list (its parameter name) of a desk
+// from the query. A cursor is bound to its list as the API's are
+// (page.Open): the desk, the list and the community it shows (as chosen,
+// defaults included; "" when the list spans the caller's); another's is
+// the API's refusal. The name holds no path: a refused action shows the
+// desk again at the action's path, with the same cursor.
+func cursorParam(ec echo.Context, desk, name, communityID string) (page.Cursor, error) {
+	return page.Open(ec.QueryParam(name), "console "+desk+"\x00"+name+"\x00"+communityID)
 }
 
 // pagerOf builds the links of list (its cursor's parameter) on the page

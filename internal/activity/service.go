@@ -348,7 +348,7 @@ func (s *Service) StaffList(ctx context.Context, who actor.Actor, communityID st
 	if err != nil {
 		return page.Page[View]{}, err
 	}
-	return s.pageOf(who, list, limit, now), nil
+	return s.pageOf(who, list, limit, cur, now), nil
 }
 
 // Mine lists the activities the caller signed up for or was present at,
@@ -362,11 +362,11 @@ func (s *Service) Mine(ctx context.Context, who actor.Actor, when When, cur page
 	if err != nil {
 		return page.Page[View]{}, err
 	}
-	return s.pageOf(who, list, limit, now), nil
+	return s.pageOf(who, list, limit, cur, now), nil
 }
 
-func (s *Service) pageOf(who actor.Actor, list []Activity, limit int, now time.Time) page.Page[View] {
-	p := page.Of(list, limit, func(a Activity) page.Cursor { return page.Cursor{Key: a.StartAt.UnixMilli(), ID: a.ID} })
+func (s *Service) pageOf(who actor.Actor, list []Activity, limit int, after page.Cursor, now time.Time) page.Page[View] {
+	p := page.Of(list, limit, after, func(a Activity) page.Cursor { return page.Cursor{Key: a.StartAt.UnixMilli(), ID: a.ID} })
 	out := page.Page[View]{Items: make([]View, len(p.Items)), NextCursor: p.NextCursor}
 	for i := range p.Items {
 		out.Items[i] = viewOf(who, &p.Items[i], now)
