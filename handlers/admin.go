@@ -90,7 +90,7 @@ func (s *server) listStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID)
 	if err != nil {
 		return err
 	}

@@ -26,38 +26,31 @@ func (s *server) listCommunities(c echo.Context) error {
 // other filters (another community, state, ...) or changed by hand is 422
 // INVALID_CURSOR, and so is one issued before cursors were bound; the
 // mini-program starts the list again on that code.
-// resolved are filters as the handler read them, defaults included
-// (pairs of name and value), in place of the query's: a list cached for
-// all (the activity feed) issues the same cursor whether a client sent the
-// default or left it out.
-func listParams(c echo.Context, resolved ...string) (int, page.Cursor, error) {
+//
+// filters are exactly the filters that choose the list's rows, as the
+// handler read them (pairs of name and value, defaults resolved): a
+// parameter the route does not read (limit, a cache-buster, a filter of
+// another list) is no part of the list, and a default sent or left out is
+// the same list. Both matter where a page is cached for everyone (the
+// feeds: the first page is kept per community whoever filled it), whose
+// nextCursor must open for every client that gets that page.
+func listParams(c echo.Context, filters ...string) (int, page.Cursor, error) {
 	limit, err := page.Limit(c.QueryParam("limit"))
 	if err != nil {
 		return 0, page.Cursor{}, err
 	}
-	cur, err := page.Open(c.QueryParam("cursor"), listOf(c, resolved...))
+	cur, err := page.Open(c.QueryParam("cursor"), listOf(c, filters...))
 	return limit, cur, err
 }
 
-// listFilters are the query parameters that choose a list's rows (its
-// scope and filters): a cursor is bound to their values. Others (limit,
-// cursor, a cache-buster a client adds) are not part of the list.
-var listFilters = []string{"communityId", "gridId", "state", "when", "role", "scope", "flagged", "partyOrganization", "phone", "year"}
-
-// listOf names the list a request reads: its route and its filters
-// (resolved: see listParams).
-func listOf(c echo.Context, resolved ...string) string {
+// listOf names the list a request reads: its method, route and filters
+// (see listParams), those left empty omitted.
+func listOf(c echo.Context, filters ...string) string {
 	var b strings.Builder
 	b.WriteString(c.Request().Method + " " + c.Path())
-	for _, k := range listFilters {
-		v := c.QueryParam(k)
-		for i := 0; i+1 < len(resolved); i += 2 {
-			if resolved[i] == k {
-				v = resolved[i+1]
-			}
-		}
-		if v != "" {
-			b.WriteString("\x00" + k + "=" + v)
+	for i := 0; i+1 < len(filters); i += 2 {
+		if filters[i+1] != "" {
+			b.WriteString("\x00" + filters[i] + "=" + filters[i+1])
 		}
 	}
 	return b.String()

@@ -79,3 +79,42 @@ func TestTheActivityFeedCursorIgnoresAnOmittedDefault(t *testing.T) {
 	env.Get(feed+"&cursor="+p.NextCursor, s.ResidentA.Token).Want(t, http.StatusOK)
 	env.Get(feed+"&when=past&cursor="+p.NextCursor, s.ResidentA.Token).Want(t, http.StatusUnprocessableEntity, "INVALID_CURSOR")
 }
+
+// A list is bound by the filters its route reads, never by a parameter it
+// ignores: the activity feed is cached per community for everyone, so a
+// first page filled by a client that added a parameter the feed does not
+// read (gridId, state) hands its nextCursor to every other client, and it
+// must page on for them.
+func TestAFeedPageFilledWithAnIgnoredParameterPagesOnForEveryone(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	for i := range 3 {
+		start := env.Clock.Now().Add(time.Duration(72+i) * time.Hour)
+		env.Post("/api/v1/staff/activities", s.StaffA.Token, map[string]any{
+			"title": fmt.Sprint("义诊", i), "description": "社区卫生服务站医生免费量血压。", "location": "党群服务中心",
+			"startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),
+			"signupOpensAt": env.Clock.Now().Format(time.RFC3339), "signupClosesAt": start.Add(-time.Hour).Format(time.RFC3339),
+			"capacity": 10, "audience": "all", "communityId": s.A.CommunityID,
+		}).Want(t, http.StatusCreated)
+	}
+	feed := "/api/v1/activities?limit=2&communityId=" + s.A.CommunityID
+	var filled, served struct{ NextCursor string }
+	env.Get(feed+"&gridId="+s.A1.GridID+"&state=open", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &filled)
+	env.Get(feed, s.ResidentB.Token).Want(t, http.StatusOK).Decode(t, &served)
+	if served.NextCursor == "" || served.NextCursor != filled.NextCursor {
+		t.Fatalf("the feed's first page was not served from the cache: %q, %q", filled.NextCursor, served.NextCursor)
+	}
+	env.Get(feed+"&cursor="+served.NextCursor, s.ResidentB.Token).Want(t, http.StatusOK)
+
+	// A default sent or left out is the same list (the staff's wish queue:
+	// state pending_review by default).
+	for i := range 3 {
+		env.Post("/api/v1/wishes", s.ResidentA.Token, aWish(map[string]any{"title": fmt.Sprint("心愿", i)})).Want(t, http.StatusCreated)
+	}
+	var queue struct{ NextCursor string }
+	env.Get("/api/v1/staff/wishes?limit=2", s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &queue)
+	if queue.NextCursor == "" {
+		t.Fatal("no next page of the queue")
+	}
+	env.Get("/api/v1/staff/wishes?limit=2&state=pending_review&cursor="+queue.NextCursor, s.StaffA.Token).Want(t, http.StatusOK)
+}

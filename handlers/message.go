@@ -61,6 +61,18 @@ func states(c echo.Context, def []message.State) ([]message.State, error) {
 	return out, nil
 }
 
+// joinStates is states as a list's filter (see listParams).
+func joinStates(states []message.State) string {
+	var b strings.Builder
+	for i, st := range states {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(string(st))
+	}
+	return b.String()
+}
+
 func validState(st message.State) bool {
 	for _, s := range message.States {
 		if s == st {
@@ -71,11 +83,11 @@ func validState(st message.State) bool {
 }
 
 func (s *server) myMessages(c echo.Context) error {
-	limit, cur, err := listParams(c)
+	sts, err := states(c, nil)
 	if err != nil {
 		return err
 	}
-	sts, err := states(c, nil)
+	limit, cur, err := listParams(c, "state", joinStates(sts))
 	if err != nil {
 		return err
 	}

@@ -163,11 +163,12 @@ func (s *server) staffPartyRegistrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	phone := c.QueryParam("phone")
+	limit, cur, err := listParams(c, "state", string(state), "communityId", communityID, "phone", phone)
 	if err != nil {
 		return err
 	}
-	list, err := s.App.Party.Registrations(c.Request().Context(), callerOf(c), communityID, state, c.QueryParam("phone"), cur.ID, limit+1)
+	list, err := s.App.Party.Registrations(c.Request().Context(), callerOf(c), communityID, state, phone, cur.ID, limit+1)
 	if err != nil {
 		return err
 	}
@@ -265,7 +266,7 @@ func (s *server) partyMembers(c echo.Context) error {
 		}
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", q.CommunityID, "partyOrganization", q.PartyOrganization, "year", strconv.Itoa(q.Year))
 	if err != nil {
 		return err
 	}
@@ -319,7 +320,7 @@ func (s *server) servicePoints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID)
 	if err != nil {
 		return err
 	}
@@ -357,7 +358,7 @@ func (s *server) staffCheckins(c echo.Context) error {
 	default:
 		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "flagged", Code: "oneof", Message: "请选择是否只看需复核的签到"})
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID, "flagged", c.QueryParam("flagged"))
 	if err != nil {
 		return err
 	}

@@ -74,15 +74,15 @@ func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, 
 		state.Set("communityId", communityID)
 	}
 	d.Here = template.URL(state.Encode())
-	regsAt, err := cursorParam(ec, "party", "registrations", communityID)
+	regsAt, err := cursorParam(ec, "party", "registrations", "communityId", communityID)
 	if err != nil {
 		return err
 	}
-	cksAt, err := cursorParam(ec, "party", "checkins", communityID)
+	cksAt, err := cursorParam(ec, "party", "checkins", "communityId", communityID)
 	if err != nil {
 		return err
 	}
-	ptsAt, err := cursorParam(ec, "party", "points", communityID)
+	ptsAt, err := cursorParam(ec, "party", "points", "communityId", communityID)
 	if err != nil {
 		return err
 	}

@@ -93,7 +93,8 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 	if d.State != "" && !slices.Contains(message.States, d.State) { // the API's refusal of an unknown state
 		return d, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "请选择列表中的状态"})
 	}
-	cur, err := cursorParam(ec, "queue", "cursor", d.CommunityID)
+	cur, err := cursorParam(ec, "queue", "cursor", "communityId", d.CommunityID, "scope", string(d.Scope),
+		"state", string(d.State), "category", d.Category, "urgency", string(d.Urgency))
 	if err != nil {
 		return d, err
 	}
