@@ -34,13 +34,16 @@ var Indexes = []store.Index{
 	// A person's activities: signed up, or present (walk-ins).
 	{Collection: "activities", Name: "signup_user", Keys: bson.D{{Key: "signups.userId", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "activities", Name: "attended_user", Keys: bson.D{{Key: "attended.userId", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}},
-	// The sweeps: reminders due (those never failed first; the retry time
-	// is read from the few starting within the hour), credits owed. It
-	// replaces "remind" (state, reminded, startAt), which a deployment
-	// made before may drop.
+	// The sweeps: reminders due, credits owed. remind_due serves
+	// dueReminders: its equality (state, reminded) then its sort
+	// (remindFailures, startAt, _id), the start's range bounded within each
+	// count of failures; the retry time is read from the few starting
+	// within the hour. It replaces "remind" (state, reminded, startAt),
+	// dropped at start-up.
 	{Collection: "activities", Name: "remind_due", Keys: bson.D{
-		{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1},
+		{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1},
 	}},
+	{Collection: "activities", Name: "remind", Retired: true},
 	{Collection: "activities", Name: "unsettled", Keys: bson.D{{Key: "endAt", Value: 1}},
 		Partial: bson.D{{Key: "unsettled", Value: bson.M{"$gt": 0}}}},
 	// Notices owed and not handed over (see notices.go).
@@ -336,9 +339,13 @@ func (s *Store) dueReminders(ctx context.Context, now time.Time, limit int) ([]A
 	return store.FindAll[Activity](ctx, s.c, bson.M{
 		"state": Scheduled, "reminded": false, "startAt": bson.M{"$gt": now, "$lte": now.Add(RemindBefore)},
 		"remindRetryAt": bson.M{"$not": bson.M{"$gt": now}}, // none yet (or null), or come
-	}, options.Find().SetSort(bson.D{{Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}).
-		SetLimit(int64(limit)))
+	}, options.Find().SetSort(remindOrder).SetLimit(int64(limit)))
 }
+
+// remindOrder is the order dueReminders reads in; the index remind_due
+// holds it after the equality fields, so that MongoDB reads it in index
+// order without sorting.
+var remindOrder = bson.D{{Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}
 
 // unsettled returns ended activities with credits not yet settled.
 func (s *Store) unsettled(ctx context.Context, now time.Time, limit int) ([]Activity, error) {
