@@ -104,7 +104,11 @@ func TestAFeedPageFilledWithAnIgnoredParameterPagesOnForEveryone(t *testing.T) {
 	if served.NextCursor == "" || served.NextCursor != filled.NextCursor {
 		t.Fatalf("the feed's first page was not served from the cache: %q, %q", filled.NextCursor, served.NextCursor)
 	}
-	env.Get(feed+"&cursor="+served.NextCursor, s.ResidentB.Token).Want(t, http.StatusOK)
+	second := env.Get(feed+"&cursor="+served.NextCursor, s.ResidentB.Token).Want(t, http.StatusOK)
+	// The page a cursor opens keeps its ETag: the same page asked again
+	// (by another client, the default spelled out) is 304.
+	env.Do(testenv.Req{Method: http.MethodGet, Path: feed + "&when=upcoming&cursor=" + served.NextCursor, Token: s.ResidentA.Token,
+		Header: map[string]string{"If-None-Match": second.Header.Get("ETag")}}).Want(t, http.StatusNotModified)
 
 	// A default sent or left out is the same list (the staff's wish queue:
 	// state pending_review by default).
