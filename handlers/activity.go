@@ -127,7 +127,7 @@ func (s *server) activityFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID, "when", string(when))
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *server) staffActivities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID, "when", string(when))
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (s *server) myActivities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "when", string(when))
 	if err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func (s *server) listStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *server) listStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(v account.StaffView) page.Cursor { return page.Cursor{ID: v.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(v account.StaffView) page.Cursor { return page.Cursor{ID: v.ID} }))
 }
 
 func (s *server) deactivateStaff(c echo.Context) error {

@@ -61,7 +61,7 @@ func (s *server) listDepartments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := page.Of(list, limit, func(d department.Department) page.Cursor { return page.Cursor{ID: d.ID} })
+	p := page.Of(list, limit, cur, func(d department.Department) page.Cursor { return page.Cursor{ID: d.ID} })
 	out := page.Page[department.View]{Items: make([]department.View, len(p.Items)), NextCursor: p.NextCursor}
 	for i, d := range p.Items {
 		out.Items[i] = department.ViewOf(d)

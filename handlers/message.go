@@ -61,6 +61,18 @@ func states(c echo.Context, def []message.State) ([]message.State, error) {
 	return out, nil
 }
 
+// joinStates is states as a list's filter (see listParams).
+func joinStates(states []message.State) string {
+	var b strings.Builder
+	for i, st := range states {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(string(st))
+	}
+	return b.String()
+}
+
 func validState(st message.State) bool {
 	for _, s := range message.States {
 		if s == st {
@@ -71,11 +83,11 @@ func validState(st message.State) bool {
 }
 
 func (s *server) myMessages(c echo.Context) error {
-	limit, cur, err := listParams(c)
+	sts, err := states(c, nil)
 	if err != nil {
 		return err
 	}
-	sts, err := states(c, nil)
+	limit, cur, err := listParams(c, "state", joinStates(sts))
 	if err != nil {
 		return err
 	}
@@ -83,15 +95,15 @@ func (s *server) myMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, summaries(list, limit, message.Summarise, s.now(), func(m message.Message) page.Cursor {
+	return cached(c, summaries(list, limit, cur, message.Summarise, s.now(), func(m message.Message) page.Cursor {
 		return page.Cursor{Key: m.SubmittedAt.UnixMilli(), ID: m.ID}
 	}))
 }
 
 // summaries pages a list (fetched with one extra item) as summaries.
 // summarise is message.Summarise or message.StaffSummarise, by the viewer.
-func summaries(list []message.Message, limit int, summarise func(message.Message, time.Time) message.Summary, now time.Time, cursorOf func(message.Message) page.Cursor) page.Page[message.Summary] {
-	p := page.Of(list, limit, cursorOf)
+func summaries(list []message.Message, limit int, after page.Cursor, summarise func(message.Message, time.Time) message.Summary, now time.Time, cursorOf func(message.Message) page.Cursor) page.Page[message.Summary] {
+	p := page.Of(list, limit, after, cursorOf)
 	out := page.Page[message.Summary]{Items: make([]message.Summary, len(p.Items)), NextCursor: p.NextCursor}
 	for i, m := range p.Items {
 		out.Items[i] = summarise(m, now)

@@ -1,11 +1,12 @@
 package handlers
 
 import (
-	"net/http"
+	"context"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/message"
 	"linli/internal/platform/csvx"
@@ -59,14 +60,18 @@ type lifecycleRequest struct {
 }
 
 func (s *server) setMessageConfig(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req configRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
+	return stepWith(c, func(ctx context.Context, who actor.Actor, id string, req configRequest) (message.ConfigView, error) {
+		out, err := s.App.Messages.SetConfig(ctx, who, id, req.config())
+		if err != nil {
+			return message.ConfigView{}, err
+		}
+		return out.View(), nil
+	})
+}
+
+// config is the configuration the request asks for (lifecycle omitted:
+// the defaults).
+func (req configRequest) config() message.Config {
 	cfg := message.Config{
 		Urgent:              message.Limits{ResponseHours: req.Urgent.ResponseHours, ResolveHours: req.Urgent.ResolveHours},
 		Normal:              message.Limits{ResponseHours: req.Normal.ResponseHours, ResolveHours: req.Normal.ResolveHours},
@@ -80,11 +85,7 @@ func (s *server) setMessageConfig(c echo.Context) error {
 	for _, cat := range req.Categories {
 		cfg.Categories = append(cfg.Categories, message.Category{ID: cat.ID, Name: cat.Label, Urgency: message.Urgency(cat.Urgency), Active: *cat.Active})
 	}
-	out, err := s.App.Messages.SetConfig(c.Request().Context(), callerOf(c), id, cfg)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out.View())
+	return cfg
 }
 
 // staffStats answers the three rates as JSON, or as CSV for a street

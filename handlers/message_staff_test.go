@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -370,4 +371,35 @@ func TestSecretaryMarkIsExplicit(t *testing.T) {
 		Want(t, http.StatusForbidden, "FORBIDDEN")
 	env.Post("/api/v1/admin/staff/"+s.StaffA2.StaffID+"/secretary", s.Admin, map[string]any{}).
 		Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+}
+
+// What PUT message-config answers through stepWith, as it did by hand: a
+// malformed community ID is named before the body is read (404
+// INVALID_ID even with a body that would not bind), an omitted lifecycle
+// is the defaults, and the answer is the configuration as a later GET
+// reads it.
+func TestSetMessageConfigAnswersAsBefore(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	env.Put("/api/v1/staff/communities/nope/message-config", s.StaffA.Token, map[string]any{"categories": "x"}).
+		Want(t, http.StatusNotFound, "INVALID_ID")
+	path := "/api/v1/staff/communities/" + s.A.CommunityID + "/message-config"
+	env.Put(path, s.StaffA.Token, map[string]any{"categories": "x"}).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+	body := map[string]any{
+		"categories":          []map[string]any{{"label": "物业维修", "urgency": "normal", "active": true}},
+		"urgent":              map[string]any{"responseHours": 1, "resolveHours": 12},
+		"normal":              map[string]any{"responseHours": 12, "resolveHours": 72},
+		"complexResolveHours": 240,
+	}
+	put := env.Put(path, s.StaffA.Token, body).Want(t, http.StatusOK)
+	var answered, read map[string]any
+	put.Decode(t, &answered)
+	env.Get("/api/v1/communities/"+s.A.CommunityID+"/message-config", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &read)
+	if !reflect.DeepEqual(answered, read) {
+		t.Fatalf("PUT answered %s\nGET reads %v", put.Body, read)
+	}
+	lc, _ := answered["lifecycle"].(map[string]any)
+	if lc["residentReminderDays"] != 3.0 || lc["residentSilentDays"] != 7.0 || lc["rateReminderDays"] != 2.0 || lc["rateWindowDays"] != 7.0 {
+		t.Fatalf("omitted lifecycle answered %v, want the defaults 3/7/2/7", answered["lifecycle"])
+	}
 }

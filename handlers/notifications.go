@@ -69,7 +69,7 @@ func (s *server) listNotifications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := page.Of(list, limit, func(n notify.Record) page.Cursor {
+	p := page.Of(list, limit, cur, func(n notify.Record) page.Cursor {
 		return page.Cursor{Key: n.CreatedAt.UnixMilli(), ID: n.ID}
 	})
 	out := inboxPage{Items: make([]notificationView, len(p.Items)), NextCursor: p.NextCursor, Unread: unread}

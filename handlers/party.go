@@ -163,15 +163,16 @@ func (s *server) staffPartyRegistrations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	phone := c.QueryParam("phone")
+	limit, cur, err := listParams(c, "state", string(state), "communityId", communityID, "phone", phone)
 	if err != nil {
 		return err
 	}
-	list, err := s.App.Party.Registrations(c.Request().Context(), callerOf(c), communityID, state, c.QueryParam("phone"), cur.ID, limit+1)
+	list, err := s.App.Party.Registrations(c.Request().Context(), callerOf(c), communityID, state, phone, cur.ID, limit+1)
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(v party.RegistrationView) page.Cursor { return page.Cursor{ID: v.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(v party.RegistrationView) page.Cursor { return page.Cursor{ID: v.ID} }))
 }
 
 type approvePartyRequest struct {
@@ -275,7 +276,7 @@ func (s *server) partyMembers(c echo.Context) error {
 		cw.Cut()
 		panic(http.ErrAbortHandler)
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", q.CommunityID, "partyOrganization", q.PartyOrganization, "year", strconv.Itoa(q.Year))
 	if err != nil {
 		return err
 	}
@@ -283,7 +284,7 @@ func (s *server) partyMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(rows, limit, func(r party.MemberRow) page.Cursor { return page.Cursor{ID: r.ID} }))
+	return cached(c, page.Of(rows, limit, cur, func(r party.MemberRow) page.Cursor { return page.Cursor{ID: r.ID} }))
 }
 
 func (s *server) partyStats(c echo.Context) error {
@@ -329,7 +330,7 @@ func (s *server) servicePoints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID)
 	if err != nil {
 		return err
 	}
@@ -337,7 +338,7 @@ func (s *server) servicePoints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(p party.PointView) page.Cursor { return page.Cursor{ID: p.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(p party.PointView) page.Cursor { return page.Cursor{ID: p.ID} }))
 }
 
 func (s *server) checkinCode(c echo.Context) error {
@@ -367,7 +368,7 @@ func (s *server) staffCheckins(c echo.Context) error {
 	default:
 		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "flagged", Code: "oneof", Message: "请选择是否只看需复核的签到"})
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID, "flagged", c.QueryParam("flagged"))
 	if err != nil {
 		return err
 	}
@@ -375,7 +376,7 @@ func (s *server) staffCheckins(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return cached(c, page.Of(list, limit, func(v party.CheckinView) page.Cursor { return page.Cursor{ID: v.ID} }))
+	return cached(c, page.Of(list, limit, cur, func(v party.CheckinView) page.Cursor { return page.Cursor{ID: v.ID} }))
 }
 
 type reviewRequest struct {

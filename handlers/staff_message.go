@@ -15,10 +15,6 @@ import (
 // message (accept, reply, resolve, transfer, escalate, classify).
 
 func (s *server) staffQueue(c echo.Context) error {
-	limit, cur, err := listParams(c)
-	if err != nil {
-		return err
-	}
 	sts, err := states(c, message.ActiveStates)
 	if err != nil {
 		return err
@@ -27,13 +23,18 @@ func (s *server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	scope := message.Scope(c.QueryParam("scope"))
+	limit, cur, err := listParams(c, "scope", string(scope), "state", joinStates(sts), "communityId", communityID)
+	if err != nil {
+		return err
+	}
 	list, err := s.App.Messages.Queue(c.Request().Context(), callerOf(c), message.QueueQuery{
-		Scope: message.Scope(c.QueryParam("scope")), States: sts, CommunityID: communityID, Cursor: cur, Limit: limit + 1,
+		Scope: scope, States: sts, CommunityID: communityID, Cursor: cur, Limit: limit + 1,
 	})
 	if err != nil {
 		return err
 	}
-	return cached(c, summaries(list, limit, message.StaffSummarise, s.now(), func(m message.Message) page.Cursor {
+	return cached(c, summaries(list, limit, cur, message.StaffSummarise, s.now(), func(m message.Message) page.Cursor {
 		return page.Cursor{Key: m.SortDueAt.UnixMilli(), ID: m.ID}
 	}))
 }

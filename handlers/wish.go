@@ -53,7 +53,7 @@ func (s *server) wishFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "communityId", communityID)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *server) myWishes(c echo.Context) error {
 	if role == "" {
 		role = wish.RolePosted
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "role", string(role))
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (s *server) staffWishes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cur, err := listParams(c)
+	limit, cur, err := listParams(c, "state", string(state), "communityId", communityID)
 	if err != nil {
 		return err
 	}

@@ -547,6 +547,18 @@ func TestQueuePagesOn(t *testing.T) {
 		}
 	}
 	want(t, b.get("/console/queue?scope=community&cursor=not-a-cursor"), http.StatusUnprocessableEntity, "INVALID_CURSOR", "分页参数无效")
+
+	// The cursor is bound to the queue's filters: its polling reads it,
+	// with another scope, state, category or urgency it is refused.
+	link := strings.ReplaceAll(next[1], "&amp;", "&")
+	want(t, b.get(strings.Replace(link, "/console/queue?", "/console/queue/live?", 1)), http.StatusOK)
+	for _, other := range [][2]string{{"urgency=normal", "urgency=urgent"}, {"scope=community", "scope=mine"},
+		{"urgency=normal", "urgency=normal&state=accepted"}, {"urgency=normal", "urgency=normal&category=" + url.QueryEscape("环境卫生")}} {
+		if !strings.Contains(link, other[0]) {
+			t.Fatalf("the next link %s has no %s", link, other[0])
+		}
+		want(t, b.get(strings.Replace(link, other[0], other[1], 1)), http.StatusUnprocessableEntity, "INVALID_CURSOR", "分页参数无效")
+	}
 }
 
 // What a resident wrote is escaped wherever a page puts it, attributes

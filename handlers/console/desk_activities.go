@@ -51,7 +51,7 @@ func (c *console) activities(ec echo.Context) error {
 		items *[]activity.View
 		pages *pager
 	}{{activity.Upcoming, "upcoming", &d.Upcoming, &d.UpcomingPages}, {activity.Past, "past", &d.Past, &d.PastPages}} {
-		cur, err := cursorParam(ec, l.param)
+		cur, err := cursorParam(ec, "activities", l.param)
 		if err != nil {
 			return err
 		}

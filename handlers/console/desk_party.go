@@ -74,15 +74,15 @@ func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, 
 		state.Set("communityId", communityID)
 	}
 	d.Here = template.URL(state.Encode())
-	regsAt, err := cursorParam(ec, "registrations")
+	regsAt, err := cursorParam(ec, "party", "registrations", "communityId", communityID)
 	if err != nil {
 		return err
 	}
-	cksAt, err := cursorParam(ec, "checkins")
+	cksAt, err := cursorParam(ec, "party", "checkins", "communityId", communityID)
 	if err != nil {
 		return err
 	}
-	ptsAt, err := cursorParam(ec, "points")
+	ptsAt, err := cursorParam(ec, "party", "points", "communityId", communityID)
 	if err != nil {
 		return err
 	}
@@ -104,11 +104,11 @@ func (c *console) showParty(ec echo.Context, status int, refusal *apperr.Error, 
 		d.Grids[t.ID] = t.Grids
 	}
 	var next string
-	d.Registrations, next = screenOf(regs, func(v party.RegistrationView) string { return v.ID })
+	d.Registrations, next = screenOf(regs, regsAt, func(v party.RegistrationView) string { return v.ID })
 	d.RegistrationPages = pagerOf("/console/party", state, "registrations", next)
-	d.Checkins, next = screenOf(cks, func(v party.CheckinView) string { return v.ID })
+	d.Checkins, next = screenOf(cks, cksAt, func(v party.CheckinView) string { return v.ID })
 	d.CheckinPages = pagerOf("/console/party", state, "checkins", next)
-	d.Points, next = screenOf(pts, func(v party.PointView) string { return v.ID })
+	d.Points, next = screenOf(pts, ptsAt, func(v party.PointView) string { return v.ID })
 	d.PointPages = pagerOf("/console/party", state, "points", next)
 	return c.render(ec, status, "party", view{Title: "党员报到", Desk: "party", Error: refusal, Notice: notice, Data: d})
 }
@@ -182,13 +182,14 @@ var partyParams = []string{"registrations", "checkins", "points", "communityId"}
 
 // screenOf is a screen of a list fetched one row longer than a screen (the
 // party service's lists, keyed by ID): the rows, and the API's cursor of
-// the next screen when the extra row says there is one.
-func screenOf[T any](rows []T, id func(T) string) ([]T, string) {
+// the next screen when the extra row says there is one (bound to the list
+// of after, the cursor the screen was read at).
+func screenOf[T any](rows []T, after page.Cursor, id func(T) string) ([]T, string) {
 	if len(rows) <= page.MaxLimit {
 		return rows, ""
 	}
 	rows = rows[:page.MaxLimit]
-	return rows, page.Cursor{ID: id(rows[len(rows)-1])}.Encode()
+	return rows, page.Cursor{ID: id(rows[len(rows)-1]), List: after.List}.Encode()
 }
 
 func (c *console) partyAction(action string) echo.HandlerFunc {

@@ -93,7 +93,8 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 	if d.State != "" && !slices.Contains(message.States, d.State) { // the API's refusal of an unknown state
 		return d, apperr.ErrValidation.WithFields(apperr.FieldError{Field: "state", Code: "oneof", Message: "请选择列表中的状态"})
 	}
-	cur, err := page.Decode(ec.QueryParam("cursor"))
+	cur, err := cursorParam(ec, "queue", "cursor", "communityId", d.CommunityID, "scope", string(d.Scope),
+		"state", string(d.State), "category", d.Category, "urgency", string(d.Urgency))
 	if err != nil {
 		return d, err
 	}
@@ -112,7 +113,7 @@ func (c *console) queueData(ec echo.Context) (queueData, error) {
 	if len(list) > queueSize {
 		list = list[:queueSize]
 		last := list[len(list)-1] // the API's cursor: the queue's sort key and ID
-		d.Next = page.Cursor{Key: last.SortDueAt.UnixMilli(), ID: last.ID}.Encode()
+		d.Next = page.Cursor{Key: last.SortDueAt.UnixMilli(), ID: last.ID, List: cur.List}.Encode()
 	}
 	now := c.App.Clock.Now()
 	for _, m := range list {

@@ -39,7 +39,7 @@ func (c *console) wishes(ec echo.Context) error {
 // showWishes shows a screen of the queue: the one at ?cursor= (the
 // service's cursor, as the API's), the first without.
 func (c *console) showWishes(ec echo.Context, status int, refusal *apperr.Error, notice string, d wishData) error {
-	cur, err := cursorParam(ec, "cursor")
+	cur, err := cursorParam(ec, "wishes", "cursor")
 	if err != nil {
 		return err
 	}

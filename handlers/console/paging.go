@@ -25,9 +25,20 @@ type pager struct {
 	First, Next string
 }
 
-// cursorParam reads the cursor of one list from the query.
-func cursorParam(ec echo.Context, name string) (page.Cursor, error) {
-	return page.Decode(ec.QueryParam(name))
+// cursorParam reads the cursor of one list (its parameter name) of a desk
+// from the query. A cursor is bound to its list as the API's are
+// (page.Open): the desk, the list and the filters that choose its rows
+// (pairs of name and value, as chosen, defaults included: the community,
+// and on the queue its scope, state, category and urgency); another's is
+// the API's refusal. The name holds no path: a refused action shows the
+// desk again at the action's path, and the queue's polling reads it at
+// its own, with the same cursor.
+func cursorParam(ec echo.Context, desk, name string, filters ...string) (page.Cursor, error) {
+	list := "console " + desk + "\x00" + name
+	for i := 0; i+1 < len(filters); i += 2 {
+		list += "\x00" + filters[i] + "=" + filters[i+1]
+	}
+	return page.Open(ec.QueryParam(name), list)
 }
 
 // pagerOf builds the links of list (its cursor's parameter) on the page

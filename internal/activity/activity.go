@@ -128,6 +128,12 @@ type Activity struct {
 	Unsettled int      `bson:"unsettled"`
 	// Reminded is set when the reminder for the current start went out.
 	Reminded bool `bson:"reminded"`
+	// RemindFailures counts the sweeps whose reminders for the current
+	// start were not all stored, and RemindRetryAt is when the next may
+	// try (remindBackoff): an activity whose reminders keep failing steps
+	// aside instead of filling every sweep's batch.
+	RemindFailures int        `bson:"remindFailures"`
+	RemindRetryAt  *time.Time `bson:"remindRetryAt,omitempty"`
 	// Version counts staff changes (edits, cancellation), for notice keys.
 	Version int `bson:"version"`
 	// Outbox holds the notices a change owes and that were not handed over

@@ -20,6 +20,9 @@ func (s *Service) CodeFor(id string, t time.Time) string {
 	return c.Code
 }
 
+// SetSweepBatch makes each part of a sweep take at most n activities.
+func (s *Service) SetSweepBatch(n int) { s.batch = n }
+
 // SetNotifier makes the service tell through n and returns the notifier it
 // replaced.
 func (s *Service) SetNotifier(n Notifier) Notifier {

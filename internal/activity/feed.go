@@ -74,7 +74,7 @@ func (s *Service) buildFeed(ctx context.Context, communityID string, when When, 
 			}
 		}
 	}
-	pg := page.Of(cards, limit, func(c Card) page.Cursor { return page.Cursor{Key: c.StartAt.UnixMilli(), ID: c.ID} })
+	pg := page.Of(cards, limit, cur, func(c Card) page.Cursor { return page.Cursor{Key: c.StartAt.UnixMilli(), ID: c.ID} })
 	body, err := json.Marshal(pg)
 	if err != nil {
 		return FeedPage{}, time.Time{}, err

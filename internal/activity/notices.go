@@ -59,12 +59,30 @@ func outboxField(key string) string {
 	return "outbox." + strings.NewReplacer(".", "_", "$", "_").Replace(key)
 }
 
-// owe adds the notices to set, into the outbox, and returns how many.
-func owe(set bson.M, owed []notify.Notice) int {
+// owe adds the notices owed to the update's set, into the outbox, and
+// returns by how much outboxSize grows: by the keys not held already, so
+// that it always equals the outbox's size whatever the keys (a key owed
+// twice, or owed again while an earlier copy waits, is one entry). held is
+// the outbox as read; the filter pins it for every key owed (present or
+// absent), so a sweep removing one meanwhile makes the write miss and the
+// caller read again, rather than count wrong.
+func owe(filter, set bson.M, held map[string]notify.Notice, owed []notify.Notice) int {
+	added := 0
 	for _, n := range owed {
-		set[outboxField(n.Key)] = n
+		f := outboxField(n.Key)
+		if _, seen := set[f]; seen {
+			set[f] = n
+			continue
+		}
+		set[f] = n
+		if _, ok := held[f[len("outbox."):]]; ok {
+			filter[f] = bson.M{"$exists": true}
+		} else {
+			filter[f] = bson.M{"$exists": false}
+			added++
+		}
 	}
-	return len(owed)
+	return added
 }
 
 // deliver hands a's outbox to the notifier, oldest first, and removes each
@@ -89,6 +107,12 @@ func (s *Service) deliver(ctx context.Context, a *Activity) {
 	if err != nil {
 		n := list[done]
 		s.log.WarnContext(ctx, "activity notice left for the sweep", "activity", a.ID, "kind", n.Kind, "user", n.UserID, "err", err)
+		return
+	}
+	if a.OutboxSize > len(list) { // counted more than it held: repair
+		if err := s.store.emptied(ctx, a.ID); err != nil {
+			s.log.WarnContext(ctx, "activity outbox count not repaired", "activity", a.ID, "err", err)
+		}
 	}
 }
 

@@ -55,8 +55,10 @@ func TestRemindersSurviveAFailingNotifierAndAreToldOnce(t *testing.T) {
 	if _, err := h.svc.Leave(ctx, people[0], a.ID); err != nil {
 		t.Fatal(err)
 	}
-	// The store takes people[1]'s reminder but refuses people[2]'s.
+	// The store takes people[1]'s reminder but refuses people[2]'s, at
+	// the next try (2 minutes after the first failure).
 	h.svc.SetNotifier(refusing{next: up, refused: map[string]bool{people[2].UserID: true}})
+	h.env.Clock.Advance(2 * time.Minute)
 	if err := h.svc.Sweep(ctx); err == nil {
 		t.Fatal("the sweep reports no error though a reminder was refused")
 	}
@@ -68,7 +70,8 @@ func TestRemindersSurviveAFailingNotifierAndAreToldOnce(t *testing.T) {
 	}
 
 	h.svc.SetNotifier(up)
-	for range 2 { // two rounds of two sweeps at once
+	h.env.Clock.Advance(4 * time.Minute) // the next try after a second failure
+	for range 2 {                        // two rounds of two sweeps at once
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i := range errs {
@@ -130,5 +133,129 @@ func TestAPersonPromotedDuringTheReminderSweepIsReminded(t *testing.T) {
 	}
 	if !h.stored(a.ID).Reminded {
 		t.Fatal("not marked reminded once the people confirmed were told")
+	}
+}
+
+// counting stores through next except the notices of the people in
+// refused, and counts the reminders attempted per activity.
+type counting struct {
+	next    activity.Notifier
+	refused map[string]bool
+	mu      sync.Mutex
+	tries   map[string]int
+}
+
+func (c *counting) Notify(ctx context.Context, n notify.Notice) error {
+	c.mu.Lock()
+	c.tries[n.RefID]++
+	refused := c.refused[n.UserID]
+	c.mu.Unlock()
+	if refused {
+		return errors.New("notices store refuses this one")
+	}
+	return c.next.Notify(ctx, n)
+}
+
+func (c *counting) attempts(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tries[id]
+}
+
+// More activities whose reminders keep failing than a sweep takes never
+// hold back another's reminder: a failing activity waits (2, 4, 8, then
+// every 10 minutes) and those not tried yet come first. The good activity
+// comes within the hour at the very sweep where the failing ones (starting
+// sooner, more than the batch) are due again, and is reminded in it; the
+// failing ones are still retried and reminded once the store takes them.
+func TestFailingRemindersDoNotStarveOtherActivities(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.svc.SetSweepBatch(2)
+	shift := func(by time.Duration) func(*activity.Draft) {
+		return func(d *activity.Draft) {
+			d.StartAt, d.EndAt, d.SignupClosesAt = d.StartAt.Add(by), d.EndAt.Add(by), d.SignupClosesAt.Add(by)
+		}
+	}
+	var bad []activity.View
+	refused := map[string]bool{}
+	for i := range 3 { // more than the batch, all starting sooner than the good one
+		a := h.create(5, shift(-10*time.Minute))
+		p := resident(i)
+		h.signUp(a.ID, p)
+		refused[p.UserID] = true
+		bad = append(bad, a)
+	}
+	// Starts 62 minutes after the first sweep: within the hour at minute 2.
+	good := h.create(5, shift(3*time.Minute))
+	fine := resident(9)
+	h.signUp(good.ID, fine)
+
+	c := &counting{next: h.svc.SetNotifier(nil), refused: refused, tries: map[string]int{}}
+	h.svc.SetNotifier(c)
+	h.env.Clock.Advance(72*time.Hour - 59*time.Minute) // the failing ones within the hour before their start
+	sweep := func() {
+		t.Helper()
+		_ = h.svc.Sweep(ctx) // the failing reminders are reported; what matters is who was told
+		h.env.Clock.Advance(time.Minute)
+	}
+	sweep() // minute 0: two failing ones tried
+	sweep() // minute 1: the third; the first two wait
+	for i, a := range bad {
+		if n := c.attempts(a.ID); n != 1 {
+			t.Fatalf("failing activity %d tried %d times in minutes 0 and 1, want once (it waits 2 minutes)", i, n)
+		}
+	}
+	sweep() // minute 2: the good one is due, and so are two failing ones again
+	if got := h.noticed(good.ID, "activity.reminder"); !equalSets(got, []string{fine.UserID}) {
+		t.Fatalf("the good activity's reminder at the sweep it came due: %v; failing activities took its place", got)
+	}
+	for i, a := range bad {
+		if h.stored(a.ID).Reminded {
+			t.Fatalf("failing activity %d marked reminded though its reminder failed", i)
+		}
+	}
+
+	clear(refused) // the notices store takes them again
+	for range 10 {
+		sweep()
+	}
+	for i, a := range bad {
+		if got := h.noticed(a.ID, "activity.reminder"); len(got) != 1 || !h.stored(a.ID).Reminded {
+			t.Fatalf("failing activity %d not reminded once the store recovered: %v", i, got)
+		}
+	}
+	if got := h.noticed(good.ID, "activity.reminder"); len(got) != 1 {
+		t.Fatalf("the good activity reminded %d times", len(got))
+	}
+}
+
+// A moved start gets its own reminder at once: the wait a failure left on
+// the old start does not carry over.
+func TestAMovedStartIsRemindedWithoutTheOldWait(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := h.create(5)
+	p := resident(0)
+	h.signUp(a.ID, p)
+	h.env.Clock.Advance(72*time.Hour - 59*time.Minute)
+	inbox := h.svc.SetNotifier(down{})
+	if err := h.svc.Sweep(ctx); err == nil {
+		t.Fatal("the sweep reports no error though no reminder was stored")
+	}
+	if st := h.stored(a.ID); st.RemindFailures != 1 || st.RemindRetryAt == nil {
+		t.Fatalf("failure not recorded: %d %v", st.RemindFailures, st.RemindRetryAt)
+	}
+	h.svc.SetNotifier(inbox)
+	d := h.draft(5)
+	d.StartAt, d.EndAt, d.SignupClosesAt = d.StartAt.Add(-20*time.Minute), d.EndAt.Add(-20*time.Minute), d.SignupClosesAt.Add(-20*time.Minute)
+	if _, err := h.svc.Edit(ctx, h.staff, a.ID, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Sweep(ctx); err != nil { // same minute: the old wait is not over
+		t.Fatal(err)
+	}
+	if got := h.noticed(a.ID, "activity.reminder"); !equalSets(got, []string{p.UserID}) || !h.stored(a.ID).Reminded {
+		t.Fatalf("the moved start's reminder: %v", got)
 	}
 }

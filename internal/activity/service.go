@@ -81,6 +81,8 @@ type Service struct {
 	// reading the activity and the conditional write: where another
 	// request can slip in, so that the write's own filter must hold.
 	beforeWrite func(op string)
+	// batch bounds each part of one sweep (sweepBatch; lowered by tests).
+	batch int
 }
 
 func (s *Service) betweenReadAndWrite(op string) {
@@ -94,6 +96,7 @@ func NewService(o Options) *Service {
 	return &Service{
 		store: NewStore(o.DB), feed: newFeedCache(o.Redis, o.Log, o.Epoch), clock: o.Clock, log: o.Log,
 		places: o.Places, people: o.People, ledger: o.Ledger, notifier: o.Notifier, codes: newCodes(o.CheckinKey),
+		batch: sweepBatch,
 	}
 }
 
@@ -208,7 +211,8 @@ func (s *Service) Edit(ctx context.Context, who actor.Actor, id string, d Draft)
 			"capacity": d.Capacity, "audience": d.Audience, "images": d.Images, "serviceMinutes": d.ServiceMinutes,
 		}
 		if !d.StartAt.Equal(old.StartAt) {
-			set["reminded"] = false // a new start gets its own reminder
+			// A new start gets its own reminder, tried at once.
+			set["reminded"], set["remindFailures"], set["remindRetryAt"] = false, 0, nil
 		}
 		owed, pinned := editNotices(&old, d, now)
 		a, ok, err := s.store.edit(ctx, &old, set, now, pinned, owed)
@@ -344,7 +348,7 @@ func (s *Service) StaffList(ctx context.Context, who actor.Actor, communityID st
 	if err != nil {
 		return page.Page[View]{}, err
 	}
-	return s.pageOf(who, list, limit, now), nil
+	return s.pageOf(who, list, limit, cur, now), nil
 }
 
 // Mine lists the activities the caller signed up for or was present at,
@@ -358,11 +362,11 @@ func (s *Service) Mine(ctx context.Context, who actor.Actor, when When, cur page
 	if err != nil {
 		return page.Page[View]{}, err
 	}
-	return s.pageOf(who, list, limit, now), nil
+	return s.pageOf(who, list, limit, cur, now), nil
 }
 
-func (s *Service) pageOf(who actor.Actor, list []Activity, limit int, now time.Time) page.Page[View] {
-	p := page.Of(list, limit, func(a Activity) page.Cursor { return page.Cursor{Key: a.StartAt.UnixMilli(), ID: a.ID} })
+func (s *Service) pageOf(who actor.Actor, list []Activity, limit int, after page.Cursor, now time.Time) page.Page[View] {
+	p := page.Of(list, limit, after, func(a Activity) page.Cursor { return page.Cursor{Key: a.StartAt.UnixMilli(), ID: a.ID} })
 	out := page.Page[View]{Items: make([]View, len(p.Items)), NextCursor: p.NextCursor}
 	for i := range p.Items {
 		out.Items[i] = viewOf(who, &p.Items[i], now)

@@ -141,7 +141,7 @@ func (s *Service) Leave(ctx context.Context, who actor.Actor, id string) (View, 
 			}
 		}
 		s.betweenReadAndWrite("leave")
-		after, ok, err := s.store.leave(ctx, id, st.Index, who.UserID, now, pin, owed)
+		after, ok, err := s.store.leave(ctx, id, st.Index, who.UserID, now, pin, a.Outbox, owed)
 		if err != nil {
 			return View{}, err
 		}

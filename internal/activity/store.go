@@ -34,8 +34,16 @@ var Indexes = []store.Index{
 	// A person's activities: signed up, or present (walk-ins).
 	{Collection: "activities", Name: "signup_user", Keys: bson.D{{Key: "signups.userId", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}},
 	{Collection: "activities", Name: "attended_user", Keys: bson.D{{Key: "attended.userId", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}},
-	// The sweeps: reminders due, credits owed.
-	{Collection: "activities", Name: "remind", Keys: bson.D{{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "startAt", Value: 1}}},
+	// The sweeps: reminders due, credits owed. remind_due serves
+	// dueReminders: its equality (state, reminded) then its sort
+	// (remindFailures, startAt, _id), the start's range bounded within each
+	// count of failures; the retry time is read from the few starting
+	// within the hour. It replaces "remind" (state, reminded, startAt),
+	// dropped at start-up.
+	{Collection: "activities", Name: "remind_due", Keys: bson.D{
+		{Key: "state", Value: 1}, {Key: "reminded", Value: 1}, {Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1},
+	}},
+	{Collection: "activities", Name: "remind", Retired: true},
 	{Collection: "activities", Name: "unsettled", Keys: bson.D{{Key: "endAt", Value: 1}},
 		Partial: bson.D{{Key: "unsettled", Value: bson.M{"$gt": 0}}}},
 	// Notices owed and not handed over (see notices.go).
@@ -139,9 +147,9 @@ func (s *Store) brief(ctx context.Context, id string) (Activity, error) {
 
 // leave marks entry index (userID's, active) inactive if the activity has
 // not started at now, userID has not been marked present and pin (what
-// owed was decided from) holds; owed goes into the outbox. It returns the
-// activity as it is after.
-func (s *Store) leave(ctx context.Context, id string, index int, userID string, now time.Time, pin bson.M, owed []notify.Notice) (Activity, bool, error) {
+// owed was decided from) holds; owed goes into the outbox (held is the
+// outbox as read). It returns the activity as it is after.
+func (s *Store) leave(ctx context.Context, id string, index int, userID string, now time.Time, pin bson.M, held map[string]notify.Notice, owed []notify.Notice) (Activity, bool, error) {
 	entry := "signups." + strconv.Itoa(index)
 	filter := bson.M{
 		"_id": id, "state": Scheduled, "startAt": bson.M{"$gt": now},
@@ -152,7 +160,7 @@ func (s *Store) leave(ctx context.Context, id string, index int, userID string, 
 		filter[k] = v
 	}
 	set := bson.M{entry + ".active": false, entry + ".leftAt": now, "members." + strconv.Itoa(index): "", "updatedAt": now}
-	update := bson.M{"$set": set, "$inc": bson.M{"active": -1, "outboxSize": owe(set, owed)}}
+	update := bson.M{"$set": set, "$inc": bson.M{"active": -1, "outboxSize": owe(filter, set, held, owed)}}
 	return s.write(ctx, "leave", filter, update, false)
 }
 
@@ -188,7 +196,7 @@ func (s *Store) edit(ctx context.Context, old *Activity, set bson.M, now time.Ti
 		filter["active"], filter["entries"], filter["version"] = old.Active, old.Entries, old.Version
 	}
 	set["updatedAt"] = now
-	return s.write(ctx, "edit", filter, bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(set, owed)}}, false)
+	return s.write(ctx, "edit", filter, bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(filter, set, old.Outbox, owed)}}, false)
 }
 
 // cancel cancels a scheduled activity that has not ended at now, if its
@@ -197,7 +205,7 @@ func (s *Store) edit(ctx context.Context, old *Activity, set bson.M, now time.Ti
 func (s *Store) cancel(ctx context.Context, old *Activity, reason string, now time.Time, owed []notify.Notice) (Activity, bool, error) {
 	filter := bson.M{"_id": old.ID, "state": Scheduled, "endAt": bson.M{"$gt": now}, "active": old.Active, "entries": old.Entries}
 	set := bson.M{"state": Cancelled, "cancelReason": reason, "cancelledAt": now, "updatedAt": now}
-	update := bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(set, owed)}}
+	update := bson.M{"$set": set, "$inc": bson.M{"version": 1, "outboxSize": owe(filter, set, old.Outbox, owed)}}
 	return s.write(ctx, "cancel", filter, update, false)
 }
 
@@ -207,6 +215,20 @@ func (s *Store) delivered(ctx context.Context, id, key string) error {
 	f := outboxField(key)
 	_, err := s.c.UpdateOne(ctx, bson.M{"_id": id, f: bson.M{"$exists": true}},
 		bson.M{"$unset": bson.M{f: ""}, "$inc": bson.M{"outboxSize": -1}})
+	if err != nil {
+		return fmt.Errorf("activity: outbox: %w", err)
+	}
+	return nil
+}
+
+// emptied sets outboxSize to 0 on activity id if its outbox is empty: the
+// count of a document written before owe counted only new keys could stay
+// above its outbox for ever, and the sweep read it every minute. A notice
+// owed meanwhile makes the filter miss.
+func (s *Store) emptied(ctx context.Context, id string) error {
+	_, err := s.c.UpdateOne(ctx,
+		bson.M{"_id": id, "outboxSize": bson.M{"$gt": 0}, "outbox": bson.M{"$in": bson.A{bson.M{}, nil}}},
+		bson.M{"$set": bson.M{"outboxSize": 0}})
 	if err != nil {
 		return fmt.Errorf("activity: outbox: %w", err)
 	}
@@ -243,6 +265,20 @@ func (s *Store) markReminded(ctx context.Context, a *Activity) error {
 	}, bson.M{"$set": bson.M{"reminded": true}})
 	if err != nil {
 		return fmt.Errorf("activity: reminded: %w", err)
+	}
+	return nil
+}
+
+// remindFailed records that a sweep at now could not store every reminder
+// for a's start: the activity waits remindBackoff before the next try.
+// Two sweeps failing at once count twice, which only waits longer.
+func (s *Store) remindFailed(ctx context.Context, a *Activity, now time.Time) error {
+	_, err := s.c.UpdateOne(ctx, bson.M{"_id": a.ID, "reminded": false, "startAt": a.StartAt}, bson.M{
+		"$set": bson.M{"remindRetryAt": now.Add(remindBackoff(a.RemindFailures + 1))},
+		"$inc": bson.M{"remindFailures": 1},
+	})
+	if err != nil {
+		return fmt.Errorf("activity: reminder failed: %w", err)
 	}
 	return nil
 }
@@ -295,12 +331,21 @@ func (s *Store) of(ctx context.Context, userID string, when When, now time.Time,
 }
 
 // dueReminders returns scheduled activities starting within RemindBefore
-// of now whose reminder has not gone out.
+// of now whose reminder has not gone out and whose retry time (after a
+// failure) has come: those that never failed first, then by fewest
+// failures, soonest start. An activity whose reminders keep failing takes
+// no place in the batch while it waits, and none before one not tried.
 func (s *Store) dueReminders(ctx context.Context, now time.Time, limit int) ([]Activity, error) {
 	return store.FindAll[Activity](ctx, s.c, bson.M{
 		"state": Scheduled, "reminded": false, "startAt": bson.M{"$gt": now, "$lte": now.Add(RemindBefore)},
-	}, options.Find().SetLimit(int64(limit)))
+		"remindRetryAt": bson.M{"$not": bson.M{"$gt": now}}, // none yet (or null), or come
+	}, options.Find().SetSort(remindOrder).SetLimit(int64(limit)))
 }
+
+// remindOrder is the order dueReminders reads in; the index remind_due
+// holds it after the equality fields, so that MongoDB reads it in index
+// order without sorting.
+var remindOrder = bson.D{{Key: "remindFailures", Value: 1}, {Key: "startAt", Value: 1}, {Key: "_id", Value: 1}}
 
 // unsettled returns ended activities with credits not yet settled.
 func (s *Store) unsettled(ctx context.Context, now time.Time, limit int) ([]Activity, error) {

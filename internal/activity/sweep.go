@@ -15,6 +15,16 @@ import (
 // sweepBatch bounds the work of one sweep; the next tick goes on.
 const sweepBatch = 100
 
+// remindBackoff is how long an activity waits after its n-th failed
+// reminder sweep: 2, 4, 8 minutes, then every 10 (the reminder window is
+// an hour).
+func remindBackoff(n int) time.Duration {
+	if n >= 4 {
+		return 10 * time.Minute
+	}
+	return time.Minute << n
+}
+
 // Job is the background work of activities, run under a lease every
 // minute by one process of many: notices left in outboxes, reminders an hour before the start,
 // service credits after the end.
@@ -32,7 +42,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 // flush hands over the notices a stopped process (or a failed notifier)
 // left in outboxes. Keys make a notice handed over twice store once.
 func (s *Service) flush(ctx context.Context) error {
-	list, err := s.store.owing(ctx, sweepBatch)
+	list, err := s.store.owing(ctx, s.batch)
 	if err != nil {
 		return err
 	}
@@ -47,12 +57,15 @@ func (s *Service) flush(ctx context.Context) error {
 // once every confirmed person's reminder is stored: when one is not (the
 // notices store unreachable), the next sweep reads the activity again and
 // tells the people confirmed then; the same when the sign-ups changed
-// while it told them (markReminded pins them). Each reminder is keyed by activity,
-// start and person, so that one told before, or by a sweep running at the
-// same time, is stored once.
+// while it told them (markReminded pins them). An activity left unmarked
+// waits remindBackoff before the next try (remindFailed), and those not
+// tried yet come first, so that activities whose reminders keep failing
+// never hold back another's. Each reminder is keyed by activity, start and
+// person, so that one told before, or by a sweep running at the same time,
+// is stored once.
 func (s *Service) remind(ctx context.Context) error {
 	now := s.clock.Now()
-	due, err := s.store.dueReminders(ctx, now, sweepBatch)
+	due, err := s.store.dueReminders(ctx, now, s.batch)
 	if err != nil {
 		return err
 	}
@@ -71,8 +84,9 @@ func (s *Service) remind(ctx context.Context) error {
 				}
 			}
 		}
-		if len(failed) > 0 { // not marked: the next sweep tells those not told yet
-			errs = append(errs, fmt.Errorf("activity %s: reminders left for the next sweep: %w", a.ID, errors.Join(failed...)))
+		if len(failed) > 0 { // not marked: a later sweep tells those not told yet
+			errs = append(errs, fmt.Errorf("activity %s: reminders left for a later sweep: %w", a.ID, errors.Join(failed...)),
+				s.store.remindFailed(ctx, a, now))
 			continue
 		}
 		errs = append(errs, s.store.markReminded(ctx, a))
@@ -85,7 +99,7 @@ func (s *Service) remind(ctx context.Context) error {
 // the one service record; for others nothing is owed. A cancelled
 // activity credits nobody.
 func (s *Service) credit(ctx context.Context) error {
-	list, err := s.store.unsettled(ctx, s.clock.Now(), sweepBatch)
+	list, err := s.store.unsettled(ctx, s.clock.Now(), s.batch)
 	if err != nil {
 		return err
 	}

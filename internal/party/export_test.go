@@ -6,6 +6,8 @@ import (
 
 	"github.com/256dpi/lungo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"linli/internal/community"
 )
 
 // SetNotifier makes the service tell through n and returns the notifier it
@@ -46,4 +48,30 @@ func (s *Service) BetweenReadAndWrite(evaluations bool, f func()) {
 		c = &s.store.evals
 	}
 	*c = &interleaved{ICollection: *c, f: f}
+}
+
+// countingPlaces counts the community reads of the Places it wraps.
+type countingPlaces struct {
+	Places
+	mu    sync.Mutex
+	reads int
+}
+
+func (p *countingPlaces) Community(ctx context.Context, id string) (community.Community, error) {
+	p.mu.Lock()
+	p.reads++
+	p.mu.Unlock()
+	return p.Places.Community(ctx, id)
+}
+
+// CountCommunityReads makes the service count the communities it reads
+// and returns what tells the count so far.
+func (s *Service) CountCommunityReads() func() int {
+	p := &countingPlaces{Places: s.places}
+	s.places = p
+	return func() int {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.reads
+	}
 }

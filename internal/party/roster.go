@@ -205,15 +205,12 @@ func (s *Service) WriteRoster(ctx context.Context, a actor.Actor, q RosterQuery,
 	if err := a.RequireStaff(); err != nil {
 		return err
 	}
-	communityID, err := s.scope(ctx, a, q.CommunityID)
+	c, err := s.scopedCommunity(ctx, a, q.CommunityID)
 	if err != nil {
 		return err
 	}
+	communityID := c.ID
 	if q.Year, err = s.year(q.Year); err != nil {
-		return err
-	}
-	c, err := s.places.Community(ctx, communityID)
-	if err != nil {
 		return err
 	}
 	// The first batch is read before the header goes out: a store that

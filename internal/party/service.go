@@ -92,8 +92,31 @@ func (s *Service) WithClock(c clock.Clock) *Service {
 func (s *Service) Memberships() *Store { return s.store }
 
 // scope is the community a staff list is about: the one asked for (when
-// the caller serves it: otherwise not found), or the caller's only one.
+// the caller serves it and it exists: otherwise not found), or the
+// caller's only one.
 func (s *Service) scope(ctx context.Context, a actor.Actor, communityID string) (string, error) {
+	id, err := scopeID(a, communityID)
+	if err != nil || communityID == "" {
+		return id, err
+	}
+	if _, err := s.places.Community(ctx, id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// scopedCommunity is scope for an answer that names the community: it
+// reads the community once, for both.
+func (s *Service) scopedCommunity(ctx context.Context, a actor.Actor, communityID string) (community.Community, error) {
+	id, err := scopeID(a, communityID)
+	if err != nil {
+		return community.Community{}, err
+	}
+	return s.places.Community(ctx, id)
+}
+
+// scopeID is scope without reading the community.
+func scopeID(a actor.Actor, communityID string) (string, error) {
 	if communityID == "" {
 		if !a.IsAdmin() && len(a.CommunityIDs) == 1 {
 			return a.CommunityIDs[0], nil
@@ -105,9 +128,6 @@ func (s *Service) scope(ctx context.Context, a actor.Actor, communityID string) 
 	}
 	if !a.StaffOf(communityID) {
 		return "", community.ErrCommunityNotFound.New()
-	}
-	if _, err := s.places.Community(ctx, communityID); err != nil {
-		return "", err
 	}
 	return communityID, nil
 }

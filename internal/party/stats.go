@@ -39,15 +39,12 @@ func (s *Service) Stats(ctx context.Context, a actor.Actor, communityID string, 
 	if err := a.RequireStaff(); err != nil {
 		return Stats{}, err
 	}
-	communityID, err := s.scope(ctx, a, communityID)
+	c, err := s.scopedCommunity(ctx, a, communityID)
 	if err != nil {
 		return Stats{}, err
 	}
+	communityID = c.ID
 	if year, err = s.year(year); err != nil {
-		return Stats{}, err
-	}
-	c, err := s.places.Community(ctx, communityID)
-	if err != nil {
 		return Stats{}, err
 	}
 	st := Stats{Community: Ref{ID: c.ID, Name: c.Name}, Year: year, ByGrid: []GridStats{}}

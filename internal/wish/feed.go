@@ -65,7 +65,7 @@ func (s *Service) buildFeed(ctx context.Context, communityID string, cur page.Cu
 			staleAt = list[i].ExpiresAt
 		}
 	}
-	pg := page.Of(cards, limit, func(c Card) page.Cursor { return page.Cursor{Key: c.PublishedAt.UnixMilli(), ID: c.ID} })
+	pg := page.Of(cards, limit, cur, func(c Card) page.Cursor { return page.Cursor{Key: c.PublishedAt.UnixMilli(), ID: c.ID} })
 	body, err := json.Marshal(pg)
 	if err != nil {
 		return FeedPage{}, time.Time{}, err

@@ -287,7 +287,7 @@ func (s *Service) Mine(ctx context.Context, a actor.Actor, role Role, cur page.C
 	if err != nil {
 		return page.Page[View]{}, err
 	}
-	return s.pageOf(ctx, a, list, limit, cursorOf)
+	return s.pageOf(ctx, a, list, limit, cur, cursorOf)
 }
 
 // Queue lists the wishes of a state in the caller's communities (one of
@@ -311,11 +311,11 @@ func (s *Service) Queue(ctx context.Context, a actor.Actor, communityID string, 
 	if err != nil {
 		return page.Page[View]{}, err
 	}
-	return s.pageOf(ctx, a, list, limit, func(w Wish) page.Cursor { return page.Cursor{Key: w.CreatedAt.UnixMilli(), ID: w.ID} })
+	return s.pageOf(ctx, a, list, limit, cur, func(w Wish) page.Cursor { return page.Cursor{Key: w.CreatedAt.UnixMilli(), ID: w.ID} })
 }
 
-func (s *Service) pageOf(ctx context.Context, a actor.Actor, list []Wish, limit int, cursorOf func(Wish) page.Cursor) (page.Page[View], error) {
-	p := page.Of(list, limit, cursorOf)
+func (s *Service) pageOf(ctx context.Context, a actor.Actor, list []Wish, limit int, after page.Cursor, cursorOf func(Wish) page.Cursor) (page.Page[View], error) {
+	p := page.Of(list, limit, after, cursorOf)
 	out := page.Page[View]{Items: make([]View, len(p.Items)), NextCursor: p.NextCursor}
 	settings := map[string]Settings{}
 	now := s.clock.Now()

@@ -1,6 +1,8 @@
 package page
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"testing"
 
 	"linli/internal/apperr"
@@ -41,18 +43,18 @@ func TestLimit(t *testing.T) {
 
 func TestOfCutsTheExtraItem(t *testing.T) {
 	cursorOf := func(s string) Cursor { return Cursor{ID: s} }
-	p := Of([]string{"a", "b", "c"}, 2, cursorOf)
+	p := Of([]string{"a", "b", "c"}, 2, Cursor{}, cursorOf)
 	if len(p.Items) != 2 || p.NextCursor == "" {
 		t.Fatalf("page: %+v", p)
 	}
 	if c, _ := Decode(p.NextCursor); c.ID != "b" {
 		t.Fatalf("next cursor must point after the last served item, got %+v", c)
 	}
-	p = Of([]string{"a"}, 2, cursorOf)
+	p = Of([]string{"a"}, 2, Cursor{}, cursorOf)
 	if len(p.Items) != 1 || p.NextCursor != "" {
 		t.Fatalf("last page: %+v", p)
 	}
-	if p := Of[string](nil, 2, cursorOf); p.Items == nil {
+	if p := Of[string](nil, 2, Cursor{}, cursorOf); p.Items == nil {
 		t.Fatal("an empty page must serialise items as [] not null")
 	}
 }
@@ -65,4 +67,48 @@ func TestETag(t *testing.T) {
 	if a[:3] != `W/"` || a[len(a)-1] != '"' {
 		t.Fatalf("weak ETag expected: %s", a)
 	}
+}
+
+// A cursor is bound to the list that issued it: it opens in that list, and
+// is INVALID_CURSOR in another list, in the same list of another community,
+// with its position changed, and when it was issued before cursors were
+// bound (no check) or for no list.
+func TestACursorOpensOnlyInItsList(t *testing.T) {
+	const feedA, feedB = "GET /api/v1/wishes\x00communityId=a", "GET /api/v1/wishes\x00communityId=b"
+	first, err := Open("", feedA)
+	if err != nil || first.List != feedA || first.ID != "" {
+		t.Fatalf("first page: %+v %v", first, err)
+	}
+	p := Of([]string{"x", "y"}, 1, first, func(s string) Cursor { return Cursor{Key: 42, ID: s} })
+	c, err := Open(p.NextCursor, feedA)
+	if err != nil || c != (Cursor{Key: 42, ID: "x", List: feedA}) {
+		t.Fatalf("own list: %+v %v", c, err)
+	}
+	unbound := Cursor{Key: 42, ID: "x"}.Encode() // as issued before cursors were bound
+	moved := encodeWire(t, wire{Key: 43, ID: "x", Check: check(feedA, 42, "x")})
+	renamed := encodeWire(t, wire{Key: 42, ID: "z", Check: check(feedA, 42, "x")})
+	for name, try := range map[string]func() error{
+		"another community": func() error { _, err := Open(p.NextCursor, feedB); return err },
+		"another list":      func() error { _, err := Open(p.NextCursor, "GET /api/v1/me/notifications"); return err },
+		"no list":           func() error { _, err := Decode(p.NextCursor); return err },
+		"unbound, old form": func() error { _, err := Open(unbound, feedA); return err },
+		"key changed":       func() error { _, err := Open(moved, feedA); return err },
+		"ID changed":        func() error { _, err := Open(renamed, feedA); return err },
+	} {
+		if err := try(); !apperr.ErrBadCursor.Is(err) {
+			t.Errorf("%s: %v, want INVALID_CURSOR", name, err)
+		}
+	}
+	if c, err := Decode(unbound); err != nil || c.ID != "x" { // the desk's links stay unbound
+		t.Fatalf("unbound cursor for no list: %+v %v", c, err)
+	}
+}
+
+func encodeWire(t *testing.T, w wire) string {
+	t.Helper()
+	b, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }

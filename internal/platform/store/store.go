@@ -223,6 +223,12 @@ type Index struct {
 	// TTL removes documents that many seconds after the indexed time.
 	TTL  time.Duration
 	Name string
+	// Retired names an index an earlier version declared and no query
+	// needs now (only Collection and Name are read): EnsureIndexes drops it
+	// where it is still there, since MongoDB keeps every index up to date
+	// on every write whether a query uses it or not. A new index never
+	// takes a retired one's name.
+	Retired bool
 }
 
 // EnsureIndexes creates every index; existing identical indexes are kept.
@@ -238,6 +244,12 @@ func EnsureIndexes(ctx context.Context, db lungo.IDatabase, indexes []Index) err
 		embedded = true
 	}
 	for _, ix := range indexes {
+		if ix.Retired {
+			if err := retire(ctx, db.Collection(ix.Collection), ix.Name); err != nil {
+				return fmt.Errorf("store: retired index %s.%s: %w", ix.Collection, ix.Name, err)
+			}
+			continue
+		}
 		if embedded && !ix.Unique && ix.TTL == 0 {
 			_, _ = db.Collection(ix.Collection).Indexes().DropOne(ctx, ix.Name) // absent: nothing to do
 			continue
@@ -258,6 +270,43 @@ func EnsureIndexes(ctx context.Context, db lungo.IDatabase, indexes []Index) err
 		}
 	}
 	return nil
+}
+
+// retire drops the index named name from c if it is there. Processes
+// starting at once may both try: a drop that fails because another
+// dropped it meanwhile is done.
+func retire(ctx context.Context, c lungo.ICollection, name string) error {
+	if there, err := hasIndex(ctx, c, name); err != nil || !there {
+		return err
+	}
+	if _, err := c.Indexes().DropOne(ctx, name); err != nil {
+		if there, lerr := hasIndex(ctx, c, name); lerr == nil && !there {
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// hasIndex reports whether c has an index named name (a collection not
+// created yet has none).
+func hasIndex(ctx context.Context, c lungo.ICollection, name string) (bool, error) {
+	cur, err := c.Indexes().List(ctx)
+	if err != nil {
+		return false, err
+	}
+	var specs []struct {
+		Name string `bson:"name"`
+	}
+	if err := cur.All(ctx, &specs); err != nil {
+		return false, err
+	}
+	for _, s := range specs {
+		if s.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // IsDuplicate reports whether err is a unique-index violation, as MongoDB

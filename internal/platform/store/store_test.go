@@ -2,11 +2,16 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/256dpi/lungo"
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 	"go.mongodb.org/mongo-driver/mongo/readpref"
 )
 
@@ -238,5 +243,41 @@ func TestCloseWhileExpiryWaitsForTheWriteToken(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("close waited for the expiry, and the expiry for the writer's token")
+	}
+}
+
+// A retired index is dropped where it is still there, by every process
+// starting at once without one failing, and a database that never had it
+// (or not even its collection) starts as before.
+func TestRetiredIndexIsDroppedOnceByProcessesStartingAtOnce(t *testing.T) {
+	ctx := context.Background()
+	client, engine, err := lungo.Open(ctx, lungo.Options{Store: lungo.NewMemoryStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(engine.Close)
+	db := client.Database("linli")
+	declared := []Index{
+		{Collection: "c", Name: "a_b", Keys: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}},
+		{Collection: "c", Name: "a", Retired: true},
+		{Collection: "never", Name: "x", Retired: true},
+	}
+	if _, err := db.Collection("c").Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}}, Options: options.Index().SetName("a")}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = EnsureIndexes(ctx, db, declared) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"a": false, "a_b": true} {
+		if there, err := hasIndex(ctx, db.Collection("c"), name); err != nil || there != want {
+			t.Fatalf("index %s there: %v (%v), want %v", name, there, err, want)
+		}
 	}
 }
