@@ -73,8 +73,9 @@ const (
 	Sent = "sent"
 	// Logged: no WeChat configured (embedded mode); the sender logged it.
 	Logged = "logged"
-	// InAppOnly: not sent by WeChat, on purpose (Reason: no_template,
-	// no_credit, no_openid); the inbox still has it.
+	// InAppOnly: not sent by WeChat (Reason: in_app_only when its kind is
+	// declared in-app only, no_template when no template carries it,
+	// no_credit, no_openid, batched:ID); the inbox still has it.
 	InAppOnly = "in_app_only"
 	// Failed: WeChat refused it for good, or the sender gave up (Reason).
 	Failed = "failed"
@@ -148,7 +149,7 @@ func (i *Inbox) Notify(ctx context.Context, n Notice) error {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = now
 	}
-	r := Record{Notice: n, WeChat: Delivery{State: InAppOnly, Reason: "no_template", At: &now}}
+	r := Record{Notice: n, WeChat: Delivery{State: InAppOnly, Reason: i.templates.noSendReason(n.Kind), At: &now}}
 	if t, ok := i.templates.For(n.Kind); ok {
 		due := now
 		if n.Fields[BatchField] != "" { // not urgent: sent with the others of its window

@@ -229,7 +229,7 @@ func (s *Sender) one(ctx context.Context, id string) error {
 	defer cancel()
 	tp, known := s.inbox.templates.Known(r.WeChat.Template)
 	if !known { // the configuration changed since the record was queued
-		return s.finish(ctx, &r, bson.M{"state": InAppOnly, "reason": "no_template"})
+		return s.finish(ctx, &r, bson.M{"state": InAppOnly, "reason": s.inbox.templates.noSendReason(r.Kind)})
 	}
 	if !r.WeChat.Credit {
 		spent, err := s.credits.spend(ctx, r.UserID, tp.ID)

@@ -187,6 +187,52 @@ func TestKindWithoutTemplateStaysInApp(t *testing.T) {
 	}
 }
 
+// A kind the templates file keeps in the app on purpose (inAppOnly) is
+// recorded as such, apart from a kind no template carries by mistake: when
+// the notice is stored, and when the sender finds the template of a queued
+// notice gone because its kind has since been declared in-app only.
+func TestAKindKeptInAppOnPurposeIsToldApartFromAMissingTemplate(t *testing.T) {
+	r := newRig(t)
+	if len(r.tmpl.InAppOnly) == 0 {
+		t.Fatal("configs/subscribe-templates.json declares no in-app-only kind: nothing to check")
+	}
+	for kind := range r.tmpl.InAppOnly {
+		r.must(r.inbox.Notify(r.ctx, notify.Notice{UserID: "u1", Kind: kind, Title: "x", Key: "k-" + kind}))
+		if d := r.delivery("k-" + kind); d.State != notify.InAppOnly || d.Reason != "in_app_only" || d.Due != nil {
+			t.Errorf("%s, in-app only on purpose: %+v", kind, d)
+		}
+	}
+	r.must(r.inbox.Notify(r.ctx, notify.Notice{UserID: "u1", Kind: "something.else", Title: "x", Key: "k-missing"}))
+	if d := r.delivery("k-missing"); d.State != notify.InAppOnly || d.Reason != "no_template" {
+		t.Errorf("a kind no template carries: %+v", d)
+	}
+
+	// Queued under one file, sent under the next.
+	before, err := notify.ParseTemplates([]byte(`{"templates":[{"id":"T1","kinds":["a.kind","b.kind"],"keywords":[]}]}`))
+	r.must(err)
+	after, err := notify.ParseTemplates([]byte(`{"templates":[],"inAppOnly":{"a.kind":"told otherwise"}}`))
+	r.must(err)
+	old := notify.NewInbox(r.db, r.clock, before)
+	r.must(old.Notify(r.ctx, notify.Notice{UserID: "u2", Kind: "a.kind", Title: "x", Key: "q-a"}))
+	r.must(old.Notify(r.ctx, notify.Notice{UserID: "u2", Kind: "b.kind", Title: "x", Key: "q-b"}))
+	if d := r.delivery("q-a"); d.State != notify.Queued {
+		t.Fatalf("queued under the first file: %+v", d)
+	}
+	inbox := notify.NewInbox(r.db, r.clock, after)
+	s := notify.NewSender(inbox, notify.NewCredits(r.db, r.clock, after), r.client, openIDs{}, "s1",
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.must(s.Run(r.ctx))
+	if d := r.delivery("q-a"); d.State != notify.InAppOnly || d.Reason != "in_app_only" {
+		t.Errorf("queued, then declared in-app only: %+v", d)
+	}
+	if d := r.delivery("q-b"); d.State != notify.InAppOnly || d.Reason != "no_template" {
+		t.Errorf("queued, then its template gone: %+v", d)
+	}
+	if n := len(r.fake.Sends()); n != 0 {
+		t.Errorf("%d sends, want none", n)
+	}
+}
+
 // A send that failed twice then succeeded is delivered once, spending one
 // credit, after backoffs that grow.
 func TestTransientFailuresRetryWithBackoffAndDeliverOnce(t *testing.T) {

@@ -156,6 +156,19 @@ func (t *Templates) For(kind string) (*Template, bool) {
 	return tp, ok
 }
 
+// noSendReason is the delivery reason of a notice of kind no template
+// carries: "in_app_only" when the file declares the kind kept in the app
+// on purpose, "no_template" when no template carries it (a deployment's
+// file missing a kind), so that support tells the two apart.
+func (t *Templates) noSendReason(kind string) string {
+	if t != nil {
+		if _, ok := t.InAppOnly[kind]; ok {
+			return "in_app_only"
+		}
+	}
+	return "no_template"
+}
+
 // Known reports whether id is one of the deployment's templates.
 func (t *Templates) Known(id string) (*Template, bool) {
 	if t == nil {
