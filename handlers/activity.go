@@ -246,27 +246,20 @@ func (s *server) markPresent(c echo.Context) error {
 	return c.JSON(http.StatusOK, l)
 }
 
-// attendanceQuery is the format of the attendance: the same words as the
-// statistics' export ("请选择导出格式：数据或表格文件").
-type attendanceQuery struct {
-	Format string `json:"format" zh:"导出格式" zhoneof:"json=数据 csv=表格文件" validate:"omitempty,oneof=json csv"`
-}
-
 func (s *server) activityAttendance(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	q := attendanceQuery{Format: c.QueryParam("format")}
-	if err := check(q); err != nil {
+	csv, err := wantsCSV(c)
+	if err != nil {
 		return err
 	}
-	format := q.Format
 	l, err := s.App.Activities.Attendance(c.Request().Context(), callerOf(c), id)
 	if err != nil {
 		return err
 	}
-	if format != "csv" {
+	if !csv {
 		return cached(c, l)
 	}
 	return activity.WriteAttendance(csvx.Download(c.Response(), l.Filename()), l)

@@ -266,3 +266,54 @@ func TestRosterCSVClientLeavingIsNoError(t *testing.T) {
 		t.Fatalf("status %d, gone %v", w.Code, w.gone)
 	}
 }
+
+// Every export route asks for its file the same way: format=csv gives
+// the file and format=json JSON whatever Accept says; without format,
+// Accept: text/csv gives the file; any other format is 422 on the field
+// format with the same Chinese words, never JSON in its place.
+func TestEveryExportAsksForItsFileTheSameWay(t *testing.T) {
+	env := testenv.New(t)
+	s := env.Street()
+	a := createActivity(t, env, s.StaffA.Token, nil)
+	routes := map[string]string{
+		"attendance": "/api/v1/staff/activities/" + a.ID + "/attendance?x=1",
+		"stats":      "/api/v1/staff/stats?communityId=" + s.A.CommunityID + "&from=2026-03-01&to=2026-03-31",
+		"roster":     "/api/v1/staff/party/members?year=2026",
+	}
+	csvAccept := map[string]string{"Accept": "text/csv"}
+	for name, path := range routes {
+		for _, c := range []struct {
+			format  string
+			header  map[string]string
+			wantCSV bool
+		}{
+			{"", nil, false},
+			{"json", nil, false},
+			{"csv", nil, true},
+			{"", csvAccept, true},
+			{"json", csvAccept, false},
+			{"csv", map[string]string{"Accept": "application/json"}, true},
+		} {
+			p := path
+			if c.format != "" {
+				p += "&format=" + c.format
+			}
+			r := env.Do(testenv.Req{Method: http.MethodGet, Path: p, Token: s.StaffA.Token, Header: c.header}).Want(t, http.StatusOK)
+			gotCSV := strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv")
+			if gotCSV != c.wantCSV {
+				t.Errorf("%s format=%q Accept=%q: answered %s, want CSV %v", name, c.format, c.header["Accept"], r.Header.Get("Content-Type"), c.wantCSV)
+			}
+		}
+		r := env.Get(path+"&format=xlsx", s.StaffA.Token).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")
+		var e struct {
+			Error struct {
+				Fields []struct{ Field, Code, Message string }
+			}
+		}
+		r.Decode(t, &e)
+		if len(e.Error.Fields) != 1 || e.Error.Fields[0].Field != "format" || e.Error.Fields[0].Code != "oneof" ||
+			!strings.Contains(e.Error.Fields[0].Message, "导出格式") {
+			t.Errorf("%s format=xlsx: %+v", name, e.Error.Fields)
+		}
+	}
+}

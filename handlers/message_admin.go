@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"context"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"linli/internal/actor"
-	"linli/internal/apperr"
 	"linli/internal/message"
 	"linli/internal/platform/csvx"
 )
@@ -89,17 +87,15 @@ func (req configRequest) config() message.Config {
 }
 
 // staffStats answers the three rates as JSON, or as CSV for a street
-// office with format=csv or Accept: text/csv.
+// office (wantsCSV: format=csv, or Accept: text/csv without format).
 func (s *server) staffStats(c echo.Context) error {
 	communityID, err := queryID(c, "communityId", false)
 	if err != nil {
 		return err
 	}
-	format := c.QueryParam("format")
-	switch format {
-	case "", "json", "csv":
-	default:
-		return apperr.ErrValidation.WithFields(apperr.FieldError{Field: "format", Code: "oneof", Message: "请选择导出格式：表格文件或数据"})
+	csv, err := wantsCSV(c)
+	if err != nil {
+		return err
 	}
 	rep, err := s.App.Messages.Stats(c.Request().Context(), callerOf(c), message.StatsQuery{
 		CommunityID: communityID, From: c.QueryParam("from"), To: c.QueryParam("to"),
@@ -108,7 +104,7 @@ func (s *server) staffStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if format == "csv" || (format == "" && strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv")) {
+	if csv {
 		return message.WriteCSV(csvx.Download(c.Response(), rep.Filename()), rep)
 	}
 	return cached(c, rep)

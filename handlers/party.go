@@ -243,7 +243,7 @@ func (s *server) evaluatePartyMember(c echo.Context) error {
 }
 
 // partyMembers is the roster: a page of JSON, or the whole year as CSV
-// (format=csv, or Accept: text/csv), streamed.
+// (wantsCSV: format=csv, or Accept: text/csv without format), streamed.
 func (s *server) partyMembers(c echo.Context) error {
 	communityID, err := queryID(c, "communityId", false)
 	if err != nil {
@@ -254,7 +254,11 @@ func (s *server) partyMembers(c echo.Context) error {
 		return err
 	}
 	q := party.RosterQuery{CommunityID: communityID, PartyOrganization: strings.TrimSpace(c.QueryParam("partyOrganization")), Year: year}
-	if c.QueryParam("format") == "csv" || strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv") {
+	csv, err := wantsCSV(c)
+	if err != nil {
+		return err
+	}
+	if csv {
 		ctx, w := c.Request().Context(), c.Response()
 		var cw *csvx.Writer
 		err := s.App.Party.WriteRoster(ctx, callerOf(c), q, func(f csvx.Filename) *csvx.Writer {
