@@ -90,6 +90,7 @@ func TestActivityContracts(t *testing.T) {
 		Req: post(staff+"/"+a.ID+"/attendance/"+s.ResidentB.UserID, s.StaffA.Token, nil)})
 	Record(t, env, Example{Name: "staff-activity-attendance", Status: 200, Req: get(staff+"/"+a.ID+"/attendance", s.StaffA.Token)})
 	Record(t, env, Example{Name: "staff-activity-attendance-csv", Status: 200, Req: get(staff+"/"+a.ID+"/attendance?format=csv", s.StaffA.Token)})
+	Record(t, env, Example{Name: "staff-activity-attendance-bad-format", Status: 422, Invalid: true, Req: get(staff+"/"+a.ID+"/attendance?format=xlsx", s.StaffA.Token)})
 
 	Record(t, env, Example{Name: "staff-activity-cancel", Status: 200,
 		Req: post(staff+"/"+party.ID+"/cancel", s.StaffA.Token, map[string]string{"reason": "暴雨预警，活动延期，另行通知"})})

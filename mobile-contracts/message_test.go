@@ -116,6 +116,7 @@ func TestMessageContracts(t *testing.T) {
 	Record(t, env, Example{Name: "staff-stats", Status: 200, Req: get(stats+"&groupBy=staff", s.StaffA.Token)})
 	Record(t, env, Example{Name: "staff-stats-by-grid", Status: 200, Req: get(stats+"&groupBy=grid", s.StaffA.Token)})
 	Record(t, env, Example{Name: "staff-stats-csv", Status: 200, Req: get(stats+"&format=csv", s.StaffA.Token)})
+	Record(t, env, Example{Name: "staff-stats-bad-format", Status: 422, Invalid: true, Req: get(stats+"&format=xlsx", s.StaffA.Token)})
 	Record(t, env, Example{Name: "staff-stats-bad-period", Status: 422,
 		Req: get("/api/v1/staff/stats?from=2026-03-31&to=2026-03-01", s.StaffA.Token)})
 }

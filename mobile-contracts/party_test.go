@@ -90,6 +90,7 @@ func TestPartyContracts(t *testing.T) {
 	Record(t, env, Example{Name: "staff-party-evaluate-bad-grade", Status: 422, Invalid: true, Req: put("/api/v1/staff/party/members/"+r.ID+"/evaluations/2026", s.StaffA.Token, map[string]string{"grade": "good"})})
 	Record(t, env, Example{Name: "staff-party-members", Status: 200, Req: get("/api/v1/staff/party/members?year=2026", s.StaffA.Token)})
 	Record(t, env, Example{Name: "staff-party-members-csv", Status: 200, Req: testenv.Req{Method: http.MethodGet, Path: "/api/v1/staff/party/members?year=2026&format=csv", Token: s.StaffA.Token}})
+	Record(t, env, Example{Name: "staff-party-members-bad-format", Status: 422, Invalid: true, Req: get("/api/v1/staff/party/members?year=2026&format=xlsx", s.StaffA.Token)})
 	Record(t, env, Example{Name: "staff-party-stats", Status: 200, Req: get("/api/v1/staff/party/stats?year=2026", s.StaffA.Token)})
 	Record(t, env, Example{Name: "party-withdraw", Status: 200, Req: post("/api/v1/party/registration/withdraw", s.ResidentA.Token, nil)})
 	Record(t, env, Example{Name: "party-withdraw-nothing", Status: 409, Req: post("/api/v1/party/registration/withdraw", s.ResidentA.Token, nil)})

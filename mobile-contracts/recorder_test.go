@@ -190,6 +190,13 @@ func validate(t *testing.T, env *testenv.Env, ex Example, res *testenv.Resp) {
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		t.Errorf("%s: response does not match api/openapi.yaml: %v\n%s", ex.Name, err, res.Body)
 	}
+	// An answer that sends an ETag (a client may send it back in
+	// If-None-Match) declares it, so the client knows it can.
+	if res.Header.Get("ETag") != "" {
+		if r := route.Operation.Responses.Status(res.Status); r == nil || r.Value == nil || r.Value.Headers["ETag"] == nil {
+			t.Errorf("%s: the %d answer sends an ETag that api/openapi.yaml does not declare for %s %s", ex.Name, res.Status, route.Method, route.Path)
+		}
+	}
 }
 
 func bodyBytes(t *testing.T, body any) []byte {
