@@ -293,6 +293,7 @@ func TestEveryExportAsksForItsFileTheSameWay(t *testing.T) {
 			{"", csvAccept, true},
 			{"json", csvAccept, false},
 			{"csv", map[string]string{"Accept": "application/json"}, true},
+			{"", map[string]string{"Accept": "Text/CSV"}, true},
 		} {
 			p := path
 			if c.format != "" {
@@ -302,6 +303,15 @@ func TestEveryExportAsksForItsFileTheSameWay(t *testing.T) {
 			gotCSV := strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv")
 			if gotCSV != c.wantCSV {
 				t.Errorf("%s format=%q Accept=%q: answered %s, want CSV %v", name, c.format, c.header["Accept"], r.Header.Get("Content-Type"), c.wantCSV)
+			}
+			// Chosen by Accept, the answer says it varies with Accept;
+			// chosen by format, it does not.
+			varies := false
+			for _, v := range strings.Split(strings.Join(r.Header.Values("Vary"), ","), ",") {
+				varies = varies || strings.EqualFold(strings.TrimSpace(v), "Accept")
+			}
+			if varies != (c.format == "") {
+				t.Errorf("%s format=%q: Vary %q", name, c.format, r.Header.Values("Vary"))
 			}
 		}
 		r := env.Get(path+"&format=xlsx", s.StaffA.Token).Want(t, http.StatusUnprocessableEntity, "VALIDATION_FAILED")

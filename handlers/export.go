@@ -16,7 +16,10 @@ type exportQuery struct {
 // wantsCSV is the one rule of every export route: format=csv asks for the
 // CSV file and format=json for JSON, whatever Accept says; without format,
 // Accept: text/csv asks for the file. Any other format is refused (422 on
-// the field format), never quietly answered as JSON.
+// the field format), never quietly answered as JSON. An answer chosen by
+// Accept says so (Vary: Accept), so that no cache hands one kind to a
+// client that asked for the other; media types are matched without
+// regard to case, as HTTP has them.
 func wantsCSV(c echo.Context) (bool, error) {
 	q := exportQuery{Format: c.QueryParam("format")}
 	if err := check(q); err != nil {
@@ -25,5 +28,6 @@ func wantsCSV(c echo.Context) (bool, error) {
 	if q.Format != "" {
 		return q.Format == "csv", nil
 	}
-	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv"), nil
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
+	return strings.Contains(strings.ToLower(c.Request().Header.Get(echo.HeaderAccept)), "text/csv"), nil
 }
