@@ -60,15 +60,7 @@ func TestACursorFromAnotherListIsRefused(t *testing.T) {
 func TestTheActivityFeedCursorIgnoresAnOmittedDefault(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
-	for i := range 3 {
-		start := env.Clock.Now().Add(time.Duration(72+i) * time.Hour)
-		env.Post("/api/v1/staff/activities", s.StaffA.Token, map[string]any{
-			"title": fmt.Sprint("义诊", i), "description": "社区卫生服务站医生免费量血压。", "location": "党群服务中心",
-			"startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),
-			"signupOpensAt": env.Clock.Now().Format(time.RFC3339), "signupClosesAt": start.Add(-time.Hour).Format(time.RFC3339),
-			"capacity": 10, "audience": "all", "communityId": s.A.CommunityID,
-		}).Want(t, http.StatusCreated)
-	}
+	threeUpcoming(t, env, s)
 	feed := "/api/v1/activities?limit=2&communityId=" + s.A.CommunityID
 	var p struct{ NextCursor string }
 	env.Get(feed, s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &p)
@@ -88,15 +80,7 @@ func TestTheActivityFeedCursorIgnoresAnOmittedDefault(t *testing.T) {
 func TestAFeedPageFilledWithAnIgnoredParameterPagesOnForEveryone(t *testing.T) {
 	env := testenv.New(t)
 	s := env.Street()
-	for i := range 3 {
-		start := env.Clock.Now().Add(time.Duration(72+i) * time.Hour)
-		env.Post("/api/v1/staff/activities", s.StaffA.Token, map[string]any{
-			"title": fmt.Sprint("义诊", i), "description": "社区卫生服务站医生免费量血压。", "location": "党群服务中心",
-			"startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),
-			"signupOpensAt": env.Clock.Now().Format(time.RFC3339), "signupClosesAt": start.Add(-time.Hour).Format(time.RFC3339),
-			"capacity": 10, "audience": "all", "communityId": s.A.CommunityID,
-		}).Want(t, http.StatusCreated)
-	}
+	threeUpcoming(t, env, s)
 	feed := "/api/v1/activities?limit=2&communityId=" + s.A.CommunityID
 	var filled, served struct{ NextCursor string }
 	env.Get(feed+"&gridId="+s.A1.GridID+"&state=open", s.ResidentA.Token).Want(t, http.StatusOK).Decode(t, &filled)
@@ -121,4 +105,19 @@ func TestAFeedPageFilledWithAnIgnoredParameterPagesOnForEveryone(t *testing.T) {
 		t.Fatal("no next page of the queue")
 	}
 	env.Get("/api/v1/staff/wishes?limit=2&state=pending_review&cursor="+queue.NextCursor, s.StaffA.Token).Want(t, http.StatusOK)
+}
+
+// threeUpcoming adds three upcoming activities to A's feed, a page and a
+// half at limit=2.
+func threeUpcoming(t *testing.T, env *testenv.Env, s *testenv.Street) {
+	t.Helper()
+	for i := range 3 {
+		start := env.Clock.Now().Add(time.Duration(72+i) * time.Hour)
+		env.Post("/api/v1/staff/activities", s.StaffA.Token, map[string]any{
+			"title": fmt.Sprint("义诊", i), "description": "社区卫生服务站医生免费量血压。", "location": "党群服务中心",
+			"startAt": start.Format(time.RFC3339), "endAt": start.Add(time.Hour).Format(time.RFC3339),
+			"signupOpensAt": env.Clock.Now().Format(time.RFC3339), "signupClosesAt": start.Add(-time.Hour).Format(time.RFC3339),
+			"capacity": 10, "audience": "all", "communityId": s.A.CommunityID,
+		}).Want(t, http.StatusCreated)
+	}
 }
