@@ -59,6 +59,17 @@ func image(t *testing.T, env *testenv.Env, path, token, contentType string) (ref
 	return refreshAt, expiresAt, r.Body
 }
 
+// onlySceneAsked checks that WeChat was asked for one code, of page, with
+// a scene it takes, and returns that scene.
+func onlySceneAsked(t *testing.T, fake *wechattest.Server, page string) string {
+	t.Helper()
+	asked := fake.CodeRequests()
+	if len(asked) != 1 || asked[0].Page != page || len(asked[0].Scene) > qrcode.MaxScene || !qrcode.ValidScene(asked[0].Scene) {
+		t.Fatalf("asked WeChat for %+v", asked)
+	}
+	return asked[0].Scene
+}
+
 // reloginStreet gives the street's people fresh tokens after the clock went
 // on for days.
 func reloginStreet(env *testenv.Env, s *testenv.Street) {
@@ -101,11 +112,7 @@ func TestActivityMiniProgramCodeChecksInWithItsScene(t *testing.T) {
 	if len(body) < 2 || body[0] != 0xFF || body[1] != 0xD8 {
 		t.Fatalf("not WeChat's JPEG: % x", body)
 	}
-	asked := fake.CodeRequests()
-	if len(asked) != 1 || asked[0].Page != qrcode.ActivityPage || len(asked[0].Scene) > qrcode.MaxScene || !qrcode.ValidScene(asked[0].Scene) {
-		t.Fatalf("asked WeChat for %+v", asked)
-	}
-	scene := asked[0].Scene
+	scene := onlySceneAsked(t, fake, qrcode.ActivityPage)
 	var shown shownCode
 	env.Get(jsonCode, s.StaffA.Token).Want(t, http.StatusOK).Decode(t, &shown)
 	if shown.Code != scene || shown.ActivityID != a.ID || !shown.RefreshAt.Equal(refreshAt) || !shown.ExpiresAt.Equal(expiresAt) {
@@ -193,11 +200,7 @@ func TestServicePointMiniProgramCodeChecksInWithItsScene(t *testing.T) {
 	if ttl := env.Redis.TTL(context.Background(), keys[0]).Val(); ttl > expiresAt.Sub(env.Clock.Now()) || ttl <= refreshAt.Sub(env.Clock.Now()) {
 		t.Fatalf("the image is kept %v; its code is shown until %v and good until %v", ttl, refreshAt, expiresAt)
 	}
-	asked := fake.CodeRequests()
-	if len(asked) != 1 || asked[0].Page != qrcode.ServicePointPage || len(asked[0].Scene) > qrcode.MaxScene || !qrcode.ValidScene(asked[0].Scene) {
-		t.Fatalf("asked WeChat for %+v", asked)
-	}
-	scene := asked[0].Scene
+	scene := onlySceneAsked(t, fake, qrcode.ServicePointPage)
 	if got := codeOf(t, env, s.StaffA.Token, pt); got != scene {
 		t.Fatalf("the image's scene %q is not the code shown %q", scene, got)
 	}
