@@ -95,15 +95,22 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
-test('a message from the queue to resolved, the figures move, a wish moderated', async () => {
+// newPage opens a page that collects the browser console's errors and
+// every answer of 400 or more (the test filters out what it provokes);
+// shot saves a screenshot of it among the artifacts.
+async function newPage() {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  // Every answer of 400 or more, but the one refusal the test provokes.
   const failed = [];
   page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
   const shot = (name) => page.screenshot({ path: join(artifacts, name + '.png'), fullPage: true });
+  return { page, errors, failed, shot };
+}
+
+test('a message from the queue to resolved, the figures move, a wish moderated', async () => {
+  const { page, errors, failed, shot } = await newPage();
 
   await page.goto(base + '/');
   await shot('01-front-door');
@@ -202,13 +209,7 @@ test('a message from the queue to resolved, the figures move, a wish moderated',
 });
 
 test('check-in codes on a screen: a service point\'s code image loads and its live part swaps in by itself, an activity before its window says when', async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const failed = [];
-  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
-  const shot = (name) => page.screenshot({ path: join(artifacts, name + '.png'), fullPage: true });
+  const { page, errors, failed, shot } = await newPage();
 
   await page.goto(base + '/console/login');
   await page.getByRole('button', { name: /李建国/ }).click();

@@ -61,20 +61,26 @@ type codeData struct {
 	Delay, Backstop int
 }
 
-func (c *console) activityCodePage(ec echo.Context) error {
-	d, err := c.activityCode(ec)
-	if err != nil {
-		return err
+// codePage is the code page of a desk, its data from load.
+func (c *console) codePage(desk string, load func(echo.Context) (codeData, error)) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		d, err := load(ec)
+		if err != nil {
+			return err
+		}
+		return c.render(ec, http.StatusOK, "checkin_code", view{Title: "签到码 · " + d.Title, Desk: desk, Data: d})
 	}
-	return c.render(ec, http.StatusOK, "checkin_code", view{Title: "签到码 · " + d.Title, Desk: "activities", Data: d})
 }
 
-func (c *console) activityCodeLive(ec echo.Context) error {
-	d, err := c.activityCode(ec)
-	if err != nil {
-		return err
+// codeLive is the part of a desk's code page that refreshes itself.
+func (c *console) codeLive(desk string, load func(echo.Context) (codeData, error)) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		d, err := load(ec)
+		if err != nil {
+			return err
+		}
+		return c.fragment(ec, "checkin_code", "live", view{Desk: desk, Data: d})
 	}
-	return c.fragment(ec, "checkin_code", "live", view{Desk: "activities", Data: d})
 }
 
 func (c *console) activityCode(ec echo.Context) (codeData, error) {
@@ -90,22 +96,6 @@ func (c *console) activityCode(ec echo.Context) (codeData, error) {
 	}
 	code, err := c.App.Activities.CheckinCode(ctx, a, act.ID)
 	return d, c.showCode(&d, base+"/qrcode.png", code.RefreshAt, code.ExpiresAt, err)
-}
-
-func (c *console) pointCodePage(ec echo.Context) error {
-	d, err := c.pointCode(ec)
-	if err != nil {
-		return err
-	}
-	return c.render(ec, http.StatusOK, "checkin_code", view{Title: "签到码 · " + d.Title, Desk: "party", Data: d})
-}
-
-func (c *console) pointCodeLive(ec echo.Context) error {
-	d, err := c.pointCode(ec)
-	if err != nil {
-		return err
-	}
-	return c.fragment(ec, "checkin_code", "live", view{Desk: "party", Data: d})
 }
 
 func (c *console) pointCode(ec echo.Context) (codeData, error) {

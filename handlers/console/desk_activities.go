@@ -29,8 +29,8 @@ var activityDesk = Desk{Key: "activities", Title: "社区活动", Path: "/consol
 	g.POST("/activities/:id/attendance/:userId", c.page(c.markPresent))
 	g.POST("/activities/:id/walk-in", c.page(c.findWalkIn))
 	// The check-in code on a screen at the door (checkin_codes.go).
-	g.GET("/activities/:id/code", c.page(c.activityCodePage))
-	g.GET("/activities/:id/code/live", c.page(c.activityCodeLive))
+	g.GET("/activities/:id/code", c.page(c.codePage("activities", c.activityCode)))
+	g.GET("/activities/:id/code/live", c.page(c.codeLive("activities", c.activityCode)))
 	g.GET("/activities/:id/qrcode.png", c.page(c.activityQRCode))
 }}
 

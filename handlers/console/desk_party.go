@@ -30,8 +30,8 @@ var partyDesk = Desk{Key: "party", Title: "党员报到", Path: "/console/party"
 	g.POST("/party/checkins/:id/review", c.page(c.partyAction("review")))
 	g.POST("/party/service-points", c.page(c.createPoint))
 	// A service point's check-in code on a screen (checkin_codes.go).
-	g.GET("/party/service-points/:id/code", c.page(c.pointCodePage))
-	g.GET("/party/service-points/:id/code/live", c.page(c.pointCodeLive))
+	g.GET("/party/service-points/:id/code", c.page(c.codePage("party", c.pointCode)))
+	g.GET("/party/service-points/:id/code/live", c.page(c.codeLive("party", c.pointCode)))
 	g.GET("/party/service-points/:id/qrcode.png", c.page(c.pointQRCode))
 }}
 

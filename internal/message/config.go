@@ -1,8 +1,6 @@
 package message
 
 import (
-	"linli/internal/actor"
-
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"linli/internal/actor"
 	"linli/internal/apperr"
 	"linli/internal/platform/store"
 	"linli/internal/platform/text"
