@@ -70,11 +70,11 @@ func owe(filter, set bson.M, held map[string]notify.Notice, owed []notify.Notice
 	added := 0
 	for _, n := range owed {
 		f := outboxField(n.Key)
-		if _, seen := set[f]; seen {
-			set[f] = n
+		_, seen := set[f]
+		set[f] = n
+		if seen {
 			continue
 		}
-		set[f] = n
 		if _, ok := held[f[len("outbox."):]]; ok {
 			filter[f] = bson.M{"$exists": true}
 		} else {

@@ -156,22 +156,7 @@ func TestBoltStoreKeepsTTLExpiryAcrossReopen(t *testing.T) {
 	if err := EnsureIndexes(ctx, db, []Index{{Collection: "n", Name: "readAt_ttl", Keys: bson.D{{Key: "readAt", Value: 1}}, TTL: time.Hour}}); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	for _, d := range []bson.M{{"_id": "old", "readAt": now.Add(-2 * time.Hour)}, {"_id": "unread"}} {
-		if _, err := db.Collection("n").InsertOne(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if n, _ := db.Collection("n").CountDocuments(ctx, bson.M{"_id": "old"}); n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a document past its TTL was not removed")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	insertAndExpire(t, db, "a document past its TTL was not removed")
 	if err := db.WaitDurable(); err != nil {
 		t.Fatal(err)
 	}
@@ -180,13 +165,7 @@ func TestBoltStoreKeepsTTLExpiryAcrossReopen(t *testing.T) {
 	copyFile(t, boltOf(t, db), copyDir)
 	_ = db.Close(ctx)
 	db = openFileT(t, copyDir)
-	var ids []string
-	for _, d := range all(t, db, "n") {
-		ids = append(ids, d.ID)
-	}
-	if fmt.Sprint(ids) != "[unread]" {
-		t.Fatalf("after reopen: %v, want only the unread one", ids)
-	}
+	onlyUnread(t, db, "after reopen")
 }
 
 // A flush that fails is never hidden: the wait an answer makes fails,
@@ -265,6 +244,21 @@ func TestBoltStoreTTLIndexExpiresAfterReopen(t *testing.T) {
 	}
 	expireEvery = 20 * time.Millisecond
 	db = openFileT(t, dir)
+	insertAndExpire(t, db, "after a restart a document past its TTL was not removed")
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expireEvery = time.Hour
+	db = openFileT(t, dir)
+	onlyUnread(t, db, "after the second restart")
+}
+
+// insertAndExpire inserts into n a document read two hours ago and one
+// never read, and waits (five seconds at most, else fails with msg) until
+// the TTL expiry has removed the old one.
+func insertAndExpire(t *testing.T, db *DB, msg string) {
+	t.Helper()
+	ctx := context.Background()
 	now := time.Now()
 	for _, d := range []bson.M{{"_id": "old", "readAt": now.Add(-2 * time.Hour)}, {"_id": "unread"}} {
 		if _, err := db.Collection("n").InsertOne(ctx, d); err != nil {
@@ -277,20 +271,20 @@ func TestBoltStoreTTLIndexExpiresAfterReopen(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("after a restart a document past its TTL was not removed")
+			t.Fatal(msg)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := db.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	expireEvery = time.Hour
-	db = openFileT(t, dir)
+}
+
+// onlyUnread fails unless n holds only the document never read.
+func onlyUnread(t *testing.T, db *DB, when string) {
+	t.Helper()
 	var ids []string
 	for _, d := range all(t, db, "n") {
 		ids = append(ids, d.ID)
 	}
 	if fmt.Sprint(ids) != "[unread]" {
-		t.Fatalf("after the second restart: %v, want only the unread one", ids)
+		t.Fatalf("%s: %v, want only the unread one", when, ids)
 	}
 }

@@ -112,57 +112,50 @@ func TestWeChatWorksWithRedisDown(t *testing.T) {
 // next call fetches a fresh token instead of failing until the refused
 // one would have expired.
 func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
-	live, _ := testenv.Redis(t)
-	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
-	t.Cleanup(func() { _ = dead.Close() })
 	ctx := context.Background()
-	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
-		t.Run(name, func(t *testing.T) {
-			fake := wechattest.New(t)
-			c := wechat.New("wxtest", "secret", rdb, fake.HTTPClient())
-			code := func() error {
-				_, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430)
-				return err
-			}
-			if err := code(); err != nil {
-				t.Fatal(err)
-			}
-			for _, refused := range []int{40001, 42001} {
-				before := fake.TokenCalls()
-				fake.FailNext(refused)
-				if err := code(); err != nil { // tried again with a fresh token
-					t.Fatalf("token refused (%d): %v", refused, err)
-				}
-				if err := code(); err != nil {
-					t.Fatal(err)
-				}
-				if n := fake.TokenCalls() - before; n != 1 {
-					t.Fatalf("after errcode %d the token was fetched %d times, want once", refused, n)
-				}
-			}
-
+	redisUpAndDown(t, func(t *testing.T, fake *wechattest.Server, c *wechat.Client) {
+		code := func() error {
+			_, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430)
+			return err
+		}
+		if err := code(); err != nil {
+			t.Fatal(err)
+		}
+		for _, refused := range []int{40001, 42001} {
 			before := fake.TokenCalls()
-			fake.FailNext(45009) // busy: the token is good
-			_ = code()
-			fake.Risky("赌博")
-			fake.FailNext(40001)
-			_ = c.CheckText(ctx, "o1", "台灯", "需要一盏台灯")
+			fake.FailNext(refused)
+			if err := code(); err != nil { // tried again with a fresh token
+				t.Fatalf("token refused (%d): %v", refused, err)
+			}
 			if err := code(); err != nil {
 				t.Fatal(err)
 			}
 			if n := fake.TokenCalls() - before; n != 1 {
-				t.Fatalf("a busy answer kept the token and a refused one in content security dropped it: %d fetches, want 1", n)
+				t.Fatalf("after errcode %d the token was fetched %d times, want once", refused, n)
 			}
-			// Refused again with the fresh token (the queue: the code, the
-			// token fetch, the code again): one retry only, then the error.
-			fake.FailNext(40001)
-			fake.FailNext(0)
-			fake.FailNext(40001)
-			if err := code(); !wechat.ErrUpstream.Is(err) {
-				t.Fatalf("refused again after a fresh token: %v", err)
-			}
-		})
-	}
+		}
+
+		before := fake.TokenCalls()
+		fake.FailNext(45009) // busy: the token is good
+		_ = code()
+		fake.Risky("赌博")
+		fake.FailNext(40001)
+		_ = c.CheckText(ctx, "o1", "台灯", "需要一盏台灯")
+		if err := code(); err != nil {
+			t.Fatal(err)
+		}
+		if n := fake.TokenCalls() - before; n != 1 {
+			t.Fatalf("a busy answer kept the token and a refused one in content security dropped it: %d fetches, want 1", n)
+		}
+		// Refused again with the fresh token (the queue: the code, the
+		// token fetch, the code again): one retry only, then the error.
+		fake.FailNext(40001)
+		fake.FailNext(0)
+		fake.FailNext(40001)
+		if err := code(); !wechat.ErrUpstream.Is(err) {
+			t.Fatalf("refused again after a fresh token: %v", err)
+		}
+	})
 }
 
 // A refusal drops only the token the refused call used: when a fresh one
@@ -170,33 +163,26 @@ func TestARefusedAccessTokenIsFetchedAgain(t *testing.T) {
 // the fresh one stays — dropping it would fetch yet another, and each fetch
 // revokes the token before it.
 func TestALateRefusalKeepsTheFreshToken(t *testing.T) {
-	live, _ := testenv.Redis(t)
-	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
-	t.Cleanup(func() { _ = dead.Close() })
 	ctx := context.Background()
-	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
-		t.Run(name, func(t *testing.T) {
-			fake := wechattest.New(t)
-			c := wechat.New("wxtest", "secret", rdb, fake.HTTPClient())
-			code := func() {
-				t.Helper()
-				if _, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430); err != nil {
-					t.Fatal(err)
-				}
+	redisUpAndDown(t, func(t *testing.T, fake *wechattest.Server, c *wechat.Client) {
+		code := func() {
+			t.Helper()
+			if _, err := c.WXACodeUnlimit(ctx, "pages/party/checkin", "awJ7LrINuW7P70tWAJWyP1Bz-0_r7Xs9", 430); err != nil {
+				t.Fatal(err)
 			}
-			code()
-			c.ForgetRejectedToken(ctx, 40001, "a-token-already-replaced")
-			code()
-			if n := fake.TokenCalls(); n != 1 {
-				t.Fatalf("a refusal of an old token dropped the current one: %d fetches", n)
-			}
-			c.ForgetRejectedToken(ctx, 40001, "fake-access-token") // the fake's current token
-			code()
-			if n := fake.TokenCalls(); n != 2 {
-				t.Fatalf("a refusal of the current token: %d fetches, want 2", n)
-			}
-		})
-	}
+		}
+		code()
+		c.ForgetRejectedToken(ctx, 40001, "a-token-already-replaced")
+		code()
+		if n := fake.TokenCalls(); n != 1 {
+			t.Fatalf("a refusal of an old token dropped the current one: %d fetches", n)
+		}
+		c.ForgetRejectedToken(ctx, 40001, "fake-access-token") // the fake's current token
+		code()
+		if n := fake.TokenCalls(); n != 2 {
+			t.Fatalf("a refusal of the current token: %d fetches, want 2", n)
+		}
+	})
 }
 
 // IsExist answers as Get does: from Redis while it answers (the memory
@@ -239,5 +225,19 @@ func TestTokenCacheIsExistFallsBackToMemoryWithRedisDown(t *testing.T) {
 	agree("k", false)
 	if !tokens.IsExist("dropped") || tokens.IsExist("k") {
 		t.Fatal("IsExist (no context) does not answer as IsExistContext")
+	}
+}
+
+// redisUpAndDown runs f on a client of a fake WeChat twice: with Redis up
+// and with Redis down (nothing listens where it points).
+func redisUpAndDown(t *testing.T, f func(t *testing.T, fake *wechattest.Server, c *wechat.Client)) {
+	live, _ := testenv.Redis(t)
+	dead := cache.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
+	t.Cleanup(func() { _ = dead.Close() })
+	for name, rdb := range map[string]redis.UniversalClient{"redis up": live, "redis down": dead} {
+		t.Run(name, func(t *testing.T) {
+			fake := wechattest.New(t)
+			f(t, fake, wechat.New("wxtest", "secret", rdb, fake.HTTPClient()))
+		})
 	}
 }
